@@ -1,0 +1,2 @@
+// Package rfm computes RFM metrics and scores.
+package rfm
