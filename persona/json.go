@@ -29,7 +29,7 @@ type shape struct {
 }
 
 var (
-	conditionShape = &shape{fields: map[string]*shape{"rule": nil, "weight": nil}}
+	conditionShape  = &shape{fields: map[string]*shape{"rule": nil, "weight": nil}}
 	definitionShape = &shape{fields: map[string]*shape{
 		"name": nil, "description": nil, "min_score": nil, "priority": nil,
 		"conditions": {elem: conditionShape},

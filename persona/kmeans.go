@@ -319,14 +319,19 @@ func (l *lloyd) seed(rng *rand.Rand) {
 	}
 }
 
-// assign puts every row in its nearest cluster (ties: the lower index) and
-// reports whether any label changed.
+// assign puts every row in its nearest cluster and reports whether any label
+// changed. Ties keep the current cluster (the lowest index on the first
+// pass), so coinciding centers cannot make rows oscillate.
 func (l *lloyd) assign(first bool) bool {
 	changed := false
 	l.inertia = 0
 	for i := range l.n {
 		r := l.row(i)
 		best, bestD := 0, math.Inf(1)
+		if !first {
+			best = l.labels[i]
+			bestD = sqDist(r, l.centers[best*l.d:(best+1)*l.d])
+		}
 		for c := range l.k {
 			if dd := sqDist(r, l.centers[c*l.d:(c+1)*l.d]); dd < bestD {
 				best, bestD = c, dd
@@ -378,8 +383,16 @@ func (l *lloyd) run(maxIter int) {
 		l.update()
 		if !l.assign(false) {
 			l.converged = true
-			return
+			break
 		}
+	}
+	// The last assignment may have emptied a cluster (only when stopped by
+	// MaxIter or with coinciding centers): relocate, and keep the labels.
+	l.update()
+	l.inertia = 0
+	for i, lab := range l.labels {
+		l.dist[i] = sqDist(l.row(i), l.centers[lab*l.d:(lab+1)*l.d])
+		l.inertia += l.dist[i]
 	}
 }
 
