@@ -283,4 +283,3 @@ func checkParams(model string, names []string, vals ...float64) error {
 	}
 	return nil
 }
-
