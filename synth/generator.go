@@ -67,8 +67,8 @@ type persona struct {
 }
 
 const (
-	trialLift   = 1.8       // P(buy | trial) / P(buy) before capping
-	daySeconds  = 86400     // seconds in a (non-DST) day
+	trialLift   = 1.8        // P(buy | trial) / P(buy) before capping
+	daySeconds  = 86400      // seconds in a (non-DST) day
 	maxKeyIndex = 99_999_999 // beyond this, keys grow past 8 digits
 )
 

@@ -2,9 +2,9 @@ package synth
 
 import (
 	"math"
-	"slices"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 )
 
 // Every customer draws from its own independent PCG streams, seeded from
