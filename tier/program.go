@@ -1,0 +1,815 @@
+package tier
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/segkit/segkit"
+)
+
+// Program is a membership program as data: ordered levels with their entry
+// and retention criteria and benefits, the qualification window, the upgrade,
+// downgrade and validity policies, and the points rules. It is what
+// [ParseProgram] reads from JSON and what [Compile] turns into an [Engine].
+//
+// Zero values of the policy fields mean the usual choice, written on each
+// field. A Program is a plain value; it is not safe to modify while another
+// goroutine reads it, but Compile copies what it needs.
+type Program struct {
+	// Name is shown in audit output; optional.
+	Name string `json:"name,omitempty"`
+	// TimeZone is the IANA zone whose calendar days, months and years the
+	// program counts in ("Asia/Shanghai"); empty means UTC. "Local" is
+	// rejected: a program must not depend on the machine it runs on.
+	TimeZone string `json:"time_zone,omitempty"`
+	// Metrics declares the host-defined counters (lower-case identifiers)
+	// that criteria and earn rules may name besides the built-in ones
+	// (spend, orders, items, points, nights, stays, fees). Values of these
+	// metrics arrive as [Activity] records.
+	Metrics []string `json:"metrics,omitempty"`
+	// Window is the qualification window the criteria are measured over.
+	Window Window `json:"window"`
+	// Review is when levels are reviewed (period ends); zero means the
+	// window's natural period: a calendar year for calendar_year, the
+	// membership year for anniversary_year, each calendar month for rolling.
+	Review Review `json:"review,omitzero"`
+	// Upgrade is when met entry criteria raise the level; empty means
+	// immediately.
+	Upgrade UpgradePolicy `json:"upgrade,omitempty"`
+	// Downgrade is when unmet retention criteria lower the level.
+	Downgrade Downgrade `json:"downgrade,omitzero"`
+	// Validity is how long an earned (or requalified) level is guaranteed;
+	// zero means no guarantee beyond the next review.
+	Validity Validity `json:"validity,omitzero"`
+	// Lifetime grants a level for good after enough time at or above it.
+	Lifetime []Lifetime `json:"lifetime,omitempty"`
+	// RevokeOnRefund reverses, at the refund, an upgrade earned since the
+	// last review when a refund takes the member below that level's entry
+	// criteria. Without it a refund only counts at the next review.
+	RevokeOnRefund bool `json:"revoke_on_refund,omitempty"`
+	// Points are the earning and expiry rules of the points ledger.
+	Points Points `json:"points,omitzero"`
+	// Levels, lowest first. The first is the base level every customer holds
+	// without qualifying; it takes no criteria. At most 32 levels.
+	Levels []LevelSpec `json:"levels"`
+}
+
+// WindowKind names a qualification window.
+type WindowKind string
+
+// The qualification windows.
+const (
+	// CalendarYear measures from January 1 of the evaluation day's year.
+	CalendarYear WindowKind = "calendar_year"
+	// Rolling measures the last Window.Months months up to the evaluation day.
+	Rolling WindowKind = "rolling"
+	// AnniversaryYear measures from the last anniversary of the join date.
+	AnniversaryYear WindowKind = "anniversary_year"
+)
+
+// Window is a qualification window.
+type Window struct {
+	Kind WindowKind `json:"kind"`
+	// Months is the length of a rolling window, 1..120; only for Rolling.
+	Months int `json:"months,omitempty"`
+}
+
+// Anchor says where review periods start.
+type Anchor string
+
+// Review anchors.
+const (
+	// AnchorCalendar starts periods on January 1 (Review.Months must divide 12).
+	AnchorCalendar Anchor = "calendar"
+	// AnchorJoin starts periods on the customer's join date.
+	AnchorJoin Anchor = "join"
+)
+
+// Review is the review schedule: periods of Months months from Anchor; the
+// review happens at the end of a period's last day and its outcome takes
+// effect the next day.
+type Review struct {
+	// Months per period, 1..120; 0 means the window's default.
+	Months int `json:"months,omitempty"`
+	// Anchor of the periods; empty means calendar, except for
+	// anniversary_year windows whose default is join.
+	Anchor Anchor `json:"anchor,omitempty"`
+}
+
+// UpgradePolicy says when met entry criteria raise the level.
+type UpgradePolicy string
+
+// Upgrade policies.
+const (
+	// UpgradeImmediate raises the level on the day the criteria are met.
+	UpgradeImmediate UpgradePolicy = "immediate"
+	// UpgradeAtPeriodEnd raises it at the next review, effective the day after.
+	UpgradeAtPeriodEnd UpgradePolicy = "period_end"
+)
+
+// DowngradePolicy says when unmet retention criteria lower the level.
+type DowngradePolicy string
+
+// Downgrade policies.
+const (
+	// DowngradeAtPeriodEnd lowers the level at a review that finds the
+	// retention criteria unmet, effective the day after the review.
+	DowngradeAtPeriodEnd DowngradePolicy = "period_end"
+	// DowngradeNever keeps every level once earned.
+	DowngradeNever DowngradePolicy = "never"
+	// DowngradeAfterGrace starts a grace period of GraceDays at such a review;
+	// the level drops when the grace ends unless the retention criteria are
+	// met again before.
+	DowngradeAfterGrace DowngradePolicy = "grace"
+)
+
+// Downgrade is the downgrade policy.
+type Downgrade struct {
+	// Policy; empty means DowngradeAtPeriodEnd.
+	Policy DowngradePolicy `json:"policy,omitempty"`
+	// GraceDays of a DowngradeAfterGrace policy, 1..3660.
+	GraceDays int `json:"grace_days,omitempty"`
+	// MaxDrop is the soft landing: a review lowers the level by at most this
+	// many levels; 0 means no limit (straight to the highest level whose
+	// retention criteria are met).
+	MaxDrop int `json:"max_drop,omitempty"`
+}
+
+// ValidityKind names a status validity rule.
+type ValidityKind string
+
+// Status validity rules.
+const (
+	// ValidNone guarantees nothing: every review may lower the level.
+	ValidNone ValidityKind = "none"
+	// ValidFollowingYear: status earned on any day of year Y lasts through
+	// December 31 of year Y+1.
+	ValidFollowingYear ValidityKind = "following_year"
+	// ValidMonths: status lasts Validity.Months months from the day earned.
+	ValidMonths ValidityKind = "months"
+)
+
+// Validity is the status validity rule: a level earned, or requalified at a
+// review, cannot be lowered by a review before the guarantee ends.
+type Validity struct {
+	// Kind; empty means ValidNone.
+	Kind ValidityKind `json:"kind,omitempty"`
+	// Months for ValidMonths, 1..120.
+	Months int `json:"months,omitempty"`
+}
+
+// Lifetime grants Level (and no review will lower the member below it) once
+// the member has held it or a higher level for Years years in total, a year
+// counting 365 days.
+type Lifetime struct {
+	Level string `json:"level"`
+	Years int    `json:"years"`
+}
+
+// Points are the points-ledger rules.
+type Points struct {
+	// PerUnit is the base earn rate: points per unit of purchase amount.
+	PerUnit float64 `json:"per_unit,omitempty"`
+	// Rules add points on top of the base rate.
+	Rules []EarnRule `json:"rules,omitempty"`
+	// ExpiryDays: points earned on day d expire at the start of day d+ExpiryDays
+	// (first in, first out); 0 means they do not expire by age.
+	ExpiryDays int `json:"expiry_days,omitempty"`
+	// InactivityMonths: the whole positive balance expires at the start of the
+	// day InactivityMonths months after the last activity; 0 means never.
+	InactivityMonths int `json:"inactivity_months,omitempty"`
+}
+
+// EarnRule adds points for a purchase or an activity. Per-unit points are
+// multiplied by the member's level multiplier; Bonus is not.
+type EarnRule struct {
+	// Name identifies the rule in the ledger; required and unique.
+	Name string `json:"name"`
+	// Metric is "" or "spend" for purchases, otherwise an activity metric
+	// (nights, stays, fees or a declared one).
+	Metric string `json:"metric,omitempty"`
+	// PerUnit points per unit of purchase amount or activity value.
+	PerUnit float64 `json:"per_unit,omitempty"`
+	// Bonus points per qualifying purchase or activity record.
+	Bonus int64 `json:"bonus,omitempty"`
+	// MinAmount is the smallest purchase amount or activity value the rule
+	// applies to.
+	MinAmount float64 `json:"min_amount,omitempty"`
+	// From and To (YYYY-MM-DD, inclusive, optional) limit the rule to a
+	// promotion period.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Levels limits the rule to members at these levels; empty means all.
+	Levels []string `json:"levels,omitempty"`
+}
+
+// LevelSpec is one level of a program.
+type LevelSpec struct {
+	// Name is unique within the program (case-insensitively).
+	Name string `json:"name"`
+	// Entry criteria to reach the level; required except for the base level.
+	Entry *Criteria `json:"entry,omitempty"`
+	// Retain criteria to keep the level at a review; nil means the entry
+	// criteria. They may be lower than the entry criteria, never higher.
+	Retain *Criteria `json:"retain,omitempty"`
+	// Multiplier of per-unit points earned at this level; 0 means 1.
+	Multiplier float64 `json:"multiplier,omitempty"`
+	// Benefits are named values for the host: numbers, strings or booleans
+	// ("discount": 0.1, "lounge": true, "desk": "priority").
+	Benefits map[string]any `json:"benefits,omitempty"`
+}
+
+// Criteria is a condition on the metrics of the qualification window: either
+// a leaf (Metric ≥ Min) or a group of conditions of which Any (at least one)
+// or All must hold. Exactly one of Metric, Any and All is set.
+type Criteria struct {
+	Metric string     `json:"metric,omitempty"`
+	Min    float64    `json:"min,omitempty"`
+	Any    []Criteria `json:"any,omitempty"`
+	All    []Criteria `json:"all,omitempty"`
+}
+
+// AtLeast returns the leaf criterion metric ≥ min.
+func AtLeast(metric string, min float64) Criteria { return Criteria{Metric: metric, Min: min} }
+
+// AnyOf returns a criterion met when at least one of cs is.
+func AnyOf(cs ...Criteria) *Criteria { return &Criteria{Any: cs} }
+
+// AllOf returns a criterion met when all of cs are.
+func AllOf(cs ...Criteria) *Criteria { return &Criteria{All: cs} }
+
+// The built-in metrics. Purchases ([segkit.Transaction]) feed spend (sum of
+// amounts, refunds negative), orders (purchases counted; a fully refunded
+// order no longer counts) and items (sum of quantities); points is the
+// qualifying points earned; nights, stays and fees, like the metrics a
+// program declares, come from [Activity] records.
+const (
+	MetricSpend  = "spend"
+	MetricOrders = "orders"
+	MetricItems  = "items"
+	MetricPoints = "points"
+	MetricNights = "nights"
+	MetricStays  = "stays"
+	MetricFees   = "fees"
+)
+
+var builtinMetrics = []string{MetricSpend, MetricOrders, MetricItems, MetricPoints, MetricNights, MetricStays, MetricFees}
+
+// Limits on a program, so that hostile definitions stay small.
+const (
+	maxLevels        = 32
+	maxCustomMetrics = 32
+	maxCriteriaDepth = 8
+	maxLeaves        = 64
+	maxRules         = 64
+	maxThreshold     = 1e12
+	maxProgramBytes  = 1 << 20
+)
+
+// Problem is one defect of a program: the level it concerns (empty for
+// program-wide fields), the field path ("entry.any[1].min") and what is wrong.
+type Problem struct {
+	Level string
+	Field string
+	Msg   string
+}
+
+func (p Problem) String() string {
+	if p.Level != "" {
+		return fmt.Sprintf("level %q: %s: %s", p.Level, p.Field, p.Msg)
+	}
+	return p.Field + ": " + p.Msg
+}
+
+// ProgramError is returned by [Program.Validate], [ParseProgram] and
+// [Compile] for an invalid program; it lists every problem found.
+type ProgramError struct {
+	Problems []Problem
+}
+
+func (e *ProgramError) Error() string {
+	var b strings.Builder
+	b.WriteString("tier: invalid program: ")
+	for i, p := range e.Problems {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// ParseProgram decodes a program from JSON strictly (unknown fields, trailing
+// data and documents over 1 MiB are errors) and validates it. Validation
+// problems are returned as a *ProgramError.
+func ParseProgram(data []byte) (Program, error) {
+	var p Program
+	if len(data) > maxProgramBytes {
+		return p, fmt.Errorf("tier: program json: %d bytes exceeds the limit of %d", len(data), maxProgramBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return Program{}, fmt.Errorf("tier: program json: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Program{}, errors.New("tier: program json: data after the program object")
+	}
+	if err := p.Validate(); err != nil {
+		return Program{}, err
+	}
+	return p, nil
+}
+
+// MarshalIndent returns the program as indented JSON that ParseProgram reads back.
+func (p Program) MarshalIndent() ([]byte, error) {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("tier: program json: %w", err)
+	}
+	return b, nil
+}
+
+// Validate checks the program and returns a *ProgramError listing every
+// problem, or nil.
+func (p Program) Validate() error {
+	v := validator{p: p}
+	v.validate()
+	if len(v.problems) == 0 {
+		return nil
+	}
+	return &ProgramError{Problems: v.problems}
+}
+
+type metricClass uint8
+
+const (
+	classPurchase metricClass = iota + 1 // spend, orders, items
+	classPoints                          // points
+	classActivity                        // nights, stays, fees, declared
+)
+
+func builtinClass(name string) metricClass {
+	switch name {
+	case MetricSpend, MetricOrders, MetricItems:
+		return classPurchase
+	case MetricPoints:
+		return classPoints
+	case MetricNights, MetricStays, MetricFees:
+		return classActivity
+	}
+	return 0
+}
+
+type validator struct {
+	p        Program
+	problems []Problem
+	metrics  map[string]metricClass
+	levels   map[string]int // lower-cased name → index
+}
+
+func (v *validator) add(level, field, format string, args ...any) {
+	v.problems = append(v.problems, Problem{Level: level, Field: field, Msg: fmt.Sprintf(format, args...)})
+}
+
+func isIdent(s string) bool {
+	if s == "" || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+func (v *validator) validate() {
+	p := v.p
+	if len(p.Name) > 200 {
+		v.add("", "name", "longer than 200 bytes")
+	}
+	if p.TimeZone == "Local" {
+		v.add("", "time_zone", `"Local" depends on the machine; name the zone`)
+	} else if p.TimeZone != "" {
+		if _, err := time.LoadLocation(p.TimeZone); err != nil {
+			v.add("", "time_zone", "unknown time zone %q", p.TimeZone)
+		}
+	}
+	v.metrics = make(map[string]metricClass, len(builtinMetrics)+len(p.Metrics))
+	for _, m := range builtinMetrics {
+		v.metrics[m] = builtinClass(m)
+	}
+	if len(p.Metrics) > maxCustomMetrics {
+		v.add("", "metrics", "%d declared metrics exceed the limit of %d", len(p.Metrics), maxCustomMetrics)
+	}
+	for i, m := range p.Metrics {
+		f := fmt.Sprintf("metrics[%d]", i)
+		switch {
+		case !isIdent(m):
+			v.add("", f, "metric name %q is not a lower-case identifier of at most 32 bytes", m)
+		case builtinClass(m) != 0:
+			v.add("", f, "metric %q is built in; do not declare it", m)
+		case v.metrics[m] != 0:
+			v.add("", f, "metric %q declared twice", m)
+		default:
+			v.metrics[m] = classActivity
+		}
+	}
+	v.validateWindow()
+	v.validatePolicies()
+	v.validateLevels()
+	v.validateLifetime()
+	v.validatePoints()
+}
+
+func (v *validator) validateWindow() {
+	w := v.p.Window
+	switch w.Kind {
+	case Rolling:
+		if w.Months < 1 || w.Months > 120 {
+			v.add("", "window.months", "a rolling window of %d months (want 1..120)", w.Months)
+		}
+	case CalendarYear, AnniversaryYear:
+		if w.Months != 0 {
+			v.add("", "window.months", "only rolling windows take months")
+		}
+	case "":
+		v.add("", "window.kind", "missing (want calendar_year, rolling or anniversary_year)")
+	default:
+		v.add("", "window.kind", "unknown kind %q (want calendar_year, rolling or anniversary_year)", w.Kind)
+	}
+	r := v.p.Review
+	if r.Months < 0 || r.Months > 120 {
+		v.add("", "review.months", "%d months (want 1..120, or 0 for the window's default)", r.Months)
+	}
+	switch r.Anchor {
+	case "", AnchorCalendar, AnchorJoin:
+	default:
+		v.add("", "review.anchor", "unknown anchor %q (want calendar or join)", r.Anchor)
+	}
+	rr := v.p.review()
+	if rr.Anchor == AnchorCalendar && rr.Months > 0 && rr.Months <= 120 && 12%rr.Months != 0 {
+		v.add("", "review.months", "calendar-anchored periods of %d months do not divide the year (want 1, 2, 3, 4, 6 or 12)", rr.Months)
+	}
+}
+
+// review returns the review schedule with defaults filled in.
+func (p Program) review() Review {
+	r := p.Review
+	if r.Anchor == "" {
+		r.Anchor = AnchorCalendar
+		if p.Window.Kind == AnniversaryYear && r.Months == 0 {
+			r.Anchor = AnchorJoin
+		}
+	}
+	if r.Months == 0 {
+		r.Months = 12
+		if p.Window.Kind == Rolling {
+			r.Months = 1
+		}
+	}
+	return r
+}
+
+func (v *validator) validatePolicies() {
+	p := v.p
+	switch p.Upgrade {
+	case "", UpgradeImmediate, UpgradeAtPeriodEnd:
+	default:
+		v.add("", "upgrade", "unknown policy %q (want immediate or period_end)", p.Upgrade)
+	}
+	d := p.Downgrade
+	switch d.Policy {
+	case "", DowngradeAtPeriodEnd, DowngradeNever:
+		if d.GraceDays != 0 {
+			v.add("", "downgrade.grace_days", "only the grace policy takes grace days")
+		}
+	case DowngradeAfterGrace:
+		if d.GraceDays < 1 || d.GraceDays > 3660 {
+			v.add("", "downgrade.grace_days", "%d days (want 1..3660)", d.GraceDays)
+		}
+	default:
+		v.add("", "downgrade.policy", "unknown policy %q (want period_end, never or grace)", d.Policy)
+	}
+	if d.MaxDrop < 0 || d.MaxDrop > maxLevels {
+		v.add("", "downgrade.max_drop", "%d levels (want 0..%d; 0 means no limit)", d.MaxDrop, maxLevels)
+	}
+	switch p.Validity.Kind {
+	case "", ValidNone, ValidFollowingYear:
+		if p.Validity.Months != 0 {
+			v.add("", "validity.months", "only the months kind takes months")
+		}
+	case ValidMonths:
+		if p.Validity.Months < 1 || p.Validity.Months > 120 {
+			v.add("", "validity.months", "%d months (want 1..120)", p.Validity.Months)
+		}
+	default:
+		v.add("", "validity.kind", "unknown kind %q (want none, following_year or months)", p.Validity.Kind)
+	}
+}
+
+func (v *validator) validateLevels() {
+	ls := v.p.Levels
+	v.levels = make(map[string]int, len(ls))
+	if len(ls) == 0 {
+		v.add("", "levels", "no levels")
+		return
+	}
+	if len(ls) > maxLevels {
+		v.add("", "levels", "%d levels exceed the limit of %d", len(ls), maxLevels)
+		return
+	}
+	for i, l := range ls {
+		name := l.Name
+		label := name
+		if label == "" {
+			label = fmt.Sprintf("#%d", i+1)
+		}
+		switch {
+		case strings.TrimSpace(name) == "":
+			v.add(label, "name", "empty level name")
+		case name != strings.TrimSpace(name) || len(name) > 64:
+			v.add(label, "name", "level name must have no surrounding spaces and at most 64 bytes")
+		default:
+			key := strings.ToLower(name)
+			if j, dup := v.levels[key]; dup {
+				v.add(label, "name", "duplicate level name (level %d is %q)", j+1, ls[j].Name)
+			} else {
+				v.levels[key] = i
+			}
+		}
+		if i == 0 {
+			if l.Entry != nil {
+				v.add(label, "entry", "the first level is the base level every customer holds and takes no entry criteria; add a base level below it")
+			}
+			if l.Retain != nil {
+				v.add(label, "retain", "the base level takes no retention criteria")
+			}
+		} else {
+			if l.Entry == nil {
+				v.add(label, "entry", "missing entry criteria")
+			} else {
+				v.criteria(label, "entry", *l.Entry, 1, new(int))
+			}
+			if l.Retain != nil {
+				v.criteria(label, "retain", *l.Retain, 1, new(int))
+			}
+		}
+		if !finite(l.Multiplier) || l.Multiplier < 0 || l.Multiplier > 1000 {
+			v.add(label, "multiplier", "%v (want 0 < multiplier ≤ 1000, or 0 for 1)", l.Multiplier)
+		}
+		for k, b := range l.Benefits {
+			f := "benefits." + k
+			if strings.TrimSpace(k) == "" {
+				v.add(label, "benefits", "empty benefit name")
+				continue
+			}
+			switch x := b.(type) {
+			case string, bool, int, int64:
+			case float64:
+				if !finite(x) {
+					v.add(label, f, "not a finite number")
+				}
+			default:
+				v.add(label, f, "benefit values are numbers, strings or booleans, not %T", b)
+			}
+		}
+	}
+	v.thresholdsIncrease()
+	v.retentionNotAboveEntry()
+}
+
+func (v *validator) criteria(level, path string, c Criteria, depth int, leaves *int) {
+	if depth > maxCriteriaDepth {
+		v.add(level, path, "criteria nested deeper than %d", maxCriteriaDepth)
+		return
+	}
+	set := 0
+	if c.Metric != "" {
+		set++
+	}
+	if c.Any != nil {
+		set++
+	}
+	if c.All != nil {
+		set++
+	}
+	if set != 1 {
+		v.add(level, path, "set exactly one of metric, any and all")
+		return
+	}
+	switch {
+	case c.Metric != "":
+		*leaves++
+		if *leaves == maxLeaves+1 {
+			v.add(level, path, "more than %d conditions", maxLeaves)
+		}
+		if v.metrics[c.Metric] == 0 {
+			v.add(level, path+".metric", "unknown metric %q (declare host counters in metrics)", c.Metric)
+		}
+		switch {
+		case !finite(c.Min):
+			v.add(level, path+".min", "threshold is not a finite number")
+		case c.Min < 0:
+			v.add(level, path+".min", "negative threshold %s", formatNumber(c.Min))
+		case c.Min > maxThreshold:
+			v.add(level, path+".min", "threshold %s exceeds %s", formatNumber(c.Min), formatNumber(maxThreshold))
+		}
+	default:
+		kids, name := c.Any, "any"
+		if c.All != nil {
+			kids, name = c.All, "all"
+		}
+		if len(kids) == 0 {
+			v.add(level, path+"."+name, "empty group")
+		}
+		for i, k := range kids {
+			v.criteria(level, fmt.Sprintf("%s.%s[%d]", path, name, i), k, depth+1, leaves)
+		}
+	}
+}
+
+// leafRef is one "metric ≥ min" condition and where it sits.
+type leafRef struct {
+	path   string
+	metric string
+	min    float64
+}
+
+func collectLeaves(c *Criteria, path string, out []leafRef, depth int) []leafRef {
+	if c == nil || depth > maxCriteriaDepth || len(out) > maxLeaves {
+		return out
+	}
+	if c.Metric != "" {
+		return append(out, leafRef{path: path + ".min", metric: c.Metric, min: c.Min})
+	}
+	for i := range c.Any {
+		out = collectLeaves(&c.Any[i], fmt.Sprintf("%s.any[%d]", path, i), out, depth+1)
+	}
+	for i := range c.All {
+		out = collectLeaves(&c.All[i], fmt.Sprintf("%s.all[%d]", path, i), out, depth+1)
+	}
+	return out
+}
+
+// thresholdsIncrease requires every entry threshold on a metric to exceed the
+// highest threshold on that metric of the nearest lower level that uses it.
+func (v *validator) thresholdsIncrease() {
+	type mark struct {
+		level string
+		max   float64
+	}
+	highest := map[string]mark{}
+	for i := 1; i < len(v.p.Levels); i++ {
+		l := v.p.Levels[i]
+		leaves := collectLeaves(l.Entry, "entry", nil, 1)
+		for _, lf := range leaves {
+			if prev, ok := highest[lf.metric]; ok && finite(lf.min) && !(lf.min > prev.max) {
+				v.add(l.Name, lf.path, "%s threshold %s does not increase over level %q (%s)",
+					lf.metric, formatNumber(lf.min), prev.level, formatNumber(prev.max))
+			}
+		}
+		mine := map[string]float64{}
+		for _, lf := range leaves {
+			if m, ok := mine[lf.metric]; !ok || lf.min > m {
+				mine[lf.metric] = lf.min
+			}
+		}
+		for m, x := range mine {
+			highest[m] = mark{level: l.Name, max: x}
+		}
+	}
+}
+
+// retentionNotAboveEntry requires each retention threshold on a metric to be
+// at most the level's highest entry threshold on that metric.
+func (v *validator) retentionNotAboveEntry() {
+	for i := 1; i < len(v.p.Levels); i++ {
+		l := v.p.Levels[i]
+		if l.Retain == nil || l.Entry == nil {
+			continue
+		}
+		entry := map[string]float64{}
+		for _, lf := range collectLeaves(l.Entry, "entry", nil, 1) {
+			if m, ok := entry[lf.metric]; !ok || lf.min > m {
+				entry[lf.metric] = lf.min
+			}
+		}
+		for _, lf := range collectLeaves(l.Retain, "retain", nil, 1) {
+			if e, ok := entry[lf.metric]; ok && lf.min > e {
+				v.add(l.Name, lf.path, "retention %s threshold %s is above the entry threshold %s",
+					lf.metric, formatNumber(lf.min), formatNumber(e))
+			}
+		}
+	}
+}
+
+func (v *validator) level(name string) (int, bool) {
+	i, ok := v.levels[strings.ToLower(name)]
+	if ok && v.p.Levels[i].Name != name {
+		return 0, false
+	}
+	return i, ok
+}
+
+func (v *validator) validateLifetime() {
+	seen := map[string]bool{}
+	for i, lt := range v.p.Lifetime {
+		f := fmt.Sprintf("lifetime[%d]", i)
+		idx, ok := v.level(lt.Level)
+		switch {
+		case !ok:
+			v.add("", f+".level", "unknown level %q", lt.Level)
+		case idx == 0:
+			v.add(lt.Level, f+".level", "the base level is held for life anyway")
+		case seen[lt.Level]:
+			v.add(lt.Level, f+".level", "lifetime rule given twice")
+		}
+		seen[lt.Level] = true
+		if lt.Years < 1 || lt.Years > 100 {
+			v.add(lt.Level, f+".years", "%d years (want 1..100)", lt.Years)
+		}
+	}
+}
+
+func (v *validator) validatePoints() {
+	pt := v.p.Points
+	if !finite(pt.PerUnit) || pt.PerUnit < 0 || pt.PerUnit > 1e6 {
+		v.add("", "points.per_unit", "%v (want 0..1,000,000)", pt.PerUnit)
+	}
+	if pt.ExpiryDays < 0 || pt.ExpiryDays > 36600 {
+		v.add("", "points.expiry_days", "%d days (want 0..36600; 0 means no expiry by age)", pt.ExpiryDays)
+	}
+	if pt.InactivityMonths < 0 || pt.InactivityMonths > 1200 {
+		v.add("", "points.inactivity_months", "%d months (want 0..1200; 0 means never)", pt.InactivityMonths)
+	}
+	if len(pt.Rules) > maxRules {
+		v.add("", "points.rules", "%d rules exceed the limit of %d", len(pt.Rules), maxRules)
+		return
+	}
+	names := map[string]bool{}
+	for i, r := range pt.Rules {
+		f := fmt.Sprintf("points.rules[%d]", i)
+		if strings.TrimSpace(r.Name) == "" {
+			v.add("", f+".name", "empty rule name")
+		} else if names[r.Name] {
+			v.add("", f+".name", "duplicate rule name %q", r.Name)
+		}
+		names[r.Name] = true
+		if r.Metric != "" && r.Metric != MetricSpend && v.metrics[r.Metric] != classActivity {
+			if v.metrics[r.Metric] == 0 {
+				v.add("", f+".metric", "unknown metric %q", r.Metric)
+			} else {
+				v.add("", f+".metric", "metric %q is not earned on; use spend (purchases) or an activity metric", r.Metric)
+			}
+		}
+		if !finite(r.PerUnit) || r.PerUnit < 0 || r.PerUnit > 1e6 {
+			v.add("", f+".per_unit", "%v (want 0..1,000,000)", r.PerUnit)
+		}
+		if r.Bonus < 0 || r.Bonus > 1e9 {
+			v.add("", f+".bonus", "%d (want 0..1,000,000,000)", r.Bonus)
+		}
+		if r.PerUnit == 0 && r.Bonus == 0 {
+			v.add("", f, "earns nothing: set per_unit or bonus")
+		}
+		if !finite(r.MinAmount) || r.MinAmount < 0 || r.MinAmount > maxThreshold {
+			v.add("", f+".min_amount", "%v (want 0..%s)", r.MinAmount, formatNumber(maxThreshold))
+		}
+		var from, to segkit.Day
+		var fromOK, toOK bool
+		if r.From != "" {
+			d, err := segkit.ParseDay(r.From)
+			if err != nil {
+				v.add("", f+".from", "%q is not a YYYY-MM-DD date", r.From)
+			} else {
+				from, fromOK = d, true
+			}
+		}
+		if r.To != "" {
+			d, err := segkit.ParseDay(r.To)
+			if err != nil {
+				v.add("", f+".to", "%q is not a YYYY-MM-DD date", r.To)
+			} else {
+				to, toOK = d, true
+			}
+		}
+		if fromOK && toOK && to < from {
+			v.add("", f+".to", "%s is before from %s", r.To, r.From)
+		}
+		for j, ln := range r.Levels {
+			if _, ok := v.level(ln); !ok {
+				v.add("", fmt.Sprintf("%s.levels[%d]", f, j), "unknown level %q", ln)
+			}
+		}
+	}
+}
