@@ -86,10 +86,8 @@ func (e *Error) Error() string {
 	var re *ruleError
 	switch {
 	case errors.As(e.Err, &re):
-		if e.Line > 0 {
-			fmt.Fprintf(&b, "rule %d:%d: ", e.Line, e.Column)
-		}
-		b.WriteString(strings.TrimPrefix(re.err.Error(), "segment: "))
+		b.WriteString("rule ")
+		b.WriteString(re.msg)
 	default:
 		if e.Index < 0 && e.Line > 0 {
 			fmt.Fprintf(&b, "%d:%d: ", e.Line, e.Column)
@@ -102,10 +100,14 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // ruleError wraps the rule compiler's error so that it matches both ErrRule
-// and the compiler's own error types.
-type ruleError struct{ err error }
+// and the compiler's own error types; msg is its rendering with positions
+// and caret snippets.
+type ruleError struct {
+	err error
+	msg string
+}
 
-func (r *ruleError) Error() string   { return r.err.Error() }
+func (r *ruleError) Error() string   { return r.msg }
 func (r *ruleError) Unwrap() []error { return []error{ErrRule, r.err} }
 
 // ErrorList is every problem found in a set of definitions, in order. It is

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -259,12 +260,41 @@ func lineCol(data []byte, off int64) (int, int) {
 	return line, col
 }
 
+// jsonKind names a Go type the way the JSON document's author thinks of it.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.String:
+		return "string"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "integer"
+	case reflect.Bool:
+		return "boolean"
+	}
+	return t.String()
+}
+
 func jsonError(data []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		line, col := lineCol(data, te.Offset)
+		field := te.Field
+		if field == "" {
+			field = "document"
+		}
 		return &Error{Index: -1, Condition: -1, Line: line, Column: col,
-			Err: fmt.Errorf("%w: %s: got JSON %s, want %s", ErrSyntax, te.Field, te.Value, te.Type)}
+			Err: fmt.Errorf("%w: %s: got JSON %s, want %s", ErrSyntax, field, te.Value, jsonKind(te.Type))}
 	}
 	return &Error{Index: -1, Condition: -1, Err: fmt.Errorf("%w: %v", ErrSyntax, err)}
 }

@@ -113,7 +113,7 @@ func KMeans(f Features, cfg KMeansConfig) (*Clustering, error) {
 	c := &Clustering{
 		K: cfg.K, Features: slices.Clone(f.Names), Keys: slices.Clone(f.Keys),
 		Means: make([]float64, d), Scales: make([]float64, d),
-		transforms: make([]Transform, d), raw: f.Rows,
+		transforms: make([]Transform, d), raw: cloneRows(f.Rows),
 	}
 	x, err := c.standardise(f, cfg)
 	if err != nil {
@@ -449,4 +449,12 @@ func silhouette(x []float64, d int, labels []int, k, sample int, rng *rand.Rand)
 		}
 	}
 	return total / float64(len(idx))
+}
+
+func cloneRows(rows [][]float64) [][]float64 {
+	out := make([][]float64, len(rows))
+	for i, r := range rows {
+		out[i] = slices.Clone(r)
+	}
+	return out
 }

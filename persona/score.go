@@ -13,7 +13,7 @@ import (
 // in units of 10^-decimals, divided by their greatest common divisor g; a
 // score r (in those reduced units) is worth r·g·10^-decimals. Both
 // evaluators (index and profile) compare these integers, so they cannot
-// disagree through rounding, and 0.1 + 0.2 ≥ 0.3 holds.
+// disagree through rounding, and 0.7 + 0.1 ≥ 0.8 holds.
 type scoring struct {
 	decimals int
 	g        int64
