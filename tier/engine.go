@@ -21,11 +21,11 @@ type Engine struct {
 	loc  *time.Location
 	utc  bool
 
-	metrics   []string       // metric names by index
-	metricIdx map[string]int // name → index
+	metrics                                      []string       // metric names by index
+	metricIdx                                    map[string]int // name → index
 	usedSpend, usedOrders, usedItems, usedPoints bool
-	usedMetric []bool // metric referenced by some criterion
-	iSpend, iOrders, iItems, iPoints int
+	usedMetric                                   []bool // metric referenced by some criterion
+	iSpend, iOrders, iItems, iPoints             int
 
 	window       WindowKind
 	windowMonths int

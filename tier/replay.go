@@ -631,4 +631,3 @@ func (s *state) reverseOrder(d segkit.Day, oi int32, rev int64) {
 		s.ledgerEntry(LedgerReverse, d, -(rev - left), note)
 	}
 }
-
