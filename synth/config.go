@@ -164,7 +164,7 @@ func DefaultConfig() Config {
 		CityZipf:          1.0,
 		MissingShare:      0.03,
 		DailyActive:       0.05,
-		VIPSpend:          400,
+		VIPSpend:          500,
 		FirstPurchaseDays: 14,
 		BGNBD:             BGNBD{R: 0.75, Alpha: 12, A: 0.8, B: 5},
 		GammaGamma:        GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.44},
