@@ -1,0 +1,28 @@
+// Command segkit segments customers from the command line: it generates
+// synthetic populations, builds and inspects bitmap indexes, evaluates rules
+// and named segments, and runs the RFM, lifecycle, predictive, tier, persona
+// and campaign-split models on CSV and JSON Lines files.
+//
+// Run "segkit help" for the list of subcommands and "segkit CMD --help" for
+// one, with an example.
+//
+// Exit codes: 0 success, 1 data or runtime error, 2 usage or rule error.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, stderrIsTTY: isTerminal(os.Stderr)})
+	stop()
+	os.Exit(code)
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
