@@ -95,4 +95,3 @@ func checkFormat(format string, allowed ...string) error {
 	}
 	return usagef("--format %q: want one of %v", format, allowed)
 }
-
