@@ -377,7 +377,7 @@ func (c *compiler) value(n ast.Node, depth int) operand {
 	case *ast.CallNode:
 		return c.call(n, pos, depth)
 	case *ast.BuiltinNode:
-		c.errorf(pos, "unknown function %s%s", n.Name, suggest(n.Name, functionNames))
+		c.errorf(pos, "unknown function %s%s", n.Name, builtinHint(n.Name))
 	case *ast.MemberNode, *ast.ChainNode:
 		c.errorf(pos, "field access is not supported in rules: attribute names are plain identifiers")
 	case *ast.ConditionalNode:
@@ -1105,6 +1105,26 @@ func schemaNames(m map[string]bitmapindex.Attribute) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// builtinHint points users of expr's builtins to the rule language's
+// counterparts.
+func builtinHint(name string) string {
+	switch name {
+	case "count":
+		return ` (did you mean countWithin("event", "30d")?)`
+	case "any":
+		return " (did you mean hasAny?)"
+	case "all":
+		return " (did you mean hasAll?)"
+	case "none":
+		return " (did you mean hasNone?)"
+	case "now":
+		return ": the current time is given at evaluation"
+	case "duration":
+		return ` (windows are strings such as "7d")`
+	}
+	return suggest(name, functionNames)
 }
 
 // suggest returns ` (did you mean "x"?)` for the closest candidate within a

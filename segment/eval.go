@@ -184,9 +184,8 @@ func (e *evaluator) window(w int) (segkit.Day, segkit.Day) {
 	return e.day(int64(1 - w)), e.day(0)
 }
 
-// everFrom is the first day did("e") looks at: far enough back for any
-// recorded event (1900-01-01).
-var everFrom = segkit.Date(1900, time.January, 1)
+// everFrom is the first day did("e") looks at: the earliest Day there is.
+const everFrom = segkit.Day(math.MinInt32)
 
 func (e *evaluator) eval(n *pnode) (bits, error) {
 	if err := e.checkCtx(); err != nil {

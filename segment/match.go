@@ -26,7 +26,50 @@ func (r *Rule) matchWith(p bitmapindex.Profile, now time.Time, refs refMatcher) 
 		loc = time.UTC
 	}
 	m := matcher{r: r, p: &p, now: now, loc: loc, today: dayOf(now, loc), refs: refs}
+	if err := m.prepare(); err != nil {
+		return false, err
+	}
 	return m.match(r.root)
+}
+
+// prepare type-checks every comparison and attribute use against the
+// profile, as the evaluator does against a view, so that a type error is an
+// error whichever branch a short-circuit would have skipped.
+func (m *matcher) prepare() error {
+	var errs ErrorList
+	for _, sc := range m.r.scs {
+		def, _, _, err := m.attr(sc.attr, sc.pos)
+		switch {
+		case err != nil:
+			errs = append(errs, err.(ErrorList)...)
+		case def.Kind == bitmapindex.KindInvalid:
+		case sc.resolvedOK:
+			if def.Kind != sc.def.Kind {
+				errs = append(errs, positions{m.r.src}.errorAt(sc.pos, "attribute %s is %s in the profile but %s in the rule's schema", sc.attr, def.Kind, sc.def.Kind))
+			}
+		default:
+			if _, err := resolve(def, sc); err != nil {
+				errs = append(errs, positions{m.r.src}.errorAt(sc.pos, "%s", err.Error()))
+			}
+		}
+	}
+	for _, u := range m.r.uses {
+		def, _, _, err := m.attr(u.name, u.pos)
+		switch {
+		case err != nil:
+			errs = append(errs, err.(ErrorList)...)
+		case def.Kind == bitmapindex.KindInvalid:
+		default:
+			if err := u.check(def); err != nil {
+				errs = append(errs, positions{m.r.src}.errorAt(u.pos, "%s", err.Error()))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		errs.sort()
+		return errs
+	}
+	return nil
 }
 
 func (m *matcher) errAt(pos int, format string, args ...any) error {
