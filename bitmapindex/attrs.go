@@ -1,0 +1,545 @@
+package bitmapindex
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// maxValueBitmaps is the number of distinct values up to which a numeric
+// attribute also keeps one bitmap per value (equality encoding). Range
+// queries then OR at most half of them (or subtract the other half from the
+// presence bitmap), which for low-cardinality attributes such as age is an
+// order of magnitude faster than a bit-sliced comparison. Past this many
+// distinct values the value bitmaps are dropped and the bit-sliced index
+// answers alone. A variable so tests can exercise both paths.
+var maxValueBitmaps = 64
+
+// attr is one attribute's index (a copy-on-write node).
+type attr struct {
+	gen     uint64
+	def     Attribute
+	present *bm
+
+	// category and set: one bitmap per value.
+	dict map[string]*bm
+
+	// numeric kinds: the bit-sliced index, and value bitmaps keyed by the
+	// ordered form u while the attribute has few distinct values.
+	hasRef bool
+	ref    uint64
+	slices [64]*bm
+	vals   map[uint64]*bm
+	wide   bool // vals dropped for good (too many distinct values)
+}
+
+func newAttr(w wctx, def Attribute) *attr {
+	a := &attr{gen: w.gen, def: def}
+	if def.Kind.numeric() {
+		a.vals = map[uint64]*bm{}
+	} else {
+		a.dict = map[string]*bm{}
+	}
+	return a
+}
+
+// attr returns the writable attribute node, creating it.
+func (w wctx) attr(st *state, def Attribute) *attr {
+	m := w.mutAttrs(st)
+	a := m[def.Name]
+	switch {
+	case a == nil:
+		a = newAttr(w, def)
+		m[def.Name] = a
+	case a.gen != w.gen:
+		c := *a
+		c.gen = w.gen
+		c.dict = maps.Clone(a.dict)
+		c.vals = maps.Clone(a.vals)
+		a = &c
+		m[def.Name] = a
+	}
+	return a
+}
+
+// fixed returns the int64 form of a numeric value for attribute def; the
+// value must have been validated.
+func fixedOf(def Attribute, v Value) int64 {
+	if def.Kind == KindDecimal {
+		m, _ := toFixed(v.f, def.Scale)
+		return m
+	}
+	return v.n
+}
+
+// valueOf converts a stored int64 back to a Value.
+func valueOf(def Attribute, m int64) Value {
+	switch def.Kind {
+	case KindInt:
+		return Int(m)
+	case KindDecimal:
+		return Decimal(fromFixed(m, def.Scale))
+	case KindTime:
+		return Value{k: KindTime, n: m}
+	case KindBool:
+		return Bool(m != 0)
+	}
+	return Value{}
+}
+
+// ---- writes ----------------------------------------------------------------
+
+// set writes v (already validated, of the attribute's kind) for id.
+func (a *attr) set(w wctx, id uint32, v Value) {
+	switch a.def.Kind {
+	case KindCategory:
+		a.setCategory(w, id, v.s)
+	case KindSet:
+		var vs []string
+		eachString(v.s, func(s string) { vs = append(vs, s) })
+		if len(vs) == 0 {
+			a.clear(w, id)
+			return
+		}
+		a.setStrings(w, id, vs)
+	default:
+		a.setNumeric(w, id, ordered(fixedOf(a.def, v)))
+	}
+}
+
+func (a *attr) setCategory(w wctx, id uint32, s string) {
+	if a.present.contains(id) {
+		old, _ := a.categoryOf(id)
+		if old == s {
+			return
+		}
+		a.dictRemove(w, old, id)
+	} else {
+		w.own(&a.present).Add(id)
+	}
+	a.dictAdd(w, s, id)
+}
+
+func (a *attr) setStrings(w wctx, id uint32, vs []string) {
+	if a.present.contains(id) {
+		for _, old := range a.stringsOf(id) {
+			if _, keep := slices.BinarySearch(vs, old); !keep {
+				a.dictRemove(w, old, id)
+			}
+		}
+	} else {
+		w.own(&a.present).Add(id)
+	}
+	for _, s := range vs {
+		a.dictAdd(w, s, id)
+	}
+}
+
+func (a *attr) dictAdd(w wctx, s string, id uint32) {
+	p := a.dict[s]
+	if p.contains(id) {
+		return
+	}
+	w.own(&p).Add(id)
+	a.dict[s] = p
+}
+
+func (a *attr) dictRemove(w wctx, s string, id uint32) {
+	p := a.dict[s]
+	if !p.contains(id) {
+		return
+	}
+	w.own(&p).Remove(id)
+	if p.b.IsEmpty() {
+		delete(a.dict, s)
+	} else {
+		a.dict[s] = p
+	}
+}
+
+func (a *attr) setNumeric(w wctx, id uint32, u uint64) {
+	if !a.hasRef {
+		a.ref, a.hasRef = u, true
+	}
+	x := u ^ a.ref
+	if a.present.contains(id) {
+		old := a.bitsOf(id)
+		if old == x {
+			return
+		}
+		setBits(w, &a.slices, id, old, x)
+		a.valRemove(w, old^a.ref, id)
+	} else {
+		setBits(w, &a.slices, id, 0, x)
+		w.own(&a.present).Add(id)
+	}
+	a.valAdd(w, u, id)
+}
+
+func (a *attr) valAdd(w wctx, u uint64, id uint32) {
+	if a.wide {
+		return
+	}
+	p := a.vals[u]
+	if p == nil && len(a.vals) >= maxValueBitmaps {
+		a.wide, a.vals = true, nil
+		return
+	}
+	w.own(&p).Add(id)
+	a.vals[u] = p
+}
+
+func (a *attr) valRemove(w wctx, u uint64, id uint32) {
+	if a.wide {
+		return
+	}
+	p := a.vals[u]
+	if !p.contains(id) {
+		return
+	}
+	w.own(&p).Remove(id)
+	if p.b.IsEmpty() {
+		delete(a.vals, u)
+	} else {
+		a.vals[u] = p
+	}
+}
+
+// clear removes id's value.
+func (a *attr) clear(w wctx, id uint32) {
+	if !a.present.contains(id) {
+		return
+	}
+	switch a.def.Kind {
+	case KindCategory, KindSet:
+		for _, s := range a.stringsOf(id) {
+			a.dictRemove(w, s, id)
+		}
+	default:
+		old := a.bitsOf(id)
+		setBits(w, &a.slices, id, old, 0)
+		a.valRemove(w, old^a.ref, id)
+	}
+	w.own(&a.present).Remove(id)
+}
+
+// removeIDs removes deleted customers from every bitmap of the attribute.
+// It returns the node to store (a copy when something changed).
+func (a *attr) removeIDs(w wctx, st *state, del *roaring.Bitmap) {
+	if a.present == nil || !a.present.b.Intersects(del) {
+		return
+	}
+	a = w.attr(st, a.def)
+	w.own(&a.present).AndNot(del)
+	for s, p := range a.dict {
+		if p.b.Intersects(del) {
+			w.own(&p).AndNot(del)
+			if p.b.IsEmpty() {
+				delete(a.dict, s)
+			} else {
+				a.dict[s] = p
+			}
+		}
+	}
+	for u, p := range a.vals {
+		if p.b.Intersects(del) {
+			w.own(&p).AndNot(del)
+			if p.b.IsEmpty() {
+				delete(a.vals, u)
+			} else {
+				a.vals[u] = p
+			}
+		}
+	}
+	for i := range a.slices {
+		if a.slices[i] != nil && a.slices[i].b.Intersects(del) {
+			w.own(&a.slices[i]).AndNot(del)
+		}
+	}
+}
+
+// ---- reads -----------------------------------------------------------------
+
+// bitsOf returns the stored bits (u XOR ref) of a present id.
+func (a *attr) bitsOf(id uint32) uint64 {
+	var x uint64
+	for i, s := range a.slices {
+		if s.contains(id) {
+			x |= 1 << uint(i)
+		}
+	}
+	return x
+}
+
+// numberOf returns the int64 form of id's value.
+func (a *attr) numberOf(id uint32) (int64, bool) {
+	if !a.present.contains(id) {
+		return 0, false
+	}
+	return unordered(a.bitsOf(id) ^ a.ref), true
+}
+
+// categoryOf returns id's category value.
+func (a *attr) categoryOf(id uint32) (string, bool) {
+	for s, p := range a.dict {
+		if p.contains(id) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// stringsOf returns id's set values (or category value), sorted.
+func (a *attr) stringsOf(id uint32) []string {
+	var out []string
+	for s, p := range a.dict {
+		if p.contains(id) {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// valueAt returns id's value as a Value.
+func (a *attr) valueAt(id uint32) (Value, bool) {
+	if !a.present.contains(id) {
+		return Value{}, false
+	}
+	switch a.def.Kind {
+	case KindCategory:
+		s, ok := a.categoryOf(id)
+		return Category(s), ok
+	case KindSet:
+		return SetOf(a.stringsOf(id)...), true
+	}
+	m, _ := a.numberOf(id)
+	return valueOf(a.def, m), true
+}
+
+// uop is a comparison in the ordered unsigned domain; all and none are the
+// trivial outcomes of constants outside the int64 range.
+type uop struct {
+	op        Op
+	c         uint64
+	all, none bool
+}
+
+// toUop turns `m op C` (C given as a bound) into one comparison on u.
+// op is never Ne here.
+func toUop(b bound, op Op) uop {
+	if b.above || b.below {
+		if b.holds(0, op) { // the outcome is the same for every m
+			return uop{all: true}
+		}
+		return uop{none: true}
+	}
+	switch op {
+	case Eq:
+		if !b.exact {
+			return uop{none: true}
+		}
+		return uop{op: Eq, c: ordered(b.floor)}
+	case Lt:
+		return uop{op: Lt, c: ordered(b.ceil)}
+	case Le:
+		return uop{op: Le, c: ordered(b.floor)}
+	case Gt:
+		return uop{op: Gt, c: ordered(b.floor)}
+	case Ge:
+		return uop{op: Ge, c: ordered(b.ceil)}
+	}
+	return uop{none: true}
+}
+
+// boundOf returns the comparison constant of c for the attribute (c has the
+// attribute's kind and is valid).
+func (a *attr) boundOf(c Value) (bound, bool) {
+	if a.def.Kind == KindDecimal {
+		return decimalBound(c.f, a.def.Scale)
+	}
+	return intBound(c.n), true
+}
+
+// compareNumeric returns the present customers satisfying `x op c`, op ≠ Ne.
+func (a *attr) compareNumeric(op Op, c Value) *roaring.Bitmap {
+	b, ok := a.boundOf(c)
+	if !ok {
+		return roaring.New()
+	}
+	return a.evalU(toUop(b, op))
+}
+
+func (a *attr) evalU(q uop) *roaring.Bitmap {
+	pres := orEmpty(a.present.bits())
+	switch {
+	case q.all:
+		return pres.Clone()
+	case q.none:
+		return roaring.New()
+	}
+	if !a.wide {
+		return a.valsWhere(func(u uint64) bool { return cmpHolds(cmpU(u, q.c), q.op) })
+	}
+	return oneil(pres, a.sliceBitmaps(), a.ref, q.op, q.c)
+}
+
+// betweenNumeric returns the present customers with lo ≤ x ≤ hi.
+func (a *attr) betweenNumeric(lo, hi Value) *roaring.Bitmap {
+	bl, ok1 := a.boundOf(lo)
+	bh, ok2 := a.boundOf(hi)
+	if !ok1 || !ok2 {
+		return roaring.New()
+	}
+	ql, qh := toUop(bl, Ge), toUop(bh, Le)
+	if ql.none || qh.none {
+		return roaring.New()
+	}
+	switch {
+	case ql.all:
+		return a.evalU(qh)
+	case qh.all:
+		return a.evalU(ql)
+	}
+	if ql.c > qh.c {
+		return roaring.New()
+	}
+	if !a.wide {
+		return a.valsWhere(func(u uint64) bool { return u >= ql.c && u <= qh.c })
+	}
+	r := a.evalU(ql)
+	r.And(a.evalU(qh))
+	return r
+}
+
+func cmpU(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// valsWhere ORs the value bitmaps whose value satisfies keep, or subtracts
+// the others from the presence bitmap when that takes fewer operations.
+func (a *attr) valsWhere(keep func(uint64) bool) *roaring.Bitmap {
+	var in, out []*roaring.Bitmap
+	for u, p := range a.vals {
+		if keep(u) {
+			in = append(in, p.b)
+		} else {
+			out = append(out, p.b)
+		}
+	}
+	if len(in) <= len(out)+1 {
+		return roaring.FastOr(in...)
+	}
+	r := orEmpty(a.present.bits()).Clone()
+	if len(out) > 0 {
+		r.AndNot(roaring.FastOr(out...))
+	}
+	return r
+}
+
+func (a *attr) sliceBitmaps() []*roaring.Bitmap {
+	top := 0
+	for i, s := range a.slices {
+		if !s.empty() {
+			top = i + 1
+		}
+	}
+	out := make([]*roaring.Bitmap, top)
+	for i := range out {
+		out[i] = a.slices[i].bits()
+	}
+	return out
+}
+
+// compareStrings returns the present customers whose category value
+// satisfies `x op c` (op ≠ Ne), evaluated over the dictionary.
+func (a *attr) compareStrings(op Op, c string) *roaring.Bitmap {
+	if op == Eq {
+		if p := a.dict[c]; p != nil {
+			return p.b.Clone()
+		}
+		return roaring.New()
+	}
+	return a.dictWhere(func(s string) bool { return cmpHolds(strings.Compare(s, c), op) })
+}
+
+func (a *attr) dictWhere(keep func(string) bool) *roaring.Bitmap {
+	var in []*roaring.Bitmap
+	for s, p := range a.dict {
+		if keep(s) {
+			in = append(in, p.b)
+		}
+	}
+	return roaring.FastOr(in...)
+}
+
+// distinct returns the number of distinct values, or -1 when unknown (a
+// numeric attribute with too many distinct values to track).
+func (a *attr) distinct() int {
+	switch {
+	case a.dict != nil:
+		return len(a.dict)
+	case a.wide:
+		return -1
+	}
+	return len(a.vals)
+}
+
+// bitsLen is the number of non-empty bit slices.
+func (a *attr) bitsLen() int {
+	n := 0
+	for _, s := range a.slices {
+		if !s.empty() {
+			n++
+		}
+	}
+	return n
+}
+
+
+// buildVals derives the value bitmaps of a numeric attribute from its bit
+// slices (after a snapshot load) by splitting the present customers slice
+// by slice; it gives up (wide) as soon as there are too many values.
+func (a *attr) buildVals() {
+	a.vals, a.wide = map[uint64]*bm{}, false
+	type part struct {
+		b *roaring.Bitmap
+		x uint64
+	}
+	if a.present.empty() {
+		return
+	}
+	parts := []part{{a.present.b.Clone(), 0}}
+	for i, s := range a.slices {
+		if s.empty() {
+			continue
+		}
+		var next []part
+		for _, p := range parts {
+			in := roaring.And(p.b, s.b)
+			if !in.IsEmpty() {
+				next = append(next, part{in, p.x | 1<<uint(i)})
+			}
+			p.b.AndNot(s.b)
+			if !p.b.IsEmpty() {
+				next = append(next, p)
+			}
+		}
+		if len(next) > maxValueBitmaps {
+			a.vals, a.wide = nil, true
+			return
+		}
+		parts = next
+	}
+	for _, p := range parts {
+		a.vals[p.x^a.ref] = &bm{b: p.b, gen: a.gen}
+	}
+}

@@ -1,0 +1,45 @@
+// Package bitmapindex keeps customers' tags, typed attributes and events in
+// compressed (roaring) bitmaps, so that segments are set operations.
+//
+// An [Index] maps the host's customer keys to dense uint32 IDs in insertion
+// order and keeps, per field, the bitmaps of who has what:
+//
+//   - tags: one bitmap per tag ([View.Tag]);
+//   - attributes of a declared or inferred [Kind]: category and set values
+//     as one bitmap per value; int, decimal (fixed point), time and bool
+//     values as a bit-sliced index compared with whole-bitmap operations,
+//     plus one bitmap per value while an attribute has few distinct values
+//     ([View.Compare], [View.Between]); every attribute has a presence bitmap
+//     ([View.Present]);
+//   - events: per event name and day (in the index's time zone) who did it
+//     and how often, with pre-aggregated 16-day blocks so that windows of
+//     whole days are answered from a few block counters ([View.Did],
+//     [View.Count], [View.FirstIn]).
+//
+// Writes go through an [Index] (one at a time, or in a [Batch] that is
+// validated first and applied atomically). Reads go through a [View], an
+// immutable snapshot taken in constant time; the index copies what it
+// changes afterwards (copy-on-write), so readers never block writers and
+// never see half a batch. Query results are [Set] values, which export to
+// the portable roaring format other engines read.
+//
+// Comparison semantics are those of [Holds]: positive predicates never hold
+// for customers without a value, Ne is the complement of Eq over all live
+// customers, decimals compare exactly in their fixed-point domain, times at
+// second precision. Event windows are whole days [from, to] in the index's
+// time zone; the package never reads the wall clock.
+//
+// A view can be written as a versioned, checksummed snapshot
+// ([View.WriteTo], [Index.Save], which is atomic) and read back ([Read],
+// [Load]), which rejects damaged or hostile input with an error.
+//
+//	ix, _ := bitmapindex.New(bitmapindex.DefaultConfig())
+//	b := ix.NewBatch()
+//	b.AddTag("c1", "vip")
+//	b.Set("c1", "age", bitmapindex.Int(27))
+//	b.Record("c1", "purchase", at, 99.5)
+//	if err := b.Commit(); err != nil { … }
+//	v := ix.View()
+//	young, _ := v.Between("age", bitmapindex.Int(26), bitmapindex.Int(30))
+//	vipYoung := v.Tag("vip").And(young)
+package bitmapindex

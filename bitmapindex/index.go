@@ -1,0 +1,313 @@
+package bitmapindex
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/segkit/segkit"
+)
+
+// Config configures an Index. The zero Config is usable: UTC, not strict,
+// no attributes declared up front.
+type Config struct {
+	// Location is the time zone of day buckets and day arithmetic; nil means
+	// UTC. It must be persistable: a zone loadable by name with
+	// time.LoadLocation, or a zone with one fixed offset (time.FixedZone).
+	Location *time.Location
+	// Strict makes writes to undeclared attributes errors. Otherwise the
+	// first write declares the attribute with the kind of the Value
+	// (decimals get scale 2).
+	Strict bool
+	// Schema is declared up front (Declare may add more later).
+	Schema []Attribute
+}
+
+// DefaultConfig returns the default configuration: UTC, not strict, no
+// attributes declared.
+func DefaultConfig() Config { return Config{Location: time.UTC} }
+
+// Index holds customers' tags, typed attributes and events in compressed
+// bitmaps. It is safe for concurrent use: writes (the single-write methods
+// and Batch.Commit) are serialised internally, and readers work on Views,
+// which writers never block on nor change.
+type Index struct {
+	mu     sync.Mutex
+	loc    *time.Location
+	zone   zoneInfo
+	strict bool
+
+	keys *keyTable
+	cur  *state
+	gen  uint64 // writer generation; nodes with an older gen are frozen
+	last *View  // the most recent view, returned again while nothing changed
+
+	// dirty is true when cur differs from last.
+	dirty bool
+}
+
+// state is the root of the copy-on-write tree (see cow.go).
+type state struct {
+	gen       uint64
+	live      *bm
+	schema    map[string]Attribute
+	schemaGen uint64
+	tags      map[string]*bm
+	tagsGen   uint64
+	attrs     map[string]*attr
+	attrsGen  uint64
+	events    map[string]*event
+	eventsGen uint64
+}
+
+func newState() *state {
+	return &state{
+		live:   &bm{b: newBitmap()},
+		schema: map[string]Attribute{},
+		tags:   map[string]*bm{},
+		attrs:  map[string]*attr{},
+		events: map[string]*event{},
+	}
+}
+
+// New returns an empty index. It returns an error when the schema is invalid
+// (empty or duplicate name, invalid kind, decimal scale outside 0..9) or the
+// location cannot be persisted.
+func New(cfg Config) (*Index, error) {
+	loc := cfg.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	zone, err := zoneOf(loc)
+	if err != nil {
+		return nil, err
+	}
+	ix := &Index{loc: loc, zone: zone, strict: cfg.Strict, keys: newKeyTable(), cur: newState(), gen: 1}
+	ix.cur.gen, ix.cur.schemaGen, ix.cur.tagsGen, ix.cur.attrsGen, ix.cur.eventsGen = 1, 1, 1, 1, 1
+	ix.cur.live.gen = 1
+	for _, a := range cfg.Schema {
+		if err := a.validate(); err != nil {
+			return nil, err
+		}
+		if _, dup := ix.cur.schema[a.Name]; dup {
+			return nil, fmt.Errorf("bitmapindex: attribute %q declared twice", a.Name)
+		}
+		ix.cur.schema[a.Name] = a
+	}
+	return ix, nil
+}
+
+// Declare adds an attribute to the schema. Declaring an attribute again with
+// the same kind and scale does nothing; with another kind or scale it is an
+// error naming the attribute and both kinds.
+func (ix *Index) Declare(a Attribute) error {
+	if err := a.validate(); err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if old, ok := ix.cur.schema[a.Name]; ok {
+		if old.Kind != a.Kind || old.Scale != a.Scale {
+			return fmt.Errorf("bitmapindex: attribute %q is already declared as %s, not %s", a.Name, kindScale(old), kindScale(a))
+		}
+		return nil
+	}
+	w := ix.writer()
+	st := w.root(ix)
+	w.mutSchema(st)[a.Name] = a
+	ix.dirty = true
+	return nil
+}
+
+func kindScale(a Attribute) string {
+	if a.Kind == KindDecimal {
+		return fmt.Sprintf("decimal(%d)", a.Scale)
+	}
+	return a.Kind.String()
+}
+
+// Schema returns the declared attributes sorted by name.
+func (ix *Index) Schema() []Attribute {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return sortedSchema(ix.cur.schema)
+}
+
+func sortedSchema(m map[string]Attribute) []Attribute {
+	out := slices.Collect(maps.Values(m))
+	slices.SortFunc(out, func(a, b Attribute) int { return cmpString(a.Name, b.Name) })
+	return out
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Location returns the index's time zone.
+func (ix *Index) Location() *time.Location { return ix.loc }
+
+// Len returns the number of live customers.
+func (ix *Index) Len() int {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return int(ix.cur.live.b.GetCardinality())
+}
+
+// Add adds a customer (no-op when it exists) and returns its ID and whether
+// it was created.
+func (ix *Index) Add(key string) (id uint32, created bool) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if id, ok := ix.keys.latest(key); ok && ix.cur.live.contains(id) {
+		return id, false
+	}
+	b := batchOf(ix, op{kind: opAdd, key: key})
+	b.applyLocked()
+	id, _ = ix.keys.latest(key)
+	return id, true
+}
+
+// Delete removes a customer from every bitmap; the key may be added again
+// later and then gets a new ID. It reports whether the customer existed.
+func (ix *Index) Delete(key string) bool {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	id, ok := ix.keys.latest(key)
+	if !ok || !ix.cur.live.contains(id) {
+		return false
+	}
+	b := batchOf(ix, op{kind: opDelete, key: key})
+	b.applyLocked()
+	return true
+}
+
+// AddTag tags a customer, creating the customer when the key is new.
+func (ix *Index) AddTag(key, tag string) error {
+	return ix.single(op{kind: opTag, key: key, name: tag})
+}
+
+// RemoveTag removes a tag from a customer (creating the customer when the
+// key is new, as every write does).
+func (ix *Index) RemoveTag(key, tag string) error {
+	return ix.single(op{kind: opUntag, key: key, name: tag})
+}
+
+// Set sets (replaces) a customer's value of an attribute. Writing a value of
+// the wrong kind, or to an undeclared attribute of a strict index, returns a
+// *KindError (wrapped in a *BatchError) and writes nothing.
+func (ix *Index) Set(key, attr string, v Value) error {
+	return ix.single(op{kind: opSet, key: key, name: attr, v: v})
+}
+
+// Clear removes a customer's value of an attribute.
+func (ix *Index) Clear(key, attr string) error {
+	return ix.single(op{kind: opClear, key: key, name: attr})
+}
+
+// Record records an occurrence of event for the customer at the given
+// instant, with an optional value (0 when there is none; see EventSum).
+func (ix *Index) Record(key, event string, at time.Time, value float64) error {
+	return ix.single(op{kind: opRecord, key: key, name: event, day: segkit.DayOf(at, ix.loc), f: value})
+}
+
+func (ix *Index) single(o op) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	b := batchOf(ix, o)
+	if err := b.validateLocked(); err != nil {
+		return err
+	}
+	b.applyLocked()
+	return nil
+}
+
+// View returns an immutable, consistent snapshot of the index. It takes
+// constant time: the index copies what it changes afterwards instead
+// (copy-on-write), so the cost of views is proportional to what changes
+// between them. Views of an unchanged index are the same *View.
+func (ix *Index) View() *View {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.viewLocked()
+}
+
+func (ix *Index) viewLocked() *View {
+	if ix.last != nil && !ix.dirty {
+		return ix.last
+	}
+	st := ix.cur
+	v := &View{
+		st:     st,
+		keys:   ix.keys.view(),
+		kt:     ix.keys,
+		loc:    ix.loc,
+		zone:   ix.zone,
+		strict: ix.strict,
+	}
+	ix.gen++ // freeze everything reachable from st
+	ix.last, ix.dirty = v, false
+	return v
+}
+
+// writer returns the writer context of the current generation.
+func (ix *Index) writer() wctx { return wctx{gen: ix.gen} }
+
+// root makes the state root writable.
+func (w wctx) root(ix *Index) *state {
+	if ix.cur.gen != w.gen {
+		c := *ix.cur
+		c.gen = w.gen
+		ix.cur = &c
+	}
+	return ix.cur
+}
+
+func (w wctx) mutSchema(st *state) map[string]Attribute {
+	if st.schemaGen != w.gen {
+		st.schema = maps.Clone(st.schema)
+		st.schemaGen = w.gen
+	}
+	return st.schema
+}
+
+func (w wctx) mutTags(st *state) map[string]*bm {
+	if st.tagsGen != w.gen {
+		st.tags = maps.Clone(st.tags)
+		st.tagsGen = w.gen
+	}
+	return st.tags
+}
+
+func (w wctx) mutAttrs(st *state) map[string]*attr {
+	if st.attrsGen != w.gen {
+		st.attrs = maps.Clone(st.attrs)
+		st.attrsGen = w.gen
+	}
+	return st.attrs
+}
+
+func (w wctx) mutEvents(st *state) map[string]*event {
+	if st.eventsGen != w.gen {
+		st.events = maps.Clone(st.events)
+		st.eventsGen = w.gen
+	}
+	return st.events
+}
+
+// tag returns the writable bitmap of a tag, creating the tag.
+func (w wctx) tag(st *state, name string) *roaring.Bitmap {
+	m := w.mutTags(st)
+	p := m[name]
+	b := w.own(&p)
+	m[name] = p
+	return b
+}

@@ -1,0 +1,637 @@
+package bitmapindex
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/segkit/segkit"
+	"github.com/stretchr/testify/require"
+)
+
+// A naive map-based model of the index, used by the property and fuzz tests.
+
+type mcust struct {
+	id     uint32
+	tags   map[string]bool
+	attrs  map[string]Value
+	events map[string][]segkit.Day
+	sums   map[string]float64
+}
+
+type model struct {
+	loc      *time.Location
+	strict   bool
+	schema   map[string]Attribute
+	next     uint32
+	cust     map[string]*mcust // live customers by key
+	tagsEver map[string]bool
+	events   map[string]bool
+}
+
+func newModel(cfg Config) *model {
+	m := &model{loc: cfg.Location, strict: cfg.Strict, schema: map[string]Attribute{}, cust: map[string]*mcust{}, tagsEver: map[string]bool{}, events: map[string]bool{}}
+	if m.loc == nil {
+		m.loc = time.UTC
+	}
+	for _, a := range cfg.Schema {
+		m.schema[a.Name] = a
+	}
+	return m
+}
+
+func (m *model) clone() *model {
+	c := *m
+	c.schema = maps.Clone(m.schema)
+	c.tagsEver = maps.Clone(m.tagsEver)
+	c.events = maps.Clone(m.events)
+	c.cust = map[string]*mcust{}
+	for k, x := range m.cust {
+		y := &mcust{id: x.id, tags: maps.Clone(x.tags), attrs: maps.Clone(x.attrs), events: map[string][]segkit.Day{}, sums: maps.Clone(x.sums)}
+		for e, ds := range x.events {
+			y.events[e] = slices.Clone(ds)
+		}
+		c.cust[k] = y
+	}
+	return &c
+}
+
+func (m *model) upsert(key string) *mcust {
+	if c := m.cust[key]; c != nil {
+		return c
+	}
+	c := &mcust{id: m.next, tags: map[string]bool{}, attrs: map[string]Value{}, events: map[string][]segkit.Day{}, sums: map[string]float64{}}
+	m.next++
+	m.cust[key] = c
+	return c
+}
+
+// valid reports whether the model accepts a write (mirrors the documented
+// validation), given the attributes declared so far in the batch.
+func (m *model) valid(o op, pending map[string]Attribute) bool {
+	switch o.kind {
+	case opTag, opUntag, opRecord:
+		return o.name != ""
+	case opClear:
+		_, ok := m.schema[o.name]
+		_, ok2 := pending[o.name]
+		return ok || ok2 || !m.strict
+	case opSet:
+		if !o.v.IsValid() {
+			return false
+		}
+		a, ok := m.schema[o.name]
+		if !ok {
+			a, ok = pending[o.name]
+		}
+		if !ok {
+			if m.strict || o.name == "" {
+				return false
+			}
+			a = inferAttr(o.name, o.v)
+			pending[o.name] = a
+		}
+		if a.Kind != o.v.k {
+			return false
+		}
+		if a.Kind == KindDecimal {
+			if _, err := toFixed(o.v.f, a.Scale); err != nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (m *model) apply(o op) {
+	switch o.kind {
+	case opAdd:
+		m.upsert(o.key)
+	case opDelete:
+		delete(m.cust, o.key)
+	case opTag:
+		m.upsert(o.key).tags[o.name] = true
+		m.tagsEver[o.name] = true
+	case opUntag:
+		delete(m.upsert(o.key).tags, o.name)
+	case opSet:
+		c := m.upsert(o.key)
+		if _, ok := m.schema[o.name]; !ok {
+			m.schema[o.name] = inferAttr(o.name, o.v)
+		}
+		if o.v.k == KindSet && o.v.s == "" {
+			delete(c.attrs, o.name)
+		} else {
+			c.attrs[o.name] = o.v
+		}
+	case opClear:
+		delete(m.upsert(o.key).attrs, o.name)
+	case opRecord:
+		c := m.upsert(o.key)
+		c.events[o.name] = append(c.events[o.name], o.day)
+		c.sums[o.name] += o.f
+		m.events[o.name] = true
+	}
+}
+
+// applyBatch applies ops if all are valid and reports whether it did.
+func (m *model) applyBatch(ops []op) bool {
+	pending := map[string]Attribute{}
+	for _, o := range ops {
+		if !m.valid(o, pending) {
+			return false
+		}
+	}
+	for _, o := range ops {
+		m.apply(o)
+	}
+	return true
+}
+
+func (m *model) keysWhere(f func(*mcust) bool) []string {
+	var out []string
+	for k, c := range m.cust {
+		if f(c) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func setKeys(s Set) []string {
+	out := slices.Collect(s.Keys())
+	sort.Strings(out)
+	return out
+}
+
+// ---- random operations -----------------------------------------------------
+
+// source is the randomness that drives operation sequences: math/rand for
+// property tests, fuzzer bytes for fuzz tests.
+type source interface{ IntN(n int) int }
+
+type byteSource struct{ b []byte }
+
+func (s *byteSource) IntN(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	var x int
+	for range 2 {
+		x <<= 8
+		if len(s.b) > 0 {
+			x |= int(s.b[0])
+			s.b = s.b[1:]
+		}
+	}
+	return x % n
+}
+
+var (
+	genKeys   = []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"}
+	genTags   = []string{"vip", "new", "churn", "x"}
+	genEvents = []string{"login", "buy"}
+	genAttrs  = []Attribute{
+		{Name: "city", Kind: KindCategory},
+		{Name: "likes", Kind: KindSet},
+		{Name: "n", Kind: KindInt},
+		{Name: "small", Kind: KindInt},
+		{Name: "spend", Kind: KindDecimal, Scale: 2},
+		{Name: "w", Kind: KindDecimal, Scale: 0},
+		{Name: "seen", Kind: KindTime},
+		{Name: "ok", Kind: KindBool},
+	}
+	genCities = []string{"Beijing", "Shanghai", "Bern", "", "Zürich"}
+	baseTime  = time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
+)
+
+func genValue(r source, a Attribute) Value {
+	switch a.Kind {
+	case KindCategory:
+		return Category(genCities[r.IntN(len(genCities))])
+	case KindSet:
+		var vs []string
+		for range r.IntN(4) {
+			vs = append(vs, genCities[r.IntN(len(genCities))])
+		}
+		return SetOf(vs...)
+	case KindInt:
+		if a.Name == "small" {
+			return Int(int64(r.IntN(7) - 3))
+		}
+		switch r.IntN(6) {
+		case 0:
+			return Int(-1 << 63)
+		case 1:
+			return Int(1<<63 - 1)
+		case 2:
+			return Int(int64(r.IntN(1<<20)) - 1<<19)
+		}
+		return Int(int64(r.IntN(200) - 100))
+	case KindDecimal:
+		if r.IntN(8) == 0 {
+			return Decimal([]float64{100.555, 1.005, -0.005, 0.125, -2.675, 1e15}[r.IntN(6)])
+		}
+		return Decimal(float64(r.IntN(40001)-20000) / 1000)
+	case KindTime:
+		return Time(baseTime.Add(time.Duration(r.IntN(20000)-10000) * 137 * time.Millisecond))
+	case KindBool:
+		return Bool(r.IntN(2) == 1)
+	}
+	return Value{}
+}
+
+// genOp returns a random write; sometimes an invalid one.
+func genOp(r source, loc *time.Location) op {
+	key := genKeys[r.IntN(len(genKeys))]
+	switch k := r.IntN(20); {
+	case k < 1:
+		return op{kind: opAdd, key: key}
+	case k < 3:
+		return op{kind: opDelete, key: key}
+	case k < 6:
+		return op{kind: opTag, key: key, name: genTags[r.IntN(len(genTags))]}
+	case k < 7:
+		return op{kind: opUntag, key: key, name: genTags[r.IntN(len(genTags))]}
+	case k < 13:
+		a := genAttrs[r.IntN(len(genAttrs))]
+		switch r.IntN(40) {
+		case 0: // wrong kind
+			b := genAttrs[r.IntN(len(genAttrs))]
+			return op{kind: opSet, key: key, name: a.Name, v: genValue(r, b)}
+		case 1:
+			return op{kind: opSet, key: key, name: a.Name} // zero Value
+		case 2:
+			return op{kind: opSet, key: key, name: "undeclared", v: Int(1)}
+		case 3:
+			return op{kind: opSet, key: key, name: "spend", v: Decimal(1e300)} // out of range
+		}
+		return op{kind: opSet, key: key, name: a.Name, v: genValue(r, a)}
+	case k < 14:
+		return op{kind: opClear, key: key, name: genAttrs[r.IntN(len(genAttrs))].Name}
+	default:
+		at := baseTime.Add(time.Duration(r.IntN(120*24)-60*24) * time.Hour).Add(time.Duration(r.IntN(3600)) * time.Second)
+		f := 0.0
+		if r.IntN(2) == 0 {
+			f = float64(r.IntN(1000)) / 4
+		}
+		if r.IntN(200) == 0 {
+			return op{kind: opRecord, key: key, name: "", day: segkit.DayOf(at, loc)}
+		}
+		return op{kind: opRecord, key: key, name: genEvents[r.IntN(len(genEvents))], day: segkit.DayOf(at, loc), f: f}
+	}
+}
+
+func addToBatch(b *Batch, o op) {
+	switch o.kind {
+	case opAdd:
+		b.Add(o.key)
+	case opDelete:
+		b.Delete(o.key)
+	case opTag:
+		b.AddTag(o.key, o.name)
+	case opUntag:
+		b.RemoveTag(o.key, o.name)
+	case opSet:
+		b.Set(o.key, o.name, o.v)
+	case opClear:
+		b.Clear(o.key, o.name)
+	case opRecord:
+		b.ops = append(b.ops, o) // the day is already in the index's zone
+	}
+}
+
+// applySingle applies one write through the Index's single-write methods.
+func applySingle(ix *Index, o op) error {
+	switch o.kind {
+	case opAdd:
+		ix.Add(o.key)
+	case opDelete:
+		ix.Delete(o.key)
+	case opTag:
+		return ix.AddTag(o.key, o.name)
+	case opUntag:
+		return ix.RemoveTag(o.key, o.name)
+	case opSet:
+		return ix.Set(o.key, o.name, o.v)
+	case opClear:
+		return ix.Clear(o.key, o.name)
+	case opRecord:
+		return ix.Record(o.key, o.name, o.day.Time(ix.loc).Add(90*time.Minute), o.f)
+	}
+	return nil
+}
+
+// ---- the harness -----------------------------------------------------------
+
+type harness struct {
+	t  testing.TB
+	r  source
+	ix *Index
+	m  *model
+	// an older view with the model as it was, re-checked later
+	oldView  *View
+	oldModel *model
+}
+
+func newHarness(t testing.TB, r source, cfg Config) *harness {
+	ix, err := New(cfg)
+	require.NoError(t, err)
+	return &harness{t: t, r: r, ix: ix, m: newModel(cfg)}
+}
+
+// step performs one random action.
+func (h *harness) step() {
+	t, r := h.t, h.r
+	switch k := r.IntN(40); {
+	case k < 20:
+		o := genOp(r, h.ix.loc)
+		pending := map[string]Attribute{}
+		ok := h.m.valid(o, pending)
+		err := applySingle(h.ix, o)
+		if ok {
+			require.NoError(t, err, "op %+v", o)
+			h.m.apply(o)
+		} else if o.kind != opAdd && o.kind != opDelete {
+			require.Error(t, err, "op %+v", o)
+		}
+	case k < 36:
+		b := h.ix.NewBatch()
+		var ops []op
+		for range r.IntN(12) + 1 {
+			o := genOp(r, h.ix.loc)
+			ops = append(ops, o)
+			addToBatch(b, o)
+		}
+		require.Equal(t, len(ops), b.Len())
+		ok := h.m.applyBatch(ops)
+		err := b.Commit()
+		if ok {
+			require.NoError(t, err)
+			require.ErrorIs(t, b.Commit(), ErrCommitted)
+		} else {
+			var be *BatchError
+			require.ErrorAs(t, err, &be)
+		}
+	case k < 38:
+		h.oldView, h.oldModel = h.ix.View(), h.m.clone()
+	default:
+		var buf bytes.Buffer
+		_, err := h.ix.View().WriteTo(&buf)
+		require.NoError(t, err)
+		ix2, err := Read(bytes.NewReader(buf.Bytes()))
+		require.NoError(t, err)
+		h.ix = ix2
+	}
+}
+
+// check compares every query of a view with the model.
+func (h *harness) check(v *View, m *model) {
+	t, r := h.t, h.r
+	require.Equal(t, len(m.cust), v.Len())
+	require.Equal(t, m.keysWhere(func(*mcust) bool { return true }), setKeys(v.All()))
+	for key, c := range m.cust {
+		id, ok := v.ID(key)
+		require.True(t, ok, key)
+		require.Equal(t, c.id, id, "ID of %q", key)
+		k, ok := v.Key(id)
+		require.True(t, ok)
+		require.Equal(t, key, k)
+	}
+	for _, key := range genKeys {
+		if m.cust[key] == nil {
+			_, ok := v.ID(key)
+			require.False(t, ok, "deleted key %q still has an ID", key)
+		}
+	}
+	// tags
+	var wantTags []TagCount
+	for _, tag := range slices.Sorted(maps.Keys(m.tagsEver)) {
+		want := m.keysWhere(func(c *mcust) bool { return c.tags[tag] })
+		wantTags = append(wantTags, TagCount{Name: tag, Count: len(want)})
+		require.Equal(t, want, setKeys(v.Tag(tag)), "tag %q", tag)
+		require.True(t, v.HasTag(tag))
+	}
+	gotTags := v.Tags()
+	if len(wantTags) == 0 {
+		require.Empty(t, gotTags)
+	} else {
+		require.Equal(t, wantTags, gotTags)
+	}
+	require.Equal(t, 0, v.Tag("nope").Len())
+	// schema
+	require.Equal(t, sortedSchema(m.schema), v.Schema())
+	// attributes
+	for _, a := range sortedSchema(m.schema) {
+		h.checkAttr(v, m, a)
+	}
+	_, err := v.Compare("nope", Eq, Int(1))
+	require.ErrorIs(t, err, ErrUnknownAttribute)
+	// events
+	require.Equal(t, nonNil(slices.Sorted(maps.Keys(m.events))), nonNil(v.Events()))
+	for _, e := range append(slices.Clone(genEvents), "never") {
+		for range 4 {
+			h.checkWindow(v, m, e)
+		}
+	}
+	// profiles
+	for key, c := range m.cust {
+		p, ok := v.Profile(key)
+		require.True(t, ok)
+		require.Equal(t, key, p.Key)
+		wantTags := map[string]bool{}
+		for tg := range c.tags {
+			wantTags[tg] = true
+		}
+		require.Equal(t, wantTags, p.Tags, key)
+		require.Len(t, p.Attrs, len(c.attrs), key)
+		for name, want := range c.attrs {
+			got, ok := p.Attrs[name]
+			require.True(t, ok, "%s.%s", key, name)
+			require.Equal(t, norm(m.schema[name], want), norm(m.schema[name], got), "%s.%s", key, name)
+		}
+		require.Len(t, p.Events, len(c.events), key)
+		for e, days := range c.events {
+			ds := slices.Clone(days)
+			slices.Sort(ds)
+			var got []segkit.Day
+			for _, at := range p.Events[e] {
+				got = append(got, segkit.DayOf(at, v.Location()))
+			}
+			require.Equal(t, ds, got, "%s events %s", key, e)
+			sum, ok := v.EventSum(e, key)
+			require.True(t, ok)
+			require.InDelta(t, c.sums[e], sum, 1e-6)
+		}
+	}
+	_ = r
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// norm makes a stored value comparable across the model and the index.
+func norm(a Attribute, v Value) string {
+	switch v.k {
+	case KindDecimal:
+		m, err := toFixed(v.f, a.Scale)
+		if err != nil {
+			return "bad decimal"
+		}
+		return fmt.Sprint("dec:", m)
+	case KindTime:
+		return fmt.Sprint("time:", v.n)
+	}
+	return v.k.String() + ":" + v.String()
+}
+
+func (h *harness) checkAttr(v *View, m *model, a Attribute) {
+	t, r := h.t, h.r
+	has := func(c *mcust) (Value, bool) { x, ok := c.attrs[a.Name]; return x, ok }
+	pres, err := v.Present(a.Name)
+	require.NoError(t, err)
+	require.Equal(t, m.keysWhere(func(c *mcust) bool { _, ok := has(c); return ok }), setKeys(pres), "present %s", a.Name)
+	if a.Kind == KindSet || a.Kind == KindCategory {
+		want := map[string]bool{}
+		for _, c := range m.cust {
+			if x, ok := has(c); ok {
+				if a.Kind == KindSet {
+					ss, _ := x.AsStrings()
+					for _, s := range ss {
+						want[s] = true
+					}
+				} else {
+					want[x.s] = true
+				}
+			}
+		}
+		vals, err := v.Values(a.Name)
+		require.NoError(t, err)
+		require.Equal(t, nonNil(slices.Sorted(maps.Keys(want))), nonNil(vals), "values %s", a.Name)
+		for _, s := range genCities {
+			got, err := v.WithValue(a.Name, s)
+			require.NoError(t, err)
+			require.Equal(t, m.keysWhere(func(c *mcust) bool {
+				x, ok := has(c)
+				if !ok {
+					return false
+				}
+				if a.Kind == KindSet {
+					ss, _ := x.AsStrings()
+					return slices.Contains(ss, s)
+				}
+				return x.s == s
+			}), setKeys(got), "%s with value %q", a.Name, s)
+		}
+		if a.Kind == KindSet {
+			_, err := v.Compare(a.Name, Eq, Category("x"))
+			require.Error(t, err)
+			return
+		}
+	} else {
+		_, err := v.Values(a.Name)
+		require.Error(t, err)
+	}
+	// wrong kind
+	wrong := Category("x")
+	if a.Kind == KindCategory {
+		wrong = Int(1)
+	}
+	_, err = v.Compare(a.Name, Eq, wrong)
+	var ke *KindError
+	require.ErrorAs(t, err, &ke)
+	require.Equal(t, a.Kind, ke.Declared)
+	// constants: stored values (exact hits) and random ones
+	var consts []Value
+	for _, c := range m.cust {
+		if x, ok := has(c); ok && r.IntN(2) == 0 {
+			consts = append(consts, x)
+		}
+	}
+	for range 3 {
+		consts = append(consts, genValue(r, a))
+	}
+	if a.Kind == KindDecimal {
+		consts = append(consts, Decimal(1e300), Decimal(-1e300), Decimal(100.555))
+	}
+	if a.Kind == KindInt {
+		consts = append(consts, Int(-1<<63), Int(1<<63-1))
+	}
+	for _, c := range consts {
+		for op := Eq; op <= Ge; op++ {
+			got, err := v.Compare(a.Name, op, c)
+			require.NoError(t, err)
+			want := m.keysWhere(func(cu *mcust) bool {
+				x, ok := has(cu)
+				if !ok {
+					return op == Ne
+				}
+				return Holds(a, x, op, c)
+			})
+			require.Equal(t, want, setKeys(got), "%s %s %s", a.Name, op, c)
+		}
+		c2 := consts[r.IntN(len(consts))]
+		got, err := v.Between(a.Name, c, c2)
+		require.NoError(t, err)
+		want := m.keysWhere(func(cu *mcust) bool {
+			x, ok := has(cu)
+			return ok && Holds(a, x, Ge, c) && Holds(a, x, Le, c2)
+		})
+		require.Equal(t, want, setKeys(got), "%s between %s and %s", a.Name, c, c2)
+	}
+}
+
+func (h *harness) checkWindow(v *View, m *model, e string) {
+	t, r := h.t, h.r
+	today := segkit.DayOf(baseTime, m.loc)
+	from := today.AddDays(r.IntN(150) - 75)
+	to := from.AddDays(r.IntN(100) - 5)
+	if r.IntN(10) == 0 {
+		from, to = -1<<31, 1<<31-1
+	}
+	count := func(c *mcust) (n int64, first segkit.Day, any bool) {
+		for _, d := range c.events[e] {
+			if d >= from && d <= to {
+				n++
+			}
+			if !any || d < first {
+				first, any = d, true
+			}
+		}
+		return
+	}
+	require.Equal(t, m.keysWhere(func(c *mcust) bool { n, _, _ := count(c); return n > 0 }), setKeys(v.Did(e, from, to)), "did %s [%s,%s]", e, from, to)
+	require.Equal(t, m.keysWhere(func(c *mcust) bool { _, f, ok := count(c); return ok && f >= from && f <= to }), setKeys(v.FirstIn(e, from, to)), "first %s", e)
+	for op := Eq; op <= Ge; op++ {
+		n := int64(r.IntN(6) - 1)
+		want := m.keysWhere(func(c *mcust) bool { k, _, _ := count(c); return cmpHolds(cmpInt(k, n), op) })
+		require.Equal(t, want, setKeys(v.Count(e, from, to, op, n)), "count %s [%s,%s] %s %d", e, from, to, op, n)
+	}
+}
+
+// run performs steps and checks every few steps, also re-checking an older
+// view against the model as it was.
+func (h *harness) run(steps, every int) {
+	for i := range steps {
+		h.step()
+		if (i+1)%every == 0 {
+			h.check(h.ix.View(), h.m)
+			if h.oldView != nil {
+				h.check(h.oldView, h.oldModel)
+			}
+		}
+	}
+	h.check(h.ix.View(), h.m)
+}
+
+func randSource(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) }

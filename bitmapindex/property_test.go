@@ -1,0 +1,42 @@
+package bitmapindex
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestProperty applies random operation sequences to the index and to a
+// naive model and compares every query, on current and older views, across
+// snapshot round trips, with and without value bitmaps, strict and not.
+func TestProperty(t *testing.T) {
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	configs := []struct {
+		name string
+		cfg  Config
+	}{
+		{"utc", DefaultConfig()},
+		{"strict shanghai", Config{Location: shanghai, Strict: true, Schema: genAttrs}},
+		{"fixed zone", Config{Location: time.FixedZone("X", -5*3600), Schema: genAttrs[:3]}},
+	}
+	seeds := 3
+	if testing.Short() {
+		seeds = 3
+	}
+	for _, c := range configs {
+		for _, vb := range []int{64, 3} {
+			for seed := range seeds {
+				t.Run(fmt.Sprintf("%s/vals%d/seed%d", c.name, vb, seed), func(t *testing.T) {
+					old := maxValueBitmaps
+					maxValueBitmaps = vb
+					defer func() { maxValueBitmaps = old }()
+					h := newHarness(t, randSource(uint64(seed)), c.cfg)
+					h.run(250, 25)
+				})
+			}
+		}
+	}
+}

@@ -1,0 +1,141 @@
+package bitmapindex
+
+import (
+	"maps"
+	"slices"
+)
+
+// Stats describes a view: its size, every field's cardinality and an
+// estimate of the memory it holds.
+type Stats struct {
+	Customers int // live customers
+	IDs       int // IDs assigned so far, including deleted customers'
+	Fields    []FieldStats
+	// KeyBytes estimates the key table (keys, ID → key, key → ID).
+	KeyBytes int64
+	// BitmapBytes is the in-memory size of all bitmaps, as roaring reports it.
+	BitmapBytes int64
+	// PortableBytes is the size of all bitmaps in the portable format.
+	PortableBytes int64
+	// MemoryBytes estimates the whole view: bitmaps, key table, event
+	// value sums and bookkeeping.
+	MemoryBytes int64
+}
+
+// FieldStats describes one tag, attribute or event.
+type FieldStats struct {
+	Name string
+	// Kind is "tag", "event", or the attribute kind ("category", "decimal(2)", …).
+	Kind string
+	// Members is the number of customers with the tag, with a value of the
+	// attribute, or with an occurrence of the event.
+	Members int
+	// Cardinality is the number of distinct values (category, set and
+	// numeric attributes with few values; -1 when a numeric attribute has
+	// too many to track), of bit slices in use (a second figure for numeric
+	// attributes, in Slices), or of days with occurrences (events); 1 for tags.
+	Cardinality int
+	// Slices is the number of non-empty bit slices of a numeric attribute.
+	Slices int
+	// Bitmaps is the number of bitmaps the field holds.
+	Bitmaps int
+	// Bytes is the in-memory size of the field's bitmaps.
+	Bytes int64
+}
+
+type sizer struct {
+	n        int
+	mem, ser int64
+}
+
+func (s *sizer) add(x *bm) {
+	if x == nil {
+		return
+	}
+	s.n++
+	s.mem += int64(x.b.GetSizeInBytes()) + 48
+	s.ser += int64(x.b.GetSerializedSizeInBytes())
+}
+
+// Stats returns the view's statistics. It walks every bitmap of the view
+// (cost proportional to the number of bitmaps, not customers).
+func (v *View) Stats() Stats {
+	st := Stats{Customers: v.Len(), IDs: int(v.keys.n())}
+	var total sizer
+	total.add(v.st.live)
+	for _, name := range slices.Sorted(maps.Keys(v.st.tags)) {
+		t := v.st.tags[name]
+		var s sizer
+		s.add(t)
+		st.Fields = append(st.Fields, FieldStats{Name: name, Kind: "tag", Members: t.card(), Cardinality: 1, Bitmaps: s.n, Bytes: s.mem})
+		total.n += s.n
+		total.mem += s.mem
+		total.ser += s.ser
+	}
+	for _, def := range sortedSchema(v.st.schema) {
+		fs := FieldStats{Name: def.Name, Kind: kindScale(def)}
+		var s sizer
+		if a := v.st.attrs[def.Name]; a != nil {
+			fs.Members = a.present.card()
+			fs.Cardinality = a.distinct()
+			fs.Slices = a.bitsLen()
+			s.add(a.present)
+			for _, p := range a.dict {
+				s.add(p)
+			}
+			for _, p := range a.vals {
+				s.add(p)
+			}
+			for _, p := range a.slices {
+				s.add(p)
+			}
+			s.mem += int64(len(a.dict)+len(a.vals)) * 48
+			for k := range a.dict {
+				s.mem += int64(len(k))
+			}
+		}
+		fs.Bitmaps, fs.Bytes = s.n, s.mem
+		st.Fields = append(st.Fields, fs)
+		total.n += s.n
+		total.mem += s.mem
+		total.ser += s.ser
+	}
+	var other int64
+	for _, name := range slices.Sorted(maps.Keys(v.st.events)) {
+		e := v.st.events[name]
+		fs := FieldStats{Name: name, Kind: "event", Members: e.ever.card(), Cardinality: len(e.days)}
+		var s sizer
+		s.add(e.ever)
+		for _, n := range e.days {
+			s.add(n.one)
+			for _, x := range n.extra {
+				s.add(x)
+			}
+		}
+		for _, n := range e.blocks {
+			s.add(n.any)
+			for _, x := range n.cnt {
+				s.add(x)
+			}
+		}
+		for _, p := range e.first {
+			s.add(p)
+		}
+		for _, c := range e.totals {
+			if c != nil {
+				other += int64(len(c.v)) * 8
+			}
+		}
+		other += int64(len(e.totals)) * 8
+		fs.Bitmaps, fs.Bytes = s.n, s.mem
+		st.Fields = append(st.Fields, fs)
+		total.n += s.n
+		total.mem += s.mem
+		total.ser += s.ser
+	}
+	st.KeyBytes = v.keys.bytes()
+	st.BitmapBytes = total.mem
+	st.PortableBytes = total.ser
+	st.MemoryBytes = total.mem + st.KeyBytes + other
+	return st
+}
