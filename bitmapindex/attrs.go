@@ -504,7 +504,6 @@ func (a *attr) bitsLen() int {
 	return n
 }
 
-
 // buildVals derives the value bitmaps of a numeric attribute from its bit
 // slices (after a snapshot load) by splitting the present customers slice
 // by slice; it gives up (wide) as soon as there are too many values.

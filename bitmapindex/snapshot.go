@@ -794,4 +794,3 @@ func (ld *loader) finish() (*Index, error) {
 	}
 	return ld.ix, nil
 }
-
