@@ -1,0 +1,144 @@
+package synth
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/segkit/segkit/bitmapindex"
+)
+
+// LoadConfig tunes [Generator.Load]. It is a plain value.
+type LoadConfig struct {
+	// BatchCustomers is the number of customers written per committed
+	// batch; each batch becomes visible to views atomically. 0 means 20,000.
+	BatchCustomers int
+	// Events lists the event names to record; nil records every event,
+	// an empty non-nil slice none.
+	Events []string
+	// Progress, when not nil, is called on the loading goroutine after each
+	// committed batch with the number of customers loaded so far.
+	Progress func(loaded int)
+}
+
+// DefaultLoadConfig returns batches of 20,000 customers with all events.
+func DefaultLoadConfig() LoadConfig { return LoadConfig{BatchCustomers: 20_000} }
+
+// Load generates the population of cfg and writes it into ix; see
+// [Generator.Load].
+func Load(ctx context.Context, ix *bitmapindex.Index, cfg Config) error {
+	g, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	return g.Load(ctx, ix, DefaultLoadConfig())
+}
+
+// Load writes every customer into ix in committed batches: the customer's
+// key, tags, present attributes (declared first with the kinds of
+// [Fields]) and the selected events of the event window. It stops with the
+// context's error when ctx is cancelled; the batches committed so far stay
+// in the index. Customers already in the index are updated (upserted). The
+// generation runs on Config.Workers goroutines ahead of the index writes.
+func (g *Generator) Load(ctx context.Context, ix *bitmapindex.Index, lc LoadConfig) error {
+	if lc.BatchCustomers <= 0 {
+		lc.BatchCustomers = DefaultLoadConfig().BatchCustomers
+	}
+	for _, f := range Fields() {
+		kind, scale, err := bitmapindex.ParseKind(f.Kind)
+		if err != nil {
+			return fmt.Errorf("synth: load: %w", err)
+		}
+		if err := ix.Declare(bitmapindex.Attribute{Name: f.Name, Kind: kind, Scale: scale}); err != nil {
+			return fmt.Errorf("synth: load: %w", err)
+		}
+	}
+	what := needAttrs
+	var keep [4]bool // by event kind, in EventNames order
+	names := EventNames()
+	for i, name := range names {
+		keep[i] = lc.Events == nil || slices.Contains(lc.Events, name)
+		if keep[i] {
+			what |= needEvents
+		}
+	}
+	all := keep == [4]bool{true, true, true, true}
+	recordEvent := func(name string) bool {
+		i := slices.Index(names, name)
+		return i >= 0 && keep[i]
+	}
+
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b := ix.NewBatch()
+	inBatch, loaded := 0, 0
+	var err error
+	commit := func(last bool) bool {
+		if err = b.Commit(); err != nil {
+			err = fmt.Errorf("synth: load: customers %d..%d: %w", loaded-inBatch, loaded-1, err)
+			return false
+		}
+		if lc.Progress != nil {
+			lc.Progress(loaded)
+		}
+		if last {
+			return true
+		}
+		if err = ctx.Err(); err != nil {
+			return false
+		}
+		b, inBatch = ix.NewBatch(), 0
+		return true
+	}
+	g.run(0, g.cfg.Customers, what, func(r *Record) bool {
+		addCustomer(b, &r.Customer)
+		for _, e := range r.Events {
+			if all || recordEvent(e.Name) {
+				b.Record(e.Customer, e.Name, e.At, e.Value)
+			}
+		}
+		inBatch++
+		loaded++
+		if inBatch == lc.BatchCustomers {
+			return commit(false)
+		}
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if inBatch > 0 {
+		commit(true)
+	}
+	return err
+}
+
+// addCustomer queues c's key, tags and present attributes.
+func addCustomer(b *bitmapindex.Batch, c *Customer) {
+	k := c.Key
+	b.Add(k)
+	for _, t := range c.Tags {
+		b.AddTag(k, t)
+	}
+	if c.Age != 0 {
+		b.Set(k, "age", bitmapindex.Int(int64(c.Age)))
+	}
+	if c.Gender != "" {
+		b.Set(k, "gender", bitmapindex.Category(c.Gender))
+	}
+	b.Set(k, "city", bitmapindex.Category(c.City))
+	if c.Occupation != "" {
+		b.Set(k, "occupation", bitmapindex.Category(c.Occupation))
+	}
+	if c.Source != "" {
+		b.Set(k, "source", bitmapindex.Category(c.Source))
+	}
+	b.Set(k, "spend", bitmapindex.Decimal(c.Spend))
+	b.Set(k, "signup_at", bitmapindex.Time(c.SignupAt))
+	b.Set(k, "last_login_at", bitmapindex.Time(c.LastLoginAt))
+	b.Set(k, "vip", bitmapindex.Bool(c.VIP))
+	if len(c.Interests) > 0 {
+		b.Set(k, "interests", bitmapindex.SetOf(c.Interests...))
+	}
+}
