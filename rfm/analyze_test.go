@@ -315,4 +315,3 @@ func genTransactions(rng *rand.Rand, n, perCust int, now time.Time) []segkit.Tra
 	}
 	return out
 }
-

@@ -125,10 +125,15 @@ func LoadCellMap(r io.Reader, name string, bins int) (*Scheme, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
 			return nil, lerr(line, "%s", csvMsg(err))
 		}
+		line, _ := cr.FieldPos(0)
 		if cellCol >= len(rec) || segCol >= len(rec) {
 			return nil, lerr(line, "%d fields, want at least %d", len(rec), max(cellCol, segCol)+1)
 		}
