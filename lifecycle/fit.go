@@ -157,11 +157,9 @@ func (pr problem) fit(init []float64, cfg FitConfig) ([]float64, FitReport, erro
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			f = math.Inf(1)
 		}
-		if grad != nil {
-			for i := range grad {
-				// chain rule for p = exp(θ)
-				grad[i] = -gp[i]*p[i]/n + 2*cfg.Penalty*p[i]*p[i]
-			}
+		for i := range grad {
+			// chain rule for p = exp(θ)
+			grad[i] = -gp[i]*p[i]/n + 2*cfg.Penalty*p[i]*p[i]
 		}
 		return f
 	}
