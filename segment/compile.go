@@ -311,7 +311,7 @@ func (c *compiler) asCondition(o operand) *pnode {
 		c.errorf(o.pos, "expected a condition, found %s", o.describe())
 	case opdAttr:
 		// A bare attribute is a bool attribute being true: `vip`.
-		return c.scalarNode(&scalar{attr: o.name, form: formCmp, op: opEq, a: boolLit(true), pos: o.pos}, o.pos)
+		return c.scalarNode(&scalar{attr: o.name, form: formCmp, op: opEq, a: boolLit(true), pos: o.pos, apos: o.pos}, o.pos)
 	case opdDaysSince:
 		c.errorf(o.pos, "daysSince(%s) is a number of days, not a condition: compare it, e.g. daysSince(%s) > 30", o.name, o.name)
 	case opdCount:
@@ -381,6 +381,9 @@ func (c *compiler) value(n ast.Node, depth int) operand {
 	case *ast.MemberNode, *ast.ChainNode:
 		c.errorf(pos, "field access is not supported in rules: attribute names are plain identifiers")
 	case *ast.ConditionalNode:
+		if n.Cond != nil {
+			pos = n.Cond.Location().From
+		}
 		c.errorf(pos, "conditional expressions (?: and if/else) are not supported in rules")
 	case *ast.VariableDeclaratorNode:
 		c.errorf(pos, "let is not supported in rules")
@@ -568,7 +571,7 @@ func (c *compiler) comparison(n *ast.BinaryNode, pos, depth int) operand {
 		if op == opNe {
 			eq = opEq
 		}
-		node := c.scalarNode(&scalar{attr: l.name, form: formCmp, op: eq, a: k, pos: pos}, pos)
+		node := c.scalarNode(&scalar{attr: l.name, form: formCmp, op: eq, a: k, pos: pos, apos: l.pos}, pos)
 		if op == opNe {
 			node = notNode(node, pos)
 		}
@@ -582,7 +585,7 @@ func (c *compiler) comparison(n *ast.BinaryNode, pos, depth int) operand {
 		if op == opNe {
 			eq = opEq
 		}
-		node := c.scalarNode(&scalar{attr: l.name, form: formDaysCmp, op: eq, a: k, pos: pos}, l.pos)
+		node := c.scalarNode(&scalar{attr: l.name, form: formDaysCmp, op: eq, a: k, pos: pos, apos: l.pos}, l.pos)
 		if op == opNe {
 			node = notNode(node, pos)
 		}
@@ -654,9 +657,9 @@ func (c *compiler) membership(n *ast.BinaryNode, pos, depth int) operand {
 			x := l.lit.number()
 			return operand{kind: opdConst, pos: pos, lit: boolLit(x >= float64(r.lo) && x <= float64(r.hi))}
 		case opdAttr:
-			return pred(c.scalarNode(&scalar{attr: l.name, form: formRange, a: lo, b: hi, pos: pos}, pos))
+			return pred(c.scalarNode(&scalar{attr: l.name, form: formRange, a: lo, b: hi, pos: pos, apos: l.pos}, pos))
 		case opdDaysSince:
-			return pred(c.scalarNode(&scalar{attr: l.name, form: formDaysRange, a: lo, b: hi, pos: pos}, l.pos))
+			return pred(c.scalarNode(&scalar{attr: l.name, form: formDaysRange, a: lo, b: hi, pos: pos, apos: l.pos}, l.pos))
 		case opdCount:
 			return pred(c.countRange(l, lo, hi, pos))
 		}
@@ -677,7 +680,7 @@ func (c *compiler) membership(n *ast.BinaryNode, pos, depth int) operand {
 					kids = append(kids, notNode(c.present(l.name, r.listPos[i]), r.listPos[i]))
 					continue
 				}
-				items = append(items, scalar{attr: l.name, form: formCmp, op: opEq, a: it, pos: r.listPos[i]})
+				items = append(items, scalar{attr: l.name, form: formCmp, op: opEq, a: it, pos: r.listPos[i], apos: l.pos})
 				if it.kind == litString {
 					c.values = append(c.values, valuePos{l.name, it.s, r.listPos[i]})
 				}
@@ -707,7 +710,7 @@ func (c *compiler) membership(n *ast.BinaryNode, pos, depth int) operand {
 				if l.kind == opdCount {
 					kids = append(kids, c.countNode(l, opEq, it, r.listPos[i]))
 				} else {
-					kids = append(kids, c.scalarNode(&scalar{attr: l.name, form: formDaysCmp, op: opEq, a: it, pos: r.listPos[i]}, r.listPos[i]))
+					kids = append(kids, c.scalarNode(&scalar{attr: l.name, form: formDaysCmp, op: opEq, a: it, pos: r.listPos[i], apos: l.pos}, r.listPos[i]))
 				}
 			}
 			if len(kids) == 0 {
@@ -800,9 +803,7 @@ func (c *compiler) list(n *ast.ArrayNode, pos, depth int) operand {
 		o.list = append(o.list, v.lit)
 		o.listPos = append(o.listPos, v.pos)
 	}
-	if !ok {
-		return operand{}
-	}
+	_ = ok // items in error were reported; keep the rest so their types are checked too
 	return o
 }
 
@@ -885,7 +886,7 @@ func (c *compiler) call(n *ast.CallNode, pos, depth int) operand {
 		}
 		switch x.kind {
 		case opdAttr:
-			return pred(c.scalarNode(&scalar{attr: x.name, form: formRange, a: lo.lit, b: hi.lit, pos: pos}, pos))
+			return pred(c.scalarNode(&scalar{attr: x.name, form: formRange, a: lo.lit, b: hi.lit, pos: pos, apos: x.pos}, pos))
 		case opdDaysSince, opdCount:
 			for _, b := range []operand{lo, hi} {
 				if !b.lit.isNumber() {
@@ -896,7 +897,7 @@ func (c *compiler) call(n *ast.CallNode, pos, depth int) operand {
 			if x.kind == opdCount {
 				return pred(c.countRange(x, lo.lit, hi.lit, pos))
 			}
-			return pred(c.scalarNode(&scalar{attr: x.name, form: formDaysRange, a: lo.lit, b: hi.lit, pos: pos}, x.pos))
+			return pred(c.scalarNode(&scalar{attr: x.name, form: formDaysRange, a: lo.lit, b: hi.lit, pos: pos, apos: x.pos}, x.pos))
 		case opdConst:
 			if x.lit.isNumber() && lo.lit.isNumber() && hi.lit.isNumber() {
 				v := x.lit.number()
@@ -923,7 +924,7 @@ func (c *compiler) call(n *ast.CallNode, pos, depth int) operand {
 		if !ok || !ok2 {
 			return operand{}
 		}
-		return pred(c.scalarNode(&scalar{attr: a, form: formWithin, window: w, pos: pos}, pos))
+		return pred(c.scalarNode(&scalar{attr: a, form: formWithin, window: w, pos: pos, apos: args[0].Location().From}, pos))
 	case "date":
 		if !argc(1, `date("2025-01-31")`) {
 			return operand{}
@@ -1087,7 +1088,7 @@ func (c *compiler) resolveStatic(sc *scalar) {
 	}
 	def, ok := c.opts.schema[sc.attr]
 	if !ok {
-		c.errorf(sc.pos, "unknown attribute %q%s", sc.attr, suggest(sc.attr, schemaNames(c.opts.schema)))
+		c.errorf(sc.apos, "unknown attribute %q%s", sc.attr, suggest(sc.attr, schemaNames(c.opts.schema)))
 		return
 	}
 	res, err := resolve(def, sc)

@@ -81,7 +81,7 @@ func (e *evaluator) prepare() error {
 	for i, sc := range e.r.scs {
 		def, ok := e.v.Attribute(sc.attr)
 		if !ok {
-			errs = append(errs, p.errorAt(sc.pos, "unknown attribute %q", sc.attr))
+			errs = append(errs, p.errorAt(sc.apos, "unknown attribute %q", sc.attr))
 			continue
 		}
 		if sc.resolvedOK && def.Kind == sc.def.Kind {
@@ -230,7 +230,11 @@ func (e *evaluator) evalNode(n *pnode) (bits, error) {
 		return fromSet(s), nil
 	case nDid:
 		from, to := e.window(n.window)
-		e.note(n, fmt.Sprintf("days %s..%s", from, to))
+		if n.window == 0 {
+			e.note(n, fmt.Sprintf("days up to %s", to))
+		} else {
+			e.note(n, fmt.Sprintf("days %s..%s", from, to))
+		}
 		return fromSet(e.v.Did(n.name, from, to)), nil
 	case nCount:
 		from, to := e.window(n.window)

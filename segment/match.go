@@ -38,7 +38,7 @@ func (r *Rule) matchWith(p bitmapindex.Profile, now time.Time, refs refMatcher) 
 func (m *matcher) prepare() error {
 	var errs ErrorList
 	for _, sc := range m.r.scs {
-		def, _, _, err := m.attr(sc.attr, sc.pos)
+		def, _, _, err := m.attr(sc.attr, sc.apos)
 		switch {
 		case err != nil:
 			errs = append(errs, err.(ErrorList)...)

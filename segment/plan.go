@@ -147,6 +147,7 @@ type scalar struct {
 	a, b   lit
 	window int
 	pos    int // position for type errors
+	apos   int // position of the attribute name
 	idx    int // index into per-evaluation resolution tables
 	// Filled by Compile when a schema is given.
 	resolvedOK bool
