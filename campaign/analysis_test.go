@@ -30,12 +30,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 // outcomes builds a deterministic campaign: per group, n customers of whom
 // conv convert, each converting customer worth value.
-func outcomes(spec ...struct {
-	group      string
-	n, conv    int
-	value      float64
-	labelEvery int
-}) []Outcome {
+func outcomes(spec ...gspec) []Outcome {
 	var out []Outcome
 	for _, s := range spec {
 		for i := range s.n {
@@ -49,11 +44,10 @@ func outcomes(spec ...struct {
 	return out
 }
 
-type gspec = struct {
-	group      string
-	n, conv    int
-	value      float64
-	labelEvery int
+type gspec struct {
+	group   string
+	n, conv int
+	value   float64
 }
 
 func TestAnalysisMatchesNaiveAndStats(t *testing.T) {

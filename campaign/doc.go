@@ -1,0 +1,47 @@
+// Package campaign acts on segments: it splits an audience into A/B/n groups
+// and a holdout, checks segments for size and overlap, diffs a segment's
+// membership between two evaluations, and measures a campaign's conversions
+// per group against the control group with confidence intervals and
+// significance tests.
+//
+// # Splitting
+//
+// A [Splitter] assigns each customer to a group from its key and a salt
+// alone, so the assignment is deterministic, needs no stored state, and
+// stays put when the segment grows or shrinks or the index is rebuilt:
+//
+//	sp, err := campaign.NewSplitter("spring-2026",
+//		campaign.Group{Name: "holdout", Ratio: 0.1},
+//		campaign.Group{Name: "A", Ratio: 0.45},
+//		campaign.Group{Name: "B", Ratio: 0.45})
+//	split, err := sp.Split(view, segmentMembers) // groups as bitmapindex.Sets
+//	group := sp.Assign("customer-42")           // one customer, in real time
+//
+// The exact formula (XXH64 of salt + ":" + key) is documented on [Splitter]
+// so other systems can reproduce it. [Splitter.SplitKeys] splits plain key
+// lists.
+//
+// # Checking segments
+//
+// [Overlap] computes the shared-customer counts and Jaccard indexes of named
+// segments with cardinality-only bitmap intersections, and warns about
+// segments smaller than [Config].MinSize or nearly identical to another
+// ([Config].NearDuplicate). [Diff] tells who entered, left and stayed
+// between two evaluations, matching customers by key across views.
+//
+// # Measuring results
+//
+// An [Analysis] reads one [Outcome] per exposed customer (its group,
+// whether it converted, an optional value) and returns [Results]: per group
+// the conversion rate with its Wilson score interval, and against the
+// control the absolute lift with Newcombe's hybrid score interval, the
+// relative lift with the Katz log interval, the pooled two-proportion z-test
+// and its Holm-adjusted p-value; a sample ratio check when the planned ratios
+// are known; and a breakdown by persona or any category attribute
+// ([AttributeLabels]). [Results.WriteTo] prints a report. The statistics are
+// also available on their own: [Wilson], [DiffInterval], [RatioInterval],
+// [ZTest].
+//
+// Nothing in the package reads the clock or global state; the exported
+// types say what is safe to use concurrently.
+package campaign
