@@ -54,7 +54,11 @@ func (c *Catalog) Assign(ctx context.Context, v *bitmapindex.View, now time.Time
 		}
 		return nil
 	}
-	st, err := c.sc.assign(all, cond, stop)
+	assign := c.sc.assign
+	if useDense(all) {
+		assign = c.sc.assignDense
+	}
+	st, err := assign(all, cond, stop)
 	if err != nil {
 		return nil, err
 	}

@@ -118,8 +118,21 @@ func TestScoringAgainstNaive(t *testing.T) {
 				conds[p] = append(conds[p], b)
 			}
 		}
-		st, err := s.assign(all, func(p, i int) (*roaring.Bitmap, error) { return conds[p][i], nil }, func() error { return nil })
+		condFn := func(p, i int) (*roaring.Bitmap, error) { return conds[p][i], nil }
+		noStop := func() error { return nil }
+		st, err := s.assign(all, condFn, noStop)
 		require.NoError(t, err)
+		dense, err := s.assignDense(all, condFn, noStop)
+		require.NoError(t, err)
+		require.True(t, dense.assigned.Equals(st.assigned), "trial %d: dense and compressed engines agree on assigned", trial)
+		require.Len(t, dense.scores, len(st.scores))
+		for p := range st.scores {
+			require.True(t, dense.elig[p].Equals(st.elig[p]), "trial %d persona %d eligible", trial, p)
+			require.True(t, dense.members[p].Equals(st.members[p]), "trial %d persona %d members", trial, p)
+		}
+		if trial%2 == 1 {
+			st = dense
+		}
 
 		got := map[uint32][]ranked{}
 		s.each(st, all, func(id uint32, rs []ranked) bool {
