@@ -1,0 +1,76 @@
+package segment
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+	"testing"
+)
+
+var fuzzFixture struct {
+	once sync.Once
+	pop  *population
+	reg  *Registry
+}
+
+// FuzzCompile: any rule text compiles to a Rule or fails with an ErrorList
+// whose positions lie inside the text; never a panic (Compile and the
+// evaluators recover panics into "internal error" errors, which fail the
+// fuzz run). Rules that compile are also evaluated and matched.
+func FuzzCompile(f *testing.F) {
+	for _, s := range []string{
+		`has("vip") && !has("churned")`,
+		`age in 26..30 && city in ["Beijing", "Shanghai"] && hasAny("a", "b")`,
+		`countWithin("purchase", "90d") >= 3 || firstWithin("trial", "7d")`,
+		`daysSince(last_login) > 30 and not vip`,
+		`city startsWith "B" || interests matches "^m" || "math" in interests`,
+		`between(spend, 100, 200.5) && signup < date("2025-01-01")`,
+		`within(signup, "2w") || didWithin("login", "3mo") || did("x")`,
+		`inSegment("adults")`,
+		`26 <= age <= 30`,
+		`age == nil || exists(score) || missing(city)`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		for _, opts := range [][]Option{nil, {WithSchema(testSchema)}} {
+			r, err := Compile(src, opts...)
+			if err != nil {
+				el, ok := err.(ErrorList)
+				if !ok || len(el) == 0 {
+					t.Fatalf("Compile(%q) returned %T %v, want a non-empty ErrorList", src, err, err)
+				}
+				for _, e := range el {
+					if strings.Contains(e.Msg, "internal error") {
+						t.Fatalf("Compile(%q): %v", src, err)
+					}
+					if e.Line < 1 || e.Column < 1 || e.Line > strings.Count(src, "\n")+1 {
+						t.Fatalf("Compile(%q): position %d:%d outside the rule", src, e.Line, e.Column)
+					}
+					_ = e.Error()
+				}
+				continue
+			}
+			fuzzFixture.once.Do(func() {
+				fuzzFixture.pop = randomPopulation(t, 5, 40, time.UTC)
+				fuzzFixture.reg = testRegistry(t, fuzzFixture.pop.v, fuzzFixture.pop.now)
+			})
+			pop := fuzzFixture.pop
+			r2 := MustCompile(src, append(opts, WithResolver(fuzzFixture.reg))...)
+			for _, rule := range []*Rule{r, r2} {
+				_, err := rule.Eval(context.Background(), pop.v, pop.now)
+				if err != nil && strings.Contains(err.Error(), "internal error") {
+					t.Fatalf("Eval(%q): %v", src, err)
+				}
+				for _, k := range pop.keys[:5] {
+					_, err := rule.Match(pop.profiles[k], pop.now)
+					if err != nil && strings.Contains(err.Error(), "internal error") {
+						t.Fatalf("Match(%q): %v", src, err)
+					}
+				}
+				_ = rule.Warnings(pop.v)
+			}
+		}
+	})
+}
