@@ -93,8 +93,13 @@ func compareFloat(a, b float64) int {
 	return 0
 }
 
+// sigma renders z as "+1.2σ" or "−0.8σ" (a true minus sign; no "−0.0").
 func sigma(z float64) string {
-	return strings.Replace(fmt.Sprintf("%+.1fσ", z), "-", "−", 1)
+	s := fmt.Sprintf("%+.1f", z)
+	if s == "-0.0" {
+		s = "+0.0"
+	}
+	return strings.Replace(s, "-", "−", 1) + "σ"
 }
 
 // Profiles describes every cluster: feature means against the population,
