@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/segkit/segkit"
@@ -86,8 +85,8 @@ type Config struct {
 
 	// Model (family Model): the purchase model, the unit it was fitted in,
 	// and P(alive) thresholds.
-	PurchaseModel                           PurchaseModel
-	ModelUnit                               Unit
+	PurchaseModel                            PurchaseModel
+	ModelUnit                                Unit
 	AtRiskBelow, SleepingBelow, ChurnedBelow float64
 }
 
@@ -246,10 +245,14 @@ type Reason struct {
 	// Gaps is the multiple of TypicalGapDays in the rhythm and population
 	// rules; TypicalGapDays the customer's (or the population's) median gap
 	// between purchase days after the MinGapDays floor; LongestGapDays the
-	// customer's longest past gap.
+	// customer's longest past gap. A sleeping threshold is the larger of
+	// Gaps × TypicalGapDays and LongestGapDays, a churned one the larger of
+	// Gaps × TypicalGapDays and LongestGaps × LongestGapDays.
 	Gaps           float64
 	TypicalGapDays float64
 	LongestGapDays int
+	// LongestGaps is the multiple of LongestGapDays in the rhythm churn rule.
+	LongestGaps float64
 
 	// PAlive and PAliveBelow: the model's P(alive) and the threshold it fell
 	// below (rule model).
@@ -293,15 +296,16 @@ func (r Reason) String() string {
 	case RuleMaxInactive, RuleFixed:
 		return fmt.Sprintf("no purchase for %d days (> %s)", r.RecencyDays, days(r.ThresholdDays))
 	case RuleRhythm:
-		var b strings.Builder
-		fmt.Fprintf(&b, "no purchase for %d days (> %s: %s × typical gap %s", r.RecencyDays, days(r.ThresholdDays), num(r.Gaps), days(r.TypicalGapDays))
-		if r.Stage != AtRisk {
-			fmt.Fprintf(&b, ", longest gap %d days", r.LongestGapDays)
+		gaps := fmt.Sprintf("%s × typical gap %s", num(r.Gaps), days(r.TypicalGapDays))
+		switch r.Stage {
+		case Sleeping:
+			gaps = fmt.Sprintf("max(%s, longest gap %d days)", gaps, r.LongestGapDays)
+		case Churned:
+			gaps = fmt.Sprintf("max(%s, %s × longest gap %d days)", gaps, num(r.LongestGaps), r.LongestGapDays)
 		}
-		b.WriteString(")")
-		return b.String()
+		return fmt.Sprintf("no purchase for %d days (> %s = %s)", r.RecencyDays, days(r.ThresholdDays), gaps)
 	case RulePopulation:
-		return fmt.Sprintf("%d purchase day(s); no purchase for %d days (> %s: %s × population typical gap %s)", r.Purchases, r.RecencyDays, days(r.ThresholdDays), num(r.Gaps), days(r.TypicalGapDays))
+		return fmt.Sprintf("%d purchase day(s); no purchase for %d days (> %s = %s × population typical gap %s)", r.Purchases, r.RecencyDays, days(r.ThresholdDays), num(r.Gaps), days(r.TypicalGapDays))
 	case RuleModel:
 		return fmt.Sprintf("P(alive) %.3f < %s under %s", r.PAlive, num(r.PAliveBelow), r.Model)
 	}
@@ -357,7 +361,7 @@ func (c *classifier) decline(days []segkit.Day, asOf segkit.Day, scratch *[]int)
 			sleep := max(cfg.SleepingGaps*g, L)
 			switch {
 			case cfg.ChurnedGaps > 0 && R > churn:
-				r.Stage, r.Gaps, r.ThresholdDays = Churned, cfg.ChurnedGaps, churn
+				r.Stage, r.Gaps, r.LongestGaps, r.ThresholdDays = Churned, cfg.ChurnedGaps, cfg.ChurnedLongestGaps, churn
 			case cfg.SleepingGaps > 0 && R > sleep:
 				r.Stage, r.Gaps, r.ThresholdDays = Sleeping, cfg.SleepingGaps, sleep
 			case R > cfg.AtRiskGaps*g:
