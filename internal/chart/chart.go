@@ -51,7 +51,7 @@ func (c BarChart) WriteSVG(w io.Writer) error {
 		}
 		maxV = math.Max(maxV, b.Value)
 	}
-	width := labelW + plotW + 120
+	width := max(labelW+plotW+120, titleWidth(c.Title))
 	height := 40 + len(c.Bars)*barHeight + 10
 	bw := bufio.NewWriter(w)
 	header(bw, width, height, c.Title)
@@ -112,7 +112,7 @@ func (h Heatmap) WriteSVG(w io.Writer) error {
 		}
 	}
 	left, top := 140, 70
-	width := left + len(h.Cols)*cell + 20
+	width := max(left+len(h.Cols)*cell+20, titleWidth(h.Title))
 	height := top + len(h.Rows)*cell + 20
 	bw := bufio.NewWriter(w)
 	header(bw, width, height, h.Title)
@@ -162,6 +162,20 @@ func header(w io.Writer, width, height int, title string) {
 	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="%d" height="%d" viewBox="0 0 %d %d">`+"\n", width, height, width, height)
 	fmt.Fprintf(w, `<rect width="100%%" height="100%%" fill="#fff"/>`+"\n")
 	fmt.Fprintf(w, `<text x="12" y="22" font-family="sans-serif" font-size="15" font-weight="bold">%s</text>`+"\n", esc(title))
+}
+
+// titleWidth is the width a title needs at 15px bold (about 9px a rune,
+// wide runes twice that).
+func titleWidth(title string) int {
+	w := 24
+	for _, r := range title {
+		if r > 0x2E80 {
+			w += 17
+		} else {
+			w += 9
+		}
+	}
+	return w
 }
 
 // shade maps t ∈ [0,1] to a blue ramp.

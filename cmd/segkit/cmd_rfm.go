@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/internal/chart"
+	"github.com/segkit/segkit/internal/dataio"
+	"github.com/segkit/segkit/rfm"
+)
+
+// txFlags are the flags of commands that read a transactions CSV.
+type txFlags struct {
+	path, columns string
+}
+
+func (t *txFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&t.path, "transactions", "", "transactions `CSV` with a header (default columns customer_id,date,amount)")
+	fs.StringVar(&t.columns, "columns", "", "map fields to other column names: `id=…,time=…,amount=…`")
+}
+
+// read loads all transactions; a data error names file:line and field.
+func (t *txFlags) read(loc *time.Location) ([]segkit.Transaction, error) {
+	if t.path == "" {
+		return nil, usagef("--transactions is required")
+	}
+	cols, err := dataio.ParseColumns(t.columns, "id", "time", "amount")
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	f, err := openFile(t.path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []segkit.Transaction
+	for tx, err := range dataio.ReadTransactions(t.path, f, cols, loc) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tx)
+	}
+	return out, nil
+}
+
+func init() {
+	register(&command{
+		name:    "rfm",
+		summary: "score customers by recency, frequency and monetary value and name their segments",
+		usage:   "--transactions CSV [--columns …] --now DATE [--bins N] [--binning B] [--scheme S] [--format csv|json|summary] [--svg FILE]",
+		example: `segkit rfm --transactions orders.csv --columns id=customer_id,time=order_date,amount=revenue \
+  --now 2006-12-31 --binning rcompat --scheme rfm10 --format summary`,
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			var tx txFlags
+			tx.register(fs)
+			now := fs.String("now", "", "analysis `DATE` (YYYY-MM-DD): recency is counted in days up to it, later transactions are left out")
+			bins := fs.Int("bins", 0, "score bins per dimension, `N` in 2..9 (default 5; 2 for cn8 and quadrant)")
+			binning := fs.String("binning", "", "binning `B`: quantile, rcompat (the R package rfm's rule), rank, splitmean or splitmedian (default quantile; splitmean for cn8 and quadrant)")
+			scheme := fs.String("scheme", "rfm10", "segment scheme `S`: rfm10, rfm11, cn8, quadrant, or a FILE (.json scheme or .csv cell map)")
+			format := fs.String("format", "csv", "output `format`: csv (one row per customer), json, or summary (a table per segment)")
+			svg := fs.String("svg", "", "write the R × F heatmap (customers per cell) to this SVG `FILE`")
+			svgSeg := fs.String("svg-segments", "", "write the segment sizes bar chart to this SVG `FILE`")
+			return func(ctx context.Context, e *env, args []string) error {
+				if len(args) > 0 {
+					return usagef("unexpected arguments %q", args)
+				}
+				if err := checkFormat(*format, "csv", "json", "summary"); err != nil {
+					return err
+				}
+				t, err := parseNow(*now, time.UTC)
+				if err != nil {
+					return err
+				}
+				sch, err := loadScheme(*scheme)
+				if err != nil {
+					return err
+				}
+				cfg := rfm.DefaultConfig()
+				split := sch.Name() == "cn8" || sch.Name() == "quadrant"
+				if split {
+					cfg.Binning, cfg.Bins = rfm.SplitMean, 2
+				}
+				if sch.Name() == "quadrant" {
+					cfg.Monetary = rfm.Mean
+				}
+				if *binning != "" {
+					b, err := rfm.ParseBinning(*binning)
+					if err != nil {
+						return usagef("--binning: %v", err)
+					}
+					cfg.Binning = b
+				}
+				if *bins != 0 {
+					cfg.Bins = *bins
+				} else if !split {
+					cfg.Bins = sch.Bins()
+				}
+				txs, err := tx.read(time.UTC)
+				if err != nil {
+					return err
+				}
+				res, err := rfm.Analyze(slices.Values(txs), t, cfg)
+				if err != nil {
+					return err
+				}
+				segs, err := res.Segment(sch)
+				if err != nil {
+					return err
+				}
+				if *svg != "" {
+					if err := writeSVG(*svg, rfHeatmap(res)); err != nil {
+						return err
+					}
+				}
+				if *svgSeg != "" {
+					sum := segs.Summary()
+					c := chart.BarChart{Title: "Customers per segment (" + sch.Name() + ")", Unit: ""}
+					for _, g := range sum.Groups {
+						c.Bars = append(c.Bars, chart.Bar{Label: g.Name, Value: float64(g.Customers)})
+					}
+					if err := writeSVG(*svgSeg, c); err != nil {
+						return err
+					}
+				}
+				switch *format {
+				case "summary":
+					if res.Future > 0 {
+						fmt.Fprintf(e.stderr, "segkit rfm: %d transactions after %s left out\n", res.Future, *now)
+					}
+					return segs.Summary().WriteText(e.stdout)
+				case "json":
+					return writeRFMJSON(e, res, segs)
+				}
+				return writeRFMCSV(e, res, segs)
+			}
+		},
+	})
+}
+
+func loadScheme(s string) (*rfm.Scheme, error) {
+	if slices.Contains(rfm.PresetNames(), s) {
+		return rfm.Preset(s)
+	}
+	if !strings.ContainsAny(s, "./\\") {
+		return nil, usagef("--scheme %q: not a preset (%s) nor a file path", s, strings.Join(rfm.PresetNames(), ", "))
+	}
+	f, err := openFile(s)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if strings.EqualFold(filepath.Ext(s), ".csv") {
+		name := strings.TrimSuffix(filepath.Base(s), filepath.Ext(s))
+		sch, err := rfm.LoadCellMap(f, name, 5)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s, err)
+		}
+		return sch, nil
+	}
+	sch, err := rfm.LoadScheme(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s, err)
+	}
+	return sch, nil
+}
+
+// sortedCustomers yields the result's customers sorted by key.
+func sortedCustomers(res *rfm.Result) iter.Seq[rfm.Customer] {
+	idx := make([]int, len(res.Customers))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(res.Customers[a].Key, res.Customers[b].Key) })
+	return func(yield func(rfm.Customer) bool) {
+		for _, i := range idx {
+			if !yield(res.Customers[i]) {
+				return
+			}
+		}
+	}
+}
+
+func writeRFMCSV(e *env, res *rfm.Result, segs *rfm.Assignment) error {
+	w := csv.NewWriter(e.stdout)
+	if err := w.Write([]string{"customer_id", "recency_days", "frequency", "monetary", "r", "f", "m", "score", "segment"}); err != nil {
+		return err
+	}
+	for c := range sortedCustomers(res) {
+		seg, _ := segs.Of(c.Key)
+		if err := w.Write([]string{c.Key, strconv.Itoa(c.Recency), strconv.Itoa(c.Frequency), strconv.FormatFloat(c.Monetary, 'f', -1, 64),
+			strconv.Itoa(int(c.Score.R)), strconv.Itoa(int(c.Score.F)), strconv.Itoa(int(c.Score.M)), c.Score.String(), seg}); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+func writeRFMJSON(e *env, res *rfm.Result, segs *rfm.Assignment) error {
+	type row struct {
+		ID        string  `json:"customer_id"`
+		Recency   int     `json:"recency_days"`
+		Frequency int     `json:"frequency"`
+		Monetary  float64 `json:"monetary"`
+		R         int     `json:"r"`
+		F         int     `json:"f"`
+		M         int     `json:"m"`
+		Score     string  `json:"score"`
+		Segment   string  `json:"segment"`
+	}
+	out := struct {
+		Now       string      `json:"now"`
+		Binning   string      `json:"binning"`
+		Cuts      any         `json:"cuts"`
+		Summary   rfm.Summary `json:"summary"`
+		Customers []row       `json:"customers"`
+	}{Now: res.Now.String(), Binning: res.Config.Binning.String(),
+		Cuts:    map[string][]float64{"r": res.R.Points, "f": res.F.Points, "m": res.M.Points},
+		Summary: segs.Summary()}
+	for c := range sortedCustomers(res) {
+		seg, _ := segs.Of(c.Key)
+		out.Customers = append(out.Customers, row{c.Key, c.Recency, c.Frequency, c.Monetary, int(c.Score.R), int(c.Score.F), int(c.Score.M), c.Score.String(), seg})
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// rfHeatmap draws the R × F grid: R rows from best (n) to worst, F columns.
+func rfHeatmap(res *rfm.Result) chart.Heatmap {
+	g := res.Grid()
+	h := chart.Heatmap{Title: "Customers by R and F score (mean monetary in brackets)", RowTitle: "R score", ColTitle: "F score"}
+	for f := 1; f <= g.FBins; f++ {
+		h.Cols = append(h.Cols, strconv.Itoa(f))
+	}
+	for r := g.RBins; r >= 1; r-- {
+		h.Rows = append(h.Rows, strconv.Itoa(r))
+		vals := make([]float64, g.FBins)
+		text := make([]string, g.FBins)
+		for f := 1; f <= g.FBins; f++ {
+			vals[f-1] = float64(g.Counts[r-1][f-1])
+			text[f-1] = fmt.Sprintf("%d (%.0f)", g.Counts[r-1][f-1], g.MeanMonetary[r-1][f-1])
+		}
+		h.Values = append(h.Values, vals)
+		h.Text = append(h.Text, text)
+	}
+	return h
+}
+
+// writeSVG writes a chart to path atomically enough for a CLI: to a temporary
+// file in the same directory, then renamed.
+func writeSVG(path string, c interface {
+	WriteSVG(w io.Writer) error
+}) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".segkit-*.svg")
+	if err != nil {
+		return err
+	}
+	if err := c.WriteSVG(tmp); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
