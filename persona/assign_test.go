@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -411,4 +412,45 @@ func TestWriteAttribute(t *testing.T) {
 	require.NoError(t, err)
 	direct, _ := after.WithValue(DefaultAttribute, cat.Names()[0])
 	assert.Equal(t, direct.Len(), sel.Len())
+}
+
+func TestAssignEmptyIndex(t *testing.T) {
+	ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
+	require.NoError(t, err)
+	cat := MustCompile([]Definition{{Name: "p", Conditions: []Condition{{`has("x")`, -1}}, MinScore: -1}}, DefaultConfig())
+	a, err := cat.Assign(context.Background(), ix.View(), testNow)
+	require.NoError(t, err)
+	assert.Equal(t, 0, a.Assigned().Len())
+	assert.Equal(t, 0, a.Unassigned().Len())
+	r, err := a.Report(DefaultReportConfig())
+	require.NoError(t, err)
+	assert.Equal(t, 0, r.Customers)
+	assert.Equal(t, 0.0, r.Coverage)
+	for range a.Scores(1) {
+		t.Fatal("no customers to yield")
+	}
+}
+
+func TestPreferencesApply(t *testing.T) {
+	ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
+	require.NoError(t, err)
+	recs := []Behavior{
+		{"ann", "yoga", "purchase", testNow}, {"ann", "books", "browse", testNow}, {"ann", "golf", "browse", testNow.AddDate(0, -3, 0)},
+		{"bo", "golf", "search", testNow},
+	}
+	cfg := DefaultPreferenceConfig()
+	cfg.Top = 2
+	p, err := ComputePreferences(slices.Values(recs), testNow, cfg)
+	require.NoError(t, err)
+	b := ix.NewBatch()
+	assert.Equal(t, 2, p.Apply(b, "preferred"))
+	require.NoError(t, b.Commit())
+	v := ix.View()
+	ann, _ := v.Profile("ann")
+	got, ok := ann.Attrs["preferred"].AsStrings()
+	require.True(t, ok)
+	assert.Equal(t, []string{"books", "yoga"}, got)
+	golf, err := v.WithValue("preferred", "golf")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"bo"}, slices.Collect(golf.Keys()))
 }

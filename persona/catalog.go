@@ -161,7 +161,7 @@ func (c *Catalog) Names() []string {
 	return out
 }
 
-// Score is a persona and a customer's score for it.
+// Score is a persona and a customer's score for it. It is a plain value.
 type Score struct {
 	Persona string
 	Score   float64

@@ -27,7 +27,7 @@ type ClusterProfile struct {
 	Traits []Lift
 }
 
-// FeatureProfile is one feature of a [ClusterProfile].
+// FeatureProfile is one feature of a [ClusterProfile]. It is a plain value.
 type FeatureProfile struct {
 	Name string
 	// Mean and PopulationMean are in the feature's own units (before any

@@ -111,8 +111,9 @@ func (r *ruleError) Error() string   { return r.msg }
 func (r *ruleError) Unwrap() []error { return []error{ErrRule, r.err} }
 
 // ErrorList is every problem found in a set of definitions, in order. It is
-// returned by [Validate], [ParseDefinitions] and [Compile] when there is more
-// than one problem; a single problem is returned as an [*Error].
+// returned by [ParseDefinitions] and [Compile] when there is more than one
+// problem; a single problem is returned as an [*Error]. It is safe to share
+// once returned.
 type ErrorList []*Error
 
 func (l ErrorList) Error() string {

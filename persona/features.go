@@ -67,8 +67,8 @@ func (f *Features) validate() error {
 	return nil
 }
 
-// Transform is applied to a feature before standardisation. The zero value
-// is TransformNone.
+// Transform is applied to a feature before standardisation. It is a
+// comparable value; the zero value is TransformNone.
 type Transform uint8
 
 const (

@@ -11,7 +11,8 @@ import (
 	"gonum.org/v1/gonum/stat"
 )
 
-// KMeansConfig configures [KMeans]. Start from [DefaultKMeansConfig].
+// KMeansConfig configures [KMeans]. It is a plain value; start from
+// [DefaultKMeansConfig].
 type KMeansConfig struct {
 	// K is the number of clusters, 1 ≤ K ≤ the number of rows.
 	K int
@@ -80,7 +81,7 @@ type Clustering struct {
 	raw        [][]float64
 }
 
-// KScore is one line of a [ChooseK] table.
+// KScore is one line of a [ChooseK] table. It is a plain value.
 type KScore struct {
 	K          int
 	Inertia    float64

@@ -26,7 +26,7 @@ type Behavior struct {
 }
 
 // Rarity selects how much rare tags are boosted over common ones (the IDF
-// factor of TF-IDF). The zero value is RarityNone.
+// factor of TF-IDF). It is a comparable value; the zero value is RarityNone.
 type Rarity uint8
 
 const (
@@ -53,7 +53,8 @@ func (r Rarity) String() string {
 	return fmt.Sprintf("Rarity(%d)", uint8(r))
 }
 
-// PreferenceConfig configures [Preferences]. The zero value is not useful
+// PreferenceConfig configures [ComputePreferences]. It is a plain value
+// (its Weights map is read, never modified). The zero value is not useful
 // (no behaviour type has a weight); start from [DefaultPreferenceConfig].
 type PreferenceConfig struct {
 	// Weights gives each behaviour type its weight (finite, ≥ 0; 0 ignores
@@ -115,7 +116,8 @@ func (c PreferenceConfig) validate() error {
 	return nil
 }
 
-// TagScore is a tag with a customer's preference score for it.
+// TagScore is a tag with a customer's preference score for it. It is a plain
+// value.
 type TagScore struct {
 	Tag   string
 	Score float64

@@ -10,7 +10,7 @@ import (
 )
 
 // ReportConfig selects the traits (tags and attribute values) reports show.
-// Start from [DefaultReportConfig].
+// It is a plain value; start from [DefaultReportConfig].
 type ReportConfig struct {
 	// Top is the number of traits listed per group; 0 lists none.
 	Top int
@@ -38,7 +38,7 @@ func DefaultReportConfig() ReportConfig {
 }
 
 // Lift describes how much more common a trait is in a group than in the
-// population.
+// population. It is a plain value.
 type Lift struct {
 	// Attribute is the attribute name, "" for a tag.
 	Attribute string
@@ -78,7 +78,7 @@ type Report struct {
 	Overlap []Overlap
 }
 
-// PersonaReport is one persona's line of a [Report].
+// PersonaReport is one persona's line of a [Report]. It is plain data.
 type PersonaReport struct {
 	Name, Description string
 	// Members have this persona as their best; Share = Members / Customers.
@@ -91,7 +91,8 @@ type PersonaReport struct {
 	Traits []Lift
 }
 
-// Overlap is the intersection of two personas' qualifying customers.
+// Overlap is the intersection of two personas' qualifying customers. It is
+// a plain value.
 type Overlap struct {
 	A, B string
 	// Both is the number of customers qualifying for both; Jaccard is Both /
