@@ -1,7 +1,10 @@
 package synth
 
 import (
+	"context"
 	"testing"
+
+	"github.com/segkit/segkit/bitmapindex"
 )
 
 func benchGen(b *testing.B, workers int) *Generator {
@@ -57,4 +60,42 @@ func BenchmarkEvents(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkLoad measures building an index from the generator: customers
+// with tags and attributes, with and without the year of events.
+func BenchmarkLoad(b *testing.B) {
+	for _, tc := range []struct {
+		name    string
+		n       int
+		workers int
+		events  []string
+	}{
+		{"20k/no-events/workers=1", 20_000, 1, []string{}},
+		{"20k/no-events/workers=2", 20_000, 2, []string{}},
+		{"20k/all-events/workers=1", 20_000, 1, nil},
+		{"20k/all-events/workers=2", 20_000, 2, nil},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			cfg := Reference(tc.n)
+			cfg.Workers = tc.workers
+			g, err := New(cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lc := DefaultLoadConfig()
+			lc.Events = tc.events
+			b.ReportAllocs()
+			for b.Loop() {
+				ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := g.Load(context.Background(), ix, lc); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)*float64(cfg.Customers)/b.Elapsed().Seconds(), "customers/s")
+		})
+	}
 }
