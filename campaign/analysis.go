@@ -72,7 +72,8 @@ type Results struct {
 	Slices []Slice
 }
 
-// GroupResult is one group's conversion figures.
+// GroupResult is one group's conversion figures; a value, safe to copy and
+// to read concurrently (Lift points into the immutable Results).
 type GroupResult struct {
 	Name      string
 	Exposed   int
@@ -94,7 +95,8 @@ func (g GroupResult) Proportion() Proportion {
 	return Proportion{Successes: g.Converted, Trials: g.Exposed}
 }
 
-// Lift is a group's difference from the control group.
+// Lift is a group's difference from the control group; read-only once
+// returned, safe for concurrent reads.
 type Lift struct {
 	// Absolute is rate − control rate; AbsoluteCI is Newcombe's hybrid score
 	// interval of the difference ([DiffInterval]).
@@ -112,7 +114,7 @@ type Lift struct {
 	PHolm float64
 }
 
-// RatioCheck is Pearson's χ² goodness-of-fit test of the exposures per
+// RatioCheck, a plain value, is Pearson's χ² goodness-of-fit test of the exposures per
 // group against the planned ratios (a "sample ratio mismatch" check): a
 // small P means the groups were not exposed in the planned proportions, so
 // something between the split and the measurement dropped or moved
@@ -123,7 +125,8 @@ type RatioCheck struct {
 	P         float64
 }
 
-// Slice is the results of the customers with one label.
+// Slice is the results of the customers with one label; read-only once
+// returned, safe for concurrent reads.
 type Slice struct {
 	// Label is the label; Labeled is false for the slice of customers
 	// without one (Label is then empty).

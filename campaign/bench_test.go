@@ -3,7 +3,9 @@ package campaign
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -21,7 +23,20 @@ func benchSizes() []int {
 	return sizes
 }
 
-var benchIndexes = map[int]*bitmapindex.Index{}
+var (
+	benchIndexes = map[int]*bitmapindex.Index{}
+	benchKeyOnly = map[int]*bitmapindex.Index{}
+)
+
+// benchKeys builds (once per size) an index of n customers without tags.
+func benchKeys(b *testing.B, n int) *bitmapindex.Index {
+	if ix, ok := benchKeyOnly[n]; ok {
+		return ix
+	}
+	ix := population(b, n, 1, nil)
+	benchKeyOnly[n] = ix
+	return ix
+}
 
 // benchIndex builds (once per size) an index of n customers, each with the
 // tags seg0..seg9 at densities 5%..95%.
@@ -58,15 +73,17 @@ func BenchmarkSplit(b *testing.B) {
 	sp := MustSplitter("bench", Group{"holdout", 0.1}, Group{"A", 0.45}, Group{"B", 0.45})
 	for _, n := range benchSizes() {
 		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
-			v := benchIndex(b, n).View()
+			v := benchKeys(b, n).View()
 			seg := v.All()
 			require.Equal(b, n, seg.Len())
 			b.ReportAllocs()
+			cpu := startCPU()
 			for b.Loop() {
 				if _, err := sp.Split(v, seg); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/member")
 		})
 	}
@@ -83,11 +100,13 @@ func BenchmarkOverlap(b *testing.B) {
 				segs = append(segs, Segment{Name: name, Members: v.Tag(name)})
 			}
 			b.ReportAllocs()
+			cpu := startCPU()
 			for b.Loop() {
 				if _, err := Overlap(segs, DefaultConfig()); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 		})
 	}
 }
@@ -107,11 +126,34 @@ func BenchmarkDiff(b *testing.B) {
 			require.NoError(b, batch.Commit())
 			v2 := ix.View()
 			b.ReportAllocs()
+			cpu := startCPU()
 			for b.Loop() {
 				if _, err := Diff(v1, v1.Tag("seg4"), v2, v2.Tag("seg4")); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 		})
+	}
+}
+
+type cpuClock struct {
+	start time.Duration
+	ok    bool
+}
+
+// startCPU collects the garbage of the setup first, so that a collection
+// of the freshly built index is not charged to the measured operation.
+func startCPU() cpuClock {
+	runtime.GC()
+	d, ok := processCPU()
+	return cpuClock{d, ok}
+}
+
+// report adds cpu-ns/op: process CPU time (all threads, GC included) per
+// iteration; on a shared machine it is the steadier figure.
+func (c cpuClock) report(b *testing.B) {
+	if end, ok := processCPU(); ok && c.ok && b.N > 0 {
+		b.ReportMetric(float64((end-c.start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

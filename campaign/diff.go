@@ -133,7 +133,7 @@ func owned(v *bitmapindex.View, s bitmapindex.Set) error {
 }
 
 // KeyChanges is the membership difference of two plain key sequences, each
-// list sorted.
+// list sorted; a plain value the caller owns.
 type KeyChanges struct {
 	Entered, Left, Stayed []string
 }

@@ -10,7 +10,8 @@ import (
 	"github.com/segkit/segkit/bitmapindex"
 )
 
-// Segment is a named member set, the input of [Overlap].
+// Segment is a named member set, the input of [Overlap]; a plain value
+// (the Set it holds is immutable).
 type Segment struct {
 	Name    string
 	Members bitmapindex.Set
@@ -33,7 +34,7 @@ type OverlapMatrix struct {
 	Warnings []Warning
 }
 
-// WarningKind says what a [Warning] is about.
+// WarningKind says what a [Warning] is about; a comparable value.
 type WarningKind uint8
 
 // Warning kinds; the zero WarningKind is not a warning.

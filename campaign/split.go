@@ -142,7 +142,8 @@ func (sp *Splitter) groupOf(u uint64) int {
 	return sp.last // unreachable: the last positive bound is 2⁵³ > u
 }
 
-// KeyGroup is one group of a [Splitter.SplitKeys] result.
+// KeyGroup is one group of a [Splitter.SplitKeys] result; a plain value
+// the caller owns.
 type KeyGroup struct {
 	Group
 	// Keys are the members in the order they were first seen.

@@ -18,7 +18,8 @@ type Split struct {
 	Total int
 }
 
-// SplitGroup is one group of a [Split].
+// SplitGroup is one group of a [Split]; a plain value, safe to copy and to
+// read concurrently.
 type SplitGroup struct {
 	Group
 	// Members is the group's members, a Set of the view passed to Split.

@@ -33,9 +33,9 @@ func (p Proportion) validate() error {
 	return nil
 }
 
-// Interval is a confidence interval [Lo, Hi]. An interval that cannot be
-// computed (a ratio with a zero count) has NaN bounds; [Interval.Valid]
-// tells.
+// Interval is a confidence interval [Lo, Hi], a plain comparable value. An
+// interval that cannot be computed (a ratio with a zero count) has NaN
+// bounds; [Interval.Valid] tells.
 type Interval struct {
 	Lo, Hi float64
 }
