@@ -57,7 +57,7 @@ func checkHorizon(t float64) error {
 //
 // For the BG/NBD and MBG/NBD, whose E[Y(t)] needs a hypergeometric function
 // of x and T only, values are shared between customers with the same (x, T)
-// (up to 1<<16 distinct pairs), which makes populations summarised in whole
+// (up to 1<<18 distinct pairs), which makes populations summarised in whole
 // days fast.
 func Predict(m PurchaseModel, data []Summary, t float64) ([]Prediction, error) {
 	out := make([]Prediction, len(data))
@@ -106,7 +106,7 @@ type xtKey struct {
 }
 
 func predictBG(dst []Prediction, modified bool, r, alpha, a, b float64, data []Summary, t float64) {
-	const maxCache = 1 << 16
+	const maxCache = 1 << 18
 	cache := make(map[xtKey]float64)
 	p := a + b - 1 - r
 	c0 := a + b - 1
