@@ -102,9 +102,9 @@ func TestBGNBDMoments(t *testing.T) {
 				{tc.bg.R, tc.bg.Alpha, tc.bg.A, tc.bg.B * 1.3},
 			}
 			wrongRes := make([]float64, len(wrong))
-			for r := range g.Records() {
+			g.run(0, cfg.Customers, needTx, func(r *Record) bool {
 				if !r.Latent.Buyer {
-					continue
+					return true
 				}
 				txs := r.Transactions
 				T := (end - float64(txs[0].At.Unix())) / daySeconds
@@ -124,7 +124,8 @@ func TestBGNBDMoments(t *testing.T) {
 				first += z
 				firstSq += z * z
 				ratio += z * r.Latent.Nu / tc.gg.P
-			}
+				return true
+			})
 			require.Greater(t, n, 5000.0)
 			se := math.Sqrt(sumRes2/n) / math.Sqrt(n)
 			within(t, "mean repeat purchases − E[X(T)]", sumRes/n, 0, se, 4)

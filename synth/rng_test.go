@@ -29,7 +29,7 @@ func TestBernSetMatchesIndependentBernoulli(t *testing.T) {
 		{"empty", nil},
 		{"single", []float64{0.25}},
 	}
-	const n = 40_000
+	const n = 20_000
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newBernSet(tc.q)
@@ -87,7 +87,7 @@ func TestGammaAndBetaMoments(t *testing.T) {
 		name string
 		k    float64
 	}{{"small shape", 0.243}, {"below one", 0.8}, {"one", 1}, {"large", 6.25}}
-	const n = 100_000
+	const n = 40_000
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			gd := newGamma(tc.k)
