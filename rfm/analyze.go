@@ -122,13 +122,6 @@ const (
 	maxUnix = 253402300799 // 9999-12-31T23:59:59Z
 )
 
-// acc accumulates one customer while reading.
-type acc struct {
-	first, last, prev segkit.Day
-	orders            int
-	revenue           float64
-}
-
 // Analyze computes every customer's RFM metrics and scores from a stream of
 // transactions, as of the analysis date now (its calendar day in
 // cfg.Location). Transactions dated after that day are left out and counted
@@ -155,13 +148,9 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 
 	trackDays := cfg.Frequency == Days || cfg.Cycles
 	var (
-		index   = make(map[string]int32)
-		keys    []string
-		accs    []acc
-		pairs   []uint64 // customer index << 32 | biased day, with trackDays
-		lastKey string
-		lastIdx int32 = -1
-		pos     int
+		tab   = newCustTable()
+		pairs []uint64 // customer index << 32 | biased day, with trackDays
+		pos   int
 	)
 	for t := range txns {
 		p := pos
@@ -187,23 +176,12 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 			return nil, &TransactionError{Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
 				Reason: fmt.Sprintf("refund of %v rejected (Config.Refunds = RejectRefunds)", amt)}
 		}
-		i := lastIdx
-		if i < 0 || t.Customer != lastKey {
-			var ok bool
-			i, ok = index[t.Customer]
-			if !ok {
-				if len(accs) == math.MaxInt32 {
-					return nil, &TransactionError{Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
-						Reason: "more than 2^31-1 customers"}
-				}
-				i = int32(len(accs))
-				index[t.Customer] = i
-				keys = append(keys, t.Customer)
-				accs = append(accs, acc{})
-			}
-			lastKey, lastIdx = t.Customer, i
+		i, ok := tab.find(t.Customer)
+		if !ok {
+			return nil, &TransactionError{Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
+				Reason: "more than 2^31-1 customers"}
 		}
-		a := &accs[i]
+		a := tab.at(i)
 		if amt < 0 {
 			res.Refunds++
 			a.revenue += amt
@@ -223,25 +201,25 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 		a.revenue += amt
 	}
 	res.Transactions = pos
-	index = nil
 
 	// Customers in first-seen order; refund-only customers are dropped, so
 	// remember where each accumulator went.
-	dst := make([]int32, len(accs))
-	res.Customers = make([]Customer, 0, len(accs))
-	for i := range accs {
-		a := &accs[i]
+	tab.index = hashIndex{}
+	dst := make([]int32, tab.n)
+	res.Customers = make([]Customer, 0, tab.n)
+	for i := range int32(tab.n) {
+		a := tab.at(i)
 		if a.orders == 0 {
 			res.RefundOnly++
 			dst[i] = -1
 			continue
 		}
 		if math.IsInf(a.revenue, 0) {
-			return nil, &TransactionError{Pos: -1, Customer: keys[i], Reason: "net revenue overflows float64"}
+			return nil, &TransactionError{Pos: -1, Customer: a.key, Reason: "net revenue overflows float64"}
 		}
 		dst[i] = int32(len(res.Customers))
 		res.Customers = append(res.Customers, Customer{
-			Key:       keys[i],
+			Key:       a.key,
 			First:     a.first,
 			Last:      a.last,
 			Recency:   res.Now.Sub(a.last),
@@ -251,7 +229,7 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 			Revenue:   a.revenue,
 		})
 	}
-	accs, keys = nil, nil
+	tab = nil
 	if len(res.Customers) == 0 {
 		return nil, ErrNoCustomers
 	}

@@ -315,3 +315,35 @@ func genTransactions(rng *rand.Rand, n, perCust int, now time.Time) []segkit.Tra
 	}
 	return out
 }
+
+// TestCustTable holds the customer table (sorted fast path, then map) to a
+// plain map on key sequences that start sorted and then go out of order.
+func TestCustTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for iter := range 200 {
+		tab := newCustTable()
+		want := map[string]int32{}
+		var order []string
+		n := rng.IntN(300)
+		switchAt := rng.IntN(n + 1)
+		for k := range n {
+			var key string
+			if k < switchAt {
+				key = "k" + strconv.Itoa(100000+k/(1+rng.IntN(3))) // increasing, with runs
+			} else {
+				key = "k" + strconv.Itoa(100000+rng.IntN(n+1))
+			}
+			i, ok := tab.find(key)
+			require.True(t, ok)
+			w, seen := want[key]
+			if !seen {
+				w = int32(len(order))
+				want[key] = w
+				order = append(order, key)
+			}
+			require.Equal(t, w, i, "iter %d step %d key %s", iter, k, key)
+			require.Equal(t, key, tab.at(i).key)
+		}
+		require.Equal(t, len(order), tab.n)
+	}
+}
