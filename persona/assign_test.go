@@ -153,9 +153,12 @@ func TestIndexAndProfileAgree(t *testing.T) {
 		a, err := cat.Assign(context.Background(), v, testNow)
 		require.NoError(t, err)
 
-		bulk := map[uint32][]Score{}
+		bulk, bulk2 := map[uint32][]Score{}, map[uint32][]Score{}
 		for id, s := range a.Scores(0) {
 			bulk[id] = append([]Score(nil), s...)
+		}
+		for id, s := range a.Scores(2) {
+			bulk2[id] = append([]Score(nil), s...)
 		}
 		assigned := 0
 		for key := range v.All().Keys() {
@@ -167,6 +170,7 @@ func TestIndexAndProfileAgree(t *testing.T) {
 			got := a.Top(id, 0)
 			require.Equal(t, want, nilIfEmpty(got), "trial %d customer %s\ndefs: %+v", trial, key, defs)
 			assert.Equal(t, nilIfEmpty(want), nilIfEmpty(bulk[id]), "trial %d customer %s (Scores)", trial, key)
+			assert.Equal(t, nilIfEmpty(want[:min(2, len(want))]), nilIfEmpty(bulk2[id]), "trial %d customer %s (Scores(2))", trial, key)
 			if k := 1 + rng.IntN(3); len(want) > k {
 				assert.Equal(t, want[:k], a.Top(id, k))
 			}

@@ -85,25 +85,27 @@ func benchSizes() []int {
 // conditions each, assigned to every customer, ≤ 1 s at 10M customers.
 func BenchmarkAssign(b *testing.B) {
 	for _, n := range benchSizes() {
-		v := benchIndex(b, n)
-		for _, personas := range []int{6, 12} {
-			cat := benchCatalog(b, personas)
-			b.Run(fmt.Sprintf("customers=%d/personas=%d", n, personas), func(b *testing.B) {
-				b.ReportAllocs()
-				var a *Assignment
-				runtime.GC() // setup garbage is not the benchmark's
-				cpu := processCPU()
-				for b.Loop() {
-					var err error
-					a, err = cat.Assign(context.Background(), v, testNow)
-					if err != nil {
-						b.Fatal(err)
+		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
+			v := benchIndex(b, n)
+			for _, personas := range []int{6, 12} {
+				cat := benchCatalog(b, personas)
+				b.Run(fmt.Sprintf("personas=%d", personas), func(b *testing.B) {
+					b.ReportAllocs()
+					var a *Assignment
+					runtime.GC() // setup garbage is not the benchmark's
+					cpu := processCPU()
+					for b.Loop() {
+						var err error
+						a, err = cat.Assign(context.Background(), v, testNow)
+						if err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				reportCPU(b, cpu)
-				b.ReportMetric(float64(a.Assigned().Len())/float64(v.Len()), "coverage")
-			})
-		}
+					reportCPU(b, cpu)
+					b.ReportMetric(float64(a.Assigned().Len())/float64(v.Len()), "coverage")
+				})
+			}
+		})
 	}
 }
 
@@ -121,37 +123,39 @@ func reportCPU(b *testing.B, start int64) {
 // the index's dense IDs) and the compressed one (used for sparse IDs).
 func BenchmarkAssignCore(b *testing.B) {
 	for _, n := range benchSizes() {
-		v := benchIndex(b, n)
-		cat := benchCatalog(b, 6)
-		all := v.All().Bitmap()
-		conds := make([][]*roaring.Bitmap, cat.Len())
-		for p := range conds {
-			for i := range cat.rules[p] {
-				s, err := cat.rules[p][i].Eval(context.Background(), v, testNow)
-				if err != nil {
-					b.Fatal(err)
-				}
-				conds[p] = append(conds[p], s.Bitmap())
-			}
-		}
-		engines := []struct {
-			name string
-			run  func(*roaring.Bitmap, func(p, i int) (*roaring.Bitmap, error), func() error) (*state, error)
-		}{{"dense", cat.sc.assignDense}, {"compressed", cat.sc.assign}}
-		for _, e := range engines {
-			b.Run(fmt.Sprintf("customers=%d/personas=6/%s", n, e.name), func(b *testing.B) {
-				b.ReportAllocs()
-				runtime.GC() // setup garbage is not the benchmark's
-				cpu := processCPU()
-				for b.Loop() {
-					_, err := e.run(all, func(p, i int) (*roaring.Bitmap, error) { return conds[p][i], nil }, func() error { return nil })
+		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
+			v := benchIndex(b, n)
+			cat := benchCatalog(b, 6)
+			all := v.All().Bitmap()
+			conds := make([][]*roaring.Bitmap, cat.Len())
+			for p := range conds {
+				for i := range cat.rules[p] {
+					s, err := cat.rules[p][i].Eval(context.Background(), v, testNow)
 					if err != nil {
 						b.Fatal(err)
 					}
+					conds[p] = append(conds[p], s.Bitmap())
 				}
-				reportCPU(b, cpu)
-			})
-		}
+			}
+			engines := []struct {
+				name string
+				run  func(*roaring.Bitmap, func(p, i int) (*roaring.Bitmap, error), func() error) (*state, error)
+			}{{"dense", cat.sc.assignDense}, {"compressed", cat.sc.assign}}
+			for _, e := range engines {
+				b.Run(fmt.Sprintf("personas=6/%s", e.name), func(b *testing.B) {
+					b.ReportAllocs()
+					runtime.GC()
+					cpu := processCPU()
+					for b.Loop() {
+						_, err := e.run(all, func(p, i int) (*roaring.Bitmap, error) { return conds[p][i], nil }, func() error { return nil })
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+					reportCPU(b, cpu)
+				})
+			}
+		})
 	}
 }
 
