@@ -125,7 +125,6 @@ type state struct {
 	attrs, logins, trials, buys *rng
 
 	tagIdx  []int32
-	logDays []int32 // login days, descending (reverse generation)
 	logAt   []int64
 	trialAt []int64
 	txAt    []int64

@@ -284,7 +284,7 @@ func slope(xs, ys []float64) float64 {
 
 func TestPersonasDriveTagsAndAttributes(t *testing.T) {
 	g, recs := population()
-	type tally struct{ n, with int }
+	type tally struct{ n int }
 	byPersona := map[string]*tally{}
 	rate := func(persona, tag string, in bool) float64 {
 		var n, with int
@@ -430,48 +430,48 @@ func TestRecordConsistency(t *testing.T) {
 		if !(c.SignupAt.Before(end) && !c.SignupAt.Before(end.AddDate(0, 0, -3*365))) {
 			t.Fatalf("%s: signup %v", c.Key, c.SignupAt)
 		}
-		if !(!c.LastLoginAt.Before(c.SignupAt)) {
+		if c.LastLoginAt.Before(c.SignupAt) {
 			t.Fatalf("%s: last login before signup", c.Key)
 		}
-		if !(c.LastLoginAt.Before(end)) {
+		if !c.LastLoginAt.Before(end) {
 			t.Fatalf("%s: last login after End", c.Key)
 		}
 
 		var cents int64
 		for j, tx := range r.Transactions {
-			if !(c.Key == tx.Customer) {
+			if c.Key != tx.Customer {
 				t.Fatalf("%s: transaction of %s", c.Key, tx.Customer)
 			}
-			if !(tx.At.Before(end)) {
+			if !tx.At.Before(end) {
 				t.Fatalf("%s: transaction after End", c.Key)
 			}
-			if !(!tx.At.Before(c.SignupAt)) {
+			if tx.At.Before(c.SignupAt) {
 				t.Fatalf("%s: transaction before signup", c.Key)
 			}
-			if !(tx.Amount >= 0.01) {
+			if tx.Amount < 0.01 {
 				t.Fatalf("%s: amount %v", c.Key, tx.Amount)
 			}
-			if !(math.Abs(tx.Amount-math.Round(tx.Amount*100)/100) < 1e-9) {
+			if math.Abs(tx.Amount-math.Round(tx.Amount*100)/100) >= 1e-9 {
 				t.Fatalf("%s: amount %v not in cents", c.Key, tx.Amount)
 			}
 			cents += int64(math.Round(tx.Amount * 100))
 			if j > 0 {
-				if !(!tx.At.Before(r.Transactions[j-1].At)) {
+				if tx.At.Before(r.Transactions[j-1].At) {
 					t.Fatalf("%s: transactions out of order", c.Key)
 				}
 			}
 		}
-		if !(math.Abs(float64(cents)/100-c.Spend) < 1e-9) {
+		if math.Abs(float64(cents)/100-c.Spend) >= 1e-9 {
 			t.Fatalf("%s: spend %v is not the sum of transactions %v", c.Key, c.Spend, float64(cents)/100)
 		}
-		if !(c.Latent.Buyer == (len(r.Transactions) > 0)) {
+		if c.Latent.Buyer != (len(r.Transactions) > 0) {
 			t.Fatalf("%s: buyer flag", c.Key)
 		}
 		if c.Latent.Buyer {
-			if !(c.Latent.Repeat == len(r.Transactions)-1) {
+			if c.Latent.Repeat != len(r.Transactions)-1 {
 				t.Fatalf("%s: repeat count", c.Key)
 			}
-			if !(c.Latent.FirstPurchase.Equal(r.Transactions[0].At)) {
+			if !c.Latent.FirstPurchase.Equal(r.Transactions[0].At) {
 				t.Fatalf("%s: first purchase", c.Key)
 			}
 		}
@@ -482,63 +482,63 @@ func TestRecordConsistency(t *testing.T) {
 		var lastLogin time.Time
 		signups := 0
 		for j, e := range r.Events {
-			if !(c.Key == e.Customer) {
+			if c.Key != e.Customer {
 				t.Fatalf("%s: event of %s", c.Key, e.Customer)
 			}
-			if !(!e.At.Before(ws)) {
+			if e.At.Before(ws) {
 				t.Fatalf("%s: event before the window", c.Key)
 			}
-			if !(e.At.Before(end)) {
+			if !e.At.Before(end) {
 				t.Fatalf("%s: event after End", c.Key)
 			}
 			if j > 0 {
-				if !(!e.At.Before(r.Events[j-1].At)) {
+				if e.At.Before(r.Events[j-1].At) {
 					t.Fatalf("%s: events out of order", c.Key)
 				}
 			}
 			switch e.Name {
 			case EventLogin:
 				d := segkit.DayOf(e.At, nil)
-				if !(!loginDays[d]) {
+				if loginDays[d] {
 					t.Fatalf("%s: two logins on %v", c.Key, d)
 				}
 				loginDays[d] = true
 				lastLogin = e.At
-				if !(!e.At.Before(c.SignupAt)) {
+				if e.At.Before(c.SignupAt) {
 					t.Fatalf("%s: login before signup", c.Key)
 				}
 			case EventSignup:
 				signups++
-				if !(e.At.Equal(c.SignupAt)) {
+				if !e.At.Equal(c.SignupAt) {
 					t.Fatalf("%s: signup event time", c.Key)
 				}
 			case EventPurchase:
 				purchases = append(purchases, e)
 			case EventTrialClass:
-				if !(c.Latent.TrialTaker) {
+				if !c.Latent.TrialTaker {
 					t.Fatalf("%s: trial without TrialTaker", c.Key)
 				}
-				if !(!e.At.Before(c.SignupAt)) {
+				if e.At.Before(c.SignupAt) {
 					t.Fatalf("%s: trial before signup", c.Key)
 				}
 			default:
 				t.Fatalf("unexpected event %q", e.Name)
 			}
 		}
-		if !(!c.SignupAt.Before(ws) == (signups == 1)) {
+		if signedUpInWindow := !c.SignupAt.Before(ws); signedUpInWindow != (signups == 1) {
 			t.Fatalf("%s: %d signup events", c.Key, signups)
 		}
 		if !c.SignupAt.Before(ws) {
-			if !(loginDays[segkit.DayOf(c.SignupAt, nil)]) {
+			if !loginDays[segkit.DayOf(c.SignupAt, nil)] {
 				t.Fatalf("%s: no login on the signup day", c.Key)
 			}
 		}
 		if !c.LastLoginAt.Before(ws) {
-			if !(lastLogin.Equal(c.LastLoginAt)) {
+			if !lastLogin.Equal(c.LastLoginAt) {
 				t.Fatalf("%s: last_login_at %v, last login event %v", c.Key, c.LastLoginAt, lastLogin)
 			}
 		} else {
-			if !(len(loginDays) == 0) {
+			if len(loginDays) != 0 {
 				t.Fatalf("%s: logins after last_login_at", c.Key)
 			}
 		}
