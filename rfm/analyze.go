@@ -40,7 +40,7 @@ type Customer struct {
 
 // Cycle is a customer's purchase cycle: the gaps in days between consecutive
 // distinct purchase days. With fewer than two purchase days there is no gap
-// and Mean and Median are 0.
+// and Mean and Median are 0. It is a plain value.
 type Cycle struct {
 	Days   int     // distinct purchase days
 	Mean   float64 // mean gap in days: (Last − First) / (Days − 1)

@@ -8,7 +8,8 @@ import (
 )
 
 // Binning is the rule that turns a metric into a score 1..n. The zero value is
-// [Quantile].
+// [Quantile]. Like the other small enums of this package it is a comparable
+// value, safe to copy and share.
 type Binning uint8
 
 const (
@@ -132,7 +133,8 @@ const MaxBins = 9
 
 // Breakpoints are explicit cut points per dimension, each strictly
 // increasing and finite, for [Explicit] binning. R's points are in days of
-// recency, F's in frequency units, M's in money.
+// recency, F's in frequency units, M's in money. Analyze only reads them, so
+// one Breakpoints may be shared by concurrent calls.
 type Breakpoints struct {
 	R, F, M []float64
 }

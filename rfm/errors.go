@@ -18,6 +18,7 @@ var ErrNoCycles = errors.New("rfm: loyalty needs purchase cycles: analyse with C
 // TransactionError reports a transaction that Analyze cannot use. It names
 // the transaction's position in the input (0-based), its customer and time.
 // A problem with a customer's total rather than one transaction has Pos −1.
+// Like SchemeError it is a plain value, safe to share once returned.
 type TransactionError struct {
 	Pos      int // position in the input sequence, 0-based; −1 for a customer's total
 	Customer string

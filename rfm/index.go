@@ -8,7 +8,11 @@ import (
 
 // IndexConfig names the attributes the adapter writes into a bitmap index.
 // An empty name skips that attribute. The zero IndexConfig writes nothing;
-// start from [DefaultIndexConfig].
+// start from [DefaultIndexConfig]. It is a plain value.
+//
+// The adapter functions only read the Result and assignments they are given,
+// so several may run concurrently on the same Output, each with its own
+// Batch (a Batch itself is not safe for concurrent use).
 type IndexConfig struct {
 	// Segment receives the segment name (category), default "rfm_segment".
 	Segment string

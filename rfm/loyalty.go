@@ -21,7 +21,7 @@ const (
 
 // LoyaltyConfig configures the loyalty (frequency) model. The zero value is
 // valid: tiers one-time (1), repeat (2–3) and loyal (4+), next purchase from
-// the mean gap.
+// the mean gap. It is a plain value; Loyalty only reads it.
 type LoyaltyConfig struct {
 	// Thresholds are the lowest Frequency of each tier after the first,
 	// strictly increasing and at least 1. nil means {2, 4}.

@@ -8,7 +8,8 @@ import (
 )
 
 // Range is an inclusive range of scores in one dimension. The zero Range
-// means any score. In JSON it is [lo, hi] or a single score.
+// means any score. In JSON it is [lo, hi] or a single score. It is a
+// comparable value.
 type Range struct {
 	Lo, Hi int
 }
@@ -30,6 +31,9 @@ func (r Range) String() string {
 // A Pattern has three positions, R then F then M, each a digit, '*' or '?'
 // (any score), or a class in brackets of digits and ranges ("[45]", "[1-3]"):
 // "5[4-5]*" matches 54x and 55x for every M.
+//
+// A Rule is plain data; NewScheme copies it, so later edits do not affect
+// a compiled Scheme.
 type Rule struct {
 	Name    string  `json:"name"`
 	Alias   string  `json:"alias,omitempty"`
@@ -43,7 +47,8 @@ type Rule struct {
 // SchemeDef is a segment scheme as data: an ordered list of rules, the first
 // matching rule naming the cell, and a catch-all for cells no rule matches.
 // Turn it into a [Scheme] with [NewScheme]; read one with [LoadScheme] or
-// [LoadCellMap].
+// [LoadCellMap]. A SchemeDef is plain data, not safe for concurrent
+// mutation; NewScheme takes a deep copy.
 type SchemeDef struct {
 	// Name names the scheme ("rfm10").
 	Name string `json:"name"`

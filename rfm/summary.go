@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Group is the summary of one label (segment or tier).
+// Group is the summary of one label (segment or tier). It is a plain value.
 type Group struct {
 	Name          string
 	Alias         string

@@ -38,7 +38,7 @@ func (m ValueMethod) String() string {
 
 // ValueConfig configures the value (spend) model. The zero ValueConfig is
 // valid: quantile tiers high / medium / low for the top 20%, the next 30%
-// and the rest.
+// and the rest. It is a plain value; Value only reads it.
 type ValueConfig struct {
 	// Method selects quantile tiers or ABC by revenue share.
 	Method ValueMethod
