@@ -28,7 +28,9 @@ type FitConfig struct {
 	// MaxIterations bounds the optimiser's major iterations; 0 means 1000.
 	MaxIterations int
 	// GradientTolerance is the convergence threshold on the largest
-	// component of the objective's gradient with respect to θ; 0 means 1e-9.
+	// component of the objective's gradient with respect to θ; 0 means 1e-8.
+	// (Much smaller values are below the precision of the Pareto/NBD's
+	// finite-difference gradient.)
 	GradientTolerance float64
 	// Init holds starting values of the natural parameters in the model's
 	// order (r, α, a, b for BG/NBD); nil means the model's defaults.
@@ -36,9 +38,9 @@ type FitConfig struct {
 }
 
 // DefaultFitConfig returns the defaults: no penalty, at most 1000
-// iterations, gradient tolerance 1e-9, model-chosen starting values.
+// iterations, gradient tolerance 1e-8, model-chosen starting values.
 func DefaultFitConfig() FitConfig {
-	return FitConfig{MaxIterations: 1000, GradientTolerance: 1e-9}
+	return FitConfig{MaxIterations: 1000, GradientTolerance: 1e-8}
 }
 
 func (c FitConfig) withDefaults() FitConfig {
@@ -210,6 +212,7 @@ func (pr problem) fit(init []float64, cfg FitConfig) ([]float64, FitReport, erro
 		rep.Converged = true
 	case rep.GradientNorm <= accept && (res.Status == optimize.FunctionConvergence || err != nil):
 		rep.Converged = true
+		rep.Status += fmt.Sprintf(" (no further progress; accepted at gradient %.3g)", rep.GradientNorm)
 	}
 	if !rep.Converged {
 		if err != nil {
