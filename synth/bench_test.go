@@ -2,6 +2,8 @@ package synth
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"testing"
 
 	"github.com/segkit/segkit/bitmapindex"
@@ -97,5 +99,37 @@ func BenchmarkLoad(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)*float64(cfg.Customers)/b.Elapsed().Seconds(), "customers/s")
 		})
+	}
+}
+
+// BenchmarkPopulation streams whole populations through Records, as the
+// index build and the CLI do: 100k customers, and the 10M reference
+// population when SEGKIT_BENCH_10M=1.
+func BenchmarkPopulation(b *testing.B) {
+	sizes := []int{100_000}
+	if os.Getenv("SEGKIT_BENCH_10M") == "1" {
+		sizes = append(sizes, 10_000_000)
+	}
+	for _, n := range sizes {
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%d/workers=%d", n, workers), func(b *testing.B) {
+				cfg := Reference(n)
+				cfg.Workers = workers
+				g, err := New(cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				events, customers := 0, 0
+				b.ReportAllocs()
+				for b.Loop() {
+					for r := range g.Records() {
+						customers++
+						events += len(r.Events)
+					}
+				}
+				b.ReportMetric(float64(customers)/b.Elapsed().Seconds(), "customers/s")
+				b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+			})
+		}
 	}
 }

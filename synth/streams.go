@@ -78,10 +78,41 @@ func (g *Generator) Record(i int) *Record {
 // chunkSize is the number of customers a worker generates at a time.
 const chunkSize = 1024
 
+// chunk is a reusable buffer of generated records. The records' slices point
+// into the chunk's arenas, so a chunk's memory settles at the size of a
+// typical chunk instead of every slot growing to the largest customer seen.
 type chunk struct {
 	lo, hi int
 	recs   []Record
 	done   chan struct{}
+
+	tags, interests []string
+	events          []segkit.Event
+	txs             []segkit.Transaction
+}
+
+// put copies r into slot j.
+func (c *chunk) put(j int, r *Record) {
+	dst := &c.recs[j]
+	dst.Customer = r.Customer
+	dst.Tags, c.tags = appendArena(c.tags, r.Tags)
+	dst.Interests, c.interests = appendArena(c.interests, r.Interests)
+	dst.Events, c.events = appendArena(c.events, r.Events)
+	dst.Transactions, c.txs = appendArena(c.txs, r.Transactions)
+}
+
+// appendArena appends xs to arena and returns the appended part (with its
+// capacity clipped, so appends to it cannot overwrite a neighbour) and the
+// arena.
+func appendArena[T any](arena, xs []T) (part, grown []T) {
+	start := len(arena)
+	arena = append(arena, xs...)
+	return arena[start:len(arena):len(arena)], arena
+}
+
+func (c *chunk) reset() {
+	c.tags, c.interests = c.tags[:0], c.interests[:0]
+	c.events, c.txs = c.events[:0], c.txs[:0]
 }
 
 // run generates customers lo..hi−1 and calls yield for each in order until
@@ -136,11 +167,13 @@ func (g *Generator) run(lo, hi int, what need, yield func(*Record) bool) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			st := newState()
+			st, scratch := newState(), &Record{}
 			for c := range jobs {
 				if !stopped.Load() {
+					c.reset()
 					for i := c.lo; i < c.hi; i++ {
-						g.generate(st, &c.recs[i-c.lo], i, what)
+						g.generate(st, scratch, i, what)
+						c.put(i-c.lo, scratch)
 					}
 				}
 				c.done <- struct{}{}
