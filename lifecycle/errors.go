@@ -127,3 +127,12 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
+
+// guard turns a panic during a computation on user input (for example in a
+// host-supplied PurchaseModel, or a numerical routine fed extreme values)
+// into an error, so that the package never panics on its callers.
+func guard(err *error, what string) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("lifecycle: %s: internal error: %v", what, r)
+	}
+}

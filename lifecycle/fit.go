@@ -117,7 +117,17 @@ type problem struct {
 // fit minimises the penalised mean negative log-likelihood with BFGS and
 // returns the natural parameters. On failure the report holds the
 // diagnostics of the last point.
-func (pr problem) fit(init []float64, cfg FitConfig) ([]float64, FitReport, error) {
+func (pr problem) fit(init []float64, cfg FitConfig) (est []float64, rep FitReport, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			rep = FitReport{Model: pr.model, N: pr.n, Penalty: cfg.Penalty}
+			est, err = nil, &FitError{Model: pr.model, Report: rep, Err: fmt.Errorf("optimiser failed: %v", r)}
+		}
+	}()
+	return pr.fitInner(init, cfg)
+}
+
+func (pr problem) fitInner(init []float64, cfg FitConfig) ([]float64, FitReport, error) {
 	cfg = cfg.withDefaults()
 	dim := len(pr.names)
 	rep := FitReport{Model: pr.model, N: pr.n, Penalty: cfg.Penalty}

@@ -198,7 +198,8 @@ type stepTimes [numSteps][]time.Time
 // acquisition event; it belongs to the cohort of that day. Events whose
 // name maps to no step are skipped. An event without a customer key, name
 // or time, or with a NaN or infinite value, is an [*EventError].
-func Funnel(events iter.Seq[segkit.Event], asOf time.Time, cfg FunnelConfig) (*FunnelReport, error) {
+func Funnel(events iter.Seq[segkit.Event], asOf time.Time, cfg FunnelConfig) (_ *FunnelReport, err error) {
+	defer guard(&err, "funnel")
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -220,7 +221,6 @@ func Funnel(events iter.Seq[segkit.Event], asOf time.Time, cfg FunnelConfig) (*F
 	rep := &FunnelReport{AsOf: asOf, Ordered: cfg.Ordered}
 	per := make(map[string]*stepTimes)
 	pos := 0
-	var err error
 	events(func(e segkit.Event) bool {
 		reason := ""
 		switch {

@@ -34,7 +34,8 @@ type Histories struct {
 // they are skipped and counted ([Histories.Refunds]). A transaction without
 // a customer key or time, or with a NaN or infinite amount, is a
 // [*TransactionError].
-func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string], loc *time.Location) (*Histories, error) {
+func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string], loc *time.Location) (_ *Histories, err error) {
+	defer guard(&err, "histories")
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -53,7 +54,6 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 	}
 	if txns != nil {
 		pos := 0
-		var err error
 		txns(func(t segkit.Transaction) bool {
 			if t.Customer != "" && !t.At.IsZero() && t.Amount < 0 && !math.IsInf(t.Amount, -1) {
 				h.refunds++
@@ -75,7 +75,6 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 	}
 	if customers != nil {
 		pos := 0
-		var err error
 		customers(func(k string) bool {
 			if k == "" {
 				err = fmt.Errorf("lifecycle: customer %d: empty customer key", pos)
@@ -176,7 +175,8 @@ func (s *Snapshot) Lookup(customer string) (Assignment, bool) {
 // no look-ahead: purchases after asOf are ignored, and customers whose first
 // purchase is after it are not assigned (counted in Snapshot.Unknown)
 // unless listed as known customers, in which case they are prospects.
-func (h *Histories) Stages(asOf segkit.Day, cfg Config) (*Snapshot, error) {
+func (h *Histories) Stages(asOf segkit.Day, cfg Config) (_ *Snapshot, err error) {
+	defer guard(&err, "stages")
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

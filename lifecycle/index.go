@@ -85,7 +85,8 @@ func (c IndexConfig) Attributes(out Output) []bitmapindex.Attribute {
 // one is an error naming the customer. Nothing is written until the caller
 // commits the batch. Customers in the index but not in out keep their old
 // values: see [Update].
-func Apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) error {
+func Apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) (err error) {
+	defer guard(&err, "index")
 	if b == nil {
 		return errors.New("lifecycle: index: nil batch")
 	}
@@ -132,7 +133,8 @@ func Apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) error {
 // it declares the attributes the index does not have yet, clears them for
 // customers that hold them but are not in out (so rules do not select them
 // on yesterday's stage), and sets them for every customer in out.
-func Update(ix *bitmapindex.Index, out Output, cfg IndexConfig) error {
+func Update(ix *bitmapindex.Index, out Output, cfg IndexConfig) (err error) {
+	defer guard(&err, "index")
 	if ix == nil {
 		return errors.New("lifecycle: index: nil index")
 	}

@@ -70,7 +70,8 @@ func Predict(m PurchaseModel, data []Summary, t float64) ([]Prediction, error) {
 // PredictInto is [Predict] writing into dst, which must have len(data)
 // elements; it allocates nothing else for the models of this package beyond
 // the shared-value cache.
-func PredictInto(dst []Prediction, m PurchaseModel, data []Summary, t float64) error {
+func PredictInto(dst []Prediction, m PurchaseModel, data []Summary, t float64) (err error) {
+	defer guard(&err, "predict")
 	if m == nil {
 		return errors.New("lifecycle: predict: nil model")
 	}
@@ -174,7 +175,8 @@ func CLV(m PurchaseModel, g GammaGamma, s Summary, cfg CLVConfig) (float64, erro
 
 // CLVAll returns [CLV] for every customer of data, in order, or an error
 // for invalid models, config or a [*DataError] naming the first bad row.
-func CLVAll(m PurchaseModel, g GammaGamma, data []Summary, cfg CLVConfig) ([]float64, error) {
+func CLVAll(m PurchaseModel, g GammaGamma, data []Summary, cfg CLVConfig) (_ []float64, err error) {
+	defer guard(&err, "clv")
 	if m == nil {
 		return nil, errors.New("lifecycle: clv: nil purchase model")
 	}

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -116,4 +117,27 @@ func TestCLV(t *testing.T) {
 	assert.Error(t, err)
 	_, err = CLV(paperBG, GammaGamma{}, Summary{}, DefaultCLVConfig(Days))
 	assert.ErrorIs(t, err, ErrInvalidParams)
+}
+
+// panicky is a host-supplied model with a bug.
+type panicky struct{ BGNBD }
+
+func (panicky) PAlive(Summary) float64                      { panic("boom") }
+func (panicky) Predict(Summary, float64) (float64, float64) { panic("boom") }
+
+func TestPanicsBecomeErrors(t *testing.T) {
+	m := panicky{paperBG}
+	_, err := Predict(m, []Summary{{T: 1}}, 1)
+	assert.EqualError(t, err, "lifecycle: predict: internal error: boom")
+	h, err := NewHistories(nil, nil, nil)
+	require.NoError(t, err)
+	h2, err := NewHistories(slices.Values(txnsOf([]purchase{{"a", asOf.AddDays(-3)}})), nil, nil)
+	require.NoError(t, err)
+	cfg := DefaultConfig()
+	cfg.Family = Model
+	cfg.PurchaseModel = m
+	_, err = h.Stages(asOf, cfg)
+	assert.NoError(t, err, "no customer, no call")
+	_, err = h2.Stages(asOf, cfg)
+	assert.EqualError(t, err, "lifecycle: stages: internal error: boom")
 }

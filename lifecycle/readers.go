@@ -24,7 +24,8 @@ import (
 // summaries), At is midnight UTC of the date, Quantity the number of CDs and
 // Amount the dollar value. A malformed line returns a [*ParseError] with its
 // line number and field.
-func ReadCDNOW(r io.Reader) ([]segkit.Transaction, error) {
+func ReadCDNOW(r io.Reader) (_ []segkit.Transaction, err error) {
+	defer guard(&err, "read cdnow")
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), 1<<16)
 	var out []segkit.Transaction
@@ -104,7 +105,8 @@ func DefaultSummaryColumns() SummaryColumns {
 // non-negative integer (written "2" or "2.0"); the row must pass the checks
 // of [ValidateSummaries]. A bad line returns a [*ParseError] with its line
 // number and column.
-func ReadSummaryCSV(r io.Reader, cols SummaryColumns) ([]Summary, error) {
+func ReadSummaryCSV(r io.Reader, cols SummaryColumns) (_ []Summary, err error) {
+	defer guard(&err, "read summary")
 	cr := csv.NewReader(r)
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true

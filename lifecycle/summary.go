@@ -111,7 +111,8 @@ type dayAmount struct {
 // (empty customer, zero time, amount NaN, infinite or negative: refunds must
 // be netted into their purchases before summarising), and an error when the
 // config is invalid. Transactions may arrive in any order.
-func Summarize(txns iter.Seq[segkit.Transaction], cfg SummaryConfig) (*SummaryTable, error) {
+func Summarize(txns iter.Seq[segkit.Transaction], cfg SummaryConfig) (_ *SummaryTable, err error) {
+	defer guard(&err, "summarize")
 	if cfg.Unit > Weeks {
 		return nil, fmt.Errorf("lifecycle: summary: unknown unit %d", cfg.Unit)
 	}
@@ -134,7 +135,6 @@ func Summarize(txns iter.Seq[segkit.Transaction], cfg SummaryConfig) (*SummaryTa
 	var keys []string
 	var hist [][]dayAmount
 	pos := 0
-	var err error
 	txns(func(t segkit.Transaction) bool {
 		if reason := checkTransaction(t); reason != "" {
 			err = &TransactionError{Pos: pos, Customer: t.Customer, At: t.At, Amount: t.Amount, Reason: reason}
