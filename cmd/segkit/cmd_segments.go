@@ -177,4 +177,3 @@ func writeSegmentsText(w io.Writer, total int, reg *segment.Registry, m *campaig
 	}
 	return nil
 }
-
