@@ -166,17 +166,7 @@ func WriteEvents(w io.Writer, events iter.Seq[segkit.Event]) (int, error) {
 		if !finite(e.Value) {
 			return n, fmt.Errorf("synth: write events: event %d (%s %s): value %v is not finite", n+1, e.Customer, e.Name, e.Value)
 		}
-		b = append(b[:0], `{"id":`...)
-		b = appendJSONString(b, e.Customer)
-		b = append(b, `,"event":`...)
-		b = appendJSONString(b, e.Name)
-		b = append(b, `,"at":`...)
-		b = appendTime(b, e.At)
-		if e.Value != 0 {
-			b = append(b, `,"value":`...)
-			b = strconv.AppendFloat(b, e.Value, 'f', -1, 64)
-		}
-		b = append(b, "}\n"...)
+		b = appendEventJSON(b[:0], &e)
 		if _, err := bw.Write(b); err != nil {
 			return n, fmt.Errorf("synth: write events: %w", err)
 		}
@@ -194,7 +184,7 @@ func WriteEvents(w io.Writer, events iter.Seq[segkit.Event]) (int, error) {
 // the row.
 func WriteTransactions(w io.Writer, txs iter.Seq[segkit.Transaction]) (int, error) {
 	bw := bufio.NewWriterSize(w, 1<<16)
-	if _, err := bw.WriteString("customer_id,date,amount\n"); err != nil {
+	if _, err := bw.WriteString(transactionsHeader); err != nil {
 		return 0, fmt.Errorf("synth: write transactions: %w", err)
 	}
 	var b []byte
@@ -203,12 +193,7 @@ func WriteTransactions(w io.Writer, txs iter.Seq[segkit.Transaction]) (int, erro
 		if !finite(t.Amount) {
 			return n, fmt.Errorf("synth: write transactions: row %d (%s): amount %v is not finite", n+1, t.Customer, t.Amount)
 		}
-		b = appendCSVField(b[:0], t.Customer)
-		b = append(b, ',')
-		b = t.At.AppendFormat(b, time.RFC3339)
-		b = append(b, ',')
-		b = strconv.AppendFloat(b, t.Amount, 'f', 2, 64)
-		b = append(b, '\n')
+		b = appendTransactionCSV(b[:0], &t)
 		if _, err := bw.Write(b); err != nil {
 			return n, fmt.Errorf("synth: write transactions: %w", err)
 		}
@@ -216,6 +201,116 @@ func WriteTransactions(w io.Writer, txs iter.Seq[segkit.Transaction]) (int, erro
 	}
 	if err := bw.Flush(); err != nil {
 		return n, fmt.Errorf("synth: write transactions: %w", err)
+	}
+	return n, nil
+}
+
+// appendEventJSON appends e's JSON line (with the newline).
+func appendEventJSON(b []byte, e *segkit.Event) []byte {
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, e.Customer)
+	b = append(b, `,"event":`...)
+	b = appendJSONString(b, e.Name)
+	b = append(b, `,"at":`...)
+	b = appendTime(b, e.At)
+	if e.Value != 0 {
+		b = append(b, `,"value":`...)
+		b = strconv.AppendFloat(b, e.Value, 'f', -1, 64)
+	}
+	return append(b, "}\n"...)
+}
+
+const transactionsHeader = "customer_id,date,amount\n"
+
+// appendTransactionCSV appends t's CSV row (with the newline).
+func appendTransactionCSV(b []byte, t *segkit.Transaction) []byte {
+	b = appendCSVField(b, t.Customer)
+	b = append(b, ',')
+	b = t.At.AppendFormat(b, time.RFC3339)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, t.Amount, 'f', 2, 64)
+	return append(b, '\n')
+}
+
+// Counts is what [Generator.Write] wrote.
+type Counts struct {
+	Customers, Events, Transactions int
+}
+
+// Write generates the population once and writes it in the data contract's
+// formats: customers as JSON Lines, events as JSON Lines and transactions as
+// CSV. A nil writer skips that file (and the work of generating it). It
+// returns what was written, also on error.
+func (g *Generator) Write(customers, events, transactions io.Writer) (Counts, error) {
+	var n Counts
+	var what need
+	var cw, ew, tw *bufio.Writer
+	if customers != nil {
+		what |= needAttrs
+		cw = bufio.NewWriterSize(customers, 1<<16)
+	}
+	if events != nil {
+		what |= needEvents
+		ew = bufio.NewWriterSize(events, 1<<16)
+	}
+	if transactions != nil {
+		what |= needTx
+		tw = bufio.NewWriterSize(transactions, 1<<16)
+		if _, err := tw.WriteString(transactionsHeader); err != nil {
+			return n, fmt.Errorf("synth: write transactions: %w", err)
+		}
+	}
+	if what == 0 {
+		return n, nil
+	}
+	var b []byte
+	var err error
+	g.run(0, g.cfg.Customers, what, func(r *Record) bool {
+		if cw != nil {
+			b = AppendCustomerJSON(b[:0], &r.Customer)
+			b = append(b, '\n')
+			if _, err = cw.Write(b); err != nil {
+				err = fmt.Errorf("synth: write customers: %w", err)
+				return false
+			}
+			n.Customers++
+		}
+		if ew != nil {
+			b = b[:0]
+			for i := range r.Events {
+				b = appendEventJSON(b, &r.Events[i])
+			}
+			if _, err = ew.Write(b); err != nil {
+				err = fmt.Errorf("synth: write events: %w", err)
+				return false
+			}
+			n.Events += len(r.Events)
+		}
+		if tw != nil {
+			b = b[:0]
+			for i := range r.Transactions {
+				b = appendTransactionCSV(b, &r.Transactions[i])
+			}
+			if _, err = tw.Write(b); err != nil {
+				err = fmt.Errorf("synth: write transactions: %w", err)
+				return false
+			}
+			n.Transactions += len(r.Transactions)
+		}
+		return true
+	})
+	if err != nil {
+		return n, err
+	}
+	for _, f := range []struct {
+		w    *bufio.Writer
+		what string
+	}{{cw, "customers"}, {ew, "events"}, {tw, "transactions"}} {
+		if f.w != nil {
+			if err := f.w.Flush(); err != nil {
+				return n, fmt.Errorf("synth: write %s: %w", f.what, err)
+			}
+		}
 	}
 	return n, nil
 }

@@ -308,3 +308,43 @@ func FuzzJSONString(f *testing.F) {
 		}
 	})
 }
+
+func TestGeneratorWriteMatchesStreams(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		cfg := Reference(1500)
+		cfg.Workers = workers
+		g := mustNew(t, cfg)
+		var wantC, wantE, wantT bytes.Buffer
+		nc, err := WriteCustomers(&wantC, g.Customers())
+		require.NoError(t, err)
+		ne, err := WriteEvents(&wantE, g.Events())
+		require.NoError(t, err)
+		nt, err := WriteTransactions(&wantT, g.Transactions())
+		require.NoError(t, err)
+
+		var c, e, tx bytes.Buffer
+		n, err := g.Write(&c, &e, &tx)
+		require.NoError(t, err)
+		assert.Equal(t, Counts{nc, ne, nt}, n)
+		assert.Equal(t, wantC.String(), c.String())
+		assert.Equal(t, wantE.String(), e.String())
+		assert.Equal(t, wantT.String(), tx.String())
+
+		tx.Reset()
+		n, err = g.Write(nil, nil, &tx)
+		require.NoError(t, err)
+		assert.Equal(t, Counts{Transactions: nt}, n)
+		assert.Equal(t, wantT.String(), tx.String())
+
+		n, err = g.Write(nil, nil, nil)
+		require.NoError(t, err)
+		assert.Zero(t, n)
+	}
+	g := mustNew(t, Reference(3000))
+	_, err := g.Write(&bytes.Buffer{}, &failWriter{after: 200_000}, nil)
+	assert.ErrorContains(t, err, "synth: write events: disk full")
+	_, err = g.Write(&failWriter{after: 100_000}, nil, nil)
+	assert.ErrorContains(t, err, "synth: write customers: disk full")
+	_, err = g.Write(nil, nil, &failWriter{after: 5})
+	assert.ErrorContains(t, err, "synth: write transactions: disk full")
+}
