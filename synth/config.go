@@ -85,7 +85,7 @@ type Config struct {
 }
 
 // BGNBD holds the parameters of the BG/NBD purchase process (Fader, Hardie &
-// Lee 2005) with time measured in days. Each buyer draws a purchase rate
+// Lee 2005) with time measured in days; a plain value. Each buyer draws a purchase rate
 // λ ~ Gamma(shape R, rate Alpha) and a dropout probability p ~ Beta(A, B);
 // while alive it buys as a Poisson process of rate λ and becomes inactive
 // with probability p right after each repeat purchase. Time 0 is the buyer's
@@ -95,7 +95,7 @@ type BGNBD struct {
 }
 
 // GammaGamma holds the parameters of the Gamma-Gamma spend model (Fader &
-// Hardie 2013): each buyer draws ν ~ Gamma(shape Q, rate Gamma) and each of
+// Hardie 2013), a plain value: each buyer draws ν ~ Gamma(shape Q, rate Gamma) and each of
 // its transactions is worth z ~ Gamma(shape P, rate ν), so the population's
 // mean transaction value is P·Gamma/(Q−1).
 type GammaGamma struct {
@@ -103,7 +103,8 @@ type GammaGamma struct {
 }
 
 // Persona is a latent customer type: it decides a customer's age range,
-// gender, occupation, favoured tags and interests, and behaviour rates.
+// gender, occupation, favoured tags and interests, and behaviour rates. It
+// is a plain value; [New] copies what it keeps, so callers may reuse theirs.
 type Persona struct {
 	// Name identifies the persona ("college_student").
 	Name string
@@ -139,21 +140,21 @@ type Persona struct {
 	BuyerShare float64
 }
 
-// DefaultEnd is the End of DefaultConfig.
-var DefaultEnd = time.Date(2026, time.July, 1, 0, 0, 0, 0, time.UTC)
+// defaultEnd is the End of DefaultConfig.
+var defaultEnd = time.Date(2026, time.July, 1, 0, 0, 0, 0, time.UTC)
 
 // DefaultConfig returns the reference workload of DESIGN.md §6 with 10,000
 // customers: 1,000 tags with Zipf popularity (the top tag on half of the
 // customers, 10 tags per customer on average), 300 cities, the
 // [DefaultPersonas], three years of signups, a year of events ending at
-// [DefaultEnd] with 5% of customers active per day, and transactions from a
+// End = 2026-07-01T00:00:00Z with 5% of customers active per day, and transactions from a
 // BG/NBD process with Gamma-Gamma spends. At 10M customers this is about
 // 500k logins and 55k purchases a day.
 func DefaultConfig() Config {
 	return Config{
 		Seed:              1,
 		Customers:         10_000,
-		End:               DefaultEnd,
+		End:               defaultEnd,
 		SignupDays:        3 * 365,
 		SignupGrowth:      1.5,
 		EventDays:         365,

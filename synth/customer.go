@@ -53,6 +53,7 @@ type Customer struct {
 
 // Latent holds a customer's hidden variables: the truth that model fits and
 // predictions (P(alive), expected purchases, spend) can be checked against.
+// It is a plain value.
 type Latent struct {
 	// LoginProb is the daily login probability while active.
 	LoginProb float64
@@ -90,7 +91,9 @@ func (c Customer) Clone() Customer {
 // Record is everything generated for one customer: the customer, its events
 // inside the event window in time order, and all its transactions (the whole
 // history since the first purchase) in time order. In streams a Record and
-// its slices are reused between iterations; see [Record.Clone].
+// its slices are reused between iterations and belong to the loop body until
+// it returns; see [Record.Clone]. [Generator.Record] returns one the caller
+// owns.
 type Record struct {
 	Customer
 	Events       []segkit.Event

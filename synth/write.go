@@ -23,7 +23,7 @@ import (
 // Times are RFC 3339 at second precision in the times' own location.
 
 // Field is a customer attribute and its kind as the schema file spells it:
-// "int", "decimal(2)", "category", "set", "time" or "bool".
+// "int", "decimal(2)", "category", "set", "time" or "bool". A plain value.
 type Field struct {
 	Name string
 	Kind string
@@ -232,7 +232,7 @@ func appendTransactionCSV(b []byte, t *segkit.Transaction) []byte {
 	return append(b, '\n')
 }
 
-// Counts is what [Generator.Write] wrote.
+// Counts is what [Generator.Write] wrote. A plain value.
 type Counts struct {
 	Customers, Events, Transactions int
 }
