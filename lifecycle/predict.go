@@ -58,7 +58,7 @@ func checkHorizon(t float64) error {
 // For the BG/NBD and MBG/NBD, whose E[Y(t)] needs a hypergeometric function
 // of x and T only, values are shared between customers with the same (x, T)
 // (up to 1<<18 distinct pairs), which makes populations summarised in whole
-// days fast.
+// days or weeks fast.
 func Predict(m PurchaseModel, data []Summary, t float64) ([]Prediction, error) {
 	out := make([]Prediction, len(data))
 	if err := PredictInto(out, m, data, t); err != nil {
@@ -107,8 +107,12 @@ type xtKey struct {
 }
 
 func predictBG(dst []Prediction, modified bool, r, alpha, a, b float64, data []Summary, t float64) {
-	const maxCache = 1 << 18
+	// The cache pays only when customers share (x, T); with continuous
+	// times it would only cost, so it is dropped when early lookups rarely
+	// hit.
+	const maxCache, probe = 1 << 18, 4096
 	cache := make(map[xtKey]float64)
+	useCache, hits := true, 0
 	p := a + b - 1 - r
 	c0 := a + b - 1
 	if modified {
@@ -117,12 +121,22 @@ func predictBG(dst []Prediction, modified bool, r, alpha, a, b float64, data []S
 	for i := range data {
 		s := &data[i]
 		pa := bgPAlive(modified, r, alpha, a, b, *s)
+		var v float64
+		ok := false
 		k := xtKey{s.Frequency, s.T}
-		v, ok := cache[k]
+		if useCache {
+			v, ok = cache[k]
+			if ok {
+				hits++
+			}
+			if i == probe && hits < probe/4 {
+				useCache, cache = false, nil
+			}
+		}
 		if !ok {
 			c := c0 + float64(s.Frequency)
 			v = c * tailRatio(p, a-1, c, t/(alpha+s.T+t))
-			if len(cache) < maxCache {
+			if useCache && len(cache) < maxCache {
 				cache[k] = v
 			}
 		}

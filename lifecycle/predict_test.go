@@ -141,3 +141,23 @@ func TestPanicsBecomeErrors(t *testing.T) {
 	_, err = h2.Stages(asOf, cfg)
 	assert.EqualError(t, err, "lifecycle: stages: internal error: boom")
 }
+
+// TestPredictLargePopulations covers the shared-value cache both when it
+// pays (whole days) and when it is dropped (continuous times).
+func TestPredictLargePopulations(t *testing.T) {
+	for name, data := range map[string][]Summary{
+		"days":       daySummaries(6000),
+		"continuous": simulate(simBG, [4]float64{0.243, 4.414, 0.793, 2.426}, 6000, 5),
+	} {
+		for _, m := range []PurchaseModel{BGNBD{0.243, 30.9, 0.793, 2.426}, MBGNBD{0.525, 43.3, 0.891, 1.614}} {
+			got, err := Predict(m, data, 100)
+			require.NoError(t, err)
+			for i, s := range data {
+				pa, e := m.Predict(s, 100)
+				if pa != got[i].PAlive || math.Abs(e-got[i].ExpectedPurchases) > 1e-12*e {
+					t.Fatalf("%s %s customer %d: got %+v, want %v %v", name, m.Name(), i, got[i], pa, e)
+				}
+			}
+		}
+	}
+}
