@@ -62,6 +62,7 @@ type attrUse struct {
 	pos  int
 	need kindMask
 	what string
+	ai   int // index into Rule.attrNames
 }
 
 type kindMask uint8
@@ -157,6 +158,7 @@ func compile(src string, o *options) (*Rule, error) {
 		uses:   c.uses,
 	}
 	r.nnodes = number(plan, 0)
+	r.indexAttributes()
 	for name, pos := range c.refs {
 		r.refs = append(r.refs, namePos{name, pos})
 	}

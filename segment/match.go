@@ -12,12 +12,23 @@ import (
 // (op, Value) pairs the evaluator hands to the view.
 type matcher struct {
 	r     *Rule
-	p     *bitmapindex.Profile
+	p     bitmapindex.Profile
 	now   time.Time
 	loc   *time.Location
 	today int64
 	refs  refMatcher
 }
+
+// slot is one attribute of the profile as the rule sees it: its definition
+// (Kind zero when unknown: no value, no schema) and value.
+type slot struct {
+	def bitmapindex.Attribute
+	v   bitmapindex.Value
+	has bool
+}
+
+// maxStackSlots attributes are looked up without allocating.
+const maxStackSlots = 8
 
 func (r *Rule) matchWith(p bitmapindex.Profile, now time.Time, refs refMatcher) (ok bool, err error) {
 	defer recoverInto(&err)
@@ -25,44 +36,96 @@ func (r *Rule) matchWith(p bitmapindex.Profile, now time.Time, refs refMatcher) 
 	if loc == nil {
 		loc = time.UTC
 	}
-	m := matcher{r: r, p: &p, now: now, loc: loc, today: dayOf(now, loc), refs: refs}
-	if err := m.prepare(); err != nil {
+	m := matcher{r: r, p: p, now: now, loc: loc, today: dayOf(now, loc), refs: refs}
+	var buf [maxStackSlots]slot
+	var rbuf [maxStackResolved]resolved
+	var f frame
+	if n := len(r.attrNames); n <= maxStackSlots {
+		f.slots = buf[:n]
+	} else {
+		f.slots = make([]slot, n)
+	}
+	if !r.allResolved {
+		if n := len(r.scs); n <= maxStackResolved {
+			f.res = rbuf[:n]
+		} else {
+			f.res = make([]resolved, n)
+		}
+	}
+	if err := m.prepare(&f); err != nil {
 		return false, err
 	}
-	return m.match(r.root)
+	return m.match(r.root, &f)
 }
 
-// prepare type-checks every comparison and attribute use against the
-// profile, as the evaluator does against a view, so that a type error is an
-// error whichever branch a short-circuit would have skipped.
-func (m *matcher) prepare() error {
+// frame is the per-call state of Match: the attributes looked up, and the
+// comparisons resolved against them (for rules compiled without a schema).
+type frame struct {
+	slots []slot
+	res   []resolved // by scalar index; nil when every scalar was resolved at compile time
+}
+
+// maxStackResolved comparisons are resolved without allocating.
+const maxStackResolved = 16
+
+// prepare looks every attribute up once and type-checks every comparison
+// and attribute use against the profile, as the evaluator does against a
+// view, so that a type error is an error whichever branch a short-circuit
+// would have skipped.
+func (m *matcher) prepare(f *frame) error {
+	slots := f.slots
 	var errs ErrorList
-	for _, sc := range m.r.scs {
-		def, _, _, err := m.attr(sc.attr, sc.apos)
-		switch {
-		case err != nil:
-			errs = append(errs, err.(ErrorList)...)
-		case def.Kind == bitmapindex.KindInvalid:
-		case sc.resolvedOK:
-			if def.Kind != sc.def.Kind {
-				errs = append(errs, positions{m.r.src}.errorAt(sc.pos, "attribute %s is %s in the profile but %s in the rule's schema", sc.attr, def.Kind, sc.def.Kind))
+	pos := positions{m.r.src}
+	for i, name := range m.r.attrNames {
+		s := &slots[i]
+		s.v, s.has = m.p.Attrs[name]
+		if s.has && !s.v.IsValid() {
+			s.has = false
+		}
+		var known bool
+		if m.p.Schema != nil {
+			s.def, known = m.p.Schema[name]
+			if !known {
+				errs = append(errs, pos.errorAt(m.firstPos(i), "unknown attribute %q", name))
+				s.has = false
+				continue
 			}
-		default:
-			if _, err := resolve(def, sc); err != nil {
-				errs = append(errs, positions{m.r.src}.errorAt(sc.pos, "%s", err.Error()))
+		}
+		if !known && m.r.opts.schema != nil {
+			s.def, known = m.r.opts.schema[name]
+		}
+		if !known && s.has {
+			s.def = bitmapindex.Attribute{Name: name, Kind: s.v.Kind()}
+			if s.def.Kind == bitmapindex.KindDecimal {
+				s.def.Scale = 2
 			}
 		}
 	}
-	for _, u := range m.r.uses {
-		def, _, _, err := m.attr(u.name, u.pos)
+	for _, sc := range m.r.scs {
+		s := &slots[sc.ai]
 		switch {
-		case err != nil:
-			errs = append(errs, err.(ErrorList)...)
-		case def.Kind == bitmapindex.KindInvalid:
-		default:
-			if err := u.check(def); err != nil {
-				errs = append(errs, positions{m.r.src}.errorAt(u.pos, "%s", err.Error()))
+		case s.def.Kind == bitmapindex.KindInvalid:
+		case s.has && s.v.Kind() != s.def.Kind:
+			errs = append(errs, pos.errorAt(sc.apos, "attribute %s is %s but the profile holds a %s value", sc.attr, s.def.Kind, s.v.Kind()))
+		case sc.resolvedOK:
+			if s.def.Kind != sc.def.Kind {
+				errs = append(errs, pos.errorAt(sc.pos, "attribute %s is %s in the profile but %s in the rule's schema", sc.attr, s.def.Kind, sc.def.Kind))
 			}
+		default:
+			res, err := resolve(s.def, sc)
+			if err != nil {
+				errs = append(errs, pos.errorAt(sc.pos, "%s", err.Error()))
+			}
+			f.res[sc.idx] = res
+		}
+	}
+	for _, u := range m.r.uses {
+		s := &slots[u.ai]
+		if s.def.Kind == bitmapindex.KindInvalid {
+			continue
+		}
+		if err := u.check(s.def); err != nil {
+			errs = append(errs, pos.errorAt(u.pos, "%s", err.Error()))
 		}
 	}
 	if len(errs) > 0 {
@@ -72,68 +135,68 @@ func (m *matcher) prepare() error {
 	return nil
 }
 
-func (m *matcher) errAt(pos int, format string, args ...any) error {
-	return ErrorList{positions{m.r.src}.errorAt(pos, format, args...)}
+// firstPos is the position of the first mention of attribute i.
+func (m *matcher) firstPos(i int) int {
+	for _, sc := range m.r.scs {
+		if sc.ai == i {
+			return sc.apos
+		}
+	}
+	for _, u := range m.r.uses {
+		if u.ai == i {
+			return u.pos
+		}
+	}
+	return 0
 }
 
-func (m *matcher) match(n *pnode) (bool, error) {
+func (m *matcher) match(n *pnode, f *frame) (bool, error) {
+	slots := f.slots
 	switch n.kind {
 	case nConst:
 		return n.b, nil
 	case nTag:
 		return m.p.Tags[n.name], nil
 	case nScalar:
-		return m.scalar(n.sc)
+		return m.scalar(n.sc, &slots[n.ai], f)
 	case nIn:
+		s := &slots[n.ai]
 		for i := range n.items {
-			ok, err := m.scalar(&n.items[i])
+			ok, err := m.scalar(&n.items[i], s, f)
 			if err != nil || ok {
 				return ok, err
 			}
 		}
 		return false, nil
 	case nSetHas:
-		def, v, has, err := m.attr(n.name, n.pos)
-		if err != nil {
-			return false, err
-		}
-		if err := (attrUse{name: n.name, need: setKind, what: "\"value\" in attribute"}).check(def); err != nil && def.Kind != bitmapindex.KindInvalid {
-			return false, m.errAt(n.pos, "%s", err.Error())
-		}
-		if !has {
+		s := &slots[n.ai]
+		if !s.has {
 			return false, nil
 		}
-		ss, _ := v.AsStrings()
-		for _, s := range ss {
-			if s == n.str {
+		ss, _ := s.v.AsStrings()
+		for _, x := range ss {
+			if x == n.str {
 				return true, nil
 			}
 		}
 		return false, nil
 	case nStrMatch:
-		def, v, has, err := m.attr(n.name, n.pos)
-		if err != nil {
-			return false, err
-		}
-		if err := (attrUse{name: n.name, need: setKind | categoryKind, what: n.smOp}).check(def); err != nil && def.Kind != bitmapindex.KindInvalid {
-			return false, m.errAt(n.pos, "%s", err.Error())
-		}
-		if !has {
+		s := &slots[n.ai]
+		if !s.has {
 			return false, nil
 		}
-		if s, ok := v.AsString(); ok {
-			return stringOp(n.smOp, n.re, s, n.str), nil
+		if x, ok := s.v.AsString(); ok {
+			return stringOp(n.smOp, n.re, x, n.str), nil
 		}
-		ss, _ := v.AsStrings()
-		for _, s := range ss {
-			if stringOp(n.smOp, n.re, s, n.str) {
+		ss, _ := s.v.AsStrings()
+		for _, x := range ss {
+			if stringOp(n.smOp, n.re, x, n.str) {
 				return true, nil
 			}
 		}
 		return false, nil
 	case nPresent:
-		_, _, has, err := m.attr(n.name, n.pos)
-		return has, err
+		return slots[n.ai].has, nil
 	case nDid:
 		lo, hi := m.window(n.window)
 		return countIn(m.p.Events[n.name], lo, hi) > 0, nil
@@ -149,17 +212,10 @@ func (m *matcher) match(n *pnode) (bool, error) {
 		lo, hi := m.window(n.window)
 		return !ts[0].Before(lo) && ts[0].Before(hi), nil
 	case nRef:
-		if m.refs == nil {
-			return false, fmt.Errorf("segment: inSegment(%q): %w", n.name, ErrNoResolver)
-		}
-		ok, err := m.refs(n.name, *m.p, m.now)
-		if err != nil {
-			return false, fmt.Errorf("segment: inSegment(%q): %w", n.name, err)
-		}
-		return ok, nil
+		return m.ref(n.name)
 	case nAnd:
 		for _, k := range n.kids {
-			ok, err := m.match(k)
+			ok, err := m.match(k, f)
 			if err != nil || !ok {
 				return false, err
 			}
@@ -167,24 +223,24 @@ func (m *matcher) match(n *pnode) (bool, error) {
 		return true, nil
 	case nOr:
 		for _, k := range n.kids {
-			ok, err := m.match(k)
+			ok, err := m.match(k, f)
 			if err != nil || ok {
 				return ok, err
 			}
 		}
 		return false, nil
 	case nNot:
-		ok, err := m.match(n.kids[0])
+		ok, err := m.match(n.kids[0], f)
 		return !ok, err
 	case nAndNot:
 		for _, k := range n.kids {
-			ok, err := m.match(k)
+			ok, err := m.match(k, f)
 			if err != nil || !ok {
 				return false, err
 			}
 		}
 		for _, k := range n.neg {
-			ok, err := m.match(k)
+			ok, err := m.match(k, f)
 			if err != nil || ok {
 				return false, err
 			}
@@ -192,6 +248,17 @@ func (m *matcher) match(n *pnode) (bool, error) {
 		return true, nil
 	}
 	return false, fmt.Errorf("segment: unknown plan node %d", n.kind)
+}
+
+func (m *matcher) ref(name string) (bool, error) {
+	if m.refs == nil {
+		return false, fmt.Errorf("segment: inSegment(%q): %w", name, ErrNoResolver)
+	}
+	ok, err := m.refs(name, m.p, m.now)
+	if err != nil {
+		return false, fmt.Errorf("segment: inSegment(%q): %w", name, err)
+	}
+	return ok, nil
 }
 
 // window returns the instants [lo, hi) of a window of w whole days ending
@@ -241,66 +308,22 @@ func holdsInt(c int64, op opKind, n int64) bool {
 	return false
 }
 
-// attr finds an attribute's definition and value in the profile. The
-// definition comes from the profile's schema, else the rule's, else the
-// stored value's kind. An attribute the profile's schema does not declare
-// is an error, as on a view.
-func (m *matcher) attr(name string, pos int) (def bitmapindex.Attribute, v bitmapindex.Value, has bool, err error) {
-	v, has = m.p.Attrs[name]
-	if has && !v.IsValid() {
-		has = false
-	}
-	var known bool
-	if m.p.Schema != nil {
-		def, known = m.p.Schema[name]
-		if !known {
-			return def, v, false, m.errAt(pos, "unknown attribute %q", name)
-		}
-	}
-	if !known && m.r.opts.schema != nil {
-		def, known = m.r.opts.schema[name]
-	}
-	if !known && has {
-		def = bitmapindex.Attribute{Name: name, Kind: v.Kind()}
-		if def.Kind == bitmapindex.KindDecimal {
-			def.Scale = 2
-		}
-		known = true
-	}
-	if has && v.Kind() != def.Kind {
-		return def, v, false, m.errAt(pos, "attribute %s is %s but the profile holds a %s value", name, def.Kind, v.Kind())
-	}
-	return def, v, has, nil
-}
-
-func (m *matcher) scalar(sc *scalar) (bool, error) {
-	def, v, has, err := m.attr(sc.attr, sc.pos)
-	if err != nil || def.Kind == bitmapindex.KindInvalid {
-		return false, err // unknown kind means no value and no schema: missing
-	}
-	var res resolved
-	switch {
-	case sc.resolvedOK && def.Kind == sc.def.Kind:
-		res = sc.res
-	case sc.resolvedOK:
-		return false, m.errAt(sc.pos, "attribute %s is %s in the profile but %s in the rule's schema", sc.attr, def.Kind, sc.def.Kind)
-	default:
-		res, err = resolve(def, sc)
-		if err != nil {
-			return false, m.errAt(sc.pos, "%s", err.Error())
-		}
-	}
-	if !has {
+func (m *matcher) scalar(sc *scalar, s *slot, f *frame) (bool, error) {
+	if !s.has {
 		return false, nil
+	}
+	res := &sc.res
+	if !sc.resolvedOK {
+		res = &f.res[sc.idx] // resolved (and type-checked) by prepare
 	}
 	switch res.kind {
 	case resPresent:
 		return true, nil
 	case resCmp:
-		return bitmapindex.Holds(def, v, res.op, res.lo.value(m.today, m.loc)), nil
+		return bitmapindex.Holds(s.def, s.v, res.op, res.lo.value(m.today, m.loc)), nil
 	case resRange:
-		return bitmapindex.Holds(def, v, opGe, res.lo.value(m.today, m.loc)) &&
-			bitmapindex.Holds(def, v, opLe, res.hi.value(m.today, m.loc)), nil
+		return bitmapindex.Holds(s.def, s.v, opGe, res.lo.value(m.today, m.loc)) &&
+			bitmapindex.Holds(s.def, s.v, opLe, res.hi.value(m.today, m.loc)), nil
 	}
 	return false, nil
 }

@@ -94,6 +94,7 @@ type pnode struct {
 	n      int64
 	// label is the canonical rendering used by Explain and for dedup.
 	label string
+	ai    int // nSetHas, nStrMatch, nPresent, nIn: index into Rule.attrNames
 }
 
 // cost orders the operands of an intersection: cheap lookups first, so an
@@ -149,6 +150,7 @@ type scalar struct {
 	pos    int // position for type errors
 	apos   int // position of the attribute name
 	idx    int // index into per-evaluation resolution tables
+	ai     int // index into Rule.attrNames
 	// Filled by Compile when a schema is given.
 	resolvedOK bool
 	def        bitmapindex.Attribute

@@ -24,6 +24,49 @@ type Rule struct {
 	attrs  []namePos
 	scs    []*scalar
 	uses   []attrUse
+	// attrNames are the distinct attributes the rule reads; Match looks
+	// each up once per call.
+	attrNames []string
+	// allResolved: every comparison was resolved against the schema at
+	// compile time.
+	allResolved bool
+}
+
+// indexAttributes numbers the distinct attributes and points every
+// comparison, use and attribute node at its number.
+func (r *Rule) indexAttributes() {
+	idx := map[string]int{}
+	get := func(name string) int {
+		i, ok := idx[name]
+		if !ok {
+			i = len(r.attrNames)
+			idx[name] = i
+			r.attrNames = append(r.attrNames, name)
+		}
+		return i
+	}
+	r.allResolved = true
+	for _, sc := range r.scs {
+		sc.ai = get(sc.attr)
+		r.allResolved = r.allResolved && sc.resolvedOK
+	}
+	for i := range r.uses {
+		r.uses[i].ai = get(r.uses[i].name)
+	}
+	var walk func(n *pnode)
+	walk = func(n *pnode) {
+		switch n.kind {
+		case nSetHas, nStrMatch, nPresent, nIn, nScalar:
+			n.ai = get(n.name)
+		}
+		for _, k := range n.kids {
+			walk(k)
+		}
+		for _, k := range n.neg {
+			walk(k)
+		}
+	}
+	walk(r.root)
 }
 
 // Compile parses and checks a rule and builds its evaluation plan. On
