@@ -83,7 +83,8 @@ func run(ctx context.Context, args []string, e *env) int {
 	fs := flag.NewFlagSet("segkit "+c.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	after := c.setup(fs)
-	if err := fs.Parse(rest); err != nil {
+	positional, err := parseInterleaved(fs, rest)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(e.stdout, c, fs)
 			return 0
@@ -92,8 +93,27 @@ func run(ctx context.Context, args []string, e *env) int {
 		printUsage(e.stderr, c, fs)
 		return 2
 	}
-	err := after(ctx, e, fs.Args())
-	return report(e, c, fs, err)
+	return report(e, c, fs, after(ctx, e, positional))
+}
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments ("fit bgnbd --summary F"); "--" ends flag parsing.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
 }
 
 func report(e *env, c *command, fs *flag.FlagSet, err error) int {

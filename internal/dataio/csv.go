@@ -45,10 +45,9 @@ func ParseColumns(s string, allowed ...string) (Columns, error) {
 // csvTable reads a CSV file with a header and resolves the wanted fields to
 // column positions.
 type csvTable struct {
-	name  string
-	r     *csv.Reader
-	pos   map[string]int // field → column position
-	index map[string]int // header name → column position
+	name string
+	r    *csv.Reader
+	pos  map[string]int // field → column position
 }
 
 func openCSV(name string, r io.Reader, cols Columns, defaults map[string]string, required []string) (*csvTable, error) {
@@ -69,7 +68,7 @@ func openCSV(name string, r io.Reader, cols Columns, defaults map[string]string,
 			index[h] = i
 		}
 	}
-	t := &csvTable{name: name, r: cr, pos: map[string]int{}, index: index}
+	t := &csvTable{name: name, r: cr, pos: map[string]int{}}
 	for field, def := range defaults {
 		col := def
 		if c, ok := cols[field]; ok {
@@ -184,72 +183,4 @@ func (t *csvTable) colName(cols Columns, field, def string) string {
 		return c
 	}
 	return def
-}
-
-// SummaryRow is one customer of a frequency/recency/T summary, the input of
-// the predictive models' fits.
-type SummaryRow struct {
-	ID        string // empty when the file has no id column
-	Frequency float64
-	Recency   float64
-	T         float64
-	Monetary  float64 // 0 when the file has no monetary column
-}
-
-// ReadSummary decodes a summary CSV with a header. Default columns:
-// frequency, recency, T, monetary_value (optional) and id (optional); cols
-// maps the fields frequency, recency, T, monetary and id to other names.
-func ReadSummary(name string, r io.Reader, cols Columns) ([]SummaryRow, error) {
-	defaults := map[string]string{"frequency": "frequency", "recency": "recency", "T": "T", "monetary": "monetary_value", "id": "ID"}
-	t, err := openCSV(name, r, cols, defaults, []string{"frequency", "recency", "T"})
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := t.pos["id"]; !ok {
-		if i, ok := t.lookupAny("id", "customer_id"); ok {
-			t.pos["id"] = i
-		}
-	}
-	var out []SummaryRow
-	var rerr error
-	for line, rec := range t.rows(&rerr) {
-		row := SummaryRow{}
-		row.ID, _ = t.field(rec, "id")
-		for _, f := range []struct {
-			field string
-			dst   *float64
-		}{{"frequency", &row.Frequency}, {"recency", &row.Recency}, {"T", &row.T}, {"monetary", &row.Monetary}} {
-			s, ok := t.field(rec, f.field)
-			if !ok {
-				if f.field == "monetary" {
-					continue
-				}
-				return nil, fmt.Errorf("dataio: %s:%d: field %s: missing value", name, line, f.field)
-			}
-			v, err := strconv.ParseFloat(s, 64)
-			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-				return nil, fmt.Errorf("dataio: %s:%d: field %s (column %q): want a finite non-negative number, got %q", name, line, f.field, t.colName(cols, f.field, defaults[f.field]), s)
-			}
-			*f.dst = v
-		}
-		out = append(out, row)
-	}
-	if rerr != nil {
-		return nil, rerr
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("dataio: %s: no rows", name)
-	}
-	return out, nil
-}
-
-// lookupAny finds the first of names in the header (optional columns with
-// common spellings).
-func (t *csvTable) lookupAny(names ...string) (int, bool) {
-	for _, n := range names {
-		if i, ok := t.index[n]; ok {
-			return i, true
-		}
-	}
-	return 0, false
 }

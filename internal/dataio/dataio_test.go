@@ -2,7 +2,6 @@ package dataio
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -180,41 +179,6 @@ func TestParseColumns(t *testing.T) {
 	assert.ErrorContains(t, err, `field "id" given twice`)
 	_, err = ParseColumns("id", "id")
 	assert.ErrorContains(t, err, "want field=column pairs")
-}
-
-func TestReadSummaryCDNOW(t *testing.T) {
-	f, err := os.Open("../../../shared/data/cdnow_summary_with_monetary.csv")
-	if err != nil {
-		if os.Getenv("SEGKIT_REQUIRE_DATA") == "1" {
-			t.Fatalf("reference data required: %v", err)
-		}
-		t.Skipf("reference data not present: %v", err)
-	}
-	defer f.Close()
-	cols, err := ParseColumns("frequency=x,recency=t_x,monetary=zbar", "frequency", "recency", "T", "monetary", "id")
-	require.NoError(t, err)
-	rows, err := ReadSummary("cdnow_summary_with_monetary.csv", f, cols)
-	require.NoError(t, err)
-	require.Len(t, rows, 2357)
-	repeat := 0
-	for _, r := range rows {
-		if r.Frequency > 0 {
-			repeat++
-			assert.Greater(t, r.Monetary, 0.0, r.ID)
-		}
-		assert.LessOrEqual(t, r.Recency, r.T, r.ID)
-	}
-	assert.Equal(t, 946, repeat)
-	assert.NotEmpty(t, rows[0].ID)
-}
-
-func TestReadSummaryErrors(t *testing.T) {
-	_, err := ReadSummary("s.csv", strings.NewReader("frequency,recency,T\n1,2,-3\n"), nil)
-	assert.ErrorContains(t, err, `s.csv:2: field T (column "T"): want a finite non-negative number, got "-3"`)
-	_, err = ReadSummary("s.csv", strings.NewReader("frequency,recency\n1,2\n"), nil)
-	assert.ErrorContains(t, err, `s.csv:1: no column "T" for field T`)
-	_, err = ReadSummary("s.csv", strings.NewReader("frequency,recency,T\n"), nil)
-	assert.ErrorContains(t, err, `s.csv: no rows`)
 }
 
 func TestLoadIntoIndex(t *testing.T) {

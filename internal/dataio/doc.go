@@ -1,6 +1,5 @@
-// Package dataio reads and writes the segkit command's data contract: customers
-// and events as JSON Lines, an optional schema file, and transactions and
-// customer summaries as CSV. Every error names the input, the line and the
+// Package dataio reads the segkit command's data contract: customers
+// and events as JSON Lines, an optional schema file, and transactions as CSV. Every error names the input, the line and the
 // field, so a person can find and fix the record.
 //
 // Readers are streams (iter.Seq2 of a record and an error): the first error
