@@ -93,7 +93,7 @@ func run(ctx context.Context, args []string, e *env) int {
 		printUsage(e.stderr, c, fs)
 		return 2
 	}
-	return report(e, c, fs, after(ctx, e, positional))
+	return report(e, c, after(ctx, e, positional))
 }
 
 // parseInterleaved parses flags that may come before or after positional
@@ -116,7 +116,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func report(e *env, c *command, fs *flag.FlagSet, err error) int {
+func report(e *env, c *command, err error) int {
 	if err == nil {
 		return 0
 	}
@@ -124,8 +124,7 @@ func report(e *env, c *command, fs *flag.FlagSet, err error) int {
 	var re *ruleError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(e.stderr, "segkit %s: %s\n\n", c.name, ue.msg)
-		printUsage(e.stderr, c, fs)
+		fmt.Fprintf(e.stderr, "segkit %s: %s\nRun 'segkit %s --help' for usage.\n", c.name, ue.msg, c.name)
 		return 2
 	case errors.As(err, &re):
 		fmt.Fprintf(e.stderr, "segkit %s: %s\n", c.name, strings.TrimRight(re.err.Error(), "\n"))

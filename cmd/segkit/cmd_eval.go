@@ -37,9 +37,6 @@ func init() {
 				if _, err := parseNow(*now, nil); err != nil {
 					return err
 				}
-				if _, err := compileRule(*rule); err != nil {
-					return err
-				}
 				ix, err := d.load(ctx, e)
 				if err != nil {
 					return err

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/segkit/segkit/campaign"
+	"github.com/segkit/segkit/segment"
 )
 
 // parseGroups parses "A=0.45,B=0.45,holdout=0.1".
@@ -66,16 +67,13 @@ func init() {
 				if _, err := parseNow(*now, nil); err != nil {
 					return err
 				}
-				if _, err := compileRule(*rule); err != nil {
-					return err
-				}
 				ix, err := d.load(ctx, e)
 				if err != nil {
 					return err
 				}
 				v := ix.View()
 				t, _ := parseNow(*now, v.Location())
-				r, err := compileRule(*rule)
+				r, err := compileRule(*rule, segment.WithSchema(v.Schema()))
 				if err != nil {
 					return err
 				}

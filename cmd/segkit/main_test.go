@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// segkit runs the command in-process and returns stdout, stderr and the exit code.
+func runCLI(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb})
+	return out.String(), errb.String(), code
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create %s", path)
+	assert.Equal(t, string(want), got, "output differs from %s (run go test -update after checking the change)", path)
+}
+
+func sharedData(t *testing.T, name string) string {
+	t.Helper()
+	path := filepath.Join("..", "..", "..", "shared", "data", name)
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("SEGKIT_REQUIRE_DATA") == "1" {
+			t.Fatalf("reference data required: %v", err)
+		}
+		t.Skipf("reference data not present: %v", err)
+	}
+	return path
+}
+
+// population generates a small deterministic population once per test.
+func population(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	out, stderr, code := runCLI(t, "gen", "--out", dir, "--customers", "2000", "--seed", "7", "--end", "2026-07-01")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, out, "customers.jsonl\t2000")
+	return dir
+}
+
+func TestPipeline(t *testing.T) {
+	dir := population(t)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	snap := p("crm.segkit")
+
+	out, stderr, code := runCLI(t, "index", "build", "--customers", p("customers.jsonl"), "--events", p("events.jsonl"), "--schema", p("schema.json"), "--out", snap)
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "2000 customers indexed into "+snap+"\n", out)
+
+	out, _, code = runCLI(t, "index", "stats", "--index", snap)
+	require.Equal(t, 0, code)
+	golden(t, "stats", out[:strings.Index(out, "memory")])
+
+	rule := `has("undergrad") && age in 18..24 && !didWithin("purchase","30d")`
+	fromFiles, _, code := runCLI(t, "eval", "--customers", p("customers.jsonl"), "--events", p("events.jsonl"), "--schema", p("schema.json"), "--now", "2026-06-30", "--rule", rule)
+	require.Equal(t, 0, code)
+	fromSnap, _, code := runCLI(t, "eval", "--index", snap, "--now", "2026-06-30", "--rule", rule)
+	require.Equal(t, 0, code)
+	assert.Equal(t, fromFiles, fromSnap, "a snapshot answers like the files it was built from")
+	ids := strings.Fields(fromSnap)
+	require.NotEmpty(t, ids)
+	assert.IsNonDecreasing(t, ids, "ids are printed in byte order")
+
+	count, stderr, code := runCLI(t, "eval", "--index", snap, "--now", "2026-06-30", "--rule", rule, "--format", "count", "--explain")
+	require.Equal(t, 0, code)
+	assert.Equal(t, len(ids), atoi(t, strings.TrimSpace(count)))
+	golden(t, "explain", stderr)
+
+	js, _, code := runCLI(t, "eval", "--index", snap, "--now", "2026-06-30", "--rule", rule, "--format", "json")
+	require.Equal(t, 0, code)
+	var res struct {
+		Count int      `json:"count"`
+		IDs   []string `json:"ids"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(js), &res))
+	assert.Equal(t, ids, res.IDs)
+	assert.Equal(t, len(ids), res.Count)
+
+	defs := p("segments.json")
+	require.NoError(t, os.WriteFile(defs, []byte(`[
+ {"name":"students","rule":"has(\"undergrad\")"},
+ {"name":"recall","rule":"inSegment(\"students\") && !didWithin(\"login\",\"30d\")","description":"30 days without login"},
+ {"name":"mothers","rule":"has(\"mother\")"},
+ {"name":"buyers","rule":"did(\"purchase\")"}]`), 0o644))
+	out, stderr, code = runCLI(t, "segments", "--defs", defs, "--index", snap, "--now", "2026-06-30", "--svg", p("sizes.svg"))
+	require.Equal(t, 0, code, stderr)
+	golden(t, "segments", out)
+	svg, err := os.ReadFile(p("sizes.svg"))
+	require.NoError(t, err)
+	assert.Contains(t, string(svg), `data-label="students" data-value="`)
+
+	out, stderr, code = runCLI(t, "split", "--index", snap, "--now", "2026-06-30", "--rule", `has("mother")`, "--groups", "A=0.45,B=0.45,holdout=0.1", "--salt", "side-income", "--format", "count")
+	require.Equal(t, 0, code, stderr)
+	golden(t, "split", out)
+
+	out, stderr, code = runCLI(t, "lifecycle", "--transactions", p("transactions.csv"), "--now", "2026-06-30", "--from", "2026-03-31", "--format", "summary")
+	require.Equal(t, 0, code, stderr)
+	golden(t, "lifecycle", out)
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, json.Unmarshal([]byte(s), &n), s)
+	return n
+}
+
+func TestRFMReproducesR(t *testing.T) {
+	orders := sharedData(t, "rfm_data_orders.csv")
+	out, stderr, code := runCLI(t, "rfm", "--transactions", orders, "--columns", "id=customer_id,time=order_date,amount=revenue",
+		"--now", "2006-12-31", "--binning", "rcompat", "--scheme", "rfm10", "--format", "summary")
+	require.Equal(t, 0, code, stderr)
+	golden(t, "rfm_summary", out)
+	for _, want := range []string{
+		"Champions                  35    3.5%     316   31,646",
+		"Potential Loyalist        342   34.4%   2,211  204,856",
+		"Lost                      148   14.9%     393   35,324",
+	} {
+		assert.Contains(t, out, want)
+	}
+	csvOut, _, code := runCLI(t, "rfm", "--transactions", orders, "--columns", "id=customer_id,time=order_date,amount=revenue", "--now", "2006-12-31", "--binning", "rcompat")
+	require.Equal(t, 0, code)
+	lines := strings.Split(strings.TrimSpace(csvOut), "\n")
+	assert.Equal(t, "customer_id,recency_days,frequency,monetary,r,f,m,score,segment", lines[0])
+	assert.Len(t, lines, 996)
+	assert.Contains(t, csvOut, "Abbey O'Reilly DVM,205,6,472,3,4,3,343,Potential Loyalist\n")
+}
+
+func TestFitReproducesPublished(t *testing.T) {
+	summary := sharedData(t, "cdnow_summary.csv")
+	out, stderr, code := runCLI(t, "fit", "bgnbd", "--summary", summary)
+	require.Equal(t, 0, code, stderr)
+	var fit struct {
+		Model  string             `json:"model"`
+		N      int                `json:"n"`
+		Params map[string]float64 `json:"params"`
+		LogLik float64            `json:"loglik"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &fit))
+	assert.Equal(t, "bgnbd", fit.Model)
+	assert.Equal(t, 2357, fit.N)
+	assert.InDelta(t, 0.243, fit.Params["r"], 0.005)
+	assert.InDelta(t, 4.414, fit.Params["alpha"], 0.005)
+	assert.InDelta(t, 0.793, fit.Params["a"], 0.005)
+	assert.InDelta(t, 2.426, fit.Params["b"], 0.005)
+	assert.InDelta(t, -9582.4, fit.LogLik, 0.1)
+
+	monetary := sharedData(t, "cdnow_summary_with_monetary.csv")
+	out, stderr, code = runCLI(t, "fit", "gammagamma", "--summary", monetary, "--columns", "frequency=x,recency=t_x,monetary=zbar")
+	require.Equal(t, 0, code, stderr)
+	require.NoError(t, json.Unmarshal([]byte(out), &fit))
+	assert.Equal(t, 946, fit.N)
+	assert.InDelta(t, 6.25, fit.Params["p"], 0.01)
+	assert.InDelta(t, 3.74, fit.Params["q"], 0.01)
+	assert.InDelta(t, 15.44, fit.Params["gamma"], 0.01)
+}
+
+func TestErrorsAndExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "customers.jsonl")
+	require.NoError(t, os.WriteFile(bad, []byte("{\"id\":\"a\",\"attrs\":{\"age\":3}}\n{\"id\":\"b\",\"attrs\":{\"age\":\"old\"}}\n"), 0o644))
+	badTx := filepath.Join(dir, "tx.csv")
+	require.NoError(t, os.WriteFile(badTx, []byte("customer_id,date,amount\na,2026-01-01,3\nb,2026-01-02,abc\n"), 0o644))
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"rule error shows line:column and caret", []string{"eval", "--customers", goodCustomers(t, dir), "--now", "2026-06-30", "--rule", "has(\"x\") &&\n  age > 3 || nosuch(1)"}, 2},
+		{"every problem against the data's schema", []string{"eval", "--customers", goodCustomers(t, dir), "--now", "2026-06-30", "--rule", "age > \"old\" ||\n  city in [1, 2] || didWithin(\"login\", \"3x\")"}, 2},
+		{"missing now", []string{"eval", "--customers", bad, "--rule", `has("x")`}, 2},
+		{"data error names file and line", []string{"eval", "--customers", bad, "--now", "2026-06-30", "--rule", `has("x")`}, 1},
+		{"transactions error names line and field", []string{"rfm", "--transactions", badTx, "--now", "2026-06-30"}, 1},
+		{"unknown command", []string{"frobnicate"}, 2},
+		{"unknown flag", []string{"eval", "--nope"}, 2},
+		{"bad groups", []string{"split", "--customers", bad, "--now", "2026-06-30", "--rule", `has("x")`, "--groups", "A=0.5,B=0.6", "--salt", "s"}, 2},
+		{"unknown scheme", []string{"rfm", "--transactions", badTx, "--now", "2026-06-30", "--scheme", "rfm12"}, 2},
+	}
+	var all strings.Builder
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out, stderr, code := runCLI(t, tc.args...)
+			assert.Equal(t, tc.code, code, "stdout %q stderr %q", out, stderr)
+			assert.Empty(t, out)
+			all.WriteString("## " + tc.name + "\n" + strings.ReplaceAll(stderr, dir, "$DIR") + "\n")
+		})
+	}
+	golden(t, "errors", all.String())
+}
+
+func goodCustomers(t *testing.T, dir string) string {
+	path := filepath.Join(dir, "good.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(`{"id":"a","attrs":{"age":3,"city":"Beijing"}}`+"\n"), 0o644))
+	return path
+}
+
+func TestHelp(t *testing.T) {
+	out, _, code := runCLI(t, "help")
+	assert.Equal(t, 0, code)
+	golden(t, "help", out)
+	for _, c := range commands {
+		out, _, code := runCLI(t, append(strings.Fields(c.name), "--help")...)
+		assert.Equal(t, 0, code, c.name)
+		assert.Contains(t, out, "example:\n  segkit "+strings.Fields(c.name)[0], "every command has an example: %s", c.name)
+	}
+}
