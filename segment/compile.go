@@ -449,8 +449,9 @@ func (c *compiler) unary(n *ast.UnaryNode, pos, depth int) operand {
 func (c *compiler) binary(n *ast.BinaryNode, pos, depth int) operand {
 	switch n.Operator {
 	case "&&", "and", "||", "or":
-		l := c.boolean(n.Left, depth+1)
-		r := c.boolean(n.Right, depth+1)
+		// A chain a && b && c is one level, not a nesting per operator.
+		l := c.boolean(n.Left, chainDepth(n, n.Left, depth))
+		r := c.boolean(n.Right, chainDepth(n, n.Right, depth))
 		if l == nil || r == nil {
 			return operand{}
 		}
@@ -513,6 +514,25 @@ func (c *compiler) binary(n *ast.BinaryNode, pos, depth int) operand {
 		c.errorf(pos, "unsupported operator %s", n.Operator)
 	}
 	return operand{}
+}
+
+func logicalFamily(op string) string {
+	switch op {
+	case "&&", "and":
+		return "and"
+	case "||", "or":
+		return "or"
+	}
+	return ""
+}
+
+// chainDepth is the depth of a child of a logical operator: the same as the
+// parent's for the same operator, one more otherwise.
+func chainDepth(parent *ast.BinaryNode, child ast.Node, depth int) int {
+	if b, ok := child.(*ast.BinaryNode); ok && logicalFamily(b.Operator) == logicalFamily(parent.Operator) {
+		return depth
+	}
+	return depth + 1
 }
 
 func isValueOperand(k opdKind) bool {
@@ -620,6 +640,13 @@ func (c *compiler) countNode(l operand, op opKind, k lit, pos int) *pnode {
 	case nc.all:
 		return constNode(true, pos)
 	case nc.none:
+		return constNode(false, pos)
+	}
+	// Counts are never negative: fold what that decides.
+	switch {
+	case (nc.op == opGe && nc.n <= 0) || (nc.op == opGt && nc.n < 0):
+		return constNode(true, pos)
+	case (nc.op == opLt && nc.n <= 0) || (nc.op == opLe && nc.n < 0) || (nc.op == opEq && nc.n < 0):
 		return constNode(false, pos)
 	}
 	c.events = append(c.events, namePos{l.name, l.pos})

@@ -134,7 +134,8 @@ var (
 )
 
 // CycleError is returned by Registry.Define when definitions would reference
-// each other in a cycle. Path starts and ends with the same name.
+// each other in a cycle. Path starts and ends with the same name. It is a
+// plain value.
 type CycleError struct {
 	Path []string
 }
@@ -144,7 +145,7 @@ func (e *CycleError) Error() string {
 }
 
 // InUseError is returned by Registry.Delete for a segment that other
-// segments reference; Referrers lists them, sorted.
+// segments reference; Referrers lists them, sorted. It is a plain value.
 type InUseError struct {
 	Name      string
 	Referrers []string

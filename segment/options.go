@@ -10,6 +10,7 @@ import (
 // Limits bound what one rule may contain, so that rules from untrusted
 // sources (a marketer's form, an API) cannot exhaust memory or stack. A
 // field that is zero or negative means its default (see DefaultLimits).
+// Limits is a plain value.
 type Limits struct {
 	// MaxNodes is the number of syntax nodes in a rule, not counting the
 	// items of list literals and of hasAny/hasAll/hasNone (those count
@@ -60,7 +61,8 @@ type Resolver interface {
 }
 
 // Option configures Compile (and NewRegistry, which passes its options to
-// every rule it compiles).
+// every rule it compiles). Options are applied once, at compile time; the
+// values they carry (a schema slice is copied) are not modified.
 type Option func(*options)
 
 type options struct {

@@ -18,7 +18,7 @@ import (
 )
 
 // Definition is a named segment as a host stores it (see
-// Registry.MarshalJSON).
+// Registry.MarshalJSON). It is a plain value; Registry.Get returns a copy.
 type Definition struct {
 	// Name identifies the segment; rules reference it with inSegment("name").
 	Name string `json:"name"`
@@ -566,7 +566,7 @@ func (r *Registry) matchIn(st *regState, name string, p bitmapindex.Profile, now
 }
 
 // Point is one evaluation of a segment: a view and the time it is
-// evaluated at.
+// evaluated at. It is a plain value.
 type Point struct {
 	View *bitmapindex.View
 	Now  time.Time
@@ -587,7 +587,7 @@ func (r *Registry) Diff(ctx context.Context, name string, before, after Point) (
 }
 
 // Changes is the difference between two evaluations of a segment, by
-// customer key.
+// customer key. It is a plain value, owned by the caller.
 type Changes struct {
 	Entered []string // in after, not in before; in after's ID order
 	Left    []string // in before, not in after; in before's ID order
@@ -617,8 +617,18 @@ func DiffSets(before, after bitmapindex.Set) Changes {
 // ---- JSON ---------------------------------------------------------------------------
 
 type registryJSON struct {
-	Version  int          `json:"version"`
-	Segments []Definition `json:"segments"`
+	Version  int              `json:"version"`
+	Segments []definitionJSON `json:"segments"`
+}
+
+// definitionJSON keeps "frozen with no members" ("members": []) apart from
+// "not frozen yet" (no members field).
+type definitionJSON struct {
+	Name        string    `json:"name"`
+	Rule        string    `json:"rule"`
+	Description string    `json:"description,omitempty"`
+	Static      bool      `json:"static,omitempty"`
+	Members     *[]string `json:"members,omitempty"`
 }
 
 // MarshalJSON encodes every definition (with the frozen members of static
@@ -627,9 +637,14 @@ type registryJSON struct {
 //	{"version":1,"segments":[{"name":"vip","rule":"has(\"vip\")"}, …]}
 func (r *Registry) MarshalJSON() ([]byte, error) {
 	st := r.load()
-	out := registryJSON{Version: 1, Segments: []Definition{}}
+	out := registryJSON{Version: 1, Segments: []definitionJSON{}}
 	for _, n := range topoOrder(st.defs) {
-		out.Segments = append(out.Segments, st.defs[n].definition())
+		d := st.defs[n].definition()
+		dj := definitionJSON{Name: d.Name, Rule: d.Rule, Description: d.Description, Static: d.Static}
+		if d.Members != nil {
+			dj.Members = &d.Members
+		}
+		out.Segments = append(out.Segments, dj)
 	}
 	return json.Marshal(out)
 }
@@ -646,7 +661,17 @@ func (r *Registry) UnmarshalJSON(data []byte) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	st, err := r.build(&regState{gen: r.load().gen, defs: map[string]*regEntry{}}, in.Segments)
+	defs := make([]Definition, len(in.Segments))
+	for i, dj := range in.Segments {
+		defs[i] = Definition{Name: dj.Name, Rule: dj.Rule, Description: dj.Description, Static: dj.Static}
+		if dj.Members != nil {
+			defs[i].Members = *dj.Members
+			if defs[i].Members == nil {
+				defs[i].Members = []string{}
+			}
+		}
+	}
+	st, err := r.build(&regState{gen: r.load().gen, defs: map[string]*regEntry{}}, defs)
 	if err != nil {
 		return err
 	}

@@ -218,6 +218,20 @@ func TestRegistryStaticAndDiff(t *testing.T) {
 		{"name":"mixed","rule":"inSegment(\"frozen_students\") \u0026\u0026 !vip"},
 		{"name":"students","rule":"has(\"undergrad\")"}]}`, string(data))
 
+	// A static segment frozen with no members stays frozen through JSON.
+	empty := NewRegistry()
+	require.NoError(t, empty.Define(Definition{Name: "none", Rule: `has("nobody")`, Static: true}))
+	_, err = empty.Eval(ctx, "none", v2, now)
+	require.NoError(t, err)
+	data, err = json.Marshal(empty)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"version":1,"segments":[{"name":"none","rule":"has(\"nobody\")","static":true,"members":[]}]}`, string(data))
+	var back2 Registry
+	require.NoError(t, json.Unmarshal(data, &back2))
+	m, err = back2.Match("none", p, now)
+	require.NoError(t, err, "frozen (empty), not 'not frozen yet'")
+	assert.False(t, m)
+
 	// Bad JSON leaves the registry unchanged.
 	require.Error(t, back.UnmarshalJSON([]byte(`{"version":1,"segments":[{"name":"a","rule":"inSegment(\"a\")"}]}`)))
 	require.Error(t, back.UnmarshalJSON([]byte(`{"version":2,"segments":[]}`)))
