@@ -37,7 +37,7 @@
 // and adding a weighted condition is a ripple-carry addition of bitmaps); the
 // minimum score and the choice of the best persona are bit-sliced
 // comparisons. When customer IDs are dense, as the index assigns them, the
-// arithmetic runs on uncompressed 64-bit words a block of 65,536 customers at
+// arithmetic runs on uncompressed 64-bit words a block of 16,384 customers at
 // a time; otherwise on compressed bitmaps. Per-customer scores (the top k
 // personas of each customer) are decoded from the score bitmaps on demand
 // ([Assignment.Top], [Assignment.Scores]).
