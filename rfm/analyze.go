@@ -147,11 +147,8 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 	res.Now = dc.day(now)
 
 	trackDays := cfg.Frequency == Days || cfg.Cycles
-	var (
-		tab   = newCustTable()
-		pairs []uint64 // customer index << 32 | biased day, with trackDays
-		pos   int
-	)
+	ag := aggregator{tab: newCustTable(), trackDays: trackDays}
+	pos := 0
 	for t := range txns {
 		p := pos
 		pos++
@@ -172,52 +169,48 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 			res.Future++
 			continue
 		}
-		if amt < 0 && cfg.Refunds == RejectRefunds {
-			return nil, &TransactionError{Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
-				Reason: fmt.Sprintf("refund of %v rejected (Config.Refunds = RejectRefunds)", amt)}
-		}
-		i, ok := tab.find(t.Customer)
-		if !ok {
-			return nil, &TransactionError{Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
-				Reason: "more than 2^31-1 customers"}
-		}
-		a := tab.at(i)
 		if amt < 0 {
+			if cfg.Refunds == RejectRefunds {
+				return nil, &TransactionError{Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
+					Reason: fmt.Sprintf("refund of %v rejected (Config.Refunds = RejectRefunds)", amt)}
+			}
 			res.Refunds++
-			a.revenue += amt
-			continue
 		}
-		if a.orders == 0 {
-			a.first, a.last = day, day
-		} else {
-			a.first = min(a.first, day)
-			a.last = max(a.last, day)
+		if ag.push(item{key: t.Customer, amt: amt, day: day}) {
+			if err := ag.flush(); err != nil {
+				return nil, err
+			}
 		}
-		if trackDays && (a.orders == 0 || day != a.prev) {
-			pairs = append(pairs, uint64(i)<<32|uint64(uint32(day)^1<<31))
-			a.prev = day
-		}
-		a.orders++
-		a.revenue += amt
 	}
+	if err := ag.flush(); err != nil {
+		return nil, err
+	}
+	tab, pairs := ag.tab, ag.pairs
 	res.Transactions = pos
 
 	// Customers in first-seen order; refund-only customers are dropped, so
 	// remember where each accumulator went.
 	tab.index = hashIndex{}
-	dst := make([]int32, tab.n)
+	var dst []int32 // accumulator → customer, for the purchase days
+	if trackDays {
+		dst = make([]int32, tab.n)
+	}
 	res.Customers = make([]Customer, 0, tab.n)
 	for i := range int32(tab.n) {
 		a := tab.at(i)
 		if a.orders == 0 {
 			res.RefundOnly++
-			dst[i] = -1
+			if dst != nil {
+				dst[i] = -1
+			}
 			continue
 		}
 		if math.IsInf(a.revenue, 0) {
 			return nil, &TransactionError{Pos: -1, Customer: a.key, Reason: "net revenue overflows float64"}
 		}
-		dst[i] = int32(len(res.Customers))
+		if dst != nil {
+			dst[i] = int32(len(res.Customers))
+		}
 		res.Customers = append(res.Customers, Customer{
 			Key:       a.key,
 			First:     a.first,
@@ -298,6 +291,11 @@ func (r *Result) score() {
 	n := r.Config.bins()
 	N := len(r.Customers)
 	vals := make([]float64, N)
+	var scratch []float64 // for the quantile selections
+	switch r.Config.Binning {
+	case Quantile, RCompat, SplitMedian:
+		scratch = make([]float64, N)
+	}
 	out := make([]uint8, N)
 	keys := func(i int) string { return r.Customers[i].Key }
 	bp := r.Config.Breakpoints
@@ -305,17 +303,17 @@ func (r *Result) score() {
 	for i := range r.Customers {
 		vals[i] = float64(r.Customers[i].Recency)
 	}
-	r.R = cut(vals, keys, n[0], r.Config.Binning, true, bp.R, out)
+	r.R = cut(vals, scratch, keys, n[0], r.Config.Binning, true, bp.R, out)
 	for i := range r.Customers {
 		r.Customers[i].Score.R = out[i]
 		vals[i] = float64(r.Customers[i].Frequency)
 	}
-	r.F = cut(vals, keys, n[1], r.Config.Binning, false, bp.F, out)
+	r.F = cut(vals, scratch, keys, n[1], r.Config.Binning, false, bp.F, out)
 	for i := range r.Customers {
 		r.Customers[i].Score.F = out[i]
 		vals[i] = r.Customers[i].Monetary
 	}
-	r.M = cut(vals, keys, n[2], r.Config.Binning, false, bp.M, out)
+	r.M = cut(vals, scratch, keys, n[2], r.Config.Binning, false, bp.M, out)
 	for i := range r.Customers {
 		r.Customers[i].Score.M = out[i]
 	}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -345,5 +346,85 @@ func TestCustTable(t *testing.T) {
 			require.Equal(t, key, tab.at(i).key)
 		}
 		require.Equal(t, len(order), tab.n)
+	}
+}
+
+// TestAnalyzeAgainstNaive compares every customer's metrics with a plain
+// map-based aggregation, on inputs in customer order (the table's sorted fast
+// path), in random order (the batched hash index, resized several times) and
+// in customer order that turns random half way.
+func TestAnalyzeAgainstNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	now := day("2024-06-30")
+	base := genTransactions(rng, 5000, 3, now.AddDate(0, 0, 20)) // some after now
+	slices.SortStableFunc(base, func(a, b segkit.Transaction) int { return strings.Compare(a.Customer, b.Customer) })
+	shuffled := slices.Clone(base)
+	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	half := slices.Clone(base)
+	tail := half[len(half)/2:]
+	rng.Shuffle(len(tail), func(i, j int) { tail[i], tail[j] = tail[j], tail[i] })
+
+	type agg struct {
+		first, last segkit.Day
+		orders      int
+		days        map[segkit.Day]bool
+		revenue     float64
+	}
+	want := map[string]*agg{}
+	var order []string
+	future, refunds := 0, 0
+	for _, tr := range base {
+		d := segkit.DayOf(tr.At, time.UTC)
+		if d > segkit.DayOf(now, time.UTC) {
+			future++
+			continue
+		}
+		a := want[tr.Customer]
+		if a == nil {
+			a = &agg{days: map[segkit.Day]bool{}}
+			want[tr.Customer] = a
+			order = append(order, tr.Customer)
+		}
+		a.revenue += tr.Amount
+		if tr.Amount < 0 {
+			refunds++
+			continue
+		}
+		if a.orders == 0 || d < a.first {
+			a.first = d
+		}
+		if a.orders == 0 || d > a.last {
+			a.last = d
+		}
+		a.orders++
+		a.days[d] = true
+	}
+	for name, txns := range map[string][]segkit.Transaction{"by customer": base, "random": shuffled, "sorted then random": half} {
+		t.Run(name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Frequency = Days
+			res, err := Analyze(slices.Values(txns), now, cfg)
+			require.NoError(t, err)
+			assert.Equal(t, future, res.Future)
+			assert.Equal(t, refunds, res.Refunds)
+			n := 0
+			for _, k := range order {
+				w := want[k]
+				c, ok := res.Lookup(k)
+				if w.orders == 0 {
+					assert.False(t, ok, k)
+					continue
+				}
+				n++
+				require.True(t, ok, k)
+				assert.Equal(t, w.first, c.First, k)
+				assert.Equal(t, w.last, c.Last, k)
+				assert.Equal(t, w.orders, c.Orders, k)
+				assert.Equal(t, len(w.days), c.Frequency, k)
+				assert.InDelta(t, w.revenue, c.Revenue, 1e-6, k)
+			}
+			assert.Equal(t, n, res.Len())
+			assert.Equal(t, len(order)-n, res.RefundOnly)
+		})
 	}
 }

@@ -63,15 +63,17 @@ func (c *Cuts) score(v float64) int {
 }
 
 // cut computes the cuts of one dimension and writes each customer's score
-// into out. vals are the metric values; keys break Rank ties; reversed is
-// true for recency. explicit holds the points for Explicit binning.
-func cut(vals []float64, keys func(i int) string, n int, b Binning, reversed bool, explicit []float64, out []uint8) Cuts {
+// into out. vals are the metric values; scratch, when len(vals) long, is
+// working space for the quantiles (nil allocates); keys break Rank ties;
+// reversed is true for recency. explicit holds the points for Explicit
+// binning.
+func cut(vals, scratch []float64, keys func(i int) string, n int, b Binning, reversed bool, explicit []float64, out []uint8) Cuts {
 	c := Cuts{Binning: b, Bins: n, Reversed: reversed}
 	switch b {
 	case Quantile:
-		c.Points = type7(vals, n)
+		c.Points = type7(vals, n, scratch)
 	case RCompat:
-		c.Points = rType7(vals, n)
+		c.Points = rType7(vals, n, scratch)
 		for i := range c.Points {
 			c.Points[i]++
 		}
@@ -83,7 +85,7 @@ func cut(vals []float64, keys func(i int) string, n int, b Binning, reversed boo
 		c.Points = []float64{mean(vals)}
 		c.Inclusive = reversed
 	case SplitMedian:
-		c.Points = type7(vals, 2)
+		c.Points = type7(vals, 2, scratch)
 		c.Inclusive = reversed
 	case Rank:
 		rankScores(vals, keys, n, reversed, out)
@@ -135,7 +137,7 @@ func neumaier(vals []float64, scale float64) float64 {
 // type7 returns the type-7 quantiles at k/n, k = 1..n−1, of vals (not
 // modified), computed exactly: the position (N−1)·k/n is split into its
 // integer and fractional parts in integer arithmetic.
-func type7(vals []float64, n int) []float64 {
+func type7(vals []float64, n int, scratch []float64) []float64 {
 	N := len(vals)
 	pos := make([]int, 0, 2*(n-1))
 	for k := 1; k < n; k++ {
@@ -145,7 +147,7 @@ func type7(vals []float64, n int) []float64 {
 			pos = append(pos, lo+1)
 		}
 	}
-	os := orderStats(vals, pos)
+	os := orderStats(vals, pos, scratch)
 	qs := make([]float64, n-1)
 	for k := 1; k < n; k++ {
 		lo := (N - 1) * k / n
@@ -174,7 +176,7 @@ func interpolate(lo, hi, h float64) float64 {
 // q = (1−h)·x[lo] + h·x[hi] with h = index − lo. The explicit conversions
 // keep the compiler from fusing multiply-adds, so every rounding happens
 // where R's does.
-func rType7(vals []float64, n int) []float64 {
+func rType7(vals []float64, n int, scratch []float64) []float64 {
 	N := len(vals)
 	step := 1 / float64(n)
 	type at struct {
@@ -198,7 +200,7 @@ func rType7(vals []float64, n int) []float64 {
 		ats[k-1] = a
 		pos = append(pos, a.lo, a.hi)
 	}
-	os := orderStats(vals, pos)
+	os := orderStats(vals, pos, scratch)
 	qs := make([]float64, n-1)
 	for k, a := range ats {
 		q := os[a.lo]
@@ -212,8 +214,15 @@ func rType7(vals []float64, n int) []float64 {
 
 // orderStats returns the order statistics of vals at the given 0-based
 // positions, as a map from position to value, without sorting all of vals.
-func orderStats(vals []float64, pos []int) map[int]float64 {
-	x := slices.Clone(vals)
+// It works in scratch when that is long enough, else in a copy.
+func orderStats(vals []float64, pos []int, scratch []float64) map[int]float64 {
+	var x []float64
+	if len(scratch) >= len(vals) {
+		x = scratch[:len(vals)]
+		copy(x, vals)
+	} else {
+		x = slices.Clone(vals)
+	}
 	ks := slices.Clone(pos)
 	slices.Sort(ks)
 	ks = slices.Compact(ks)

@@ -171,15 +171,15 @@ func TestBinningAgainstNaive(t *testing.T) {
 					kf := func(i int) string { return keys[i] }
 					out := make([]uint8, N)
 
-					c := cut(vals, kf, n, Quantile, reversed, nil, out)
+					c := cut(vals, nil, kf, n, Quantile, reversed, nil, out)
 					require.Equal(t, naiveQuantileScores(vals, n, reversed), out, "quantile %s", name)
 					checkCuts(t, c, out, n, name)
 
-					c = cut(vals, kf, n, RCompat, reversed, nil, out)
+					c = cut(vals, nil, kf, n, RCompat, reversed, nil, out)
 					require.Equal(t, naiveRCompatScores(vals, n, reversed), out, "rcompat %s", name)
 					checkCuts(t, c, out, n, name)
 
-					c = cut(vals, kf, n, Rank, reversed, nil, out)
+					c = cut(vals, nil, kf, n, Rank, reversed, nil, out)
 					require.Equal(t, naiveRankScores(vals, keys, n, reversed), out, "rank %s", name)
 					checkCuts(t, c, out, n, name)
 					// Rank: equal-size bins, every bin used when N ≥ n.
@@ -192,7 +192,7 @@ func TestBinningAgainstNaive(t *testing.T) {
 					for k := 1; k < n; k++ {
 						pts = append(pts, float64(k*k)-1.5)
 					}
-					c = cut(vals, kf, n, Explicit, reversed, pts, out)
+					c = cut(vals, nil, kf, n, Explicit, reversed, pts, out)
 					require.Equal(t, naiveExplicitScores(vals, pts, reversed), out, "explicit %s", name)
 					checkCuts(t, c, out, n, name)
 				}
@@ -238,7 +238,7 @@ func TestBinningInvariants(t *testing.T) {
 			if b == SplitMean || b == SplitMedian {
 				nn = 2
 			}
-			c := cut(vals, func(i int) string { return keys[i] }, nn, b, reversed, nil, out)
+			c := cut(vals, nil, func(i int) string { return keys[i] }, nn, b, reversed, nil, out)
 			name := fmt.Sprintf("iter %d %v", iter, b)
 			checkCuts(t, c, out, nn, name)
 			for i := range vals {
@@ -286,7 +286,7 @@ func TestSplitRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := cut(vals, kf, 2, tc.b, tc.reversed, nil, out)
+			c := cut(vals, nil, kf, 2, tc.b, tc.reversed, nil, out)
 			assert.Equal(t, []float64{tc.point}, c.Points)
 			assert.Equal(t, tc.want, out)
 		})
@@ -310,7 +310,7 @@ func TestMultiSelect(t *testing.T) {
 		}
 		sorted := slices.Clone(vals)
 		slices.Sort(sorted)
-		got := orderStats(vals, pos)
+		got := orderStats(vals, pos, make([]float64, N+rng.IntN(3)))
 		for _, p := range pos {
 			require.Equal(t, sorted[p], got[p], "iter %d position %d", iter, p)
 		}
@@ -329,13 +329,13 @@ func TestType7MatchesR(t *testing.T) {
 	//    0%  20%  40%  60%  80% 100%
 	//   1.0  2.8  4.6  6.4  8.2 10.0
 	x := []float64{3, 1, 2, 10, 9, 4, 5, 6, 8, 7}
-	assert.InDeltaSlice(t, []float64{2.8, 4.6, 6.4, 8.2}, type7(x, 5), 1e-12)
-	assert.InDeltaSlice(t, []float64{2.8, 4.6, 6.4, 8.2}, rType7(x, 5), 1e-12)
+	assert.InDeltaSlice(t, []float64{2.8, 4.6, 6.4, 8.2}, type7(x, 5, nil), 1e-12)
+	assert.InDeltaSlice(t, []float64{2.8, 4.6, 6.4, 8.2}, rType7(x, 5, nil), 1e-12)
 	// quantile(c(1, 1, 1, 2, 9), c(.25, .5, .75)) = 1 1 2
-	assert.Equal(t, []float64{1, 1, 2}, type7([]float64{9, 1, 2, 1, 1}, 4))
+	assert.Equal(t, []float64{1, 1, 2}, type7([]float64{9, 1, 2, 1, 1}, 4, nil))
 	// A single value: every quantile is that value.
-	assert.Equal(t, []float64{5, 5, 5, 5}, type7([]float64{5}, 5))
-	assert.Equal(t, []float64{5, 5, 5, 5}, rType7([]float64{5}, 5))
+	assert.Equal(t, []float64{5, 5, 5, 5}, type7([]float64{5}, 5, nil))
+	assert.Equal(t, []float64{5, 5, 5, 5}, rType7([]float64{5}, 5, nil))
 }
 
 func TestMeanOverflow(t *testing.T) {

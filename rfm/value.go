@@ -228,7 +228,7 @@ func quantile7(vals []float64, p float64) float64 {
 	if lo+1 < N {
 		pos = append(pos, lo+1)
 	}
-	os := orderStats(vals, pos)
+	os := orderStats(vals, pos, nil)
 	q := os[lo]
 	if frac > 0 && lo+1 < N {
 		q = interpolate(q, os[lo+1], frac)
