@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/segkit/segkit"
 )
@@ -18,41 +20,49 @@ import (
 func BenchmarkFitBGNBD(b *testing.B) {
 	data := cdnowSummary(b)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		if _, _, err := FitBGNBD(data, FitConfig{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0, 1e6, "cpu-ms/op")
 }
 
 func BenchmarkFitMBGNBD(b *testing.B) {
 	data := cdnowSummary(b)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		if _, _, err := FitMBGNBD(data, FitConfig{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0, 1e6, "cpu-ms/op")
 }
 
 func BenchmarkFitParetoNBD(b *testing.B) {
 	data := cdnowSummary(b)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		if _, _, err := FitParetoNBD(data, FitConfig{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0, 1e6, "cpu-ms/op")
 }
 
 func BenchmarkFitGammaGamma(b *testing.B) {
 	data := cdnowMonetary(b)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		if _, _, err := FitGammaGamma(data, FitConfig{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu0, 1e6, "cpu-ms/op")
 }
 
 // daySummaries simulates a BG/NBD population observed in whole days: T
@@ -74,12 +84,15 @@ func benchPredict(b *testing.B, m PurchaseModel, data []Summary, t float64) {
 	dst := make([]Prediction, len(data))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		if err := PredictInto(dst, m, data, t); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(data)), "ns/customer")
+	per := float64(b.N) * float64(len(data))
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/per, "ns/customer")
+	reportCPU(b, cpu0, float64(len(data)), "cpu-ns/customer")
 }
 
 // BenchmarkPredict measures P(alive) and E[Y(t)] for whole populations: in
@@ -103,6 +116,7 @@ func BenchmarkPredict(b *testing.B) {
 			})
 		}
 		days = nil
+		runtime.GC()
 		cont := simulate(simBG, [4]float64{0.243, 4.414, 0.793, 2.426}, n, 7)
 		b.Run(fmt.Sprintf("bgnbd/continuous/%d", n), func(b *testing.B) { benchPredict(b, paperBG, cont, 52) })
 	}
@@ -138,4 +152,12 @@ func BenchmarkSummarize(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(txns)), "transactions")
+}
+
+// reportCPU reports the process CPU time since cpu0 per iteration, divided
+// by div (1e6 for milliseconds, n for nanoseconds per item).
+func reportCPU(b *testing.B, cpu0 time.Duration, div float64, name string) {
+	if cpu := cpuTime() - cpu0; cpu > 0 && cpu0 > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/div, name)
+	}
 }
