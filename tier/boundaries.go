@@ -261,11 +261,12 @@ func (s *state) downgrade(evalDay, eff segkit.Day, why string) {
 }
 
 // reviewMatters reports whether a review could change anything: upgrade at
-// period end, requalify (extend validity), downgrade or confirm an upgrade
-// that a refund could revoke.
+// period end (or, with immediate upgrades, because a negative contribution
+// left the window without a record to trigger the check), requalify (extend
+// validity), downgrade or confirm an upgrade that a refund could revoke.
 func (s *state) reviewMatters() bool {
 	e := s.e
-	if !e.immediate && int(s.earned) < len(e.levels)-1 {
+	if int(s.earned) < len(e.levels)-1 && (!e.immediate || s.negative) {
 		return true
 	}
 	if s.earned == 0 {

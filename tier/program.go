@@ -107,7 +107,9 @@ type UpgradePolicy string
 
 // Upgrade policies.
 const (
-	// UpgradeImmediate raises the level on the day the criteria are met.
+	// UpgradeImmediate raises the level on the day the criteria are met:
+	// they are checked after every record that adds to a metric, and at every
+	// review (a refund leaving a rolling window can raise a sum by itself).
 	UpgradeImmediate UpgradePolicy = "immediate"
 	// UpgradeAtPeriodEnd raises it at the next review, effective the day after.
 	UpgradeAtPeriodEnd UpgradePolicy = "period_end"

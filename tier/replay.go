@@ -90,6 +90,7 @@ type state struct {
 	lifeGranted []bool
 
 	contribs  []contrib
+	negative  bool // some contribution was negative: sums may rise as it leaves the window
 	lo        int
 	lastStart segkit.Day
 	win       []int64
@@ -124,7 +125,7 @@ func (s *state) reset(e *Engine, h *History, asOf segkit.Day, audit bool) {
 		s.lifeAcc[i], s.lifeStart[i], s.lifeGranted[i] = 0, noDay, false
 	}
 	s.contribs = s.contribs[:0]
-	s.lo, s.lastStart = 0, noDay
+	s.lo, s.lastStart, s.negative = 0, noDay, false
 	nm := len(e.metrics)
 	s.win = slices.Grow(s.win[:0], nm)[:nm]
 	clear(s.win)
@@ -396,6 +397,9 @@ func (s *state) apply(r record) error {
 // being replayed), keeping contribs sorted by day and the window sums current.
 func (s *state) addContrib(day segkit.Day, m int, v int64) {
 	c := contrib{day: day, metric: uint8(m), val: v}
+	if v < 0 {
+		s.negative = true
+	}
 	if n := len(s.contribs); n == 0 || s.contribs[n-1].day <= day {
 		s.contribs = append(s.contribs, c)
 	} else {
