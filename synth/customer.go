@@ -152,7 +152,7 @@ func (g *Generator) generate(st *state, rec *Record, i int, what need) {
 	a.seed(cfg.Seed, i, streamAttrs)
 	p := &g.personas[g.personaAlias.draw(a)]
 	c.Persona = p.Name
-	signup := g.endUnix - 1 - int64(g.signupOffset(a.float()))
+	signup := max(g.endUnix-1-int64(g.signupOffset(a.float())), g.endUnix-int64(g.signupSpan))
 	signupDay := g.dayIndex(signup)
 	churnDay := signupDay + int(min(a.exp()*p.ActiveDays, 1e6))
 	loginP := math.Min(1, p.loginMean*a.exp())
