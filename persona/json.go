@@ -208,7 +208,7 @@ func (w *walker) value(s *shape, where string) error {
 			}
 			seen[key] = true
 			var sub *shape
-			if s != nil {
+			if s != nil && s.fields != nil { // an object where an array belongs is left to encoding/json's type error
 				var ok bool
 				if sub, ok = s.fields[key]; !ok {
 					return w.errAt(at, fmt.Errorf("unknown key %q in %s (want one of %s)", key, where, keyList(s)))

@@ -57,6 +57,7 @@ func TestParseDefinitionsErrors(t *testing.T) {
 		msg  string
 	}{
 		{"empty input", ``, ErrSyntax, "1:1: invalid definitions: unexpected end of input"},
+		{"object for array", `{"personas": {"name": "a"}}`, ErrSyntax, "personas: got JSON object, want array"},
 		{"not an object", `[]`, ErrSyntax, "1:2: invalid definitions: document: got JSON array, want object"},
 		{"truncated", `{"personas": [{"name": "a"`, ErrSyntax, "unexpected end of input"},
 		{"syntax error", "{\"personas\": [\n  {\"name\": \"a\",, }]}", ErrSyntax, "2:16: invalid definitions: invalid character ','"},
