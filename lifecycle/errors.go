@@ -29,6 +29,8 @@ var ErrNoData = errors.New("lifecycle: no data")
 
 // TransactionError reports a transaction that cannot be used. It names the
 // transaction's position in the input sequence (0-based) and its customer.
+// Like all errors of this package it is not modified after it is returned,
+// so it is safe to share.
 type TransactionError struct {
 	Pos      int // position in the input sequence, 0-based
 	Customer string

@@ -54,7 +54,7 @@ func (c FitConfig) withDefaults() FitConfig {
 	return c
 }
 
-// Param is one named model parameter.
+// Param is one named model parameter, a plain value.
 type Param struct {
 	Name  string
 	Value float64

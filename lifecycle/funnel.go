@@ -14,8 +14,8 @@ import (
 	"github.com/segkit/segkit"
 )
 
-// Step is a step of the AARRR ("pirate metrics") funnel. The zero value is
-// StepAcquisition, the first step.
+// Step is a step of the AARRR ("pirate metrics") funnel, a small comparable
+// value. The zero value is StepAcquisition, the first step.
 type Step uint8
 
 const (
@@ -54,8 +54,8 @@ func (s Step) Chinese() string {
 	return stepInfo[s].zh
 }
 
-// CohortPeriod groups customers into signup cohorts. The zero value is
-// CohortWeek.
+// CohortPeriod groups customers into signup cohorts; a small comparable
+// value. The zero value is CohortWeek.
 type CohortPeriod uint8
 
 const (

@@ -129,7 +129,8 @@ func upTo(days []segkit.Day, asOf segkit.Day) []segkit.Day {
 	return days[:sort.Search(len(days), func(i int) bool { return days[i] > asOf })]
 }
 
-// Assignment is one customer's stage at an as-of date, with its reason.
+// Assignment is one customer's stage at an as-of date, with its reason. It
+// is a plain value.
 type Assignment struct {
 	Customer string
 	Stage    Stage
@@ -222,7 +223,8 @@ func median(v []float64) float64 {
 	return (v[m/2-1] + v[m/2]) / 2
 }
 
-// Move is one customer whose stage changed between two snapshots.
+// Move is one customer whose stage changed between two snapshots; a plain
+// value.
 type Move struct {
 	Customer string
 	From, To Stage

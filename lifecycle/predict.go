@@ -35,7 +35,7 @@ var (
 	_ PurchaseModel = ParetoNBD{}
 )
 
-// Prediction is one customer's model output.
+// Prediction is one customer's model output, a plain value.
 type Prediction struct {
 	Customer string
 	// PAlive is P(alive | x, t_x, T) at the end of the calibration period.

@@ -86,7 +86,8 @@ func parseFinite(s string) (float64, error) {
 	return v, nil
 }
 
-// SummaryColumns names the columns [ReadSummaryCSV] reads. Frequency,
+// SummaryColumns names the columns [ReadSummaryCSV] reads. It is a plain
+// value. Frequency,
 // Recency and T are required; an empty ID or Monetary name, or a column
 // absent from the header, means "not present" (IDs then are 1-based row
 // numbers, monetary values 0).

@@ -10,7 +10,8 @@ import (
 	"github.com/segkit/segkit"
 )
 
-// Family selects the rules that decide decline and churn.
+// Family selects the rules that decide decline and churn. It is a small
+// comparable value.
 type Family uint8
 
 const (
@@ -210,7 +211,7 @@ func increasing(n1 string, v1 float64, n2 string, v2 float64, n3 string, v3 floa
 	return nil
 }
 
-// Rule names the rule that decided a stage.
+// Rule names the rule that decided a stage; a plain string value.
 type Rule string
 
 // The rules recorded in a [Reason].

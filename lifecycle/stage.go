@@ -2,7 +2,8 @@ package lifecycle
 
 import "fmt"
 
-// Stage is a customer's lifecycle stage. It is a small comparable value; the
+// Stage is a customer's lifecycle stage. It is a small comparable value,
+// safe for concurrent use; the
 // zero value, StageNone, means "no stage" (a customer not known at the
 // evaluation date). String returns the identifier written to the index
 // attribute lifecycle_stage ("at_risk"); Label and Chinese return display
@@ -110,7 +111,7 @@ func (s Stage) Phase() Phase {
 
 // Phase is one of the five phases of the customer lifecycle
 // (获取期 → 提升期 → 成熟期 → 衰退期 → 离开期). It is a small comparable
-// value; the zero value is PhaseNone.
+// value, safe for concurrent use; the zero value is PhaseNone.
 type Phase uint8
 
 const (

@@ -12,7 +12,7 @@ import (
 )
 
 // Unit is the time unit of recency, T and of the parameters fitted on them.
-// The zero value is Days.
+// The zero value is Days. It is a comparable value, safe for concurrent use.
 type Unit uint8
 
 const (
@@ -43,7 +43,8 @@ func (u Unit) Days() float64 {
 
 // Summary is one customer's purchase history reduced to what the
 // probabilistic models need (the "RFM summary" of the customer-base
-// literature), in the Unit of its [SummaryTable]. It is a plain value.
+// literature), in the Unit of its [SummaryTable]. It is a plain value, safe
+// to copy and to read concurrently.
 //
 // Purchases on the same calendar day are one purchase. Frequency (x) counts
 // the purchase days after the first; Recency (t_x) is the time from the first
@@ -66,7 +67,8 @@ type Summary struct {
 	HoldoutValue     float64
 }
 
-// SummaryConfig says how [Summarize] cuts transactions into periods.
+// SummaryConfig says how [Summarize] cuts transactions into periods. It is
+// a plain value, safe for concurrent use.
 type SummaryConfig struct {
 	// CalibrationEnd is the last day of the calibration period, inclusive:
 	// transactions on that day count, and T is measured up to it
