@@ -22,6 +22,7 @@ type Histories struct {
 	loc     *time.Location
 	keys    []string       // sorted
 	days    [][]segkit.Day // per customer: distinct purchase days, ascending; empty for prospects
+	listed  []bool         // per customer: named in the known-customers sequence
 	refunds int
 }
 
@@ -42,6 +43,7 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 	h := &Histories{loc: loc}
 	index := make(map[string]int)
 	var days [][]segkit.Day
+	var listed []bool
 	add := func(key string) int {
 		i, ok := index[key]
 		if !ok {
@@ -49,6 +51,7 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 			index[key] = i
 			h.keys = append(h.keys, key)
 			days = append(days, nil)
+			listed = append(listed, false)
 		}
 		return i
 	}
@@ -81,7 +84,7 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 				return false
 			}
 			pos++
-			add(k)
+			listed[add(k)] = true
 			return true
 		})
 		if err != nil {
@@ -95,8 +98,10 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(h.keys[a], h.keys[b]) })
 	keys := make([]string, len(order))
 	h.days = make([][]segkit.Day, len(order))
+	h.listed = make([]bool, len(order))
 	for j, i := range order {
 		keys[j] = h.keys[i]
+		h.listed[j] = listed[i]
 		d := days[i]
 		slices.Sort(d)
 		h.days[j] = slices.Compact(d)
@@ -200,7 +205,7 @@ func (h *Histories) Stages(asOf segkit.Day, cfg Config) (_ *Snapshot, err error)
 	for i, key := range h.keys {
 		all := h.days[i]
 		d := upTo(all, asOf)
-		if len(d) == 0 && len(all) > 0 {
+		if len(d) == 0 && len(all) > 0 && !h.listed[i] {
 			snap.Unknown++
 			continue
 		}

@@ -66,7 +66,9 @@ type Config struct {
 	MatureMinDays      int
 	// ReactivatedDays: a customer whose latest return after having churned
 	// is fewer than ReactivatedDays days ago is Reactivated (unless it is
-	// declining again). 0 disables the stage.
+	// declining again). A return is a purchase made when the rules, applied
+	// to the history before it as of the previous day, said Churned (with
+	// the population rhythm of the evaluation date). 0 disables the stage.
 	ReactivatedDays int
 	// MaxInactiveDays: whatever the family, a customer without a purchase for
 	// more than MaxInactiveDays days is Churned. 0 disables the cap.

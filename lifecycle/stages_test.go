@@ -302,6 +302,16 @@ func TestHistories(t *testing.T) {
 
 	snap, err := h.Stages(segkit.Date(2025, 1, 10), DefaultConfig())
 	require.NoError(t, err)
+	// Known customers whose first purchase is later are prospects before it;
+	// unlisted ones do not exist yet.
+	early, err := h.Stages(segkit.Date(2024, 12, 31), DefaultConfig())
+	require.NoError(t, err)
+	assert.Equal(t, 1, early.Unknown, "b")
+	a0, ok := early.Lookup("a")
+	require.True(t, ok)
+	assert.Equal(t, Prospect, a0.Stage)
+	_, ok = early.Lookup("b")
+	assert.False(t, ok)
 	z, ok := snap.Lookup("z")
 	require.True(t, ok)
 	assert.Equal(t, Prospect, z.Stage)
