@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"math"
-	"slices"
 
 	"gonum.org/v1/gonum/mathext"
 )
@@ -238,9 +237,8 @@ func fitBGFamily(model string, modified bool, data []Summary, cfg FitConfig) ([]
 		}
 		return nil, rep, err
 	}
-	// The r- and (a, b)-only terms depend on x alone: evaluate them once per
-	// distinct x and per-history only what depends on t_x and T.
-	slices.SortFunc(groups, func(p, q group) int { return p.x - q.x })
+	// Histories are collapsed into distinct (x, t_x, T) groups with weights
+	// (groupSummaries), so the sum runs over far fewer terms than customers.
 	pr := problem{model: model, names: bgNames, n: n, analytic: true}
 	pr.loglik = func(p, grad []float64) float64 {
 		r, alpha, a, b := p[0], p[1], p[2], p[3]
