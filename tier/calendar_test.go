@@ -1,0 +1,126 @@
+package tier
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/segkit/segkit"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCivilMatchesTimePackage(t *testing.T) {
+	// Every day of 1800..2300, and every 37th day from year 1 to 9999.
+	dense0, dense1 := segkit.Date(1800, 1, 1), segkit.Date(2300, 12, 31)
+	for d := minDay; d <= maxDay; d++ {
+		if (d < dense0 || d > dense1) && (d-minDay)%37 != 0 {
+			continue
+		}
+		y, m, dd := civil(d)
+		ty, tm, td := d.Time(time.UTC).Date()
+		if y != ty || m != int(tm) || dd != td {
+			t.Fatalf("civil(%d) = %d-%d-%d, time says %d-%d-%d", d, y, m, dd, ty, tm, td)
+		}
+		if back := daysFromCivil(y, m, dd); back != d {
+			t.Fatalf("daysFromCivil(%d-%d-%d) = %d, want %d", y, m, dd, back, d)
+		}
+	}
+}
+
+func refAddMonths(d segkit.Day, n int) segkit.Day {
+	t := d.Time(time.UTC)
+	first := time.Date(t.Year(), t.Month()+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return segkit.DayOf(time.Date(first.Year(), first.Month(), min(t.Day(), last), 0, 0, 0, 0, time.UTC), time.UTC)
+}
+
+func TestAddMonthsClampsToMonthEnd(t *testing.T) {
+	tests := []struct {
+		from string
+		n    int
+		want string
+	}{
+		{"2026-01-31", 1, "2026-02-28"},
+		{"2024-01-31", 1, "2024-02-29"},
+		{"2024-02-29", 12, "2025-02-28"},
+		{"2026-03-31", -1, "2026-02-28"},
+		{"2026-12-15", 1, "2027-01-15"},
+		{"2026-01-15", -13, "2024-12-15"},
+	}
+	for _, tc := range tests {
+		from, _ := segkit.ParseDay(tc.from)
+		require.Equal(t, tc.want, addMonths(from, tc.n).String(), "%s %+d months", tc.from, tc.n)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for range 20000 {
+		d := segkit.Date(1900, 1, 1).AddDays(rng.IntN(80000))
+		n := rng.IntN(400) - 200
+		require.Equal(t, refAddMonths(d, n), addMonths(d, n), "%s %+d", d, n)
+	}
+}
+
+func TestNextReviewAndWindows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	for range 100 {
+		months := []int{1, 2, 3, 4, 6, 12}[rng.IntN(6)]
+		join := segkit.Date(2020, 1, 1).AddDays(rng.IntN(3000))
+		for _, anchorJoin := range []bool{false, true} {
+			e := &Engine{reviewMonths: months, reviewJoin: anchorJoin}
+			// Brute force: the review days are the eves of period starts.
+			isStart := func(d segkit.Day) bool {
+				if anchorJoin {
+					for k := -100; k <= 100; k++ {
+						if refAddMonths(join, k*months) == d {
+							return true
+						}
+					}
+					return false
+				}
+				tm := d.Time(time.UTC)
+				return tm.Day() == 1 && (int(tm.Month())-1)%months == 0
+			}
+			d := join.AddDays(rng.IntN(1000) - 500)
+			want := d
+			for !isStart(want + 1) {
+				want++
+			}
+			require.Equal(t, want, e.nextReview(d, join), "from %s, %d months, join %s anchored %v", d, months, join, anchorJoin)
+		}
+		// Anniversary windows start on the last anniversary.
+		d := join.AddDays(rng.IntN(2000) - 700)
+		st := anniversaryStart(join, d, 12)
+		require.LessOrEqual(t, st, d)
+		require.Greater(t, refAddMonths(st, 12), d)
+		found := false
+		for k := -10; k <= 10; k++ {
+			found = found || refAddMonths(join, 12*k) == st
+		}
+		require.True(t, found, "start %s is an anniversary of %s", st, join)
+	}
+}
+
+func TestDayOfMatchesSegkit(t *testing.T) {
+	sh, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(3, 3))
+	for range 20000 {
+		tm := time.Unix(rng.Int64N(4e9)-1e9, 0)
+		require.Equal(t, int64(segkit.DayOf(tm, time.UTC)), dayOf(tm, time.UTC, true))
+		require.Equal(t, int64(segkit.DayOf(tm, sh)), dayOf(tm, sh, false))
+	}
+}
+
+func TestFormatNumber(t *testing.T) {
+	tests := []struct {
+		x    float64
+		want string
+	}{
+		{0, "0"}, {12400, "12,400"}, {1234.5, "1,234.5"}, {-9400, "-9,400"}, {999, "999"},
+		{1000000, "1,000,000"}, {0.1 + 0.2, "0.3"}, {-0.00001, "0"}, {2044.39, "2,044.39"},
+	}
+	for _, tc := range tests {
+		require.Equal(t, tc.want, formatNumber(tc.x), "%v", tc.x)
+	}
+	require.Equal(t, "-1,234,567", formatPoints(-1234567))
+	require.Equal(t, "0", formatPoints(0))
+}
