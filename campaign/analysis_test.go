@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -230,14 +232,10 @@ func TestAnalysisBreakdown(t *testing.T) {
 	// "mother", the rest unlabelled, except that no control customer is a
 	// "retiree" while 10 treated ones are.
 	label := func(key string) (string, bool) {
-		var g string
-		var i int
-		_, err := fmt.Sscanf(key, "%1s", &g)
-		require.NoError(t, err)
-		_, err = fmt.Sscanf(key[len(key)-5:], "%d", &i)
+		i, err := strconv.Atoi(key[len(key)-5:])
 		require.NoError(t, err)
 		switch {
-		case key[0] == 'T' && i >= 390:
+		case strings.HasPrefix(key, "T-") && i >= 390:
 			return "retiree", true
 		case i < 100:
 			return "student", true
