@@ -1,7 +1,6 @@
 package campaign
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -72,5 +71,3 @@ func sortedKeys(m map[string]bool) []string {
 	slices.Sort(out)
 	return out
 }
-
-var _ = fmt.Sprint
