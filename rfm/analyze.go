@@ -221,6 +221,9 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 			Frequency: a.orders,
 			Revenue:   a.revenue,
 		})
+		if i&(1<<chunkBits-1) == 1<<chunkBits-1 {
+			tab.chunks[i>>chunkBits] = nil // converted: let the collector have it
+		}
 	}
 	tab = nil
 	if len(res.Customers) == 0 {

@@ -91,7 +91,6 @@ func LoadCellMap(r io.Reader, name string, bins int) (*Scheme, error) {
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = false
 	lerr := func(line int, format string, args ...any) error {
 		return &SchemeError{Scheme: name, Line: line, Msg: fmt.Sprintf(format, args...)}
 	}

@@ -9,26 +9,28 @@ import (
 
 // Group is the summary of one label (segment or tier). It is a plain value.
 type Group struct {
-	Name          string
-	Alias         string
-	Customers     int
-	Orders        int     // purchase transactions
-	Revenue       float64 // net
-	AOV           float64 // Revenue / Orders; 0 without orders
-	CustomerShare float64 // of all customers, 0..1
-	RevenueShare  float64 // of all net revenue, 0..1; 0 when the total is not positive
+	Name          string  `json:"name"`
+	Alias         string  `json:"alias,omitempty"`
+	Customers     int     `json:"customers"`
+	Orders        int     `json:"orders"`         // purchase transactions
+	Revenue       float64 `json:"revenue"`        // net
+	AOV           float64 `json:"aov"`            // Revenue / Orders; 0 without orders
+	CustomerShare float64 `json:"customer_share"` // of all customers, 0..1
+	RevenueShare  float64 `json:"revenue_share"`  // of all net revenue, 0..1; 0 when the total is not positive
 	// Mean metrics over the group's customers (0 for an empty group).
-	MeanRecency, MeanFrequency, MeanMonetary float64
+	MeanRecency   float64 `json:"mean_recency"`
+	MeanFrequency float64 `json:"mean_frequency"`
+	MeanMonetary  float64 `json:"mean_monetary"`
 }
 
 // Summary is a table of groups, in label order, with totals. It is a plain
 // value.
 type Summary struct {
-	Model     string
-	Groups    []Group
-	Customers int
-	Orders    int
-	Revenue   float64
+	Model     string  `json:"model"`
+	Groups    []Group `json:"groups"`
+	Customers int     `json:"customers"`
+	Orders    int     `json:"orders"`
+	Revenue   float64 `json:"revenue"`
 }
 
 // Summary computes, per label, customers, orders, revenue, average order
@@ -144,11 +146,12 @@ func thousands(v float64) string {
 // Grid is the R × F table a heatmap needs: customer counts and mean monetary
 // per cell, indexed [R−1][F−1]. It is a plain value.
 type Grid struct {
-	RBins, FBins int
-	Counts       [][]int
+	RBins  int     `json:"r_bins"`
+	FBins  int     `json:"f_bins"`
+	Counts [][]int `json:"counts"`
 	// MeanMonetary is the mean M of the cell's customers; 0 for an empty
 	// cell (look at Counts).
-	MeanMonetary [][]float64
+	MeanMonetary [][]float64 `json:"mean_monetary"`
 }
 
 // Grid returns the R × F grid of counts and mean monetary value.
