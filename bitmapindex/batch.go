@@ -2,7 +2,10 @@ package bitmapindex
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"math/bits"
+	"slices"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -19,18 +22,32 @@ const (
 	opSet
 	opClear
 	opRecord
+	opTagIDs
+	opSetIDs
+	opRecordIDs
 )
 
-var opKindNames = [...]string{"", "add", "delete", "tag", "untag", "set", "clear", "record"}
+var opKindNames = [...]string{"", "add", "delete", "tag", "untag", "set", "clear", "record", "tag by ID", "set by ID", "record by ID"}
 
+// op is one write of a batch. Records keep the day in v.n and the value in
+// v.f; bulk writes (by ID) keep their data in Batch.bulk[bulk].
 type op struct {
-	kind opKind
+	v    Value
 	key  string
 	name string // tag, attribute or event
-	v    Value
-	day  segkit.Day
-	f    float64
+	kind opKind
+	bulk int32
 }
+
+// bulkOp is the data of a write by IDs.
+type bulkOp struct {
+	ids    []uint32
+	vals   []Value   // SetIDs
+	floats []float64 // RecordIDs (nil: no values)
+	day    segkit.Day
+}
+
+const opPage = 4096
 
 // Batch collects writes that are applied together and become visible
 // atomically: a View sees all of a committed batch or none of it. Commit
@@ -39,50 +56,99 @@ type op struct {
 // same batch comes back with a new ID). A Batch is not safe for concurrent
 // use; the Index it came from may be used concurrently as usual.
 type Batch struct {
-	ix   *Index
-	ops  []op
-	done bool
+	ix    *Index
+	pages [][]op // writes in pages of opPage, so a growing batch never copies
+	n     int
+	bulk  []bulkOp
+	done  bool
 }
 
 // NewBatch returns an empty batch for the index.
 func (ix *Index) NewBatch() *Batch { return &Batch{ix: ix} }
 
-func batchOf(ix *Index, o op) *Batch { return &Batch{ix: ix, ops: []op{o}} }
+func batchOf(ix *Index, o op) *Batch { return &Batch{ix: ix, pages: [][]op{{o}}, n: 1} }
+
+func (b *Batch) add(o op) {
+	if len(b.pages) == 0 || len(b.pages[len(b.pages)-1]) == opPage {
+		b.pages = append(b.pages, make([]op, 0, opPage))
+	}
+	last := &b.pages[len(b.pages)-1]
+	*last = append(*last, o)
+	b.n++
+}
+
+// each calls fn for every write in order with its position.
+func (b *Batch) each(fn func(pos int, o *op) error) error {
+	pos := 0
+	for _, page := range b.pages {
+		for i := range page {
+			if err := fn(pos, &page[i]); err != nil {
+				return err
+			}
+			pos++
+		}
+	}
+	return nil
+}
 
 // Add adds a customer (no-op when it exists).
-func (b *Batch) Add(key string) { b.ops = append(b.ops, op{kind: opAdd, key: key}) }
+func (b *Batch) Add(key string) { b.add(op{kind: opAdd, key: key}) }
 
 // Delete removes a customer from every bitmap (no-op when it does not exist).
-func (b *Batch) Delete(key string) { b.ops = append(b.ops, op{kind: opDelete, key: key}) }
+func (b *Batch) Delete(key string) { b.add(op{kind: opDelete, key: key}) }
 
 // AddTag tags a customer.
-func (b *Batch) AddTag(key, tag string) {
-	b.ops = append(b.ops, op{kind: opTag, key: key, name: tag})
-}
+func (b *Batch) AddTag(key, tag string) { b.add(op{kind: opTag, key: key, name: tag}) }
 
 // RemoveTag removes a tag from a customer.
-func (b *Batch) RemoveTag(key, tag string) {
-	b.ops = append(b.ops, op{kind: opUntag, key: key, name: tag})
-}
+func (b *Batch) RemoveTag(key, tag string) { b.add(op{kind: opUntag, key: key, name: tag}) }
 
 // Set sets (replaces) a customer's value of an attribute.
 func (b *Batch) Set(key, attr string, v Value) {
-	b.ops = append(b.ops, op{kind: opSet, key: key, name: attr, v: v})
+	b.add(op{kind: opSet, key: key, name: attr, v: v})
 }
 
 // Clear removes a customer's value of an attribute.
-func (b *Batch) Clear(key, attr string) {
-	b.ops = append(b.ops, op{kind: opClear, key: key, name: attr})
-}
+func (b *Batch) Clear(key, attr string) { b.add(op{kind: opClear, key: key, name: attr}) }
 
 // Record records an occurrence of event for the customer at the given
 // instant, with an optional value.
 func (b *Batch) Record(key, event string, at time.Time, value float64) {
-	b.ops = append(b.ops, op{kind: opRecord, key: key, name: event, day: segkit.DayOf(at, b.ix.loc), f: value})
+	b.addRecord(key, event, segkit.DayOf(at, b.ix.loc), value)
 }
 
-// Len returns the number of writes in the batch.
-func (b *Batch) Len() int { return len(b.ops) }
+func (b *Batch) addRecord(key, event string, d segkit.Day, value float64) {
+	b.add(op{kind: opRecord, key: key, name: event, v: Value{n: int64(d), f: value}})
+}
+
+// The bulk-load path: writes addressed by ID instead of key skip the key
+// lookups and are applied with one bitmap operation per field. IDs must be
+// live customers when the batch is committed (as returned by Index.Add or
+// View.ID; keys added to an empty index get IDs 0, 1, 2, … in order). The
+// batch keeps the slices until Commit: do not modify them before.
+
+// AddTagIDs tags the customers with the given IDs.
+func (b *Batch) AddTagIDs(tag string, ids []uint32) {
+	b.bulk = append(b.bulk, bulkOp{ids: ids})
+	b.add(op{kind: opTagIDs, name: tag, bulk: int32(len(b.bulk) - 1)})
+}
+
+// SetIDs sets attribute attr to values[i] for the customer with ids[i].
+func (b *Batch) SetIDs(attr string, ids []uint32, values []Value) {
+	b.bulk = append(b.bulk, bulkOp{ids: ids, vals: values})
+	b.add(op{kind: opSetIDs, name: attr, bulk: int32(len(b.bulk) - 1)})
+}
+
+// RecordIDs records one occurrence of event at the given instant for each
+// ID (an ID listed twice has two occurrences), with values[i] as the value
+// of ids[i]'s occurrence; values may be nil.
+func (b *Batch) RecordIDs(event string, at time.Time, ids []uint32, values []float64) {
+	b.bulk = append(b.bulk, bulkOp{ids: ids, floats: values, day: segkit.DayOf(at, b.ix.loc)})
+	b.add(op{kind: opRecordIDs, name: event, bulk: int32(len(b.bulk) - 1)})
+}
+
+// Len returns the number of writes in the batch (a bulk write counts one).
+func (b *Batch) Len() int { return b.n }
 
 // Commit validates and applies the batch to the index it came from. On error
 // (a *BatchError naming the write's position, key, field and the reason,
@@ -107,63 +173,134 @@ func (b *Batch) Commit() error {
 func (b *Batch) validateLocked() error {
 	ix := b.ix
 	schema := ix.cur.schema
+	live := ix.cur.live
 	var pending map[string]Attribute
-	lookup := func(name string) (Attribute, bool) {
-		if a, ok := schema[name]; ok {
-			return a, true
+	// attrFor returns the attribute a value is written to, declaring it
+	// (for this validation) when a non-strict index would.
+	attrFor := func(name string, v Value) (Attribute, error) {
+		if !v.IsValid() {
+			return Attribute{}, fmt.Errorf("bitmapindex: attribute %q: invalid (zero) value", name)
 		}
-		a, ok := pending[name]
-		return a, ok
+		a, ok := schema[name]
+		if !ok {
+			a, ok = pending[name]
+		}
+		if !ok {
+			if ix.strict {
+				return Attribute{}, &KindError{Attr: name, Got: v.k}
+			}
+			if name == "" {
+				return Attribute{}, fmt.Errorf("bitmapindex: attribute with empty name")
+			}
+			a = inferAttr(name, v)
+			if pending == nil {
+				pending = map[string]Attribute{}
+			}
+			pending[name] = a
+		}
+		return a, nil
 	}
-	for i, o := range b.ops {
+	checkValue := func(a Attribute, v Value) error {
+		if !v.IsValid() {
+			return fmt.Errorf("bitmapindex: attribute %q: invalid (zero) value", a.Name)
+		}
+		if a.Kind != v.k {
+			return &KindError{Attr: a.Name, Declared: a.Kind, Got: v.k}
+		}
+		if a.Kind == KindDecimal {
+			if _, err := toFixed(v.f, a.Scale); err != nil {
+				return fmt.Errorf("bitmapindex: attribute %q: %v at scale %d: %w", a.Name, v.f, a.Scale, err)
+			}
+		}
+		return nil
+	}
+	checkIDs := func(ids []uint32) error {
+		for _, id := range ids {
+			if !live.contains(id) {
+				return fmt.Errorf("bitmapindex: ID %d is not a live customer", id)
+			}
+		}
+		return nil
+	}
+	checkFloat := func(f float64) error {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("bitmapindex: event value %v is not finite", f)
+		}
+		return nil
+	}
+	return b.each(func(i int, o *op) error {
 		fail := func(err error) error {
 			return &BatchError{Pos: i, Op: opKindNames[o.kind], Key: o.key, Field: o.name, Err: err}
 		}
 		switch o.kind {
-		case opTag, opUntag:
+		case opTag, opUntag, opTagIDs:
 			if o.name == "" {
 				return fail(fmt.Errorf("bitmapindex: empty tag name"))
 			}
-		case opRecord:
+			if o.kind == opTagIDs {
+				if err := checkIDs(b.bulk[o.bulk].ids); err != nil {
+					return fail(err)
+				}
+			}
+		case opRecord, opRecordIDs:
 			if o.name == "" {
 				return fail(fmt.Errorf("bitmapindex: empty event name"))
 			}
-			if math.IsNaN(o.f) || math.IsInf(o.f, 0) {
-				return fail(fmt.Errorf("bitmapindex: event value %v is not finite", o.f))
+			if o.kind == opRecord {
+				if err := checkFloat(o.v.f); err != nil {
+					return fail(err)
+				}
+				return nil
+			}
+			bo := b.bulk[o.bulk]
+			if bo.floats != nil && len(bo.floats) != len(bo.ids) {
+				return fail(fmt.Errorf("bitmapindex: %d values for %d IDs", len(bo.floats), len(bo.ids)))
+			}
+			for _, f := range bo.floats {
+				if err := checkFloat(f); err != nil {
+					return fail(err)
+				}
+			}
+			if err := checkIDs(bo.ids); err != nil {
+				return fail(err)
 			}
 		case opClear:
-			if _, ok := lookup(o.name); !ok && ix.strict {
+			_, ok := schema[o.name]
+			_, ok2 := pending[o.name]
+			if !ok && !ok2 && ix.strict {
 				return fail(fmt.Errorf("%w %q (strict schema)", ErrUnknownAttribute, o.name))
 			}
 		case opSet:
-			if !o.v.IsValid() {
-				return fail(fmt.Errorf("bitmapindex: attribute %q: invalid (zero) value", o.name))
+			a, err := attrFor(o.name, o.v)
+			if err != nil {
+				return fail(err)
 			}
-			a, ok := lookup(o.name)
-			if !ok {
-				if ix.strict {
-					return fail(&KindError{Attr: o.name, Got: o.v.k})
-				}
-				if o.name == "" {
-					return fail(fmt.Errorf("bitmapindex: attribute with empty name"))
-				}
-				a = inferAttr(o.name, o.v)
-				if pending == nil {
-					pending = map[string]Attribute{}
-				}
-				pending[o.name] = a
+			if err := checkValue(a, o.v); err != nil {
+				return fail(err)
 			}
-			if a.Kind != o.v.k {
-				return fail(&KindError{Attr: o.name, Declared: a.Kind, Got: o.v.k})
+		case opSetIDs:
+			bo := b.bulk[o.bulk]
+			if len(bo.vals) != len(bo.ids) {
+				return fail(fmt.Errorf("bitmapindex: %d values for %d IDs", len(bo.vals), len(bo.ids)))
 			}
-			if a.Kind == KindDecimal {
-				if _, err := toFixed(o.v.f, a.Scale); err != nil {
-					return fail(fmt.Errorf("bitmapindex: attribute %q: %v at scale %d: %w", o.name, o.v.f, a.Scale, err))
+			if len(bo.vals) == 0 {
+				return nil
+			}
+			a, err := attrFor(o.name, bo.vals[0])
+			if err != nil {
+				return fail(err)
+			}
+			for _, v := range bo.vals {
+				if err := checkValue(a, v); err != nil {
+					return fail(err)
 				}
+			}
+			if err := checkIDs(bo.ids); err != nil {
+				return fail(err)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // inferAttr is the attribute a non-strict index declares on first write.
@@ -176,20 +313,80 @@ func inferAttr(name string, v Value) Attribute {
 }
 
 // applyLocked applies validated writes. It cannot fail.
+//
+// Keys are resolved in order (so a key deleted and written again gets a new
+// ID), and the writes are gathered per field and applied field by field with
+// whole-bitmap operations: what each field ends up holding is the same as
+// applying the writes one by one, because writes to different fields are
+// independent, writes to one field keep their order, event occurrences
+// commute, and deleted IDs are removed from everything at the end.
 func (b *Batch) applyLocked() {
 	ix := b.ix
 	w := ix.writer()
 	st := w.root(ix)
 	var del *roaring.Bitmap
+	lastKey, lastID, haveLast := "", uint32(0), false
 	idOf := func(key string) uint32 {
-		if id, ok := ix.keys.latest(key); ok && st.live.contains(id) {
-			return id
+		if haveLast && key == lastKey {
+			return lastID
 		}
-		id := ix.keys.assign(key)
-		w.own(&st.live).Add(id)
+		id, ok := ix.keys.latest(key)
+		if !ok || !st.live.contains(id) {
+			id = ix.keys.assign(key)
+			w.own(&st.live).Add(id)
+		}
+		lastKey, lastID, haveLast = key, id, true
 		return id
 	}
-	for _, o := range b.ops {
+	var (
+		tags   map[string]*tagBuf
+		attrs  map[string]*attrBuf
+		events map[string]map[segkit.Day]*dayBuf
+	)
+	tagBufOf := func(name string) *tagBuf {
+		if tags == nil {
+			tags = map[string]*tagBuf{}
+		}
+		t := tags[name]
+		if t == nil {
+			t = &tagBuf{}
+			tags[name] = t
+		}
+		return t
+	}
+	attrBufOf := func(name string, v Value) *attrBuf {
+		def, ok := st.schema[name]
+		if !ok {
+			def = inferAttr(name, v)
+			w.mutSchema(st)[name] = def
+		}
+		if attrs == nil {
+			attrs = map[string]*attrBuf{}
+		}
+		a := attrs[name]
+		if a == nil {
+			a = &attrBuf{def: def}
+			attrs[name] = a
+		}
+		return a
+	}
+	dayBufOf := func(name string, day segkit.Day) *dayBuf {
+		if events == nil {
+			events = map[string]map[segkit.Day]*dayBuf{}
+		}
+		days := events[name]
+		if days == nil {
+			days = map[segkit.Day]*dayBuf{}
+			events[name] = days
+		}
+		d := days[day]
+		if d == nil {
+			d = &dayBuf{}
+			days[day] = d
+		}
+		return d
+	}
+	_ = b.each(func(_ int, o *op) error {
 		switch o.kind {
 		case opAdd:
 			idOf(o.key)
@@ -200,39 +397,224 @@ func (b *Batch) applyLocked() {
 					del = roaring.New()
 				}
 				del.Add(id)
+				haveLast = false
 			}
-		case opTag:
-			id := idOf(o.key)
-			if !st.tags[o.name].contains(id) {
-				w.tag(st, o.name).Add(id)
+		case opTag, opUntag:
+			tagBufOf(o.name).add(idOf(o.key), o.kind == opUntag)
+		case opTagIDs:
+			if len(b.bulk[o.bulk].ids) == 0 {
+				return nil
 			}
-		case opUntag:
-			id := idOf(o.key)
-			if st.tags[o.name].contains(id) {
-				w.tag(st, o.name).Remove(id)
+			t := tagBufOf(o.name)
+			for _, id := range b.bulk[o.bulk].ids {
+				t.add(id, false)
 			}
 		case opSet:
 			id := idOf(o.key)
-			def, ok := st.schema[o.name]
-			if !ok {
-				def = inferAttr(o.name, o.v)
-				w.mutSchema(st)[o.name] = def
-			}
-			w.attr(st, def).set(w, id, o.v)
+			a := attrBufOf(o.name, o.v)
+			a.ids = append(a.ids, id)
+			a.vals = append(a.vals, o.v)
 		case opClear:
 			id := idOf(o.key)
-			if a := st.attrs[o.name]; a != nil && a.present.contains(id) {
-				w.attr(st, a.def).clear(w, id)
+			if _, ok := st.schema[o.name]; !ok {
+				return nil // clearing an undeclared attribute (non-strict) does nothing
 			}
+			a := attrBufOf(o.name, Value{})
+			a.ids = append(a.ids, id)
+			a.vals = append(a.vals, Value{}) // the zero Value means clear
+		case opSetIDs:
+			bo := b.bulk[o.bulk]
+			if len(bo.ids) == 0 {
+				return nil
+			}
+			a := attrBufOf(o.name, bo.vals[0])
+			a.ids = append(a.ids, bo.ids...)
+			a.vals = append(a.vals, bo.vals...)
 		case opRecord:
 			id := idOf(o.key)
-			w.event(st, o.name).record(w, id, o.day, o.f)
+			d := dayBufOf(o.name, segkit.Day(o.v.n))
+			d.ids = append(d.ids, id)
+			if o.v.f != 0 {
+				d.vals = append(d.vals, idValue{id, o.v.f})
+			}
+		case opRecordIDs:
+			bo := b.bulk[o.bulk]
+			if len(bo.ids) == 0 {
+				return nil
+			}
+			d := dayBufOf(o.name, bo.day)
+			d.ids = append(d.ids, bo.ids...)
+			for i, f := range bo.floats {
+				if f != 0 {
+					d.vals = append(d.vals, idValue{bo.ids[i], f})
+				}
+			}
+		}
+		return nil
+	})
+	for name, t := range tags {
+		t.apply(w, st, name)
+	}
+	for _, a := range attrs {
+		a.apply(w, st)
+	}
+	for name, days := range events {
+		e := w.event(st, name)
+		for _, d := range slices.Sorted(maps.Keys(days)) {
+			e.recordMany(w, d, days[d])
 		}
 	}
 	if del != nil {
 		st.removeIDs(w, del)
 	}
 	ix.dirty = true
+}
+
+// tagBuf holds a batch's writes to one tag, in order.
+type tagBuf struct {
+	ids       []uint32
+	remove    []bool // parallel to ids once a removal was seen
+	anyRemove bool
+}
+
+func (t *tagBuf) add(id uint32, remove bool) {
+	if remove && !t.anyRemove {
+		t.anyRemove = true
+		t.remove = make([]bool, len(t.ids), len(t.ids)+1)
+	}
+	t.ids = append(t.ids, id)
+	if t.anyRemove {
+		t.remove = append(t.remove, remove)
+	}
+}
+
+func (t *tagBuf) apply(w wctx, st *state, name string) {
+	if t.anyRemove {
+		for i, id := range t.ids {
+			has := st.tags[name].contains(id)
+			switch {
+			case t.remove[i] && has:
+				w.tag(st, name).Remove(id)
+			case !t.remove[i] && !has:
+				w.tag(st, name).Add(id)
+			}
+		}
+		return
+	}
+	add := sortedBitmap(t.ids)
+	if cur := st.tags[name]; cur != nil && cur.b.AndCardinality(add) == add.GetCardinality() {
+		return // nothing new
+	}
+	w.tag(st, name).Or(add)
+}
+
+// sortedBitmap returns a bitmap of ids (which it may reorder).
+func sortedBitmap(ids []uint32) *roaring.Bitmap {
+	if !slices.IsSorted(ids) {
+		slices.Sort(ids)
+	}
+	return roaring.BitmapOf(ids...)
+}
+
+// attrBuf holds a batch's writes to one attribute, in order; a zero Value
+// is a clear.
+type attrBuf struct {
+	def  Attribute
+	ids  []uint32
+	vals []Value
+}
+
+func (ab *attrBuf) apply(w wctx, st *state) {
+	// the last write per ID wins
+	idx := make([]int32, len(ab.ids))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	sorted := slices.IsSortedFunc(idx, func(i, j int32) int { return cmpU(uint64(ab.ids[i]), uint64(ab.ids[j])) })
+	if !sorted {
+		slices.SortStableFunc(idx, func(i, j int32) int { return cmpU(uint64(ab.ids[i]), uint64(ab.ids[j])) })
+	}
+	a := w.attr(st, ab.def)
+	var fresh []int32 // first values for customers without one
+	for k, i := range idx {
+		if k+1 < len(idx) && ab.ids[idx[k+1]] == ab.ids[i] {
+			continue // a later write to the same customer wins
+		}
+		id, v := ab.ids[i], ab.vals[i]
+		empty := !v.IsValid() || (v.k == KindSet && v.s == "")
+		switch {
+		case empty:
+			a.clear(w, id)
+		case a.present.contains(id) || a.def.Kind == KindSet:
+			a.set(w, id, v)
+		default:
+			fresh = append(fresh, i)
+		}
+	}
+	if len(fresh) > 0 {
+		a.setFresh(w, ab.ids, ab.vals, fresh)
+	}
+}
+
+// setFresh writes first values for customers that have none, in ascending
+// ID order, with one bulk operation per bitmap touched.
+func (a *attr) setFresh(w wctx, ids []uint32, vals []Value, fresh []int32) {
+	pres := make([]uint32, len(fresh))
+	for k, i := range fresh {
+		pres[k] = ids[i]
+	}
+	w.own(&a.present).Or(roaring.BitmapOf(pres...))
+	if a.def.Kind == KindCategory {
+		groups := map[string][]uint32{}
+		for _, i := range fresh {
+			groups[vals[i].s] = append(groups[vals[i].s], ids[i])
+		}
+		for s, g := range groups {
+			p := a.dict[s]
+			w.own(&p).Or(roaring.BitmapOf(g...))
+			a.dict[s] = p
+		}
+		return
+	}
+	var perSlice [64][]uint32
+	groups := map[uint64][]uint32{}
+	for _, i := range fresh {
+		u := ordered(fixedOf(a.def, vals[i]))
+		if !a.hasRef {
+			a.ref, a.hasRef = u, true
+		}
+		x := u ^ a.ref
+		for x != 0 {
+			b := bits.TrailingZeros64(x)
+			x &^= 1 << uint(b)
+			perSlice[b] = append(perSlice[b], ids[i])
+		}
+		if !a.wide {
+			groups[u] = append(groups[u], ids[i])
+		}
+	}
+	for b, g := range perSlice {
+		if len(g) > 0 {
+			w.own(&a.slices[b]).Or(roaring.BitmapOf(g...))
+		}
+	}
+	if a.wide {
+		return
+	}
+	for u := range groups {
+		if _, ok := a.vals[u]; !ok && len(a.vals) >= maxValueBitmaps {
+			a.wide, a.vals = true, nil
+			return
+		}
+		if _, ok := a.vals[u]; !ok {
+			a.vals[u] = nil
+		}
+	}
+	for u, g := range groups {
+		p := a.vals[u]
+		w.own(&p).Or(roaring.BitmapOf(g...))
+		a.vals[u] = p
+	}
 }
 
 // removeIDs removes deleted customers from every bitmap.

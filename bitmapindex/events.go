@@ -137,36 +137,99 @@ func (e *event) block(w wctx, b int32) *blockNode {
 	return n
 }
 
-// record adds one occurrence for id on day d with value f.
-func (e *event) record(w wctx, id uint32, d segkit.Day, f float64) {
-	dn := e.day(w, d)
-	if dn.one.contains(id) {
-		incr(w, &dn.extra, id)
-	} else {
-		w.own(&dn.one).Add(id)
-	}
-	bn := e.block(w, blockOf(d))
-	if !bn.any.contains(id) {
-		w.own(&bn.any).Add(id)
-	}
-	incr(w, &bn.cnt, id)
+// dayBuf holds a batch's occurrences of one event on one day.
+type dayBuf struct {
+	ids  []uint32
+	vals []idValue
+}
 
-	switch {
-	case !e.ever.contains(id):
-		w.own(&e.ever).Add(id)
-		e.addFirst(w, d, id)
-	case d < e.maxDay:
-		// an occurrence older than the newest data: it may be a new first
-		for fd, p := range e.first {
-			if p.contains(id) {
-				if d < fd {
-					w.own(&p).Remove(id)
-					e.first[fd] = p
-					e.addFirst(w, d, id)
-				}
-				break
+type idValue struct {
+	id uint32
+	f  float64
+}
+
+// recordMany adds the occurrences of one day (an ID appears once per
+// occurrence) with whole-bitmap operations.
+func (e *event) recordMany(w wctx, d segkit.Day, buf *dayBuf) {
+	ids := buf.ids
+	if !slices.IsSorted(ids) {
+		slices.Sort(ids)
+	}
+	uniq := make([]uint32, 0, len(ids))
+	type idCount struct {
+		id uint32
+		n  int
+	}
+	var multi []idCount
+	for i := 0; i < len(ids); {
+		j := i + 1
+		for j < len(ids) && ids[j] == ids[i] {
+			j++
+		}
+		uniq = append(uniq, ids[i])
+		if j-i > 1 {
+			multi = append(multi, idCount{ids[i], j - i})
+		}
+		i = j
+	}
+	g := roaring.BitmapOf(uniq...)
+
+	// the day: who did it, and (occurrences − 1) for who did it more often
+	dn := e.day(w, d)
+	if !dn.one.empty() {
+		if again := roaring.And(dn.one.b, g); !again.IsEmpty() {
+			for id := range roaring.Values(again) {
+				incr(w, &dn.extra, id) // the existing first occurrence makes this one extra
 			}
 		}
+	}
+	for _, m := range multi {
+		for range m.n - 1 {
+			incr(w, &dn.extra, m.id)
+		}
+	}
+	w.own(&dn.one).Or(g)
+
+	// the block: union and counter
+	bn := e.block(w, blockOf(d))
+	w.own(&bn.any).Or(g)
+	add := []*roaring.Bitmap{g}
+	if len(multi) > 0 {
+		counts := make(map[uint32]int, len(multi))
+		for _, m := range multi {
+			counts[m.id] = m.n
+		}
+		add = countSlices(uniq, counts)
+	}
+	addOwned(w, &bn.cnt, add)
+
+	// first occurrences
+	fresh := g
+	if !e.ever.empty() {
+		fresh = roaring.AndNot(g, e.ever.b)
+	}
+	if e.has && d < e.maxDay {
+		// customers seen before may have had their first occurrence later
+		if seen := roaring.AndNot(g, fresh); !seen.IsEmpty() {
+			for _, fd := range slices.Sorted(maps.Keys(e.first)) {
+				if fd <= d || !e.first[fd].intersects(seen) {
+					continue
+				}
+				p := e.first[fd]
+				moved := roaring.And(p.b, seen)
+				w.own(&p).AndNot(moved)
+				e.first[fd] = p
+				q := e.first[d]
+				w.own(&q).Or(moved)
+				e.first[d] = q
+			}
+		}
+	}
+	if !fresh.IsEmpty() {
+		w.own(&e.ever).Or(fresh)
+		p := e.first[d]
+		w.own(&p).Or(fresh)
+		e.first[d] = p
 	}
 	if !e.has || d > e.maxDay {
 		e.maxDay = d
@@ -175,15 +238,57 @@ func (e *event) record(w wctx, id uint32, d segkit.Day, f float64) {
 		e.minDay = d
 	}
 	e.has = true
-	if f != 0 {
-		e.addTotal(w, id, f)
+	for _, iv := range buf.vals {
+		e.addTotal(w, iv.id, iv.f)
 	}
 }
 
-func (e *event) addFirst(w wctx, d segkit.Day, id uint32) {
-	p := e.first[d]
-	w.own(&p).Add(id)
-	e.first[d] = p
+// countSlices returns the bit slices of per-customer counts: 1 for every ID
+// of uniq (ascending) except those in counts.
+func countSlices(uniq []uint32, counts map[uint32]int) []*roaring.Bitmap {
+	var perBit [][]uint32
+	for _, id := range uniq {
+		n, ok := counts[id]
+		if !ok {
+			n = 1
+		}
+		for b := 0; n != 0; b++ {
+			if b == len(perBit) {
+				perBit = append(perBit, nil)
+			}
+			if n&1 != 0 {
+				perBit[b] = append(perBit[b], id)
+			}
+			n >>= 1
+		}
+	}
+	out := make([]*roaring.Bitmap, len(perBit))
+	for i, ids := range perBit {
+		out[i] = roaring.BitmapOf(ids...)
+	}
+	return out
+}
+
+// addOwned adds bit-sliced values to a counter held in copy-on-write nodes.
+func addOwned(w wctx, cnt *[]*bm, x []*roaring.Bitmap) {
+	c := counter{s: make([]*roaring.Bitmap, len(*cnt))}
+	for i := range *cnt {
+		if (*cnt)[i] != nil {
+			c.s[i] = w.own(&(*cnt)[i])
+		}
+	}
+	c.add(x)
+	for i, b := range c.s {
+		if i == len(*cnt) {
+			*cnt = append(*cnt, nil)
+		}
+		if b == nil {
+			continue
+		}
+		if (*cnt)[i] == nil || (*cnt)[i].b != b {
+			(*cnt)[i] = &bm{b: b, gen: w.gen}
+		}
+	}
 }
 
 func (e *event) addTotal(w wctx, id uint32, f float64) {
@@ -298,11 +403,27 @@ func (e *event) did(from, to segkit.Day) *roaring.Bitmap {
 }
 
 // count returns the per-customer number of occurrences in [from, to].
+//
+// The window is split into whole blocks and single days at its edges (a
+// partly covered block is the block minus its uncovered days when that
+// touches fewer days). The terms are summed pairwise in a balanced tree, so
+// small edge days are added to each other before they meet the large block
+// sums, and the subtracted days are summed first and subtracted once.
 func (e *event) count(from, to segkit.Day) *counter {
-	c := &counter{}
 	from, to, ok := e.clamp(from, to)
 	if !ok {
-		return c
+		return &counter{}
+	}
+	var plus, minus [][]*roaring.Bitmap
+	day := func(terms *[][]*roaring.Bitmap, d segkit.Day) {
+		n := e.days[d]
+		if n == nil || n.one.empty() {
+			return
+		}
+		*terms = append(*terms, []*roaring.Bitmap{n.one.b})
+		if len(n.extra) > 0 {
+			*terms = append(*terms, bitmapsOf(n.extra))
+		}
 	}
 	for b := blockOf(from); b <= blockOf(to); b++ {
 		n := e.blocks[b]
@@ -312,46 +433,68 @@ func (e *event) count(from, to segkit.Day) *counter {
 		bs, be := blockStart(b), blockStart(b)+blockDays-1
 		lo, hi := max(from, bs), min(to, be)
 		inside := int(hi - lo + 1)
-		if inside == blockDays {
-			c.add(bitmapsOf(n.cnt))
-			continue
-		}
-		if inside <= blockDays/2 {
+		switch {
+		case inside == blockDays:
+			plus = append(plus, bitmapsOf(n.cnt))
+		case inside <= blockDays/2:
 			for d := lo; d <= hi; d++ {
-				e.addDay(c, d)
+				day(&plus, d)
 			}
-			continue
-		}
-		c.add(bitmapsOf(n.cnt))
-		for d := bs; d <= be; d++ {
-			if d < lo || d > hi {
-				e.subDay(c, d)
+		default:
+			plus = append(plus, bitmapsOf(n.cnt))
+			for d := bs; d <= be; d++ {
+				if d < lo || d > hi {
+					day(&minus, d)
+				}
 			}
 		}
+	}
+	c := sumTerms(plus)
+	if len(minus) > 0 {
+		c.sub(sumTerms(minus).s)
 	}
 	return c
 }
 
-func (e *event) addDay(c *counter, d segkit.Day) {
-	n := e.days[d]
-	if n == nil || n.one.empty() {
-		return
+// sumTerms adds bit-sliced values pairwise in a balanced tree. The terms are
+// only read; the result owns its bitmaps.
+func sumTerms(terms [][]*roaring.Bitmap) *counter {
+	if len(terms) == 0 {
+		return &counter{}
 	}
-	c.add([]*roaring.Bitmap{n.one.b})
-	if len(n.extra) > 0 {
-		c.add(bitmapsOf(n.extra))
+	type node struct {
+		s     []*roaring.Bitmap
+		owned bool
 	}
-}
-
-func (e *event) subDay(c *counter, d segkit.Day) {
-	n := e.days[d]
-	if n == nil || n.one.empty() {
-		return
+	level := make([]node, len(terms))
+	for i, t := range terms {
+		level[i] = node{s: t}
 	}
-	if len(n.extra) > 0 {
-		c.sub(bitmapsOf(n.extra))
+	for len(level) > 1 {
+		next := level[:0:0]
+		for i := 0; i < len(level); i += 2 {
+			if i+1 == len(level) {
+				next = append(next, level[i])
+				continue
+			}
+			a, b := level[i], level[i+1]
+			c := &counter{}
+			if a.owned {
+				c.s = a.s
+			} else {
+				c.add(a.s)
+			}
+			c.add(b.s)
+			next = append(next, node{s: c.s, owned: true})
+		}
+		level = next
 	}
-	c.sub([]*roaring.Bitmap{n.one.b})
+	if level[0].owned {
+		return &counter{s: level[0].s}
+	}
+	c := &counter{}
+	c.add(level[0].s)
+	return c
 }
 
 // firstIn returns the customers whose first occurrence is in [from, to].
@@ -394,7 +537,7 @@ func (e *event) rebuild(w wctx) {
 	days := slices.Sorted(maps.Keys(e.days))
 	for i := 0; i < len(days); {
 		b := blockOf(days[i])
-		c := &counter{}
+		var terms [][]*roaring.Bitmap
 		var ones []*roaring.Bitmap
 		for ; i < len(days) && blockOf(days[i]) == b; i++ {
 			d := days[i]
@@ -407,8 +550,12 @@ func (e *event) rebuild(w wctx) {
 				seen.Or(n.one.b)
 			}
 			ones = append(ones, n.one.b)
-			e.addDay(c, d)
+			terms = append(terms, []*roaring.Bitmap{n.one.b})
+			if len(n.extra) > 0 {
+				terms = append(terms, bitmapsOf(n.extra))
+			}
 		}
+		c := sumTerms(terms)
 		bn := &blockNode{gen: w.gen, any: &bm{b: roaring.FastOr(ones...), gen: w.gen}}
 		for _, s := range c.s {
 			if s == nil {

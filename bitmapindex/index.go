@@ -216,7 +216,7 @@ func (ix *Index) Clear(key, attr string) error {
 // Record records an occurrence of event for the customer at the given
 // instant, with an optional value (0 when there is none; see EventSum).
 func (ix *Index) Record(key, event string, at time.Time, value float64) error {
-	return ix.single(op{kind: opRecord, key: key, name: event, day: segkit.DayOf(at, ix.loc), f: value})
+	return ix.single(op{kind: opRecord, key: key, name: event, v: Value{n: int64(segkit.DayOf(at, ix.loc)), f: value}})
 }
 
 func (ix *Index) single(o op) error {
@@ -248,7 +248,6 @@ func (ix *Index) viewLocked() *View {
 	v := &View{
 		st:     st,
 		keys:   ix.keys.view(),
-		kt:     ix.keys,
 		loc:    ix.loc,
 		zone:   ix.zone,
 		strict: ix.strict,

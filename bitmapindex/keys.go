@@ -1,7 +1,9 @@
 package bitmapindex
 
 import (
-	"sync"
+	"encoding/binary"
+	"hash/maphash"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 )
@@ -12,114 +14,304 @@ import (
 // comes back gets a new ID, and prev links it to its earlier ID so that an
 // older view still finds the ID that was live when it was taken.
 //
-// IDs below base were loaded from a snapshot: baseLive holds the ones that
-// had a key and baseKeys their keys in ID order (ID → key by rank), so a
-// snapshot with sparse IDs costs memory for its keys only. IDs from base on
-// are in tail, which is append-only (an entry never changes once written),
-// so a view can keep a prefix of it without copying. The map is written only
-// by the index's writer (under the index lock) and read by views under mu.
+// The table is written by the index's single writer (under the index lock)
+// and read by any number of views without locks: key bytes and per-entry
+// data are written before the hash slot that makes them reachable is
+// published with an atomic store, storage only grows (a chunk or page, once
+// published, never moves), and grown directories and hash tables are
+// published through atomic pointers. Nothing in it holds Go pointers per key
+// (keys live in byte chunks, slots and locations are integers), so the
+// garbage collector does not scan millions of keys.
+//
+// Entries are numbered in insertion order. IDs below base were loaded from a
+// snapshot: baseLive holds the ones that had a key, and the entry of such an
+// ID is its rank in baseLive (so a snapshot with sparse IDs costs memory for
+// its keys only). From base on, entry = baseKeys + (ID − base).
 type keyTable struct {
-	mu       sync.RWMutex
-	ids      map[string]uint32 // key → most recent ID
-	base     uint32
+	seed     maphash.Seed
+	base     uint32          // IDs below base come from a snapshot
 	baseLive *roaring.Bitmap // immutable
-	baseKeys []string        // immutable
-	tail     []string        // ID base+i → key
-	prev     []uint32        // ID base+i → earlier ID of the same key + 1; 0 = none
+	baseKeys uint32          // number of loaded keys (entries 0..baseKeys-1)
+	// baseEntry maps a loaded ID to its entry + 1 when that costs at most a
+	// few bytes per loaded key; otherwise entries are ranks in baseLive.
+	baseEntry []uint32
+
+	dir   atomic.Pointer[keyDir]
+	slots atomic.Pointer[slotTable]
+
+	// writer-only state
+	entries uint32 // entries written
+	used    int    // occupied slots
+	fill    int    // bytes used in the last chunk
+}
+
+const (
+	pageBits  = 16
+	pageSize  = 1 << pageBits
+	keyChunkSize = 1 << 22 // key bytes per chunk (longer keys get a chunk of their own)
+)
+
+// keyDir is the storage directory: chunks of key bytes (each key is a
+// uvarint length and the bytes) and pages of per-entry data.
+type keyDir struct {
+	chunks [][]byte
+	locs   []*[pageSize]uint64 // entry → chunk<<32 | offset
+	prev   []*[pageSize]uint32 // entry → earlier ID of the same key + 1; 0 = none
+	ids    []*[pageSize]uint32 // entry → ID
+}
+
+// slotTable is an open-addressing hash table (linear probing). A slot holds
+// the low 32 bits of the key's hash and the entry + 1 (0 = empty).
+type slotTable struct {
+	mask  uint64
+	slots []atomic.Uint64
+}
+
+func newKeyTable() *keyTable {
+	t := &keyTable{seed: maphash.MakeSeed(), baseLive: roaring.New()}
+	t.dir.Store(&keyDir{})
+	t.slots.Store(&slotTable{mask: 1023, slots: make([]atomic.Uint64, 1024)})
+	return t
+}
+
+// n is the number of IDs assigned so far (writer).
+func (t *keyTable) n() uint32 { return t.base + (t.entries - t.baseKeys) }
+
+func (t *keyTable) hash(key string) uint64 { return maphash.String(t.seed, key) }
+
+// keyAt returns the key of an entry.
+func (d *keyDir) keyAt(e uint32) string {
+	loc := d.locs[e>>pageBits][e&(pageSize-1)]
+	c := d.chunks[loc>>32]
+	off := int(uint32(loc))
+	l, w := binary.Uvarint(c[off:])
+	return string(c[off+w : off+w+int(l)])
+}
+
+// equalAt reports whether an entry's key is key, without allocating.
+func (d *keyDir) equalAt(e uint32, key string) bool {
+	loc := d.locs[e>>pageBits][e&(pageSize-1)]
+	c := d.chunks[loc>>32]
+	off := int(uint32(loc))
+	l, w := binary.Uvarint(c[off:])
+	if int(l) != len(key) {
+		return false
+	}
+	return string(c[off+w:off+w+int(l)]) == key
+}
+
+// entryOf returns the entry of an ID, if it has one.
+func (t *keyTable) entryOf(id uint32) (uint32, bool) {
+	if id < t.base {
+		if t.baseEntry != nil {
+			e := t.baseEntry[id]
+			return e - 1, e != 0
+		}
+		if !t.baseLive.Contains(id) {
+			return 0, false
+		}
+		return uint32(t.baseLive.Rank(id) - 1), true
+	}
+	return t.baseKeys + (id - t.base), true
+}
+
+// find returns the entry of key's most recent ID. Safe for concurrent use.
+func (t *keyTable) find(key string) (uint32, *keyDir, bool) {
+	h := t.hash(key)
+	st := t.slots.Load()
+	d := t.dir.Load()
+	for i := h & st.mask; ; i = (i + 1) & st.mask {
+		s := st.slots[i].Load()
+		if s == 0 {
+			return 0, d, false
+		}
+		if uint32(s>>32) != uint32(h) {
+			continue
+		}
+		e := uint32(s) - 1
+		if d.equalAt(e, key) {
+			return e, d, true
+		}
+	}
+}
+
+func (d *keyDir) idAt(e uint32) uint32 { return d.ids[e>>pageBits][e&(pageSize-1)] }
+
+// latest returns the most recent ID of key (writer).
+func (t *keyTable) latest(key string) (uint32, bool) {
+	e, d, ok := t.find(key)
+	if !ok {
+		return 0, false
+	}
+	return d.idAt(e), true
+}
+
+// assign gives key the next ID, remembering its earlier ID if it had one
+// (writer).
+func (t *keyTable) assign(key string) uint32 {
+	old, had := t.latest(key)
+	id := t.n()
+	e := t.entries
+	var p uint32
+	if had {
+		p = old + 1
+	}
+	t.store(e, id, key, p)
+	t.entries++
+	t.publish(key, e, had)
+	return id
+}
+
+// store writes an entry's key and data (writer).
+func (t *keyTable) store(e, id uint32, key string, prev uint32) {
+	d := t.dir.Load()
+	need := binary.MaxVarintLen64 + len(key)
+	grown := false
+	nd := *d
+	if len(nd.chunks) == 0 || t.fill+need > len(nd.chunks[len(nd.chunks)-1]) {
+		nd.chunks = append(nd.chunks[:len(nd.chunks):len(nd.chunks)], make([]byte, max(keyChunkSize, need)))
+		t.fill = 0
+		grown = true
+	}
+	if int(e>>pageBits) == len(nd.locs) {
+		nd.locs = append(nd.locs[:len(nd.locs):len(nd.locs)], new([pageSize]uint64))
+		nd.prev = append(nd.prev[:len(nd.prev):len(nd.prev)], new([pageSize]uint32))
+		nd.ids = append(nd.ids[:len(nd.ids):len(nd.ids)], new([pageSize]uint32))
+		grown = true
+	}
+	ci := len(nd.chunks) - 1
+	c := nd.chunks[ci]
+	off := t.fill
+	w := binary.PutUvarint(c[off:], uint64(len(key)))
+	copy(c[off+w:], key)
+	t.fill += w + len(key)
+	nd.locs[e>>pageBits][e&(pageSize-1)] = uint64(ci)<<32 | uint64(off)
+	nd.prev[e>>pageBits][e&(pageSize-1)] = prev
+	nd.ids[e>>pageBits][e&(pageSize-1)] = id
+	if grown {
+		t.dir.Store(&nd)
+	}
+}
+
+// publish makes key → entry reachable, replacing an earlier entry of the key.
+func (t *keyTable) publish(key string, entry uint32, replace bool) {
+	h := t.hash(key)
+	st := t.slots.Load()
+	if !replace && (t.used+1)*10 > len(st.slots)*7 {
+		st = t.grow(st)
+	}
+	d := t.dir.Load()
+	v := uint64(uint32(h))<<32 | uint64(entry+1)
+	for i := h & st.mask; ; i = (i + 1) & st.mask {
+		s := st.slots[i].Load()
+		if s == 0 {
+			st.slots[i].Store(v)
+			t.used++
+			return
+		}
+		if replace && uint32(s>>32) == uint32(h) && d.equalAt(uint32(s)-1, key) {
+			st.slots[i].Store(v)
+			return
+		}
+	}
+}
+
+// grow doubles the hash table and publishes it (writer).
+func (t *keyTable) grow(old *slotTable) *slotTable {
+	nt := &slotTable{mask: uint64(len(old.slots))*2 - 1, slots: make([]atomic.Uint64, len(old.slots)*2)}
+	for i := range old.slots {
+		s := old.slots[i].Load()
+		if s == 0 {
+			continue
+		}
+		for j := (s >> 32) & nt.mask; ; j = (j + 1) & nt.mask {
+			if nt.slots[j].Load() == 0 {
+				nt.slots[j].Store(s)
+				break
+			}
+		}
+	}
+	t.slots.Store(nt)
+	return nt
 }
 
 // keysView is the part of a key table a view knows: IDs below n.
 type keysView struct {
-	base     uint32
-	baseLive *roaring.Bitmap
-	baseKeys []string
-	tail     []string
+	t *keyTable
+	n uint32
 }
 
-func newKeyTable() *keyTable {
-	return &keyTable{ids: make(map[string]uint32), baseLive: roaring.New()}
-}
+// view returns the keys as of now, for a view (writer).
+func (t *keyTable) view() keysView { return keysView{t: t, n: t.n()} }
 
-// n is the number of IDs assigned so far.
-func (t *keyTable) n() uint32 { return t.base + uint32(len(t.tail)) }
-
-// latest returns the most recent ID of key. Only the writer calls it.
-func (t *keyTable) latest(key string) (uint32, bool) {
-	id, ok := t.ids[key]
-	return id, ok
-}
-
-// assign gives key the next ID, remembering its earlier ID if it had one.
-// Only the writer calls it.
-func (t *keyTable) assign(key string) uint32 {
-	t.mu.Lock()
-	id := t.n()
-	var p uint32
-	if old, ok := t.ids[key]; ok {
-		p = old + 1
+// key returns the key of an ID the view knows (the caller checks liveness).
+func (k keysView) key(id uint32) (string, bool) {
+	if id >= k.n {
+		return "", false
 	}
-	t.tail = append(t.tail, key)
-	t.prev = append(t.prev, p)
-	t.ids[key] = id
-	t.mu.Unlock()
-	return id
+	e, ok := k.t.entryOf(id)
+	if !ok {
+		return "", false
+	}
+	return k.t.dir.Load().keyAt(e), true
 }
 
-// view returns the keys as of now, for a view. Only the writer calls it.
-func (t *keyTable) view() keysView {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return keysView{base: t.base, baseLive: t.baseLive, baseKeys: t.baseKeys, tail: t.tail[:len(t.tail):len(t.tail)]}
-}
-
-// lookupBefore returns the most recent ID of key that is below n, the number
-// of IDs a view knows. Safe for concurrent use with the writer.
-func (t *keyTable) lookupBefore(key string, n uint32) (uint32, bool) {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	id, ok := t.ids[key]
-	for ok && id >= n {
+// lookup returns the most recent ID of key that the view knows. Safe for
+// concurrent use with the writer.
+func (k keysView) lookup(key string) (uint32, bool) {
+	t := k.t
+	e, d, ok := t.find(key)
+	if !ok {
+		return 0, false
+	}
+	id := d.idAt(e)
+	for id >= k.n {
 		if id < t.base {
 			return 0, false
 		}
-		p := t.prev[id-t.base]
+		e := t.baseKeys + (id - t.base)
+		p := d.prev[e>>pageBits][e&(pageSize-1)]
 		if p == 0 {
 			return 0, false
 		}
 		id = p - 1
 	}
-	return id, ok
+	return id, true
 }
 
-// n is the number of IDs the view knows.
-func (k *keysView) n() uint32 { return k.base + uint32(len(k.tail)) }
-
-// key returns the key of an ID (the caller checks liveness).
-func (k *keysView) key(id uint32) (string, bool) {
-	if id < k.base {
-		if !k.baseLive.Contains(id) {
-			return "", false
-		}
-		return k.baseKeys[k.baseLive.Rank(id)-1], true
-	}
-	i := uint64(id) - uint64(k.base)
-	if i >= uint64(len(k.tail)) {
-		return "", false
-	}
-	return k.tail[i], true
-}
-
-// bytes estimates the memory of the keys a view knows.
-func (k *keysView) bytes() int64 {
+// bytes estimates the memory of the key table.
+func (k keysView) bytes() int64 {
+	d := k.t.dir.Load()
 	var n int64
-	for _, s := range k.baseKeys {
-		n += int64(len(s))
+	for _, c := range d.chunks {
+		n += int64(len(c))
 	}
-	for _, s := range k.tail {
-		n += int64(len(s))
+	n += int64(len(d.locs)) * pageSize * (8 + 4 + 4)
+	n += int64(len(k.t.slots.Load().slots)) * 8
+	n += int64(k.t.baseLive.GetSizeInBytes())
+	return n
+}
+
+// loadBase installs the keys of a snapshot: the live IDs below ids, with
+// keys in ID order. It reports a duplicate key.
+func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, keys func(yield func(uint32, string) bool)) (dup string, ok bool) {
+	t.base, t.baseLive = ids, live
+	n := live.GetCardinality()
+	if uint64(ids) <= 2*n+pageSize {
+		t.baseEntry = make([]uint32, ids)
 	}
-	count := int64(len(k.baseKeys) + len(k.tail))
-	// key bytes, ID → key string headers (+ prev), and a map entry per key
-	// (string header, ID and the hash table's slot overhead).
-	return n + count*(16+4) + count*40 + int64(k.baseLive.GetSizeInBytes())
+	for id, key := range keys {
+		if _, _, exists := t.find(key); exists {
+			return key, false
+		}
+		e := t.entries
+		t.store(e, id, key, 0)
+		if t.baseEntry != nil {
+			t.baseEntry[id] = e + 1
+		}
+		t.entries++
+		t.baseKeys = t.entries
+		t.publish(key, e, false)
+	}
+	return "", true
 }

@@ -25,6 +25,8 @@ type mcust struct {
 }
 
 type model struct {
+	bulk     []bulkOp // bulk data of the batch being applied
+	liveIDs  map[uint32]bool
 	loc      *time.Location
 	strict   bool
 	schema   map[string]Attribute
@@ -81,6 +83,27 @@ func (m *model) valid(o op, pending map[string]Attribute) bool {
 		_, ok := m.schema[o.name]
 		_, ok2 := pending[o.name]
 		return ok || ok2 || !m.strict
+	case opTagIDs, opRecordIDs:
+		bo := m.bulk[o.bulk]
+		for _, id := range bo.ids {
+			if !m.liveIDs[id] {
+				return false
+			}
+		}
+		return o.name != ""
+	case opSetIDs:
+		bo := m.bulk[o.bulk]
+		for _, id := range bo.ids {
+			if !m.liveIDs[id] {
+				return false
+			}
+		}
+		for _, v := range bo.vals {
+			if !m.valid(op{kind: opSet, name: o.name, v: v}, pending) {
+				return false
+			}
+		}
+		return true
 	case opSet:
 		if !o.v.IsValid() {
 			return false
@@ -133,14 +156,47 @@ func (m *model) apply(o op) {
 		delete(m.upsert(o.key).attrs, o.name)
 	case opRecord:
 		c := m.upsert(o.key)
-		c.events[o.name] = append(c.events[o.name], o.day)
-		c.sums[o.name] += o.f
+		c.events[o.name] = append(c.events[o.name], o.day())
+		c.sums[o.name] += o.f()
 		m.events[o.name] = true
+	case opTagIDs, opSetIDs, opRecordIDs:
+		bo := m.bulk[o.bulk]
+		for i, id := range bo.ids {
+			key, ok := m.keyOf(id)
+			if !ok {
+				continue // deleted earlier in the batch
+			}
+			switch o.kind {
+			case opTagIDs:
+				m.apply(op{kind: opTag, key: key, name: o.name})
+			case opSetIDs:
+				m.apply(op{kind: opSet, key: key, name: o.name, v: bo.vals[i]})
+			case opRecordIDs:
+				f := 0.0
+				if bo.floats != nil {
+					f = bo.floats[i]
+				}
+				m.apply(recOp(key, o.name, bo.day, f))
+			}
+		}
 	}
+}
+
+func (m *model) keyOf(id uint32) (string, bool) {
+	for k, c := range m.cust {
+		if c.id == id {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // applyBatch applies ops if all are valid and reports whether it did.
 func (m *model) applyBatch(ops []op) bool {
+	m.liveIDs = map[uint32]bool{}
+	for _, c := range m.cust {
+		m.liveIDs[c.id] = true
+	}
 	pending := map[string]Attribute{}
 	for _, o := range ops {
 		if !m.valid(o, pending) {
@@ -282,9 +338,9 @@ func genOp(r source, loc *time.Location) op {
 			f = float64(r.IntN(1000)) / 4
 		}
 		if r.IntN(200) == 0 {
-			return op{kind: opRecord, key: key, name: "", day: segkit.DayOf(at, loc)}
+			return recOp(key, "", segkit.DayOf(at, loc), 0)
 		}
-		return op{kind: opRecord, key: key, name: genEvents[r.IntN(len(genEvents))], day: segkit.DayOf(at, loc), f: f}
+		return recOp(key, genEvents[r.IntN(len(genEvents))], segkit.DayOf(at, loc), f)
 	}
 }
 
@@ -303,7 +359,7 @@ func addToBatch(b *Batch, o op) {
 	case opClear:
 		b.Clear(o.key, o.name)
 	case opRecord:
-		b.ops = append(b.ops, o) // the day is already in the index's zone
+		b.addRecord(o.key, o.name, o.day(), o.f()) // the day is already in the index's zone
 	}
 }
 
@@ -323,7 +379,7 @@ func applySingle(ix *Index, o op) error {
 	case opClear:
 		return ix.Clear(o.key, o.name)
 	case opRecord:
-		return ix.Record(o.key, o.name, o.day.Time(ix.loc).Add(90*time.Minute), o.f)
+		return ix.Record(o.key, o.name, o.day().Time(ix.loc).Add(90*time.Minute), o.f())
 	}
 	return nil
 }
@@ -379,6 +435,8 @@ func (h *harness) step() {
 			var be *BatchError
 			require.ErrorAs(t, err, &be)
 		}
+	case k < 37:
+		h.bulkBatch()
 	case k < 38:
 		h.oldView, h.oldModel = h.ix.View(), h.m.clone()
 	default:
@@ -388,6 +446,76 @@ func (h *harness) step() {
 		ix2, err := Read(bytes.NewReader(buf.Bytes()))
 		require.NoError(t, err)
 		h.ix = ix2
+	}
+}
+
+// bulkBatch commits a batch mixing writes by key and bulk writes by ID.
+func (h *harness) bulkBatch() {
+	t, r := h.t, h.r
+	b := h.ix.NewBatch()
+	var ops []op
+	var ids []uint32
+	for _, c := range h.m.cust {
+		ids = append(ids, c.id)
+	}
+	slices.Sort(ids)
+	pick := func() []uint32 {
+		var out []uint32
+		for range r.IntN(6) {
+			if len(ids) > 0 && r.IntN(12) != 0 {
+				out = append(out, ids[r.IntN(len(ids))])
+			} else {
+				out = append(out, h.m.next+uint32(r.IntN(3))) // not a live customer
+			}
+		}
+		return out
+	}
+	for range r.IntN(6) + 1 {
+		if r.IntN(2) == 0 {
+			o := genOp(r, h.ix.loc)
+			ops = append(ops, o)
+			addToBatch(b, o)
+			continue
+		}
+		switch r.IntN(3) {
+		case 0:
+			tag := genTags[r.IntN(len(genTags))]
+			sel := pick()
+			b.AddTagIDs(tag, sel)
+			ops = append(ops, op{kind: opTagIDs, name: tag, bulk: int32(len(b.bulk) - 1)})
+		case 1:
+			a := genAttrs[r.IntN(len(genAttrs))]
+			sel := pick()
+			vals := make([]Value, len(sel))
+			for i := range vals {
+				vals[i] = genValue(r, a)
+			}
+			b.SetIDs(a.Name, sel, vals)
+			ops = append(ops, op{kind: opSetIDs, name: a.Name, bulk: int32(len(b.bulk) - 1)})
+		default:
+			e := genEvents[r.IntN(len(genEvents))]
+			sel := pick()
+			var fs []float64
+			if r.IntN(2) == 0 {
+				fs = make([]float64, len(sel))
+				for i := range fs {
+					fs[i] = float64(r.IntN(100))
+				}
+			}
+			at := baseTime.Add(time.Duration(r.IntN(100*24)-50*24) * time.Hour)
+			b.RecordIDs(e, at, sel, fs)
+			ops = append(ops, op{kind: opRecordIDs, name: e, bulk: int32(len(b.bulk) - 1)})
+		}
+	}
+	h.m.bulk = b.bulk
+	ok := h.m.applyBatch(ops)
+	h.m.bulk = nil
+	err := b.Commit()
+	if ok {
+		require.NoError(t, err)
+	} else {
+		var be *BatchError
+		require.ErrorAs(t, err, &be)
 	}
 }
 
@@ -635,3 +763,10 @@ func (h *harness) run(steps, every int) {
 }
 
 func randSource(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) }
+
+func recOp(key, event string, d segkit.Day, f float64) op {
+	return op{kind: opRecord, key: key, name: event, v: Value{n: int64(d), f: f}}
+}
+
+func (o op) day() segkit.Day { return segkit.Day(o.v.n) }
+func (o op) f() float64     { return o.v.f }

@@ -2,6 +2,8 @@ package bitmapindex
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -23,6 +25,9 @@ func TestProperty(t *testing.T) {
 		{"fixed zone", Config{Location: time.FixedZone("X", -5*3600), Schema: genAttrs[:3]}},
 	}
 	seeds := 3
+	if os.Getenv("SEGKIT_PROPERTY_SEEDS") != "" {
+		seeds, _ = strconv.Atoi(os.Getenv("SEGKIT_PROPERTY_SEEDS"))
+	}
 	if testing.Short() {
 		seeds = 3
 	}

@@ -139,7 +139,7 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 	} else {
 		s.u8(0)
 	}
-	s.u32(v.keys.n())
+	s.u32(v.keys.n)
 	s.section(secMeta)
 
 	// keys
@@ -559,21 +559,21 @@ func (ld *loader) readKeys(d *dec) {
 		d.fail("%d live customers but only %d bytes of keys", n, len(d.b))
 		return
 	}
-	kt := ld.ix.keys
-	kt.baseKeys = make([]string, 0, n)
-	for id := range roaring.Values(live) {
-		k := d.str()
-		if d.err != nil {
-			return
+	dup, ok := ld.ix.keys.loadBase(ld.idCount, live, func(yield func(uint32, string) bool) {
+		for id := range roaring.Values(live) {
+			k := d.str()
+			if d.err != nil || !yield(id, k) {
+				return
+			}
 		}
-		if _, dup := kt.ids[k]; dup {
-			d.fail("duplicate key %q", k)
-			return
-		}
-		kt.ids[k] = id
-		kt.baseKeys = append(kt.baseKeys, k)
+	})
+	if d.err != nil {
+		return
 	}
-	kt.base, kt.baseLive = ld.idCount, live
+	if !ok {
+		d.fail("duplicate key %q", dup)
+		return
+	}
 	ld.st.live = &bm{b: live.Clone(), gen: 1}
 	ld.stage = secKeys
 }

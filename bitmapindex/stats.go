@@ -60,7 +60,7 @@ func (s *sizer) add(x *bm) {
 // Stats returns the view's statistics. It walks every bitmap of the view
 // (cost proportional to the number of bitmaps, not customers).
 func (v *View) Stats() Stats {
-	st := Stats{Customers: v.Len(), IDs: int(v.keys.n())}
+	st := Stats{Customers: v.Len(), IDs: int(v.keys.n)}
 	var total sizer
 	total.add(v.st.live)
 	for _, name := range slices.Sorted(maps.Keys(v.st.tags)) {

@@ -16,7 +16,6 @@ import (
 type View struct {
 	st     *state
 	keys   keysView
-	kt     *keyTable
 	loc    *time.Location
 	zone   zoneInfo
 	strict bool
@@ -44,7 +43,7 @@ func (v *View) Attribute(name string) (Attribute, bool) {
 
 // ID returns the ID of a live customer.
 func (v *View) ID(key string) (uint32, bool) {
-	id, ok := v.kt.lookupBefore(key, v.keys.n())
+	id, ok := v.keys.lookup(key)
 	if !ok || !v.live().Contains(id) {
 		return 0, false
 	}

@@ -1,0 +1,380 @@
+package bitmapindex
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/segkit/segkit"
+)
+
+// The benchmark population (DESIGN.md §6, scaled): 1,000 tags with Zipf
+// popularity (the top tag on about half of the customers, ~10 tags each),
+// age 18–70, city with 300 values, spend as a wide decimal attribute, and a
+// year of logins (~5% of customers a day) and purchases (~0.55% a day).
+
+const benchYearDays = 365
+
+var benchToday = segkit.Date(2025, 12, 31)
+
+type population struct {
+	ix       *Index
+	n        int
+	build    time.Duration
+	buildCPU time.Duration
+}
+
+var (
+	popMu    sync.Mutex
+	popCache = map[int]*population{}
+)
+
+func benchSizes() []int {
+	sizes := []int{100_000, 1_000_000}
+	if os.Getenv("SEGKIT_BENCH_10M") == "1" {
+		sizes = append(sizes, 10_000_000)
+	}
+	return sizes
+}
+
+func benchKey(i int) string { return fmt.Sprintf("c%08d", i) }
+
+// tagProb is the share of customers with tag k (0-based): Zipf, s = 0.75.
+func tagProb(k int) float64 { return 0.5 / math.Pow(float64(k+1), 0.75) }
+
+// skipSample calls fn for each of n customers independently with
+// probability p, in ascending order, using geometric skips.
+func skipSample(r *rand.Rand, n int, p float64, fn func(i int)) {
+	if p <= 0 {
+		return
+	}
+	if p >= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	lq := math.Log1p(-p)
+	i := -1
+	for {
+		u := r.Float64()
+		i += 1 + int(math.Log(1-u)/lq)
+		if i >= n || i < 0 {
+			return
+		}
+		fn(i)
+	}
+}
+
+// buildPopulation generates the population through the public batch API.
+func buildPopulation(tb testing.TB, n int) *population {
+	popMu.Lock()
+	defer popMu.Unlock()
+	if p := popCache[n]; p != nil {
+		return p
+	}
+	// SEGKIT_BENCH_CACHE=DIR keeps generated populations as snapshots, to
+	// iterate on query benchmarks without regenerating (build-s is then 0).
+	cache := os.Getenv("SEGKIT_BENCH_CACHE")
+	cachePath := filepath.Join(cache, fmt.Sprintf("population-%d.segkit", n))
+	if cache != "" {
+		if ix, err := Load(cachePath); err == nil {
+			p := &population{ix: ix, n: n}
+			popCache[n] = p
+			return p
+		}
+	}
+	start, startCPU := time.Now(), cpuTime()
+	ix, err := New(Config{Schema: []Attribute{
+		{Name: "age", Kind: KindInt},
+		{Name: "city", Kind: KindCategory},
+		{Name: "spend", Kind: KindDecimal, Scale: 2},
+	}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = benchKey(i)
+	}
+	const batchSize = 1 << 18
+	b := ix.NewBatch()
+	flush := func(force bool) {
+		if b.Len() >= batchSize || (force && b.Len() > 0) {
+			if err := b.Commit(); err != nil {
+				tb.Fatal(err)
+			}
+			b = ix.NewBatch()
+		}
+	}
+	for i := range n {
+		b.Add(keys[i])
+		b.Set(keys[i], "age", Int(int64(18+r.IntN(53))))
+		b.Set(keys[i], "city", Category(fmt.Sprintf("city%03d", r.IntN(300))))
+		b.Set(keys[i], "spend", Decimal(float64(r.IntN(10_000_000))/100))
+		flush(false)
+	}
+	for k := range 1000 {
+		tag := fmt.Sprintf("t%04d", k)
+		skipSample(r, n, tagProb(k), func(i int) {
+			b.AddTag(keys[i], tag)
+			flush(false)
+		})
+	}
+	first := benchToday.AddDays(-benchYearDays + 1)
+	for d := first; d <= benchToday; d++ {
+		at := d.Time(time.UTC).Add(9 * time.Hour)
+		skipSample(r, n, 0.05, func(i int) {
+			b.Record(keys[i], "login", at, 0)
+			flush(false)
+		})
+		skipSample(r, n, 0.0055, func(i int) {
+			b.Record(keys[i], "purchase", at, float64(1+r.IntN(500)))
+			flush(false)
+		})
+	}
+	flush(true)
+	p := &population{ix: ix, n: n, build: time.Since(start), buildCPU: cpuTime() - startCPU}
+	popCache[n] = p
+	if cache != "" {
+		if err := ix.Save(cachePath); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return p
+}
+
+func forSizes(b *testing.B, fn func(b *testing.B, p *population)) {
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			p := buildPopulation(b, n)
+			b.ReportAllocs()
+			cpu := cpuTime()
+			fn(b, p)
+			// CPU time per op: steadier than wall time on a shared machine.
+			b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		})
+	}
+}
+
+// cpuTime is the process's user+system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func BenchmarkBuild(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		for b.Loop() {
+			// the build is measured once, when the population is generated
+		}
+		st := p.ix.View().Stats()
+		b.ReportMetric(p.build.Seconds(), "build-s")
+		b.ReportMetric(p.buildCPU.Seconds(), "build-cpu-s")
+		b.ReportMetric(float64(st.MemoryBytes)/float64(p.n), "bytes/customer")
+		b.ReportMetric(float64(st.PortableBytes)/float64(p.n), "portable-bytes/customer")
+		b.ReportMetric(float64(st.KeyBytes)/float64(p.n), "key-bytes/customer")
+	})
+}
+
+func BenchmarkTagAnd(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		v := p.ix.View()
+		x, y := v.Tag("t0000"), v.Tag("t0001")
+		for b.Loop() {
+			_ = x.And(y).Len()
+		}
+	})
+}
+
+func BenchmarkTagOr(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		v := p.ix.View()
+		x, y := v.Tag("t0000"), v.Tag("t0001")
+		for b.Loop() {
+			_ = x.Or(y).Len()
+		}
+	})
+}
+
+func BenchmarkTagAndNot(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		v := p.ix.View()
+		x, y := v.Tag("t0000"), v.Tag("t0001")
+		for b.Loop() {
+			_ = x.AndNot(y).Len()
+		}
+	})
+}
+
+func BenchmarkRangeAge(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		v := p.ix.View()
+		for b.Loop() {
+			if _, err := v.Between("age", Int(26), Int(30)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkRangeAgeBSI is the same range with the bit-sliced index alone
+// (value bitmaps disabled), for comparison.
+func BenchmarkRangeAgeBSI(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		a := *p.ix.View().st.attrs["age"]
+		a.wide = true
+		for b.Loop() {
+			a.betweenNumeric(Int(26), Int(30))
+		}
+	})
+}
+
+func BenchmarkRangeWide(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		v := p.ix.View()
+		for b.Loop() {
+			if _, err := v.Compare("spend", Ge, Decimal(40000.5)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkCount90(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		v := p.ix.View()
+		for b.Loop() {
+			_ = v.Count("purchase", benchToday.AddDays(-89), benchToday, Ge, 3)
+		}
+	})
+}
+
+func BenchmarkDidLogin30(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		v := p.ix.View()
+		for b.Loop() {
+			_ = v.Did("login", benchToday.AddDays(-29), benchToday)
+		}
+	})
+}
+
+func BenchmarkFirstIn14(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		v := p.ix.View()
+		for b.Loop() {
+			_ = v.FirstIn("purchase", benchToday.AddDays(-13), benchToday)
+		}
+	})
+}
+
+// BenchmarkIngestTags measures batch ingest of tag assignments to existing
+// customers (a fresh index per size so the population stays unchanged).
+func BenchmarkIngestTags(b *testing.B) {
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			ix, _ := New(DefaultConfig())
+			keys := make([]string, n)
+			batch := ix.NewBatch()
+			for i := range keys {
+				keys[i] = benchKey(i)
+				batch.Add(keys[i])
+			}
+			if err := batch.Commit(); err != nil {
+				b.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(3, 4))
+			const per = 100_000
+			b.ReportAllocs()
+			var total int
+			start := time.Now()
+			for b.Loop() {
+				batch := ix.NewBatch()
+				for range per {
+					batch.AddTag(keys[r.IntN(n)], fmt.Sprintf("t%03d", r.IntN(100)))
+				}
+				if err := batch.Commit(); err != nil {
+					b.Fatal(err)
+				}
+				total += per
+			}
+			b.ReportMetric(float64(total)/time.Since(start).Seconds(), "assignments/s")
+		})
+	}
+}
+
+// BenchmarkViewWhileWriting measures View() plus a 2-tag count while a
+// writer commits batches of 10,000 tag assignments.
+func BenchmarkViewWhileWriting(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			r := rand.New(rand.NewPCG(5, 6))
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				batch := p.ix.NewBatch()
+				for range 10_000 {
+					batch.AddTag(benchKey(r.IntN(p.n)), fmt.Sprintf("w%02d", r.IntN(20)))
+				}
+				if err := batch.Commit(); err != nil {
+					panic(err)
+				}
+			}
+		}()
+		for b.Loop() {
+			v := p.ix.View()
+			_ = v.Tag("t0000").And(v.Tag("t0001")).Len()
+		}
+		close(stop)
+		<-done
+	})
+}
+
+func BenchmarkSnapshotSave(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		v := p.ix.View()
+		var n int64
+		for b.Loop() {
+			var err error
+			n, err = v.WriteTo(io.Discard)
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n)/float64(p.n), "file-bytes/customer")
+	})
+}
+
+func BenchmarkSnapshotLoad(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		var buf bytes.Buffer
+		if _, err := p.ix.View().WriteTo(&buf); err != nil {
+			b.Fatal(err)
+		}
+		data := buf.Bytes()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := Read(bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
