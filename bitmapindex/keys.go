@@ -46,8 +46,8 @@ type keyTable struct {
 }
 
 const (
-	pageBits  = 16
-	pageSize  = 1 << pageBits
+	pageBits     = 16
+	pageSize     = 1 << pageBits
 	keyChunkSize = 1 << 22 // key bytes per chunk (longer keys get a chunk of their own)
 )
 

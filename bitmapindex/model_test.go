@@ -769,4 +769,4 @@ func recOp(key, event string, d segkit.Day, f float64) op {
 }
 
 func (o op) day() segkit.Day { return segkit.Day(o.v.n) }
-func (o op) f() float64     { return o.v.f }
+func (o op) f() float64      { return o.v.f }
