@@ -15,7 +15,8 @@ import (
 // evaluated once to a bitmap, the weights are accumulated per persona by
 // bit-sliced addition of the condition bitmaps, the minimum score is a
 // bit-sliced comparison, and the best persona is chosen with bit-sliced
-// comparisons between personas. Nothing loops over customers.
+// comparisons between personas. No rule is evaluated per customer; the
+// arithmetic handles 64 customers per machine-word operation.
 //
 // A customer's best persona is the qualifying persona (score ≥ MinScore)
 // with the highest score; ties go to the higher Priority, then to the name
