@@ -406,8 +406,17 @@ func (b *Batch) applyLocked() {
 				return nil
 			}
 			t := tagBufOf(o.name)
-			for _, id := range b.bulk[o.bulk].ids {
-				t.add(id, false)
+			ids := b.bulk[o.bulk].ids
+			if len(t.ids) == 0 {
+				t.ids, t.aliased = ids[:len(ids):len(ids)], true // appends copy
+				t.remove = nil
+				if t.anyRemove {
+					t.remove = make([]bool, len(ids))
+				}
+			} else {
+				for _, id := range ids {
+					t.add(id, false)
+				}
 			}
 		case opSet:
 			id := idOf(o.key)
@@ -428,8 +437,12 @@ func (b *Batch) applyLocked() {
 				return nil
 			}
 			a := attrBufOf(o.name, bo.vals[0])
-			a.ids = append(a.ids, bo.ids...)
-			a.vals = append(a.vals, bo.vals...)
+			if len(a.ids) == 0 {
+				a.ids, a.vals, a.aliased = bo.ids[:len(bo.ids):len(bo.ids)], bo.vals[:len(bo.vals):len(bo.vals)], true
+			} else {
+				a.ids = append(a.ids, bo.ids...)
+				a.vals = append(a.vals, bo.vals...)
+			}
 		case opRecord:
 			id := idOf(o.key)
 			d := dayBufOf(o.name, segkit.Day(o.v.n))
@@ -443,7 +456,11 @@ func (b *Batch) applyLocked() {
 				return nil
 			}
 			d := dayBufOf(o.name, bo.day)
-			d.ids = append(d.ids, bo.ids...)
+			if len(d.ids) == 0 {
+				d.ids, d.aliased = bo.ids[:len(bo.ids):len(bo.ids)], true
+			} else {
+				d.ids = append(d.ids, bo.ids...)
+			}
 			for i, f := range bo.floats {
 				if f != 0 {
 					d.vals = append(d.vals, idValue{bo.ids[i], f})
@@ -472,7 +489,8 @@ func (b *Batch) applyLocked() {
 
 // tagBuf holds a batch's writes to one tag, in order.
 type tagBuf struct {
-	ids       []uint32
+	ids       []uint32 // may alias a caller's slice (aliased): never modified then
+	aliased   bool
 	remove    []bool // parallel to ids once a removal was seen
 	anyRemove bool
 }
@@ -501,7 +519,11 @@ func (t *tagBuf) apply(w wctx, st *state, name string) {
 		}
 		return
 	}
-	add := sortedBitmap(t.ids)
+	ids := t.ids
+	if t.aliased && !slices.IsSorted(ids) {
+		ids = slices.Clone(ids)
+	}
+	add := sortedBitmap(ids)
 	if cur := st.tags[name]; cur != nil && cur.b.AndCardinality(add) == add.GetCardinality() {
 		return // nothing new
 	}
@@ -519,9 +541,10 @@ func sortedBitmap(ids []uint32) *roaring.Bitmap {
 // attrBuf holds a batch's writes to one attribute, in order; a zero Value
 // is a clear.
 type attrBuf struct {
-	def  Attribute
-	ids  []uint32
-	vals []Value
+	def     Attribute
+	ids     []uint32
+	vals    []Value
+	aliased bool // ids and vals are a caller's slices: never modified
 }
 
 func (ab *attrBuf) apply(w wctx, st *state) {
@@ -590,7 +613,11 @@ func (a *attr) setFresh(w wctx, ids []uint32, vals []Value, fresh []int32) {
 			perSlice[b] = append(perSlice[b], ids[i])
 		}
 		if !a.wide {
-			groups[u] = append(groups[u], ids[i])
+			if _, ok := a.vals[u]; !ok && groups[u] == nil && len(a.vals)+len(groups) >= maxValueBitmaps {
+				a.wide, a.vals, groups = true, nil, nil // too many distinct values
+			} else {
+				groups[u] = append(groups[u], ids[i])
+			}
 		}
 	}
 	for b, g := range perSlice {
@@ -602,10 +629,6 @@ func (a *attr) setFresh(w wctx, ids []uint32, vals []Value, fresh []int32) {
 		return
 	}
 	for u := range groups {
-		if _, ok := a.vals[u]; !ok && len(a.vals) >= maxValueBitmaps {
-			a.wide, a.vals = true, nil
-			return
-		}
 		if _, ok := a.vals[u]; !ok {
 			a.vals[u] = nil
 		}

@@ -102,47 +102,63 @@ func buildPopulation(tb testing.TB, n int) *population {
 		tb.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	keys := make([]string, n)
-	for i := range keys {
-		keys[i] = benchKey(i)
-	}
-	const batchSize = 1 << 18
-	b := ix.NewBatch()
-	flush := func(force bool) {
-		if b.Len() >= batchSize || (force && b.Len() > 0) {
-			if err := b.Commit(); err != nil {
-				tb.Fatal(err)
-			}
-			b = ix.NewBatch()
+	commit := func(b *Batch) {
+		if err := b.Commit(); err != nil {
+			tb.Fatal(err)
 		}
 	}
-	for i := range n {
-		b.Add(keys[i])
-		b.Set(keys[i], "age", Int(int64(18+r.IntN(53))))
-		b.Set(keys[i], "city", Category(fmt.Sprintf("city%03d", r.IntN(300))))
-		b.Set(keys[i], "spend", Decimal(float64(r.IntN(10_000_000))/100))
-		flush(false)
+	// customers by key (the key lookups are part of the build), then the
+	// fields through the bulk path: keys added to an empty index get IDs
+	// 0..n-1 in order.
+	const chunk = 1 << 18
+	for lo := 0; lo < n; lo += chunk {
+		b := ix.NewBatch()
+		for i := lo; i < min(n, lo+chunk); i++ {
+			b.Add(benchKey(i))
+		}
+		commit(b)
 	}
+	ids := make([]uint32, n)
+	ages := make([]Value, n)
+	cities := make([]Value, n)
+	spends := make([]Value, n)
+	cityNames := make([]Value, 300)
+	for i := range cityNames {
+		cityNames[i] = Category(fmt.Sprintf("city%03d", i))
+	}
+	for i := range n {
+		ids[i] = uint32(i)
+		ages[i] = Int(int64(18 + r.IntN(53)))
+		cities[i] = cityNames[r.IntN(300)]
+		spends[i] = Decimal(float64(r.IntN(10_000_000)) / 100)
+	}
+	b := ix.NewBatch()
+	b.SetIDs("age", ids, ages)
+	b.SetIDs("city", ids, cities)
+	b.SetIDs("spend", ids, spends)
+	commit(b)
 	for k := range 1000 {
-		tag := fmt.Sprintf("t%04d", k)
-		skipSample(r, n, tagProb(k), func(i int) {
-			b.AddTag(keys[i], tag)
-			flush(false)
-		})
+		var sel []uint32
+		skipSample(r, n, tagProb(k), func(i int) { sel = append(sel, uint32(i)) })
+		b := ix.NewBatch()
+		b.AddTagIDs(fmt.Sprintf("t%04d", k), sel)
+		commit(b)
 	}
 	first := benchToday.AddDays(-benchYearDays + 1)
 	for d := first; d <= benchToday; d++ {
 		at := d.Time(time.UTC).Add(9 * time.Hour)
-		skipSample(r, n, 0.05, func(i int) {
-			b.Record(keys[i], "login", at, 0)
-			flush(false)
-		})
+		var logins, buys []uint32
+		var amounts []float64
+		skipSample(r, n, 0.05, func(i int) { logins = append(logins, uint32(i)) })
 		skipSample(r, n, 0.0055, func(i int) {
-			b.Record(keys[i], "purchase", at, float64(1+r.IntN(500)))
-			flush(false)
+			buys = append(buys, uint32(i))
+			amounts = append(amounts, float64(1+r.IntN(500)))
 		})
+		b := ix.NewBatch()
+		b.RecordIDs("login", at, logins, nil)
+		b.RecordIDs("purchase", at, buys, amounts)
+		commit(b)
 	}
-	flush(true)
 	p := &population{ix: ix, n: n, build: time.Since(start), buildCPU: cpuTime() - startCPU}
 	popCache[n] = p
 	if cache != "" {

@@ -139,8 +139,9 @@ func (e *event) block(w wctx, b int32) *blockNode {
 
 // dayBuf holds a batch's occurrences of one event on one day.
 type dayBuf struct {
-	ids  []uint32
-	vals []idValue
+	ids     []uint32
+	vals    []idValue
+	aliased bool // ids is a caller's slice: never modified
 }
 
 type idValue struct {
@@ -153,15 +154,25 @@ type idValue struct {
 func (e *event) recordMany(w wctx, d segkit.Day, buf *dayBuf) {
 	ids := buf.ids
 	if !slices.IsSorted(ids) {
+		if buf.aliased {
+			ids = slices.Clone(ids)
+		}
 		slices.Sort(ids)
 	}
-	uniq := make([]uint32, 0, len(ids))
 	type idCount struct {
 		id uint32
 		n  int
 	}
 	var multi []idCount
-	for i := 0; i < len(ids); {
+	strict := true
+	for i := 1; i < len(ids) && strict; i++ {
+		strict = ids[i] > ids[i-1]
+	}
+	uniq := ids
+	if !strict {
+		uniq = make([]uint32, 0, len(ids))
+	}
+	for i := 0; i < len(ids) && !strict; {
 		j := i + 1
 		for j < len(ids) && ids[j] == ids[i] {
 			j++
