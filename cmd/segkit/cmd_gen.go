@@ -52,27 +52,52 @@ func init() {
 				}
 				p := newProgress(e, *prog)
 				start := time.Now()
-				files := []struct {
-					name  string
-					write func(*bufio.Writer) (int, error)
-				}{
-					{"schema.json", func(w *bufio.Writer) (int, error) { return 1, synth.WriteSchema(w, g.Location()) }},
-					{"customers.jsonl", func(w *bufio.Writer) (int, error) { return synth.WriteCustomers(w, g.Customers()) }},
-					{"events.jsonl", func(w *bufio.Writer) (int, error) { return synth.WriteEvents(w, g.Events()) }},
-					{"transactions.csv", func(w *bufio.Writer) (int, error) { return synth.WriteTransactions(w, g.Transactions()) }},
+				if _, err := writeAtomic(filepath.Join(*out, "schema.json"), func(w *bufio.Writer) (int, error) {
+					return 1, synth.WriteSchema(w, g.Location())
+				}); err != nil {
+					return err
 				}
-				for _, f := range files {
-					if err := ctx.Err(); err != nil {
-						return err
+				// One pass generates all three files; each is written to a
+				// temporary file and renamed only when all succeeded.
+				names := []string{"customers.jsonl", "events.jsonl", "transactions.csv"}
+				tmps := make([]*os.File, len(names))
+				bufs := make([]*bufio.Writer, len(names))
+				defer func() {
+					for _, f := range tmps {
+						if f != nil {
+							f.Close()
+							os.Remove(f.Name())
+						}
 					}
-					path := filepath.Join(*out, f.name)
-					n, err := writeAtomic(path, f.write)
+				}()
+				for i, n := range names {
+					f, err := os.CreateTemp(*out, "."+n+".*")
 					if err != nil {
 						return err
 					}
-					p.printf("wrote %s: %d records (%v)", path, n, time.Since(start).Round(time.Millisecond))
-					fmt.Fprintf(e.stdout, "%s\t%d\n", path, n)
+					tmps[i], bufs[i] = f, bufio.NewWriterSize(f, 1<<20)
 				}
+				counts, err := g.Write(bufs[0], bufs[1], bufs[2])
+				if err != nil {
+					return err
+				}
+				for i, n := range names {
+					if err := bufs[i].Flush(); err != nil {
+						return err
+					}
+					if err := tmps[i].Close(); err != nil {
+						return err
+					}
+					if err := os.Rename(tmps[i].Name(), filepath.Join(*out, n)); err != nil {
+						return err
+					}
+					tmps[i] = nil
+				}
+				p.printf("generated %d customers in %v", counts.Customers, time.Since(start).Round(time.Millisecond))
+				fmt.Fprintf(e.stdout, "%s\t1\n", filepath.Join(*out, "schema.json"))
+				fmt.Fprintf(e.stdout, "%s\t%d\n", filepath.Join(*out, "customers.jsonl"), counts.Customers)
+				fmt.Fprintf(e.stdout, "%s\t%d\n", filepath.Join(*out, "events.jsonl"), counts.Events)
+				fmt.Fprintf(e.stdout, "%s\t%d\n", filepath.Join(*out, "transactions.csv"), counts.Transactions)
 				return nil
 			}
 		},
