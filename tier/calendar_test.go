@@ -99,6 +99,22 @@ func TestNextReviewAndWindows(t *testing.T) {
 	}
 }
 
+func TestWindowStartCache(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, w := range []Window{{Kind: CalendarYear}, {Kind: AnniversaryYear}, {Kind: Rolling, Months: 1}, {Kind: Rolling, Months: 12}, {Kind: Rolling, Months: 13}} {
+		e := &Engine{window: w.Kind, windowMonths: w.Months}
+		s := &state{}
+		join := segkit.Date(2020, 1, 31).AddDays(rng.IntN(800))
+		s.reset(e, &History{}, 0, false)
+		s.join = join
+		d := segkit.Date(2019, 1, 1)
+		for range 5000 {
+			d = d.AddDays(rng.IntN(9))
+			require.Equal(t, e.windowStart(d, join), s.windowStart(d), "%v at %s (join %s)", w, d, join)
+		}
+	}
+}
+
 func TestDayOfMatchesSegkit(t *testing.T) {
 	sh, err := time.LoadLocation("America/New_York")
 	require.NoError(t, err)
@@ -107,6 +123,29 @@ func TestDayOfMatchesSegkit(t *testing.T) {
 		tm := time.Unix(rng.Int64N(4e9)-1e9, 0)
 		require.Equal(t, int64(segkit.DayOf(tm, time.UTC)), dayOf(tm, time.UTC, true))
 		require.Equal(t, int64(segkit.DayOf(tm, sh)), dayOf(tm, sh, false))
+	}
+}
+
+func TestStateDayOfCachesZoneOffsets(t *testing.T) {
+	for _, zone := range []string{"America/New_York", "Europe/London", "Asia/Shanghai", "Australia/Lord_Howe"} {
+		loc, err := time.LoadLocation(zone)
+		require.NoError(t, err)
+		e := &Engine{loc: loc}
+		s := &state{}
+		s.reset(e, &History{}, 0, false)
+		rng := rand.New(rand.NewPCG(4, 4))
+		tm := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+		for range 50000 {
+			// Mostly small steps (crossing transitions), sometimes big jumps.
+			if rng.IntN(50) == 0 {
+				tm = time.Unix(rng.Int64N(3e9), 0)
+			} else {
+				tm = tm.Add(time.Duration(rng.IntN(7200)-1800) * time.Second)
+			}
+			d, ok := s.dayOf(tm)
+			require.True(t, ok)
+			require.Equal(t, segkit.DayOf(tm, loc), d, "%s at %s", zone, tm)
+		}
 	}
 }
 

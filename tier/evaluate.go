@@ -85,7 +85,8 @@ func (e *Engine) EvaluateAll(histories iter.Seq[History], asOf segkit.Day) iter.
 	return func(yield func(Status, error) bool) {
 		s := e.getState()
 		defer e.putState(s)
-		for h := range histories {
+		var h History // one variable for all, so that taking its address allocates once
+		for h = range histories {
 			var st Status
 			err := e.replayInto(s, &h, asOf, false)
 			if err != nil {

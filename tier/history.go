@@ -147,28 +147,51 @@ const (
 
 var recordNames = [...]string{"transaction", "activity", "point event", "override"}
 
-// record locates one history record in replay order.
+// record locates one history record in replay order. Its sort key is
+// (sec, lo) with lo = nanosecond<<34 | kind<<32 | index, so that records
+// compare with two integer comparisons.
 type record struct {
-	sec  int64
-	nsec int32
-	kind uint8
-	idx  int32
-	day  segkit.Day
+	sec int64
+	lo  uint64
+	day segkit.Day
 }
+
+func makeRecord(sec int64, nsec int, kind uint8, idx int, day segkit.Day) record {
+	return record{sec: sec, lo: uint64(nsec)<<34 | uint64(kind)<<32 | uint64(uint32(idx)), day: day}
+}
+
+func (r record) kind() uint8 { return uint8(r.lo>>32) & 3 }
+
+func (r record) idx() int { return int(uint32(r.lo)) }
+
+func (r record) less(o record) bool { return r.sec < o.sec || (r.sec == o.sec && r.lo < o.lo) }
 
 func cmpRecord(a, b record) int {
 	switch {
-	case a.sec != b.sec:
-		if a.sec < b.sec {
-			return -1
-		}
+	case a.less(b):
+		return -1
+	case b.less(a):
 		return 1
-	case a.nsec != b.nsec:
-		return int(a.nsec - b.nsec)
-	case a.kind != b.kind:
-		return int(a.kind) - int(b.kind)
 	}
-	return int(a.idx - b.idx)
+	return 0
+}
+
+// sortRecords sorts by (time, kind, index). Keys are unique, so the order is
+// the stable one. Histories are short: insertion sort is the fast case.
+func sortRecords(rs []record) {
+	if len(rs) > 48 {
+		slices.SortFunc(rs, cmpRecord)
+		return
+	}
+	for i := 1; i < len(rs); i++ {
+		r := rs[i]
+		j := i
+		for j > 0 && r.less(rs[j-1]) {
+			rs[j] = rs[j-1]
+			j--
+		}
+		rs[j] = r
+	}
 }
 
 // Sources are flat record streams of many customers, for [Group]. Any field

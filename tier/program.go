@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -346,6 +347,19 @@ func (p Program) Validate() error {
 	if len(v.problems) == 0 {
 		return nil
 	}
+	// Program-wide problems first, then by level from the base up.
+	pos := func(pr Problem) int {
+		if pr.Level == "" {
+			return -1
+		}
+		for i, l := range p.Levels {
+			if l.Name == pr.Level {
+				return i
+			}
+		}
+		return len(p.Levels)
+	}
+	slices.SortStableFunc(v.problems, func(a, b Problem) int { return pos(a) - pos(b) })
 	return &ProgramError{Problems: v.problems}
 }
 

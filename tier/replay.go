@@ -2,6 +2,7 @@ package tier
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
@@ -46,6 +47,7 @@ type lot struct {
 // orderAgg gathers the purchases of one order key so that refunds reverse
 // what the order earned.
 type orderAgg struct {
+	hash      uint64 // of key, compared before the string
 	key       string
 	day       segkit.Day // day of the first purchase of the order
 	amount    int64      // fixed point
@@ -93,7 +95,16 @@ type state struct {
 	negative  bool // some contribution was negative: sums may rise as it leaves the window
 	lo        int
 	lastStart segkit.Day
+	lastEval  segkit.Day // the day s.win was last positioned for
 	win       []int64
+
+	// Window-start cache: for evaluation days in [wsLo, wsHi] the window
+	// starts at wsBase (calendar and anniversary years), or, for rolling
+	// windows, at wsBase + min(day of month, wsDim).
+	wsLo, wsHi, wsBase segkit.Day
+	wsDim              int
+
+	zoneLo, zoneHi, zoneOff int64 // cached UTC offset valid for unix seconds [zoneLo, zoneHi)
 
 	lots          []lot
 	head, expHead int
@@ -111,6 +122,9 @@ type state struct {
 }
 
 func (s *state) reset(e *Engine, h *History, asOf segkit.Day, audit bool) {
+	if s.e != e {
+		s.zoneLo, s.zoneHi = 1, 0
+	}
 	s.e, s.h, s.asOf, s.audit = e, h, asOf, audit
 	s.recs = s.recs[:0]
 	s.earned, s.effective, s.floor, s.confirmed = 0, 0, 0, 0
@@ -125,7 +139,8 @@ func (s *state) reset(e *Engine, h *History, asOf segkit.Day, audit bool) {
 		s.lifeAcc[i], s.lifeStart[i], s.lifeGranted[i] = 0, noDay, false
 	}
 	s.contribs = s.contribs[:0]
-	s.lo, s.lastStart, s.negative = 0, noDay, false
+	s.lo, s.lastStart, s.lastEval, s.negative = 0, noDay, noDay, false
+	s.wsLo, s.wsHi = 1, 0
 	nm := len(e.metrics)
 	s.win = slices.Grow(s.win[:0], nm)[:nm]
 	clear(s.win)
@@ -153,7 +168,7 @@ func (s *state) run() error {
 		}
 		s.advance(r.day)
 		if err := s.apply(r); err != nil {
-			return &RecordError{Customer: s.h.Customer, Record: recordNames[r.kind], Index: int(r.idx), At: s.recordTime(r), Err: err}
+			return &RecordError{Customer: s.h.Customer, Record: recordNames[r.kind()], Index: r.idx(), At: s.recordTime(r), Err: err}
 		}
 	}
 	s.advance(s.asOf)
@@ -162,22 +177,43 @@ func (s *state) run() error {
 
 func (s *state) recordTime(r record) (t time.Time) {
 	h := s.h
-	switch r.kind {
+	switch i := r.idx(); r.kind() {
 	case recTx:
-		return h.Transactions[r.idx].At
+		return h.Transactions[i].At
 	case recActivity:
-		return h.Activities[r.idx].At
+		return h.Activities[i].At
 	case recPoint:
-		return h.Points[r.idx].At
+		return h.Points[i].At
+	default:
+		return h.Overrides[i].At
 	}
-	return h.Overrides[r.idx].At
 }
 
 func (s *state) dayOf(t time.Time) (segkit.Day, bool) {
 	if t.IsZero() {
 		return 0, false
 	}
-	d := dayOf(t, s.e.loc, s.e.utc)
+	var d int64
+	if s.e.utc {
+		d = floorDiv(t.Unix(), 86400)
+	} else {
+		// The offset is constant between zone transitions: look it up once per
+		// period rather than once per record.
+		sec := t.Unix()
+		if sec < s.zoneLo || sec >= s.zoneHi {
+			lt := t.In(s.e.loc)
+			_, off := lt.Zone()
+			lo, hi := lt.ZoneBounds()
+			s.zoneOff, s.zoneLo, s.zoneHi = int64(off), math.MinInt64, math.MaxInt64
+			if !lo.IsZero() {
+				s.zoneLo = lo.Unix()
+			}
+			if !hi.IsZero() {
+				s.zoneHi = hi.Unix()
+			}
+		}
+		d = floorDiv(sec+s.zoneOff, 86400)
+	}
 	if d < int64(minDay) || d > int64(maxDay) {
 		return 0, false
 	}
@@ -194,8 +230,8 @@ func (s *state) load() error {
 			return &RecordError{Customer: h.Customer, Record: recordNames[kind], Index: i, At: t,
 				Err: fmt.Errorf("%w: time %s is zero or outside years 1..9999", ErrInvalidRecord, t.Format("2006-01-02T15:04:05Z07:00"))}
 		}
-		r := record{sec: t.Unix(), nsec: int32(t.Nanosecond()), kind: kind, idx: int32(i), day: d}
-		if n := len(s.recs); n > 0 && sorted && cmpRecord(s.recs[n-1], r) > 0 {
+		r := makeRecord(t.Unix(), t.Nanosecond(), kind, i, d)
+		if n := len(s.recs); n > 0 && sorted && r.less(s.recs[n-1]) {
 			sorted = false
 		}
 		s.recs = append(s.recs, r)
@@ -222,8 +258,7 @@ func (s *state) load() error {
 		}
 	}
 	if !sorted {
-		// Keys (time, kind, index) are unique, so any sort is stable here.
-		slices.SortFunc(s.recs, cmpRecord)
+		sortRecords(s.recs)
 	}
 	start := farDay
 	if len(s.recs) > 0 {
@@ -279,10 +314,10 @@ func (s *state) checkCustomer(c string) error {
 }
 
 func (s *state) apply(r record) error {
-	h, d := s.h, r.day
-	switch r.kind {
+	h, d, i := s.h, r.day, r.idx()
+	switch r.kind() {
 	case recTx:
-		t := &h.Transactions[r.idx]
+		t := &h.Transactions[i]
 		if err := s.checkCustomer(t.Customer); err != nil {
 			return err
 		}
@@ -305,7 +340,7 @@ func (s *state) apply(r record) error {
 			s.afterLoss(d, t.Order)
 		}
 	case recActivity:
-		a := &h.Activities[r.idx]
+		a := &h.Activities[i]
 		if err := s.checkCustomer(a.Customer); err != nil {
 			return err
 		}
@@ -328,9 +363,12 @@ func (s *state) apply(r record) error {
 					return err
 				}
 				if pts > 0 {
-					note := a.Metric + " " + formatNumber(fromFixed(v))
-					if a.Ref != "" {
-						note += " " + a.Ref
+					note := ""
+					if s.audit {
+						note = a.Metric + " " + formatNumber(fromFixed(v))
+						if a.Ref != "" {
+							note += " " + a.Ref
+						}
 					}
 					s.credit(d, pts, -1, LedgerEarn, note, true)
 				}
@@ -338,7 +376,7 @@ func (s *state) apply(r record) error {
 			s.afterGain(d)
 		}
 	case recPoint:
-		p := &h.Points[r.idx]
+		p := &h.Points[i]
 		if err := s.checkCustomer(p.Customer); err != nil {
 			return err
 		}
@@ -382,7 +420,7 @@ func (s *state) apply(r record) error {
 			return invalid("unknown point event kind %d", p.Kind)
 		}
 	case recOverride:
-		o := &h.Overrides[r.idx]
+		o := &h.Overrides[i]
 		if err := s.checkCustomer(o.Customer); err != nil {
 			return err
 		}
@@ -416,7 +454,11 @@ func (s *state) addContrib(day segkit.Day, m int, v int64) {
 // windowAt makes s.win the metric sums of the window ending on t. Evaluation
 // days never go backwards during a replay, so the window start only advances.
 func (s *state) windowAt(t segkit.Day) {
-	st := s.e.windowStart(t, s.join)
+	if t == s.lastEval {
+		return
+	}
+	s.lastEval = t
+	st := s.windowStart(t)
 	if st <= s.lastStart {
 		return
 	}
@@ -426,6 +468,36 @@ func (s *state) windowAt(t segkit.Day) {
 		s.lo++
 	}
 	s.lastStart = st
+}
+
+// windowStart is Engine.windowStart with a cache: evaluation days move
+// forward slowly, and the start depends only on the month (rolling) or the
+// period (calendar and anniversary years) of the day.
+func (s *state) windowStart(t segkit.Day) segkit.Day {
+	if t < s.wsLo || t > s.wsHi {
+		e := s.e
+		switch e.window {
+		case CalendarYear:
+			y := yearOf(t)
+			s.wsLo, s.wsHi = daysFromCivil(y, 1, 1), daysFromCivil(y, 12, 31)
+			s.wsBase = s.wsLo
+		case AnniversaryYear:
+			k := periodIndex(s.join, t, 12)
+			s.wsBase = addMonths(s.join, 12*k)
+			s.wsLo, s.wsHi = s.wsBase, addMonths(s.join, 12*(k+1))-1
+		default:
+			y, m, _ := civil(t)
+			mi := monthIndex(y, m)
+			s.wsLo, s.wsHi = daysFromCivil(y, m, 1), endOfMonthIndex(mi)
+			y2, m2 := fromMonthIndex(mi - int64(e.windowMonths))
+			// addMonths(t, -N) + 1 = first of the earlier month + min(day, its length).
+			s.wsBase, s.wsDim = daysFromCivil(y2, m2, 1), daysIn(y2, m2)
+		}
+	}
+	if s.e.window == Rolling {
+		return s.wsBase + segkit.Day(min(int(t-s.wsLo)+1, s.wsDim))
+	}
+	return s.wsBase
 }
 
 // sumsAt computes into win the sums of the window ending on t from every
@@ -442,20 +514,26 @@ func (s *state) sumsAt(t segkit.Day, win []int64) {
 
 // ---- purchases and refunds -------------------------------------------------
 
+// orderSeed hashes order keys for a quick pre-comparison; the seed only
+// affects speed, never results.
+var orderSeed = maphash.MakeSeed()
+
 func (s *state) order(key string, d segkit.Day, create bool) int32 {
-	if s.orderIdx == nil && len(s.orders) > 32 {
+	if s.orderIdx == nil && len(s.orders) > 64 {
 		s.orderIdx = make(map[string]int32, len(s.orders)*2)
 		for i, o := range s.orders {
 			s.orderIdx[o.key] = int32(i)
 		}
 	}
+	var h uint64
 	if s.orderIdx != nil {
 		if i, ok := s.orderIdx[key]; ok {
 			return i
 		}
 	} else {
+		h = maphash.String(orderSeed, key)
 		for i := len(s.orders) - 1; i >= 0; i-- {
-			if s.orders[i].key == key {
+			if s.orders[i].hash == h && s.orders[i].key == key {
 				return int32(i)
 			}
 		}
@@ -463,7 +541,7 @@ func (s *state) order(key string, d segkit.Day, create bool) int32 {
 	if !create {
 		return -1
 	}
-	s.orders = append(s.orders, orderAgg{key: key, day: d})
+	s.orders = append(s.orders, orderAgg{hash: h, key: key, day: d})
 	i := int32(len(s.orders) - 1)
 	if s.orderIdx != nil {
 		s.orderIdx[key] = i
@@ -504,7 +582,7 @@ func (s *state) purchase(d segkit.Day, t *segkit.Transaction, a int64) error {
 			s.orders[oi].points += pts
 		}
 		note := ""
-		if t.Order != "" {
+		if s.audit && t.Order != "" {
 			note = "order " + t.Order
 		}
 		s.credit(d, pts, oi, LedgerEarn, note, true)
