@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -340,14 +339,4 @@ func (e *Engine) validThrough(d segkit.Day) segkit.Day {
 		return addMonths(d, e.validMonths) - 1
 	}
 	return noDay
-}
-
-func (e *Engine) describeLevels(mask uint64) string {
-	var names []string
-	for i := range e.levels {
-		if mask&(1<<i) != 0 {
-			names = append(names, e.levels[i].name)
-		}
-	}
-	return strings.Join(names, ", ")
 }

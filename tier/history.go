@@ -13,7 +13,8 @@ import (
 // History is everything the engine knows about one customer: purchases,
 // activities (nights, stays, fees, host counters), point events and manual
 // overrides. The slices need not be sorted and may share backing arrays with
-// the host; the engine never modifies them.
+// the host; the engine never modifies them, so one History may be replayed by
+// several goroutines at once as long as the host does not change it meanwhile.
 //
 // Order: the engine replays the records in time order, sorting them stably:
 // by At, then, for equal At, transactions before activities before point
@@ -52,7 +53,7 @@ type Activity struct {
 	Ref string
 }
 
-// PointKind is the kind of a [PointEvent].
+// PointKind is the kind of a [PointEvent]. It is a plain value.
 type PointKind uint8
 
 // Point event kinds.
@@ -119,7 +120,8 @@ var (
 	ErrInvalidRecord = errors.New("tier: invalid record")
 )
 
-// RecordError says which record of a history could not be replayed.
+// RecordError says which record of a history could not be replayed. It is
+// immutable once returned and safe for concurrent reads.
 type RecordError struct {
 	Customer string
 	// Record is "transaction", "activity", "point event" or "override", and
@@ -195,7 +197,7 @@ func sortRecords(rs []record) {
 }
 
 // Sources are flat record streams of many customers, for [Group]. Any field
-// may be nil.
+// may be nil. It is a plain value; Group reads each stream once.
 type Sources struct {
 	Transactions iter.Seq[segkit.Transaction]
 	Activities   iter.Seq[Activity]

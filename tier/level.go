@@ -9,7 +9,8 @@ import (
 // Level is a position in a program's ordered levels: 0 is the base level,
 // every higher number a higher level. It is a small comparable value; the
 // zero Level is the base level. Names belong to the program: use
-// [Engine.Name] and [Engine.Level] to convert.
+// [Engine.Name] and [Engine.Level] to convert. Being a value, it is safe to
+// copy and share.
 type Level uint8
 
 // String returns "level N"; [Engine.Name] gives the program's name for it.

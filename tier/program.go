@@ -61,7 +61,7 @@ type Program struct {
 	Levels []LevelSpec `json:"levels"`
 }
 
-// WindowKind names a qualification window.
+// WindowKind names a qualification window. It is a plain value.
 type WindowKind string
 
 // The qualification windows.
@@ -74,14 +74,14 @@ const (
 	AnniversaryYear WindowKind = "anniversary_year"
 )
 
-// Window is a qualification window.
+// Window is a qualification window. It is a plain value, safe to copy.
 type Window struct {
 	Kind WindowKind `json:"kind"`
 	// Months is the length of a rolling window, 1..120; only for Rolling.
 	Months int `json:"months,omitempty"`
 }
 
-// Anchor says where review periods start.
+// Anchor says where review periods start. It is a plain value.
 type Anchor string
 
 // Review anchors.
@@ -94,7 +94,7 @@ const (
 
 // Review is the review schedule: periods of Months months from Anchor; the
 // review happens at the end of a period's last day and its outcome takes
-// effect the next day.
+// effect the next day. It is a plain value, safe to copy.
 type Review struct {
 	// Months per period, 1..120; 0 means the window's default.
 	Months int `json:"months,omitempty"`
@@ -103,7 +103,8 @@ type Review struct {
 	Anchor Anchor `json:"anchor,omitempty"`
 }
 
-// UpgradePolicy says when met entry criteria raise the level.
+// UpgradePolicy says when met entry criteria raise the level. It is a plain
+// value.
 type UpgradePolicy string
 
 // Upgrade policies.
@@ -116,7 +117,8 @@ const (
 	UpgradeAtPeriodEnd UpgradePolicy = "period_end"
 )
 
-// DowngradePolicy says when unmet retention criteria lower the level.
+// DowngradePolicy says when unmet retention criteria lower the level. It is a
+// plain value.
 type DowngradePolicy string
 
 // Downgrade policies.
@@ -132,7 +134,7 @@ const (
 	DowngradeAfterGrace DowngradePolicy = "grace"
 )
 
-// Downgrade is the downgrade policy.
+// Downgrade is the downgrade policy. It is a plain value, safe to copy.
 type Downgrade struct {
 	// Policy; empty means DowngradeAtPeriodEnd.
 	Policy DowngradePolicy `json:"policy,omitempty"`
@@ -144,7 +146,7 @@ type Downgrade struct {
 	MaxDrop int `json:"max_drop,omitempty"`
 }
 
-// ValidityKind names a status validity rule.
+// ValidityKind names a status validity rule. It is a plain value.
 type ValidityKind string
 
 // Status validity rules.
@@ -159,7 +161,8 @@ const (
 )
 
 // Validity is the status validity rule: a level earned, or requalified at a
-// review, cannot be lowered by a review before the guarantee ends.
+// review, cannot be lowered by a review before the guarantee ends. It is a
+// plain value, safe to copy.
 type Validity struct {
 	// Kind; empty means ValidNone.
 	Kind ValidityKind `json:"kind,omitempty"`
@@ -169,13 +172,14 @@ type Validity struct {
 
 // Lifetime grants Level (and no review will lower the member below it) once
 // the member has held it or a higher level for Years years in total, a year
-// counting 365 days.
+// counting 365 days. It is a plain value, safe to copy.
 type Lifetime struct {
 	Level string `json:"level"`
 	Years int    `json:"years"`
 }
 
-// Points are the points-ledger rules.
+// Points are the points-ledger rules. It is a plain value; do not modify its
+// slices while another goroutine reads them.
 type Points struct {
 	// PerUnit is the base earn rate: points per unit of purchase amount.
 	PerUnit float64 `json:"per_unit,omitempty"`
@@ -190,7 +194,8 @@ type Points struct {
 }
 
 // EarnRule adds points for a purchase or an activity. Per-unit points are
-// multiplied by the member's level multiplier; Bonus is not.
+// multiplied by the member's level multiplier; Bonus is not. It is a plain
+// value; do not modify it while another goroutine reads it.
 type EarnRule struct {
 	// Name identifies the rule in the ledger; required and unique.
 	Name string `json:"name"`
@@ -212,7 +217,8 @@ type EarnRule struct {
 	Levels []string `json:"levels,omitempty"`
 }
 
-// LevelSpec is one level of a program.
+// LevelSpec is one level of a program. It is a plain value; do not modify it
+// while another goroutine reads it.
 type LevelSpec struct {
 	// Name is unique within the program (case-insensitively).
 	Name string `json:"name"`
@@ -230,7 +236,8 @@ type LevelSpec struct {
 
 // Criteria is a condition on the metrics of the qualification window: either
 // a leaf (Metric ≥ Min) or a group of conditions of which Any (at least one)
-// or All must hold. Exactly one of Metric, Any and All is set.
+// or All must hold. Exactly one of Metric, Any and All is set. It is a plain
+// value; do not modify it while another goroutine reads it.
 type Criteria struct {
 	Metric string     `json:"metric,omitempty"`
 	Min    float64    `json:"min,omitempty"`
@@ -277,6 +284,7 @@ const (
 
 // Problem is one defect of a program: the level it concerns (empty for
 // program-wide fields), the field path ("entry.any[1].min") and what is wrong.
+// It is a plain value.
 type Problem struct {
 	Level string
 	Field string
@@ -291,7 +299,8 @@ func (p Problem) String() string {
 }
 
 // ProgramError is returned by [Program.Validate], [ParseProgram] and
-// [Compile] for an invalid program; it lists every problem found.
+// [Compile] for an invalid program; it lists every problem found. It is
+// immutable once returned and safe for concurrent reads.
 type ProgramError struct {
 	Problems []Problem
 }

@@ -471,16 +471,11 @@ func TestReplayPrefixConsistency(t *testing.T) {
 // skip the part that expired.
 
 type naiveLot struct {
-	order           string
-	earned          int
-	alive           int
-	spent, charged  int
-	expires         segkit.Day
-	amount          float64
-	points          int
-	reversed        int
-	refunded        float64
-	isOrderAggregat bool
+	order          string
+	earned         int
+	alive          int
+	spent, charged int
+	expires        segkit.Day
 }
 
 type naiveLedger struct {

@@ -10,7 +10,7 @@ import (
 	"github.com/segkit/segkit"
 )
 
-// EntryKind classifies an audit [Entry].
+// EntryKind classifies an audit [Entry]. It is a plain value.
 type EntryKind uint8
 
 // Audit entry kinds.
@@ -51,7 +51,7 @@ func (k EntryKind) String() string {
 
 // Entry is one decision of the replay: when it took effect, what kind it
 // was, the level held before and after (equal when nothing visible changed,
-// e.g. an earned change under an override) and why.
+// e.g. an earned change under an override) and why. It is a plain value.
 type Entry struct {
 	// Day the decision takes effect.
 	Day  segkit.Day
@@ -65,7 +65,7 @@ type Entry struct {
 	Reason string
 }
 
-// LedgerKind classifies a [LedgerEntry].
+// LedgerKind classifies a [LedgerEntry]. It is a plain value.
 type LedgerKind uint8
 
 // Ledger entry kinds.
@@ -86,7 +86,7 @@ func (k LedgerKind) String() string {
 	return fmt.Sprintf("LedgerKind(%d)", k)
 }
 
-// LedgerEntry is one change of the points balance.
+// LedgerEntry is one change of the points balance. It is a plain value.
 type LedgerEntry struct {
 	Day  segkit.Day
 	Kind LedgerKind
