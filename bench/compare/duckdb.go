@@ -1,0 +1,240 @@
+package compare
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/marcboeker/go-duckdb"
+)
+
+// duckEngine is DuckDB (embedded, in-memory, go-duckdb v1.8.5 = DuckDB 1.1.3)
+// used as its documentation recommends for analytics: columnar tables
+// without indexes (its min/max zonemaps do the pruning, so the fact tables
+// are rewritten sorted by their filter columns after the load), loaded with
+// the Appender, queried with `threads` threads.
+//
+// Layout "tables": customers(id, age, gender, city, occupation, source,
+// spend DECIMAL(12,2), signup_at, last_login_at TIMESTAMP, vip),
+// customer_tags(tag, customer) and customer_interests(interest, customer)
+// sorted by (tag, customer), events_daily(event, day, customer, n) — one row
+// per customer, event and day with the number of occurrences — sorted by
+// (event, day, customer), and event_first(event, first_day, customer), each
+// customer's first day per event, sorted by (event, first_day).
+// Layout "duckdb-list": the same, but tags and interests as INTEGER[] list
+// columns of customers instead of the two pair tables.
+type duckEngine struct {
+	name, layout string
+	o            Options
+	db           *sql.DB
+	conn         *sql.Conn
+	queries      []string
+}
+
+func newDuckDB(name, layout string, o Options) *duckEngine {
+	return &duckEngine{name: name, layout: layout, o: o}
+}
+
+func (e *duckEngine) Name() string { return e.name }
+
+func (e *duckEngine) Describe() string {
+	if e.layout == layoutDuckList {
+		return fmt.Sprintf("DuckDB 1.1.3 in-memory, %d threads; tags/interests as INTEGER[] columns; events_daily sorted by (event, day); event_first", e.threads())
+	}
+	return fmt.Sprintf("DuckDB 1.1.3 in-memory, %d threads; (tag, customer) tables sorted by tag; events_daily sorted by (event, day); event_first", e.threads())
+}
+
+func (e *duckEngine) threads() int { return max(e.o.Threads, 1) }
+
+func (e *duckEngine) Load(ctx context.Context, p *Population, rules []Rule) error {
+	connector, err := duckdb.NewConnector("?threads="+strconv.Itoa(e.threads()), nil)
+	if err != nil {
+		return fmt.Errorf("compare: duckdb: %w", err)
+	}
+	e.db = sql.OpenDB(connector)
+	if e.conn, err = e.db.Conn(ctx); err != nil {
+		return fmt.Errorf("compare: duckdb: %w", err)
+	}
+	list := e.layout == layoutDuckList
+	ddl := []string{
+		`CREATE TABLE customers (id INTEGER NOT NULL, age SMALLINT, gender VARCHAR, city VARCHAR NOT NULL,
+			occupation VARCHAR, source VARCHAR, spend DECIMAL(12,2) NOT NULL, signup_at TIMESTAMP NOT NULL,
+			last_login_at TIMESTAMP NOT NULL, vip BOOLEAN NOT NULL` + map[bool]string{true: `, tags INTEGER[], interests INTEGER[])`, false: `)`}[list],
+		`CREATE TABLE events_daily (event SMALLINT NOT NULL, day INTEGER NOT NULL, customer INTEGER NOT NULL, n INTEGER NOT NULL)`,
+		`CREATE TABLE event_first (event SMALLINT NOT NULL, first_day INTEGER NOT NULL, customer INTEGER NOT NULL)`,
+	}
+	if !list {
+		ddl = append(ddl,
+			`CREATE TABLE customer_tags (tag SMALLINT NOT NULL, customer INTEGER NOT NULL)`,
+			`CREATE TABLE customer_interests (interest SMALLINT NOT NULL, customer INTEGER NOT NULL)`)
+	}
+	for _, q := range ddl {
+		if _, err := e.conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("compare: duckdb: %s: %w", q, err)
+		}
+	}
+	err = e.conn.Raw(func(dc any) error {
+		return e.appendAll(ctx, dc.(driver.Conn), p, list)
+	})
+	if err != nil {
+		return err
+	}
+	// Sorted copies: zonemaps then skip every row group outside a filter.
+	sorts := []struct{ table, order string }{
+		{"events_daily", "event, day, customer"},
+		{"event_first", "event, first_day, customer"},
+	}
+	if !list {
+		sorts = append(sorts, struct{ table, order string }{"customer_tags", "tag, customer"},
+			struct{ table, order string }{"customer_interests", "interest, customer"})
+	}
+	for _, s := range sorts {
+		for _, q := range []string{
+			`CREATE TABLE ` + s.table + `_sorted AS SELECT * FROM ` + s.table + ` ORDER BY ` + s.order,
+			`DROP TABLE ` + s.table,
+			`ALTER TABLE ` + s.table + `_sorted RENAME TO ` + s.table,
+		} {
+			if _, err := e.conn.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("compare: duckdb: %s: %w", q, err)
+			}
+		}
+	}
+	if _, err := e.conn.ExecContext(ctx, `CHECKPOINT`); err != nil {
+		return fmt.Errorf("compare: duckdb: checkpoint: %w", err)
+	}
+	e.queries, err = renderAll(rules, e.layout, p.Params(tsLiteral("TIMESTAMP", "")))
+	if err != nil {
+		return fmt.Errorf("compare: duckdb: %w", err)
+	}
+	return nil
+}
+
+func (e *duckEngine) appendAll(ctx context.Context, dc driver.Conn, p *Population, list bool) (err error) {
+	tables := []string{"customers", "events_daily", "event_first"}
+	if !list {
+		tables = append(tables, "customer_tags", "customer_interests")
+	}
+	apps := make([]*duckdb.Appender, len(tables))
+	defer func() {
+		for _, a := range apps {
+			if a != nil {
+				err = errors.Join(err, a.Close())
+			}
+		}
+		if err != nil {
+			err = fmt.Errorf("compare: duckdb: append: %w", err)
+		}
+	}()
+	for i, t := range tables {
+		if apps[i], err = duckdb.NewAppenderFromConn(dc, "", t); err != nil {
+			return err
+		}
+	}
+	cust, daily, first := apps[0], apps[1], apps[2]
+	var tags, ints []int32
+	for row := range p.Rows() {
+		c := &row.Rec.Customer
+		id := int32(row.ID)
+		vals := []driver.Value{id, nullInt16(c.Age), nullStr(c.Gender), c.City, nullStr(c.Occupation), nullStr(c.Source),
+			row.SpendCents, c.SignupAt.UTC(), c.LastLoginAt.UTC(), c.VIP}
+		if list {
+			tags, ints = tags[:0], ints[:0]
+			for _, t := range row.Tags {
+				tags = append(tags, int32(t))
+			}
+			for _, s := range row.Interests {
+				ints = append(ints, int32(s))
+			}
+			vals = append(vals, tags, ints)
+		}
+		if err := cust.AppendRow(vals...); err != nil {
+			return err
+		}
+		if !list {
+			for _, t := range row.Tags {
+				if err := apps[3].AppendRow(int16(t), id); err != nil {
+					return err
+				}
+			}
+			for _, s := range row.Interests {
+				if err := apps[4].AppendRow(int16(s), id); err != nil {
+					return err
+				}
+			}
+		}
+		for _, d := range row.Daily {
+			if err := daily.AppendRow(int16(d.Event), int32(d.Day), id, int32(d.N)); err != nil {
+				return err
+			}
+		}
+		for _, f := range row.First {
+			if err := first.AppendRow(int16(f.Event), int32(f.Day), id); err != nil {
+				return err
+			}
+		}
+		// The appender keeps its rows in Go-side chunks until a flush.
+		if row.ID%32768 == 32767 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			for _, a := range apps {
+				if err := a.Flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func nullStr(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullInt16(v int) driver.Value {
+	if v == 0 {
+		return nil
+	}
+	return int16(v)
+}
+
+func (e *duckEngine) Count(ctx context.Context, i int) (int64, error) {
+	var n int64
+	if err := e.conn.QueryRowContext(ctx, e.queries[i]).Scan(&n); err != nil {
+		return 0, fmt.Errorf("compare: %s: %w", e.name, err)
+	}
+	return n, nil
+}
+
+func (e *duckEngine) Memory(ctx context.Context) (Memory, error) {
+	var used int64
+	err := e.conn.QueryRowContext(ctx, `SELECT sum(memory_usage_bytes)::BIGINT FROM duckdb_memory()`).Scan(&used)
+	if err != nil {
+		return Memory{}, fmt.Errorf("compare: %s: memory: %w", e.name, err)
+	}
+	var blocks int64
+	var mem string
+	err = e.conn.QueryRowContext(ctx, `SELECT used_blocks * block_size, memory_usage FROM pragma_database_size()`).Scan(&blocks, &mem)
+	if err != nil {
+		return Memory{}, fmt.Errorf("compare: %s: database size: %w", e.name, err)
+	}
+	return Memory{Bytes: used, How: fmt.Sprintf("duckdb_memory() total (pragma database_size: %s in blocks, memory_usage %s)", fmtBytes(blocks), mem)}, nil
+}
+
+func (e *duckEngine) Close() error {
+	var err error
+	if e.conn != nil {
+		err = e.conn.Close()
+	}
+	if e.db != nil {
+		err = errors.Join(err, e.db.Close())
+	}
+	e.conn, e.db = nil, nil
+	return err
+}
