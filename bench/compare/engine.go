@@ -51,19 +51,19 @@ type Options struct {
 // layouts kept as each engine's fastest (see README.md); the other names are
 // the layouts that were tried.
 var engineFactories = map[string]func(Options) Engine{
-	"segkit":          func(Options) Engine { return newSegkitEngine() },
-	"duckdb":          func(o Options) Engine { return newDuckDB("duckdb", layoutTables, o) },
-	"duckdb-list":     func(o Options) Engine { return newDuckDB("duckdb-list", layoutDuckList, o) },
-	"sqlite":          func(o Options) Engine { return newSQLite(o) },
-	"postgres":        func(o Options) Engine { return newPostgres("postgres", layoutTables, o) },
-	"postgres-gin":    func(o Options) Engine { return newPostgres("postgres-gin", layoutPGArray, o) },
+	"segkit":       func(Options) Engine { return newSegkitEngine() },
+	"duckdb":       func(o Options) Engine { return newDuckDB("duckdb", layoutTables, o) },
+	"duckdb-list":  func(o Options) Engine { return newDuckDB("duckdb-list", layoutDuckList, o) },
+	"sqlite":       func(o Options) Engine { return newSQLite(o) },
+	"postgres":     func(o Options) Engine { return newPostgres("postgres", layoutTables, o) },
+	"postgres-gin": func(o Options) Engine { return newPostgres("postgres-gin", layoutPGArray, o) },
 }
 
 // Layout names (keys of Rule.Overrides).
 const (
-	layoutTables    = "tables"
-	layoutDuckList  = "duckdb-list"
-	layoutPGArray   = "postgres-gin"
+	layoutTables   = "tables"
+	layoutDuckList = "duckdb-list"
+	layoutPGArray  = "postgres-gin"
 )
 
 // EngineNames lists the known engine names, sorted.

@@ -23,17 +23,17 @@ type roaringEngine struct {
 	p     *Population
 	rules []func(*roaringEngine) uint64
 
-	all                *roaring.Bitmap
-	tags, interests    []*roaring.Bitmap // by code
-	city, occ, gender  map[string]*roaring.Bitmap
-	age                map[int]*roaring.Bitmap
-	vip                *roaring.Bitmap
-	spend              bsi // cents
-	signup, lastLogin  bsi // day numbers
-	day0               segkit.Day
-	times              [][][3]*roaring.Bitmap // [event code][day-day0][k]: did it ≥ k+1 times that day
-	first              [][]*roaring.Bitmap    // [event code][day-day0]: first occurrence that day
-	heapDelta          int64
+	all               *roaring.Bitmap
+	tags, interests   []*roaring.Bitmap // by code
+	city, occ, gender map[string]*roaring.Bitmap
+	age               map[int]*roaring.Bitmap
+	vip               *roaring.Bitmap
+	spend             bsi // cents
+	signup, lastLogin bsi // day numbers
+	day0              segkit.Day
+	times             [][][3]*roaring.Bitmap // [event code][day-day0][k]: did it ≥ k+1 times that day
+	first             [][]*roaring.Bitmap    // [event code][day-day0]: first occurrence that day
+	heapDelta         int64
 }
 
 func newRoaringEngine() *roaringEngine { return &roaringEngine{} }
