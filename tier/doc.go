@@ -48,6 +48,13 @@
 // of inactivity, or never. Refunds take back what the order earned, from its
 // own remaining points first.
 //
+// # Index
+//
+// [Apply] writes each status into a bitmap index batch: the level's name as
+// the category attribute "tier" and the points balance as the int attribute
+// "points" ([DefaultAdapterConfig]), so that segment rules select on them
+// (tier == "Gold" && points >= 1000) like on any other attribute.
+//
 // Usage:
 //
 //	prog, err := tier.ParseProgram(jsonBytes)
