@@ -112,6 +112,31 @@ func TestPipeline(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	golden(t, "split", out)
 
+	program := p("program.json")
+	require.NoError(t, os.WriteFile(program, []byte(`{"name": "Shop Club", "window": {"kind": "rolling", "months": 12},
+  "downgrade": {"policy": "period_end", "max_drop": 1}, "review": {"months": 3}, "points": {"per_unit": 1, "expiry_days": 365},
+  "levels": [{"name": "Member"},
+    {"name": "Silver", "entry": {"any": [{"metric": "spend", "min": 300}, {"metric": "orders", "min": 5}]}},
+    {"name": "Gold", "entry": {"all": [{"metric": "spend", "min": 1000}, {"metric": "orders", "min": 8}]}}]}`), 0o644))
+	out, stderr, code = runCLI(t, "tier", "--program", program, "--transactions", p("transactions.csv"), "--now", "2026-06-30", "--format", "summary", "--svg", p("tiers.svg"))
+	require.Equal(t, 0, code, stderr)
+	golden(t, "tier", out)
+	rows, _, code := runCLI(t, "tier", "--program", program, "--transactions", p("transactions.csv"), "--now", "2026-06-30")
+	require.Equal(t, 0, code)
+	gold := ""
+	for _, line := range strings.Split(rows, "\n") {
+		if strings.Contains(line, ",Gold,") {
+			gold = strings.Split(line, ",")[0]
+			break
+		}
+	}
+	require.NotEmpty(t, gold, "the population has Gold members")
+	out, stderr, code = runCLI(t, "tier", "--program", program, "--transactions", p("transactions.csv"), "--now", "2026-06-30", "--customer", gold)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "customer "+gold+" · Shop Club · as of 2026-06-30")
+	assert.Contains(t, out, "Gold")
+	assert.Contains(t, out, "progress as of 2026-06-30: Gold")
+
 	out, stderr, code = runCLI(t, "lifecycle", "--transactions", p("transactions.csv"), "--now", "2026-06-30", "--from", "2026-03-31", "--format", "summary")
 	require.Equal(t, 0, code, stderr)
 	golden(t, "lifecycle", out)
