@@ -74,3 +74,32 @@ func FuzzCompile(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRegistryJSON: any bytes either fail to decode (leaving the registry
+// unchanged) or decode into definitions that encode back to the same JSON.
+func FuzzRegistryJSON(f *testing.F) {
+	f.Add([]byte(`{"version":1,"segments":[{"name":"a","rule":"has(\"x\")"},{"name":"b","rule":"inSegment(\"a\") && age > 3","description":"d"}]}`))
+	f.Add([]byte(`{"version":1,"segments":[{"name":"s","rule":"true","static":true,"members":["k1","k2"]}]}`))
+	f.Add([]byte(`{"version":1,"segments":[{"name":"a","rule":"inSegment(\"a\")"}]}`))
+	f.Add([]byte(`{"version":1,"segments":[]}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		reg := NewRegistry()
+		require := func(cond bool, format string, args ...any) {
+			if !cond {
+				t.Fatalf(format, args...)
+			}
+		}
+		require(reg.Define(Definition{Name: "keep", Rule: `has("k")`}) == nil, "define")
+		if err := reg.UnmarshalJSON(data); err != nil {
+			require(len(reg.Names()) == 1 && reg.Names()[0] == "keep", "failed decode changed the registry: %v", reg.Names())
+			return
+		}
+		out, err := reg.MarshalJSON()
+		require(err == nil, "marshal: %v", err)
+		var back Registry
+		require(back.UnmarshalJSON(out) == nil, "re-decode of %s failed", out)
+		out2, err := back.MarshalJSON()
+		require(err == nil && string(out) == string(out2), "round trip differs:\n%s\n%s", out, out2)
+	})
+}
