@@ -34,20 +34,24 @@ func (c *Catalog) Assign(ctx context.Context, v *bitmapindex.View, now time.Time
 		}
 	}()
 	all := v.All().Bitmap()
-	cache := make([]*roaring.Bitmap, len(c.srcs))
-	cond := func(p, i int) (*roaring.Bitmap, error) {
-		k := c.srcOf[p][i]
-		if cache[k] == nil {
-			set, err := c.rules[p][i].Eval(ctx, v, now)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, fmt.Errorf("persona: assign: %w", ctx.Err())
+	byRule := make([]*roaring.Bitmap, len(c.srcs)) // each distinct rule once
+	conds := make([][]*roaring.Bitmap, len(c.defs))
+	for p := range c.defs {
+		conds[p] = make([]*roaring.Bitmap, len(c.rules[p]))
+		for i, r := range c.rules[p] {
+			k := c.srcOf[p][i]
+			if byRule[k] == nil {
+				set, err := r.Eval(ctx, v, now)
+				if err != nil {
+					if ctx.Err() != nil {
+						return nil, fmt.Errorf("persona: assign: %w", ctx.Err())
+					}
+					return nil, ruleErr(p, c.defs[p].Name, i, err)
 				}
-				return nil, ruleErr(p, c.defs[p].Name, i, err)
+				byRule[k] = set.Bitmap()
 			}
-			cache[k] = set.Bitmap()
+			conds[p][i] = byRule[k]
 		}
-		return cache[k], nil
 	}
 	stop := func() error {
 		if err := ctx.Err(); err != nil {
@@ -55,11 +59,14 @@ func (c *Catalog) Assign(ctx context.Context, v *bitmapindex.View, now time.Time
 		}
 		return nil
 	}
+	if err := stop(); err != nil {
+		return nil, err
+	}
 	assign := c.sc.assign
 	if useDense(all) {
 		assign = c.sc.assignDense
 	}
-	st, err := assign(all, cond, stop)
+	st, err := assign(all, conds, stop)
 	if err != nil {
 		return nil, err
 	}
@@ -148,9 +155,12 @@ func (a *Assignment) Best(id uint32) (Score, bool) {
 	if !a.st.assigned.Contains(id) {
 		return Score{}, false
 	}
-	p := a.c.sc.order[a.st.winner.value(id)]
-	r := int64(a.st.scores[p].value(id)) + a.c.sc.base
-	return Score{Persona: a.c.defs[p].Name, Score: a.c.sc.value(r)}, true
+	for p, m := range a.st.members {
+		if m.Contains(id) {
+			return Score{Persona: a.c.defs[p].Name, Score: a.c.sc.value(a.c.sc.scoreOf(a.st, p, id))}, true
+		}
+	}
+	return Score{}, false // unreachable: assigned customers have a best persona
 }
 
 // Top returns the k personas customer id qualifies for with the highest
@@ -164,10 +174,10 @@ func (a *Assignment) Top(id uint32, k int) []Score {
 }
 
 // Scores yields every assigned customer, in ID order, with the top k
-// personas it qualifies for (all when k ≤ 0), best first. It decodes the
-// score bitmaps in blocks of 65,536 IDs, so a full pass costs about as much
-// as reading the bitmaps once. The yielded slice is reused between
-// iterations: copy it to keep it.
+// personas it qualifies for (all when k ≤ 0), best first. It recomputes the
+// scores 64 customers per word operation, so a full pass costs about as much
+// as the assignment itself. The yielded slice is reused between iterations:
+// copy it to keep it.
 func (a *Assignment) Scores(k int) iter.Seq2[uint32, []Score] {
 	return func(yield func(uint32, []Score) bool) {
 		out := make([]Score, 0, len(a.c.defs))

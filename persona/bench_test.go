@@ -145,7 +145,7 @@ func BenchmarkAssignCore(b *testing.B) {
 			}
 			engines := []struct {
 				name string
-				run  func(*roaring.Bitmap, func(p, i int) (*roaring.Bitmap, error), func() error) (*state, error)
+				run  func(*roaring.Bitmap, [][]*roaring.Bitmap, func() error) (*state, error)
 			}{{"dense", cat.sc.assignDense}, {"compressed", cat.sc.assign}}
 			for _, e := range engines {
 				b.Run(fmt.Sprintf("personas=6/%s", e.name), func(b *testing.B) {
@@ -153,7 +153,7 @@ func BenchmarkAssignCore(b *testing.B) {
 					runtime.GC()
 					cpu := processCPU()
 					for b.Loop() {
-						_, err := e.run(all, func(p, i int) (*roaring.Bitmap, error) { return conds[p][i], nil }, func() error { return nil })
+						_, err := e.run(all, conds, func() error { return nil })
 						if err != nil {
 							b.Fatal(err)
 						}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -108,41 +109,44 @@ func (s *scoring) sortRanked(rs []ranked) {
 	})
 }
 
-// state is the outcome of assigning over a whole population, all as bitmaps.
+// state is the outcome of assigning over a whole population, as bitmaps.
+// Per-customer scores are not stored: they are recomputed from the
+// condition bitmaps when asked for (a handful of lookups per customer, or
+// the dense engine for bulk decoding), which keeps an assignment's memory at
+// two bitmaps per persona.
 type state struct {
 	all      *roaring.Bitmap
-	scores   []bsi             // per persona: score − base, for every customer of all
-	elig     []*roaring.Bitmap // per persona: score ≥ min
-	winner   bsi               // precedence rank of the best persona, on assigned
+	conds    [][]*roaring.Bitmap // per persona, per condition (shared, read-only)
+	elig     []*roaring.Bitmap   // per persona: score ≥ min
 	assigned *roaring.Bitmap
 	members  []*roaring.Bitmap // per persona: best persona is this one
 }
 
 // assign scores every customer of all for every persona with bit-sliced
 // additions of the condition bitmaps and picks each customer's best persona
-// with bit-sliced comparisons. cond(p, i) returns the members of condition i
-// of persona p (not modified). stop is called between personas and aborts
-// the work when it returns an error.
-func (s *scoring) assign(all *roaring.Bitmap, cond func(p, i int) (*roaring.Bitmap, error), stop func() error) (*state, error) {
+// with bit-sliced comparisons, on compressed bitmaps. conds[p][i] holds the
+// members of condition i of persona p (not modified; IDs outside all are
+// ignored). stop is called between personas and aborts the work when it
+// returns an error.
+func (s *scoring) assign(all *roaring.Bitmap, conds [][]*roaring.Bitmap, stop func() error) (*state, error) {
 	n := len(s.personas)
 	st := &state{
 		all:      all,
-		scores:   make([]bsi, n),
+		conds:    conds,
 		elig:     make([]*roaring.Bitmap, n),
 		assigned: roaring.New(),
 		members:  make([]*roaring.Bitmap, n),
 	}
-	var best bsi // score − base of the best persona so far, on assigned
+	var best bsi   // score − base of the best persona so far, on assigned
+	var winner bsi // precedence rank of that persona
 	for rank, p := range s.order {
 		if err := stop(); err != nil {
 			return nil, err
 		}
-		ps, sc := &s.personas[p], &st.scores[p]
+		ps := &s.personas[p]
+		var sc bsi
 		for i, u := range ps.units {
-			x, err := cond(p, i)
-			if err != nil {
-				return nil, err
-			}
+			x := conds[p][i]
 			if u > 0 {
 				sc.addWeighted(roaring.And(x, all), uint64(u))
 			} else {
@@ -155,16 +159,27 @@ func (s *scoring) assign(all *roaring.Bitmap, cond func(p, i int) (*roaring.Bitm
 		if contest := roaring.And(st.elig[p], st.assigned); !contest.IsEmpty() {
 			// Earlier personas take precedence: a later one wins only with a
 			// strictly greater score.
-			won.Or(gtWithin(sc, &best, contest))
+			won.Or(gtWithin(&sc, &best, contest))
 		}
-		best.mux(sc, won)
-		st.winner.setConst(won, uint64(rank))
+		best.mux(&sc, won)
+		winner.setConst(won, uint64(rank))
 		st.assigned.Or(won)
 	}
 	for rank, p := range s.order {
-		st.members[p] = st.winner.eqConst(st.assigned, uint64(rank))
+		st.members[p] = winner.eqConst(st.assigned, uint64(rank))
 	}
 	return st, nil
+}
+
+// scoreOf is customer id's score for persona p, in reduced units.
+func (s *scoring) scoreOf(st *state, p int, id uint32) int64 {
+	var r int64
+	for i, u := range s.personas[p].units {
+		if st.conds[p][i].Contains(id) {
+			r += u
+		}
+	}
+	return r
 }
 
 // ranking returns the personas customer id qualifies for, best first.
@@ -172,7 +187,7 @@ func (s *scoring) ranking(st *state, id uint32) []ranked {
 	var rs []ranked
 	for p := range s.personas {
 		if st.elig[p].Contains(id) {
-			rs = append(rs, ranked{p: p, r: int64(st.scores[p].value(id)) + s.base})
+			rs = append(rs, ranked{p: p, r: s.scoreOf(st, p, id)})
 		}
 	}
 	s.sortRanked(rs)
@@ -198,67 +213,47 @@ func (s *scoring) rankingOf(matched [][]bool) []ranked {
 	return rs
 }
 
-// each decodes the scores of every customer in ids (a subset of all) in ID
-// order, 65,536 IDs at a time, by walking every score slice once: the cost
-// is proportional to the bitmaps' sizes, not to customers × slices lookups.
+// each yields the ranking of every customer in ids (a subset of all), in ID
+// order. With dense IDs it recomputes the scores 64 customers at a time with
+// the dense engine; otherwise it looks each customer up.
 func (s *scoring) each(st *state, ids *roaring.Bitmap, yield func(id uint32, rs []ranked) bool) {
-	const chunk = 1 << 16
-	n := len(s.personas)
-	vals := make([][]uint64, n)
-	eligIt := make([]roaring.IntPeekable, n)
-	sliceIt := make([][]roaring.IntPeekable, n)
-	for p := range n {
-		vals[p] = make([]uint64, chunk)
-		eligIt[p] = st.elig[p].Iterator()
-		for _, sl := range st.scores[p].slices {
-			var it roaring.IntPeekable
-			if sl != nil {
-				it = sl.Iterator()
-			}
-			sliceIt[p] = append(sliceIt[p], it)
-		}
-	}
-	eligBits := make([][]uint64, n)
-	for p := range eligBits {
-		eligBits[p] = make([]uint64, chunk/64)
-	}
-	rs := make([]ranked, 0, n)
-	idIt := ids.Iterator()
-	for idIt.HasNext() {
-		lo := idIt.PeekNext() &^ (chunk - 1)
-		hi := uint64(lo) + chunk
-		for p := range n {
-			clear(vals[p])
-			clear(eligBits[p])
-			for i, it := range sliceIt[p] {
-				if it == nil {
-					continue
-				}
-				it.AdvanceIfNeeded(lo)
-				for it.HasNext() && uint64(it.PeekNext()) < hi {
-					vals[p][it.Next()-lo] |= 1 << uint(i)
-				}
-			}
-			it := eligIt[p]
-			it.AdvanceIfNeeded(lo)
-			for it.HasNext() && uint64(it.PeekNext()) < hi {
-				off := it.Next() - lo
-				eligBits[p][off/64] |= 1 << (off % 64)
-			}
-		}
-		for idIt.HasNext() && uint64(idIt.PeekNext()) < hi {
-			id := idIt.Next()
-			off := id - lo
-			rs = rs[:0]
-			for p := range n {
-				if eligBits[p][off/64]>>(off%64)&1 == 1 {
-					rs = append(rs, ranked{p: p, r: int64(vals[p][off]) + s.base})
-				}
-			}
-			s.sortRanked(rs)
-			if !yield(id, rs) {
+	if !useDense(st.all) {
+		for it := ids.Iterator(); it.HasNext(); {
+			id := it.Next()
+			if !yield(id, s.ranking(st, id)) {
 				return
 			}
+		}
+		return
+	}
+	d := s.prepareDense(st.all, st.conds)
+	defer d.release()
+	idsW := d.expand(ids)
+	var acc [64]uint64
+	var rs [64][]ranked
+	for w, x := range idsW {
+		if x == 0 {
+			continue
+		}
+		live := d.allW[w]
+		for p := range s.personas {
+			d.scoreWord(p, w, live, &acc)
+			for e := d.eligible(p, live, &acc) & x; e != 0; e &= e - 1 {
+				b := bits.TrailingZeros64(e)
+				var v uint64
+				for k := range d.width {
+					v |= (acc[k] >> uint(b) & 1) << uint(k)
+				}
+				rs[b] = append(rs[b], ranked{p: p, r: int64(v) + s.base})
+			}
+		}
+		for ; x != 0; x &= x - 1 {
+			b := bits.TrailingZeros64(x)
+			s.sortRanked(rs[b])
+			if !yield(uint32(w*64+b), rs[b]) {
+				return
+			}
+			rs[b] = rs[b][:0]
 		}
 	}
 }

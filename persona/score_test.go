@@ -99,12 +99,17 @@ func TestScoringAgainstNaive(t *testing.T) {
 		s, errs := newScoring(defs, 2)
 		require.Empty(t, errs)
 		const n = 700
+		spread := uint32(1)
+		if trial%5 == 4 {
+			spread = 5000 // sparse IDs: per-customer decoding instead of the dense engine
+		}
 		all := roaring.New()
 		for id := range uint32(n) {
 			if rng.IntN(7) != 0 {
-				all.Add(id)
+				all.Add(id * spread)
 			}
 		}
+		require.Equal(t, spread == 1, useDense(all))
 		conds := make([][]*roaring.Bitmap, np)
 		for p := range conds {
 			for range defs[p].Conditions {
@@ -112,21 +117,22 @@ func TestScoringAgainstNaive(t *testing.T) {
 				dens := rng.Float64()
 				for id := range uint32(n) {
 					if rng.Float64() < dens {
-						b.Add(id) // may include IDs outside all: assign must ignore them
+						b.Add(id * spread) // may include IDs outside all: assign must ignore them
 					}
+				}
+				if trial%3 == 0 {
+					b.Add(1 << 31) // far beyond the population
 				}
 				conds[p] = append(conds[p], b)
 			}
 		}
-		condFn := func(p, i int) (*roaring.Bitmap, error) { return conds[p][i], nil }
 		noStop := func() error { return nil }
-		st, err := s.assign(all, condFn, noStop)
+		st, err := s.assign(all, conds, noStop)
 		require.NoError(t, err)
-		dense, err := s.assignDense(all, condFn, noStop)
+		dense, err := s.assignDense(all, conds, noStop)
 		require.NoError(t, err)
 		require.True(t, dense.assigned.Equals(st.assigned), "trial %d: dense and compressed engines agree on assigned", trial)
-		require.Len(t, dense.scores, len(st.scores))
-		for p := range st.scores {
+		for p := range st.elig {
 			require.True(t, dense.elig[p].Equals(st.elig[p]), "trial %d persona %d eligible", trial, p)
 			require.True(t, dense.members[p].Equals(st.members[p]), "trial %d persona %d members", trial, p)
 		}
