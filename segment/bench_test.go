@@ -45,7 +45,7 @@ type exprEnv struct {
 type exprRunner struct {
 	p     *benchPop
 	prog  *vm.Program
-	cur   *benchCustomer
+	cur   int
 	today int32
 	tagNo map[string]uint16
 	city  []string
@@ -62,13 +62,14 @@ func newExprRunner(tb testing.TB, p *benchPop, src string) *exprRunner {
 		r.city = append(r.city, cityName(c))
 	}
 	has := func(params ...any) (any, error) {
-		_, ok := slices.BinarySearch(r.cur.tags, r.tagNo[params[0].(string)])
+		tags := p.tagData[p.tagOff[r.cur]:p.tagOff[r.cur+1]]
+		_, ok := slices.BinarySearch(tags, r.tagNo[params[0].(string)])
 		return ok, nil
 	}
 	countWithin := func(params ...any) (any, error) {
-		days := r.cur.logins
+		days := p.loginData[p.loginOff[r.cur]:p.loginOff[r.cur+1]]
 		if params[0].(string) == "purchase" {
-			days = r.cur.purchases
+			days = p.purchData[p.purchOff[r.cur]:p.purchOff[r.cur+1]]
 		}
 		from := r.today - int32(params[1].(int)) + 1
 		c := 0
@@ -90,9 +91,9 @@ func newExprRunner(tb testing.TB, p *benchPop, src string) *exprRunner {
 }
 
 func (r *exprRunner) one(i int) bool {
-	r.cur = &r.p.cust[i]
-	r.env.Age = r.cur.age
-	r.env.City = r.city[r.cur.city]
+	r.cur = i
+	r.env.Age = r.p.age[i]
+	r.env.City = r.city[r.p.city[i]]
 	out, err := r.m.Run(r.prog, &r.env)
 	if err != nil {
 		panic(err)
@@ -102,7 +103,7 @@ func (r *exprRunner) one(i int) bool {
 
 func (r *exprRunner) all() *roaring.Bitmap {
 	out := roaring.New()
-	for i := range r.p.cust {
+	for i := 0; i < r.p.n; i++ {
 		if r.one(i) {
 			out.Add(uint32(i))
 		}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -38,14 +40,9 @@ var benchSchema = []bitmapindex.Attribute{
 	{Name: "spend", Kind: bitmapindex.KindDecimal, Scale: 2},
 }
 
-type benchCustomer struct {
-	tags      []uint16 // sorted tag numbers (tag k is "t<k>")
-	age       int64    // -1: missing
-	city      uint16
-	logins    []int32 // days, ascending
-	purchases []int32
-}
-
+// benchPop is the population three ways. The plain-value side is kept in
+// flat, pointer-free arrays so that the garbage collector does not scan
+// hundreds of millions of pointers while the other sides are measured.
 type benchPop struct {
 	n     int
 	v     *bitmapindex.View
@@ -56,8 +53,40 @@ type benchPop struct {
 	ageVals   map[int64]*roaring.Bitmap
 	cityVals  []*roaring.Bitmap
 	purchDays map[segkit.Day]*roaring.Bitmap
-	// expr side
-	cust []benchCustomer
+	loginDays map[segkit.Day]*roaring.Bitmap
+	// plain values for expr: customer i's tags are tagData[tagOff[i]:tagOff[i+1]]
+	// (ascending tag numbers), its events the days in *Data[*Off[i]:*Off[i+1]]
+	// (ascending); age -1 when missing.
+	age                  []int64
+	city                 []uint16
+	tagOff               []uint32
+	tagData              []uint16
+	loginOff, purchOff   []uint32
+	loginData, purchData []int32
+}
+
+// flatten turns per-key bitmaps (iterated in ascending key order) into
+// per-customer lists: off has n+1 entries, data the keys of customer i in
+// data[off[i]:off[i+1]].
+func flatten[K any](n int, keys []K, bm func(K) *roaring.Bitmap) ([]uint32, []K) {
+	off := make([]uint32, n+1)
+	for _, k := range keys {
+		for id := range roaring.Values(bm(k)) {
+			off[id+1]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		off[i] += off[i-1]
+	}
+	data := make([]K, off[n])
+	next := slices.Clone(off[:n])
+	for _, k := range keys {
+		for id := range roaring.Values(bm(k)) {
+			data[next[id]] = k
+			next[id]++
+		}
+	}
+	return off, data
 }
 
 func benchSizes() []int {
@@ -112,7 +141,9 @@ func buildBenchPop(tb testing.TB, n int, seed uint64) *benchPop {
 		ageVals:   map[int64]*roaring.Bitmap{},
 		cityVals:  make([]*roaring.Bitmap, benchCities),
 		purchDays: map[segkit.Day]*roaring.Bitmap{},
-		cust:      make([]benchCustomer, n),
+		loginDays: map[segkit.Day]*roaring.Bitmap{},
+		age:       make([]int64, n),
+		city:      make([]uint16, n),
 	}
 	keys := make([]string, n)
 	for i := range keys {
@@ -135,21 +166,21 @@ func buildBenchPop(tb testing.TB, n int, seed uint64) *benchPop {
 	for i := 0; i < n; i++ {
 		k := keys[i]
 		batch.Add(k)
-		cu := &p.cust[i]
-		cu.age = -1
+		p.age[i] = -1
 		if rng.Float64() >= 0.05 {
-			cu.age = min(18+int64(rng.ExpFloat64()*12), 90)
-			batch.Set(k, "age", bitmapindex.Int(cu.age))
-			bm := p.ageVals[cu.age]
+			age := min(18+int64(rng.ExpFloat64()*12), 90)
+			p.age[i] = age
+			batch.Set(k, "age", bitmapindex.Int(age))
+			bm := p.ageVals[age]
 			if bm == nil {
 				bm = roaring.New()
-				p.ageVals[cu.age] = bm
+				p.ageVals[age] = bm
 			}
 			bm.Add(uint32(i))
 		}
-		cu.city = uint16(zipf.Uint64())
-		batch.Set(k, "city", bitmapindex.Category(cityName(int(cu.city))))
-		p.cityVals[cu.city].Add(uint32(i))
+		p.city[i] = uint16(zipf.Uint64())
+		batch.Set(k, "city", bitmapindex.Category(cityName(int(p.city[i]))))
+		p.cityVals[p.city[i]].Add(uint32(i))
 		batch.Set(k, "signup", bitmapindex.Time(now.Add(-time.Duration(rng.IntN(3*365*86400))*time.Second)))
 		batch.Set(k, "spend", bitmapindex.Decimal(float64(rng.IntN(100000))/100))
 		flush(false)
@@ -169,7 +200,6 @@ func buildBenchPop(tb testing.TB, n int, seed uint64) *benchPop {
 			}
 			bm.Add(uint32(i))
 			batch.AddTag(keys[i], name)
-			p.cust[i].tags = append(p.cust[i].tags, uint16(t))
 			flush(false)
 		}
 		p.tags[t] = bm
@@ -190,20 +220,27 @@ func buildBenchPop(tb testing.TB, n int, seed uint64) *benchPop {
 			}
 			for id := range roaring.Values(bm) {
 				batch.Record(keys[id], ev.name, at, 0)
-				cu := &p.cust[id]
-				if ev.name == "login" {
-					cu.logins = append(cu.logins, int32(day))
-				} else {
-					cu.purchases = append(cu.purchases, int32(day))
-				}
+				flush(false)
 			}
 			if ev.name == "purchase" {
 				p.purchDays[day] = bm
+			} else {
+				p.loginDays[day] = bm
 			}
-			flush(false)
 		}
 	}
 	flush(true)
+	tagNos := make([]uint16, benchTags)
+	for t := range tagNos {
+		tagNos[t] = uint16(t + 1)
+	}
+	p.tagOff, p.tagData = flatten(n, tagNos, func(t uint16) *roaring.Bitmap { return p.tags[t] })
+	var days []int32
+	for d := benchHistoryDays - 1; d >= 0; d-- {
+		days = append(days, int32(today.AddDays(-d)))
+	}
+	p.loginOff, p.loginData = flatten(n, days, func(d int32) *roaring.Bitmap { return p.loginDays[segkit.Day(d)] })
+	p.purchOff, p.purchData = flatten(n, days, func(d int32) *roaring.Bitmap { return p.purchDays[segkit.Day(d)] })
 	p.v = ix.View()
 	if id, ok := p.v.ID(keys[0]); !ok || id != 0 {
 		tb.Fatalf("benchmark population: want dense IDs from 0 in insertion order, got %d for the first key", id)
@@ -211,5 +248,6 @@ func buildBenchPop(tb testing.TB, n int, seed uint64) *benchPop {
 	if id, ok := p.v.ID(keys[n-1]); !ok || id != uint32(n-1) {
 		tb.Fatalf("benchmark population: want dense IDs in insertion order")
 	}
+	runtime.GC() // start measuring with the build's garbage collected
 	return p
 }
