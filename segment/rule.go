@@ -72,14 +72,20 @@ func (r *Rule) indexAttributes() {
 // Compile parses and checks a rule and builds its evaluation plan. On
 // failure the error is an ErrorList holding every problem found, each with
 // its line, column and a caret snippet.
-func Compile(src string, opts ...Option) (r *Rule, err error) {
+func Compile(src string, opts ...Option) (*Rule, error) {
 	o := buildOptions(opts)
+	return compileSafe(src, &o)
+}
+
+// compileSafe turns a panic in the compiler (a bug) into an error: no
+// input may crash the host.
+func compileSafe(src string, o *options) (r *Rule, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r, err = nil, ErrorList{&Error{Line: 1, Column: 1, Msg: fmt.Sprintf("internal error: %v", p), Source: src}}
 		}
 	}()
-	return compile(src, &o)
+	return compile(src, o)
 }
 
 // MustCompile is like Compile but panics if the rule does not compile. It
