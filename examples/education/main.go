@@ -25,6 +25,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -123,7 +124,11 @@ var segments = []segment.Definition{
 	{Name: "repeat_not_vip", Rule: `inSegment("repeat_buyers") && !vip`},
 	{Name: "no_login_30d", Rule: `!didWithin("login", "30d")`},
 	{Name: "recall_priority", Rule: `inSegment("no_login_30d") && didWithin("login", "90d") && (inSegment("buyers") || inSegment("trial_takers"))`},
-	// The side-income campaign's two sub-groups and its audience.
+}
+
+// campaignSegments are the side-income campaign's two sub-groups and its
+// audience: either sub-group, without those who bought in the last 30 days.
+var campaignSegments = []segment.Definition{
 	{Name: "office_26_30", Rule: `persona == "上班族" && age in 26..30`},
 	{Name: "young_mothers", Rule: `persona == "宝妈"`},
 	{Name: "side_income_audience", Rule: `(inSegment("office_26_30") || inSegment("young_mothers")) && !didWithin("purchase", "30d")`},
@@ -223,7 +228,7 @@ func run(w io.Writer, n int) (*figures, error) {
 
 	// 3. Named segments in a registry.
 	reg := segment.NewRegistry(segment.WithSchema(v.Schema()))
-	if err := reg.DefineAll(segments...); err != nil {
+	if err := reg.DefineAll(slices.Concat(segments, campaignSegments)...); err != nil {
 		return nil, err
 	}
 	sets, err := reg.EvalAll(ctx, v, now)
@@ -231,10 +236,10 @@ func run(w io.Writer, n int) (*figures, error) {
 		return nil, err
 	}
 	fmt.Fprintf(w, "\n== Segments as of %s ==\n", now.Format(time.DateOnly))
-	for _, d := range segments[:10] {
-		n := sets[d.Name].Len()
-		out.Segments[d.Name] = n
-		fmt.Fprintf(w, "%-20s %6s %6s  %s\n", d.Name, thousands(n), pct(n, v.Len()), d.Rule)
+	for _, d := range segments {
+		size := sets[d.Name].Len()
+		out.Segments[d.Name] = size
+		fmt.Fprintf(w, "%-20s %6s %6s  %s\n", d.Name, thousands(size), pct(size, v.Len()), d.Rule)
 	}
 
 	// The funnel per persona: who tries, who buys, who comes back, who left
