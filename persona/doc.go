@@ -38,9 +38,10 @@
 // minimum score and the choice of the best persona are bit-sliced
 // comparisons. When customer IDs are dense, as the index assigns them, the
 // arithmetic runs on uncompressed 64-bit words a block of 16,384 customers at
-// a time; otherwise on compressed bitmaps. Per-customer scores (the top k
-// personas of each customer) are decoded from the score bitmaps on demand
-// ([Assignment.Top], [Assignment.Scores]).
+// a time; otherwise on compressed bitmaps. An [Assignment] keeps two bitmaps
+// per persona (who qualifies, whose best it is); per-customer scores (the top
+// k personas of each customer) are recomputed from the condition bitmaps on
+// demand ([Assignment.Top], [Assignment.Scores]).
 //
 // # Understanding and discovering personas
 //
