@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -136,6 +137,21 @@ func TestPipeline(t *testing.T) {
 	assert.Contains(t, out, "customer "+gold+" · Shop Club · as of 2026-06-30")
 	assert.Contains(t, out, "Gold")
 	assert.Contains(t, out, "progress as of 2026-06-30: Gold")
+
+	personas := p("personas.json")
+	require.NoError(t, os.WriteFile(personas, []byte(`{"personas": [
+  {"name": "大学生", "min_score": 2, "conditions": [{"rule": "has(\"undergrad\")", "weight": 2}, {"rule": "age in 18..24", "weight": 1}]},
+  {"name": "宝妈", "min_score": 2, "conditions": [{"rule": "has(\"mother\")", "weight": 2}, {"rule": "gender == \"F\" && age in 25..38", "weight": 1}]},
+  {"name": "上班族", "min_score": 2, "conditions": [{"rule": "has(\"office_worker\")", "weight": 2}, {"rule": "has(\"side_income\")", "weight": 0.5}]}]}`), 0o644))
+	out, stderr, code = runCLI(t, "persona", "--defs", personas, "--index", snap, "--now", "2026-06-30", "--svg", p("personas.svg"))
+	require.Equal(t, 0, code, stderr)
+	golden(t, "persona", out)
+	csvOut, stderr, code := runCLI(t, "persona", "--defs", personas, "--index", snap, "--now", "2026-06-30", "--format", "csv", "--top", "2")
+	require.Equal(t, 0, code, stderr)
+	assert.True(t, strings.HasPrefix(csvOut, "customer_id,persona,rank,score\n"))
+	students, _, _ := runCLI(t, "eval", "--index", snap, "--now", "2026-06-30", "--format", "count", "--rule", `has("undergrad") && age in 18..24`)
+	best := strings.Count(csvOut, ",大学生,1,3\n")
+	assert.Equal(t, strings.TrimSpace(students), strconv.Itoa(best), "score 3 as best persona = both conditions")
 
 	out, stderr, code = runCLI(t, "lifecycle", "--transactions", p("transactions.csv"), "--now", "2026-06-30", "--from", "2026-03-31", "--format", "summary")
 	require.Equal(t, 0, code, stderr)
