@@ -6,7 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/segkit/segkit/internal/textwidth"
 )
 
 // WriteText renders the report for people: the persona table, then each
@@ -69,12 +70,13 @@ func writeTraits(w *bufio.Writer, ls []Lift, in string) {
 }
 
 // table writes aligned columns (right-aligned where right[i]), the first row
-// as a header; widths count runes so Chinese names line up by character.
+// as a header; widths are display columns, so Chinese names (two columns a
+// character) line up.
 func table(w *bufio.Writer, indent string, rows [][]string, right []bool) {
 	widths := make([]int, len(rows[0]))
 	for _, r := range rows {
 		for i, c := range r {
-			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+			widths[i] = max(widths[i], textwidth.Width(c))
 		}
 	}
 	for _, r := range rows {
@@ -84,7 +86,7 @@ func table(w *bufio.Writer, indent string, rows [][]string, right []bool) {
 			if i > 0 {
 				b.WriteString("  ")
 			}
-			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
+			pad := strings.Repeat(" ", widths[i]-textwidth.Width(c))
 			if right[i] {
 				b.WriteString(pad + c)
 			} else if i < len(r)-1 {

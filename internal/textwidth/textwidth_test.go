@@ -1,0 +1,30 @@
+package textwidth
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestWidth(t *testing.T) {
+	for s, want := range map[string]int{
+		"":           0,
+		"Champions":  9,
+		"宝妈":         4,
+		"上班族":        6,
+		"重要价值客户":     12,
+		"a宝b":        4,
+		"ｆｕｌｌ":       8,
+		"e\u0301":    1, // e + combining acute
+		"한국어":        6,
+		"tag mother": 10,
+	} {
+		assert.Equal(t, want, Width(s), "%q", s)
+	}
+}
+
+func TestPad(t *testing.T) {
+	assert.Equal(t, "宝妈  |", Pad("宝妈", 6)+"|")
+	assert.Equal(t, "上班族|", Pad("上班族", 4)+"|", "wider strings are not cut")
+	assert.Equal(t, "ab   |", Pad("ab", 5)+"|")
+}
