@@ -225,10 +225,23 @@ func (t *Timeline) BalanceAt(d segkit.Day) int64 {
 // "Gold since 2026-03-04: spend 12,400 ≥ 10,000 over rolling 12 months".
 func (t *Timeline) Explain() string {
 	name := t.e.Name(t.Level)
+	// The latest requalification of the current level, if any, is what
+	// keeps it now; the change that reached the level says since when.
+	var requal *Entry
 	for i := len(t.Entries) - 1; i >= 0; i-- {
-		en := t.Entries[i]
+		en := &t.Entries[i]
+		if en.Kind == EntryRequalify && en.To == t.Level {
+			if requal == nil {
+				requal = en
+			}
+			continue
+		}
 		if en.To == t.Level && en.From != en.To || en.Kind == EntryStart {
-			return name + " since " + en.Day.String() + ": " + en.Reason
+			s := name + " since " + en.Day.String() + ": " + en.Reason
+			if requal != nil {
+				s += "; requalified " + requal.Day.String() + ": " + requal.Reason
+			}
+			return s
 		}
 	}
 	return name + " since " + t.Since.String()

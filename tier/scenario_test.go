@@ -122,6 +122,17 @@ func TestHotelProgram(t *testing.T) {
 		})
 	}
 
+	t.Run("a requalification is part of the reason", func(t *testing.T) {
+		h := &hotelHistory{tier.History{Customer: "c"}}
+		h.stay("2026-03-04", 10, 0).stay("2027-05-10", 10, 0)
+		tl, err := e.Replay(h.History, day("2028-06-30"))
+		require.NoError(t, err)
+		require.Equal(t, "Silver", e.Name(tl.Level))
+		assert.Equal(t, day("2028-12-31"), tl.ValidThrough)
+		assert.Equal(t, "Silver since 2026-03-04: nights 10 ≥ 10 in calendar year 2026; valid through 2027-12-31; "+
+			"requalified 2028-01-01: review 2027-12-31: Silver retained: nights 10 ≥ 10 in calendar year 2027; valid through 2028-12-31", tl.Explain())
+	})
+
 	t.Run("reason and validity are reported", func(t *testing.T) {
 		h := &hotelHistory{tier.History{Customer: "c"}}
 		h.stay("2026-02-01", 3, 0).stay("2026-03-04", 7, 0)
