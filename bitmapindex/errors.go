@@ -22,7 +22,7 @@ var (
 // KindError is returned when a value of one kind is written to, or compared
 // with, an attribute of another kind, or written to an attribute that a
 // strict schema does not declare (Declared is then KindInvalid). Nothing is
-// written when it is returned.
+// written when it is returned. It is a plain value.
 type KindError struct {
 	Attr     string
 	Declared Kind // the attribute's kind; KindInvalid when not declared
@@ -44,6 +44,7 @@ func (e *KindError) Error() string {
 // BatchError is returned by Batch.Commit (and by the single-write methods of
 // Index, which are one-write batches) when a write is invalid. Pos is the
 // write's zero-based position in the batch. Nothing of the batch is applied.
+// It is a plain value.
 type BatchError struct {
 	Pos   int
 	Op    string // "add", "delete", "tag", "untag", "set", "clear", "record"

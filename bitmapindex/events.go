@@ -539,42 +539,37 @@ func (e *event) occurrences(id uint32) []segkit.Day {
 	return out
 }
 
-// rebuild derives blocks, first-occurrence bitmaps and ever from the days
-// (after a snapshot load).
-func (e *event) rebuild(w wctx) {
-	e.blocks = map[int32]*blockNode{}
-	e.first = map[segkit.Day]*bm{}
-	seen := roaring.New()
-	days := slices.Sorted(maps.Keys(e.days))
-	for i := 0; i < len(days); {
-		b := blockOf(days[i])
-		var terms [][]*roaring.Bitmap
-		var ones []*roaring.Bitmap
-		for ; i < len(days) && blockOf(days[i]) == b; i++ {
-			d := days[i]
-			n := e.days[d]
-			if n.one.empty() {
-				continue
-			}
-			if nw := roaring.AndNot(n.one.b, seen); !nw.IsEmpty() {
-				e.first[d] = &bm{b: nw, gen: w.gen}
-				seen.Or(n.one.b)
-			}
-			ones = append(ones, n.one.b)
-			terms = append(terms, []*roaring.Bitmap{n.one.b})
-			if len(n.extra) > 0 {
-				terms = append(terms, bitmapsOf(n.extra))
-			}
-		}
-		c := sumTerms(terms)
-		bn := &blockNode{gen: w.gen, any: &bm{b: roaring.FastOr(ones...), gen: w.gen}}
-		for _, s := range c.s {
-			if s == nil {
-				s = roaring.New()
-			}
-			bn.cnt = append(bn.cnt, &bm{b: s, gen: w.gen})
-		}
-		e.blocks[b] = bn
+// checkLoaded checks the aggregates read from a snapshot against the days
+// and derives ever: every day's block is present and holds the union of its
+// days, first occurrences are disjoint, and together they are everyone who
+// has an occurrence.
+func (e *event) checkLoaded(name string) error {
+	blocks := map[int32][]*roaring.Bitmap{}
+	for d, n := range e.days {
+		blocks[blockOf(d)] = append(blocks[blockOf(d)], n.one.b)
 	}
-	e.ever = &bm{b: seen, gen: w.gen}
+	var anys []*roaring.Bitmap
+	if len(blocks) != len(e.blocks) {
+		return corruptf("event %q: %d blocks for %d blocks of days", name, len(e.blocks), len(blocks))
+	}
+	for b, days := range blocks {
+		n := e.blocks[b]
+		if n == nil || !roaring.FastOr(days...).Equals(n.any.b) {
+			return corruptf("event %q: block %d does not match its days", name, b)
+		}
+		anys = append(anys, n.any.b)
+	}
+	var firsts []*roaring.Bitmap
+	var total uint64
+	for _, p := range e.first {
+		firsts = append(firsts, p.b)
+		total += p.b.GetCardinality()
+	}
+	ever := roaring.FastOr(firsts...)
+	if ever.GetCardinality() != total || !ever.Equals(roaring.FastOr(anys...)) {
+		return corruptf("event %q: first occurrences do not partition its customers", name)
+	}
+	e.ever = &bm{b: ever, gen: 1}
+	return nil
 }
+

@@ -12,7 +12,8 @@ import (
 )
 
 // Config configures an Index. The zero Config is usable: UTC, not strict,
-// no attributes declared up front.
+// no attributes declared up front. It is a plain value; New copies what it
+// needs.
 type Config struct {
 	// Location is the time zone of day buckets and day arithmetic; nil means
 	// UTC. It must be persistable: a zone loadable by name with

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/RoaringBitmap/roaring/v2"
 )
@@ -79,13 +80,18 @@ func (t *keyTable) n() uint32 { return t.base + (t.entries - t.baseKeys) }
 
 func (t *keyTable) hash(key string) uint64 { return maphash.String(t.seed, key) }
 
-// keyAt returns the key of an entry.
+// keyAt returns the key of an entry. The string shares the chunk's bytes
+// (no copy): key bytes are never written again once their entry is
+// published, so the string stays immutable.
 func (d *keyDir) keyAt(e uint32) string {
 	loc := d.locs[e>>pageBits][e&(pageSize-1)]
 	c := d.chunks[loc>>32]
 	off := int(uint32(loc))
 	l, w := binary.Uvarint(c[off:])
-	return string(c[off+w : off+w+int(l)])
+	if l == 0 {
+		return ""
+	}
+	return unsafe.String(&c[off+w], int(l))
 }
 
 // equalAt reports whether an entry's key is key, without allocating.
@@ -166,31 +172,30 @@ func (t *keyTable) assign(key string) uint32 {
 func (t *keyTable) store(e, id uint32, key string, prev uint32) {
 	d := t.dir.Load()
 	need := binary.MaxVarintLen64 + len(key)
-	grown := false
-	nd := *d
-	if len(nd.chunks) == 0 || t.fill+need > len(nd.chunks[len(nd.chunks)-1]) {
-		nd.chunks = append(nd.chunks[:len(nd.chunks):len(nd.chunks)], make([]byte, max(keyChunkSize, need)))
-		t.fill = 0
-		grown = true
+	chunkFull := len(d.chunks) == 0 || t.fill+need > len(d.chunks[len(d.chunks)-1])
+	if chunkFull || int(e>>pageBits) == len(d.locs) {
+		nd := *d // grow into a new directory, published below
+		if chunkFull {
+			nd.chunks = append(nd.chunks[:len(nd.chunks):len(nd.chunks)], make([]byte, max(keyChunkSize, need)))
+			t.fill = 0
+		}
+		if int(e>>pageBits) == len(nd.locs) {
+			nd.locs = append(nd.locs[:len(nd.locs):len(nd.locs)], new([pageSize]uint64))
+			nd.prev = append(nd.prev[:len(nd.prev):len(nd.prev)], new([pageSize]uint32))
+			nd.ids = append(nd.ids[:len(nd.ids):len(nd.ids)], new([pageSize]uint32))
+		}
+		t.dir.Store(&nd)
+		d = &nd
 	}
-	if int(e>>pageBits) == len(nd.locs) {
-		nd.locs = append(nd.locs[:len(nd.locs):len(nd.locs)], new([pageSize]uint64))
-		nd.prev = append(nd.prev[:len(nd.prev):len(nd.prev)], new([pageSize]uint32))
-		nd.ids = append(nd.ids[:len(nd.ids):len(nd.ids)], new([pageSize]uint32))
-		grown = true
-	}
-	ci := len(nd.chunks) - 1
-	c := nd.chunks[ci]
+	ci := len(d.chunks) - 1
+	c := d.chunks[ci]
 	off := t.fill
 	w := binary.PutUvarint(c[off:], uint64(len(key)))
 	copy(c[off+w:], key)
 	t.fill += w + len(key)
-	nd.locs[e>>pageBits][e&(pageSize-1)] = uint64(ci)<<32 | uint64(off)
-	nd.prev[e>>pageBits][e&(pageSize-1)] = prev
-	nd.ids[e>>pageBits][e&(pageSize-1)] = id
-	if grown {
-		t.dir.Store(&nd)
-	}
+	d.locs[e>>pageBits][e&(pageSize-1)] = uint64(ci)<<32 | uint64(off)
+	d.prev[e>>pageBits][e&(pageSize-1)] = prev
+	d.ids[e>>pageBits][e&(pageSize-1)] = id
 }
 
 // publish makes key → entry reachable, replacing an earlier entry of the key.
@@ -300,18 +305,75 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, keys func(yield fu
 	if uint64(ids) <= 2*n+pageSize {
 		t.baseEntry = make([]uint32, ids)
 	}
+	// Store the keys, then build the hash table in one sequential pass over
+	// the keys sorted by home slot (radix sort) instead of n random
+	// insertions: loading millions of keys is then bound by memory
+	// bandwidth, not by cache misses.
+	size := 1024
+	for uint64(size)*7 < n*10 {
+		size *= 2
+	}
+	mask := uint64(size - 1)
+	type rec struct{ home, h, e uint32 }
+	recs := make([]rec, 0, n)
 	for id, key := range keys {
-		if _, _, exists := t.find(key); exists {
-			return key, false
-		}
 		e := t.entries
 		t.store(e, id, key, 0)
 		if t.baseEntry != nil {
 			t.baseEntry[id] = e + 1
 		}
+		h := t.hash(key)
+		recs = append(recs, rec{home: uint32(h & mask), h: uint32(h), e: e})
 		t.entries++
 		t.baseKeys = t.entries
-		t.publish(key, e, false)
 	}
+	tmp := make([]rec, len(recs))
+	for shift := uint(0); shift < 32 && (mask>>shift) != 0; shift += 8 {
+		var count [257]int
+		for _, r := range recs {
+			count[(r.home>>shift)&0xff+1]++
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for _, r := range recs {
+			k := (r.home >> shift) & 0xff
+			tmp[count[k]] = r
+			count[k]++
+		}
+		recs, tmp = tmp, recs
+	}
+	st := &slotTable{mask: mask, slots: make([]atomic.Uint64, size)}
+	d := t.dir.Load()
+	// Equal keys have equal hashes and homes, so they are neighbours in each
+	// run of equal homes; compare within such runs.
+	for i := range recs {
+		for j := i - 1; j >= 0 && recs[j].home == recs[i].home; j-- {
+			if recs[j].h == recs[i].h && d.keyAt(recs[j].e) == d.keyAt(recs[i].e) {
+				return d.keyAt(recs[i].e), false
+			}
+		}
+	}
+	pos := uint64(0)
+	var overflow []rec
+	for _, r := range recs {
+		pos = max(pos, uint64(r.home))
+		if pos > mask {
+			overflow = append(overflow, r)
+			continue
+		}
+		st.slots[pos].Store(uint64(r.h)<<32 | uint64(r.e+1))
+		pos++
+	}
+	for _, r := range overflow { // wrap around, as linear probing does
+		for i := uint64(0); ; i++ {
+			if st.slots[i].Load() == 0 {
+				st.slots[i].Store(uint64(r.h)<<32 | uint64(r.e+1))
+				break
+			}
+		}
+	}
+	t.used = len(recs)
+	t.slots.Store(st)
 	return "", true
 }

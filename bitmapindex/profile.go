@@ -6,7 +6,8 @@ import (
 
 // Profile is one customer as plain Go values: what segment.Match evaluates,
 // and a readable picture for debugging. A Profile returned by View.Profile
-// is the caller's to keep and modify.
+// is the caller's to keep and modify; like any Go map-holding value it is
+// safe for concurrent reads but not for concurrent writes.
 type Profile struct {
 	Key      string
 	Location *time.Location         // nil means UTC

@@ -36,12 +36,18 @@ import (
 //	                                   | numeric: ref u64 | mask u64 | bitmap per set bit of mask
 //	day    = event str | day i32 | one bitmap | count uvarint | extra bitmap*
 //	totals = event str | count uvarint | (id u32 | value f64)*   (ascending IDs)
+//	block  = event str | block i32 | any bitmap | count uvarint | cnt bitmap*
+//	first  = event str | day i32 | bitmap
 //
 // What is kept: keys of live customers and the ID count (deleted IDs are
 // never reused after a load), tags, the schema and every attribute value,
-// per event and day who did it and how often, and per event and customer
-// the sum of recorded values. Blocks, first-occurrence bitmaps and value
-// bitmaps are rebuilt on load.
+// per event and day who did it and how often, per event and customer the
+// sum of recorded values, and the event aggregates (16-day block counters
+// and first-occurrence days), which are derived from the days but costly to
+// recompute, so they are stored and checked for consistency on load (every
+// block and first-occurrence bitmap within its days' customers, first
+// occurrences disjoint; block counters are checked to lie within their
+// blocks, not recounted). Value bitmaps of numeric attributes are rebuilt.
 
 const (
 	snapMagic   = "SEGKITIX"
@@ -57,6 +63,8 @@ const (
 	secAttr
 	secDay
 	secTotals
+	secBlock
+	secFirst
 )
 
 // maxTotalsPerSection bounds the entries of one totals section.
@@ -67,10 +75,11 @@ var crcTable = crc32.MakeTable(crc32.Castagnoli)
 // ---- writing ---------------------------------------------------------------
 
 type snapWriter struct {
-	w   io.Writer
-	n   int64
-	buf bytes.Buffer
-	err error
+	w       io.Writer
+	n       int64
+	buf     bytes.Buffer
+	err     error
+	scratch [binary.MaxVarintLen64]byte
 }
 
 func (s *snapWriter) write(p []byte) {
@@ -97,13 +106,13 @@ func (s *snapWriter) section(typ uint32) {
 
 func (s *snapWriter) u8(x uint8) { s.buf.WriteByte(x) }
 func (s *snapWriter) u32(x uint32) {
-	s.buf.Write(binary.LittleEndian.AppendUint32(nil, x))
+	s.buf.Write(binary.LittleEndian.AppendUint32(s.scratch[:0], x))
 }
 func (s *snapWriter) u64(x uint64) {
-	s.buf.Write(binary.LittleEndian.AppendUint64(nil, x))
+	s.buf.Write(binary.LittleEndian.AppendUint64(s.scratch[:0], x))
 }
 func (s *snapWriter) uvarint(x uint64) {
-	s.buf.Write(binary.AppendUvarint(nil, x))
+	s.buf.Write(binary.AppendUvarint(s.scratch[:0], x))
 }
 func (s *snapWriter) str(x string) {
 	s.uvarint(uint64(len(x)))
@@ -215,6 +224,30 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 				s.bitmap(x.bits())
 			}
 			s.section(secDay)
+		}
+		for _, b := range slices.Sorted(maps.Keys(e.blocks)) {
+			n := e.blocks[b]
+			s.str(name)
+			s.u32(uint32(b))
+			s.bitmap(n.any.bits())
+			top := len(n.cnt)
+			for top > 0 && n.cnt[top-1].empty() {
+				top--
+			}
+			s.uvarint(uint64(top))
+			for _, x := range n.cnt[:top] {
+				s.bitmap(x.bits())
+			}
+			s.section(secBlock)
+		}
+		for _, d := range slices.Sorted(maps.Keys(e.first)) {
+			if e.first[d].empty() {
+				continue
+			}
+			s.str(name)
+			s.u32(uint32(int32(d)))
+			s.bitmap(e.first[d].b)
+			s.section(secFirst)
 		}
 		var entries int
 		flush := func() {
@@ -415,7 +448,11 @@ func Load(path string) (*Index, error) {
 		return nil, fmt.Errorf("bitmapindex: load: %w", err)
 	}
 	defer f.Close()
-	return Read(bufio.NewReaderSize(f, 1<<20))
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("bitmapindex: load: %w", err)
+	}
+	return read(bufio.NewReaderSize(f, 1<<20), st.Size())
 }
 
 // Read reads a snapshot written by View.WriteTo into a new Index. The bytes
@@ -423,7 +460,19 @@ func Load(path string) (*Index, error) {
 // (wrapping ErrCorrupt) and never panics; memory is allocated only for bytes
 // actually read (section lengths are not trusted), plus the indexes rebuilt
 // from them.
-func Read(r io.Reader) (ix *Index, err error) {
+func Read(r io.Reader) (*Index, error) {
+	size := int64(-1)
+	if l, ok := r.(interface{ Len() int }); ok {
+		size = int64(l.Len())
+	}
+	return read(r, size)
+}
+
+// read reads a snapshot; size is the number of bytes r holds, or -1 when
+// unknown. With a known size, a section is read into a buffer of exactly its
+// length after checking that the input holds that many bytes; otherwise the
+// buffer grows only as bytes arrive.
+func read(r io.Reader, size int64) (ix *Index, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			ix, err = nil, corruptf("snapshot: %v", p)
@@ -441,6 +490,8 @@ func Read(r io.Reader) (ix *Index, err error) {
 	}
 	ld := &loader{}
 	var buf bytes.Buffer
+	var scratch []byte
+	consumed := int64(12)
 	for i := 0; ; i++ {
 		var h [16]byte
 		if _, err := io.ReadFull(r, h[:]); err != nil {
@@ -452,13 +503,30 @@ func Read(r io.Reader) (ix *Index, err error) {
 		if length > math.MaxInt64 {
 			return nil, corruptf("section %d length %d", i, length)
 		}
-		buf.Reset()
-		// CopyN grows the buffer only as bytes arrive: a lying length
-		// cannot make us allocate more than the input holds.
-		if n, err := io.CopyN(&buf, r, int64(length)); err != nil {
-			return nil, corruptf("section %d truncated after %d of %d bytes", i, n, length)
+		var payload []byte
+		if size >= 0 {
+			remaining := size - consumed - 16
+			if int64(length) > remaining {
+				return nil, corruptf("section %d length %d exceeds the %d bytes left", i, length, remaining)
+			}
+			if cap(scratch) < int(length) {
+				scratch = make([]byte, length)
+			}
+			payload = scratch[:length]
+			if _, err := io.ReadFull(r, payload); err != nil {
+				return nil, corruptf("section %d truncated: %v", i, err)
+			}
+		} else {
+			buf.Reset()
+			// CopyN grows the buffer only as bytes arrive: a lying length
+			// cannot make us allocate more than the input holds.
+			if n, err := io.CopyN(&buf, r, int64(length)); err != nil {
+				return nil, corruptf("section %d truncated after %d of %d bytes", i, n, length)
+			}
+			payload = buf.Bytes()
 		}
-		if crc32.Checksum(buf.Bytes(), crcTable) != sum {
+		consumed += 16 + int64(length)
+		if crc32.Checksum(payload, crcTable) != sum {
 			return nil, corruptf("section %d (type %d) checksum mismatch", i, typ)
 		}
 		if typ == secEnd {
@@ -471,7 +539,7 @@ func Read(r io.Reader) (ix *Index, err error) {
 			}
 			break
 		}
-		if err := ld.section(i, typ, buf.Bytes()); err != nil {
+		if err := ld.section(i, typ, payload); err != nil {
 			return nil, err
 		}
 	}
@@ -511,6 +579,10 @@ func (ld *loader) section(i int, typ uint32, payload []byte) error {
 		ld.readDay(d)
 	case typ == secTotals:
 		ld.readTotals(d)
+	case typ == secBlock:
+		ld.readBlock(d)
+	case typ == secFirst:
+		ld.readFirst(d)
 	default:
 		return corruptf("section %d: unknown or repeated type %d", i, typ)
 	}
@@ -745,6 +817,66 @@ func (ld *loader) readDay(d *dec) {
 	e.has = true
 }
 
+// eventOf returns the event a block or first section refers to: one whose
+// days were read before.
+func (ld *loader) eventOf(d *dec, name string) *event {
+	e := ld.st.events[name]
+	if e == nil {
+		d.fail("section for event %q before its days", name)
+	}
+	return e
+}
+
+func (ld *loader) readBlock(d *dec) {
+	name := d.str()
+	b := int32(d.u32())
+	anyB := ld.member(d)
+	n := d.count(8)
+	if d.err != nil {
+		return
+	}
+	e := ld.eventOf(d, name)
+	if e == nil {
+		return
+	}
+	if e.blocks[b] != nil {
+		d.fail("event %q block %d repeated", name, b)
+		return
+	}
+	bn := &blockNode{gen: 1, any: &bm{b: anyB, gen: 1}}
+	for range n {
+		x := ld.member(d)
+		if d.err != nil {
+			return
+		}
+		if x.AndCardinality(anyB) != x.GetCardinality() {
+			d.fail("event %q block %d: counter beyond the block's customers", name, b)
+			return
+		}
+		bn.cnt = append(bn.cnt, &bm{b: x, gen: 1})
+	}
+	e.blocks[b] = bn
+}
+
+func (ld *loader) readFirst(d *dec) {
+	name := d.str()
+	day := segkit.Day(int32(d.u32()))
+	x := ld.member(d)
+	if d.err != nil {
+		return
+	}
+	e := ld.eventOf(d, name)
+	if e == nil {
+		return
+	}
+	dn := e.days[day]
+	if e.first[day] != nil || dn == nil || x.IsEmpty() || x.AndCardinality(dn.one.b) != x.GetCardinality() {
+		d.fail("event %q: first occurrences on %s repeated, empty or beyond the day's customers", name, day)
+		return
+	}
+	e.first[day] = &bm{b: x, gen: 1}
+}
+
 func (ld *loader) readTotals(d *dec) {
 	name := d.str()
 	n := d.count(12)
@@ -781,8 +913,10 @@ func (ld *loader) finish() (*Index, error) {
 	if ld.stage < secSchema {
 		return nil, corruptf("snapshot ends before its schema")
 	}
-	for _, e := range ld.st.events {
-		e.rebuild(ld.w)
+	for name, e := range ld.st.events {
+		if err := e.checkLoaded(name); err != nil {
+			return nil, err
+		}
 		// totals only for customers with occurrences
 		for ci, c := range e.totals {
 			for j, f := range c.v {

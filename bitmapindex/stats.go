@@ -6,7 +6,7 @@ import (
 )
 
 // Stats describes a view: its size, every field's cardinality and an
-// estimate of the memory it holds.
+// estimate of the memory it holds. It is a plain value.
 type Stats struct {
 	Customers int // live customers
 	IDs       int // IDs assigned so far, including deleted customers'
@@ -22,7 +22,7 @@ type Stats struct {
 	MemoryBytes int64
 }
 
-// FieldStats describes one tag, attribute or event.
+// FieldStats describes one tag, attribute or event. It is a plain value.
 type FieldStats struct {
 	Name string
 	// Kind is "tag", "event", or the attribute kind ("category", "decimal(2)", …).
@@ -30,10 +30,10 @@ type FieldStats struct {
 	// Members is the number of customers with the tag, with a value of the
 	// attribute, or with an occurrence of the event.
 	Members int
-	// Cardinality is the number of distinct values (category, set and
-	// numeric attributes with few values; -1 when a numeric attribute has
-	// too many to track), of bit slices in use (a second figure for numeric
-	// attributes, in Slices), or of days with occurrences (events); 1 for tags.
+	// Cardinality is the number of distinct values of an attribute (-1
+	// when a numeric attribute has more than the index tracks with value
+	// bitmaps), the number of days with occurrences of an event, and 1 for
+	// a tag.
 	Cardinality int
 	// Slices is the number of non-empty bit slices of a numeric attribute.
 	Slices int

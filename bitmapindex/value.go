@@ -11,7 +11,7 @@ import (
 )
 
 // Kind is the kind of an attribute. The zero value, KindInvalid, is not a
-// usable kind. Kinds are comparable values.
+// usable kind. Kinds are comparable values, safe to share.
 type Kind uint8
 
 // The attribute kinds.
@@ -75,7 +75,8 @@ func ParseKind(s string) (Kind, int, error) {
 	return KindInvalid, 0, fmt.Errorf("bitmapindex: unknown kind %q (want category, set, int, decimal, decimal(N), time or bool)", s)
 }
 
-// Attribute is the definition of a typed attribute. It is a plain value.
+// Attribute is the definition of a typed attribute. It is a plain,
+// comparable value, safe to copy and share.
 type Attribute struct {
 	Name  string
 	Kind  Kind
@@ -107,9 +108,11 @@ func (a Attribute) validate() error {
 	return nil
 }
 
-// Value is an immutable tagged value of one of the attribute kinds. The zero
-// Value is invalid (Kind() == KindInvalid). Values are comparable with ==
-// (two set values are equal when they hold the same strings).
+// Value is an immutable tagged value of one of the attribute kinds, safe to
+// copy and share between goroutines. The zero Value is invalid (Kind() ==
+// KindInvalid). Values are comparable with == (two set values are equal when
+// they hold the same strings; two times when they are the same instant to
+// the nanosecond).
 type Value struct {
 	k  Kind
 	n  int64   // int; time: unix seconds; bool: 0/1
@@ -255,7 +258,8 @@ func (v Value) String() string {
 	return "<invalid>"
 }
 
-// Op is a comparison operator. The zero Op is invalid.
+// Op is a comparison operator, a comparable value safe to share. The zero
+// Op is invalid.
 type Op uint8
 
 // The comparison operators.

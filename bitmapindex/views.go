@@ -73,7 +73,7 @@ func (v *View) Wrap(bm *roaring.Bitmap) Set {
 
 // ---- tags ------------------------------------------------------------------
 
-// TagCount is a tag and its number of members.
+// TagCount is a tag and its number of members. It is a plain value.
 type TagCount struct {
 	Name  string
 	Count int
