@@ -2,6 +2,7 @@ package bitmapindex
 
 import (
 	"encoding/binary"
+	"fmt"
 	"hash/maphash"
 	"sync/atomic"
 	"unsafe"
@@ -297,13 +298,48 @@ func (k keysView) bytes() int64 {
 	return n
 }
 
-// loadBase installs the keys of a snapshot: the live IDs below ids, with
-// keys in ID order. It reports a duplicate key.
-func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, keys func(yield func(uint32, string) bool)) (dup string, ok bool) {
+// loadBase installs the keys of a snapshot: the live IDs below ids, whose
+// keys are area, one uvarint length and the bytes per key in ID order. The
+// area becomes the first key chunk as it is (no copy), so the caller must
+// not reuse it. It returns an error message for malformed or duplicate keys.
+func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (problem string, ok bool) {
 	t.base, t.baseLive = ids, live
 	n := live.GetCardinality()
+	if n > uint64(len(area)) { // every key takes at least one byte
+		return fmt.Sprintf("%d live customers but only %d bytes of keys", n, len(area)), false
+	}
+	if uint64(len(area)) >= 1<<32 {
+		return "key section too large", false
+	}
 	if uint64(ids) <= 2*n+pageSize {
 		t.baseEntry = make([]uint32, ids)
+	}
+	nd := &keyDir{chunks: [][]byte{area[:len(area):len(area)]}}
+	pages := (n + pageSize - 1) / pageSize
+	for range pages {
+		nd.locs = append(nd.locs, new([pageSize]uint64))
+		nd.prev = append(nd.prev, new([pageSize]uint32))
+		nd.ids = append(nd.ids, new([pageSize]uint32))
+	}
+	t.dir.Store(nd)
+	t.fill = len(area)
+	off := 0
+	keys := func(yield func(uint32, string) bool) {
+		for id := range roaring.Values(live) {
+			l, w := binary.Uvarint(area[off:])
+			if w <= 0 || l > uint64(len(area)-off-w) {
+				problem = "malformed key"
+				return
+			}
+			e := t.entries
+			nd.locs[e>>pageBits][e&(pageSize-1)] = uint64(off) // chunk 0
+			nd.ids[e>>pageBits][e&(pageSize-1)] = id
+			key := unsafe.String(unsafe.SliceData(area[off+w:]), int(l))
+			off += w + int(l)
+			if !yield(id, key) {
+				return
+			}
+		}
 	}
 	// Store the keys, then build the hash table in one sequential pass over
 	// the keys sorted by home slot (radix sort) instead of n random
@@ -318,7 +354,6 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, keys func(yield fu
 	recs := make([]rec, 0, n)
 	for id, key := range keys {
 		e := t.entries
-		t.store(e, id, key, 0)
 		if t.baseEntry != nil {
 			t.baseEntry[id] = e + 1
 		}
@@ -343,6 +378,9 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, keys func(yield fu
 		}
 		recs, tmp = tmp, recs
 	}
+	if problem != "" {
+		return problem, false
+	}
 	st := &slotTable{mask: mask, slots: make([]atomic.Uint64, size)}
 	d := t.dir.Load()
 	// Equal keys have equal hashes and homes, so they are neighbours in each
@@ -350,7 +388,7 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, keys func(yield fu
 	for i := range recs {
 		for j := i - 1; j >= 0 && recs[j].home == recs[i].home; j-- {
 			if recs[j].h == recs[i].h && d.keyAt(recs[j].e) == d.keyAt(recs[i].e) {
-				return d.keyAt(recs[i].e), false
+				return fmt.Sprintf("duplicate key %q", d.keyAt(recs[i].e)), false
 			}
 		}
 	}
@@ -375,5 +413,8 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, keys func(yield fu
 	}
 	t.used = len(recs)
 	t.slots.Store(st)
+	if off != len(area) {
+		return fmt.Sprintf("%d bytes after the last key", len(area)-off), false
+	}
 	return "", true
 }

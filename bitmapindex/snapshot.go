@@ -36,18 +36,19 @@ import (
 //	                                   | numeric: ref u64 | mask u64 | bitmap per set bit of mask
 //	day    = event str | day i32 | one bitmap | count uvarint | extra bitmap*
 //	totals = event str | count uvarint | (id u32 | value f64)*   (ascending IDs)
-//	block  = event str | block i32 | any bitmap | count uvarint | cnt bitmap*
+//	block  = event str | block i32 | count uvarint | cnt bitmap*   (bit slices of the counts)
 //	first  = event str | day i32 | bitmap
 //
 // What is kept: keys of live customers and the ID count (deleted IDs are
 // never reused after a load), tags, the schema and every attribute value,
 // per event and day who did it and how often, per event and customer the
 // sum of recorded values, and the event aggregates (16-day block counters
-// and first-occurrence days), which are derived from the days but costly to
-// recompute, so they are stored and checked for consistency on load (every
-// block and first-occurrence bitmap within its days' customers, first
-// occurrences disjoint; block counters are checked to lie within their
-// blocks, not recounted). Value bitmaps of numeric attributes are rebuilt.
+// and first-occurrence days). The aggregates are derived from the days but
+// costly to recompute, so they are stored, protected by the checksums like
+// everything else, and checked structurally on load (a block for exactly
+// the blocks that have days, first occurrences disjoint and within their
+// day, together everyone with an occurrence); block counts are not recounted
+// from the days. Value bitmaps of numeric attributes are rebuilt.
 
 const (
 	snapMagic   = "SEGKITIX"
@@ -227,9 +228,11 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 		}
 		for _, b := range slices.Sorted(maps.Keys(e.blocks)) {
 			n := e.blocks[b]
+			if n.any.empty() {
+				continue // everyone in it was deleted
+			}
 			s.str(name)
 			s.u32(uint32(b))
-			s.bitmap(n.any.bits())
 			top := len(n.cnt)
 			for top > 0 && n.cnt[top-1].empty() {
 				top--
@@ -529,6 +532,14 @@ func read(r io.Reader, size int64) (ix *Index, err error) {
 		if crc32.Checksum(payload, crcTable) != sum {
 			return nil, corruptf("section %d (type %d) checksum mismatch", i, typ)
 		}
+		if typ == secKeys {
+			// the key table keeps this payload as its first chunk
+			if size >= 0 {
+				scratch = nil
+			} else {
+				payload = bytes.Clone(payload)
+			}
+		}
 		if typ == secEnd {
 			if length != 0 {
 				return nil, corruptf("end section with payload")
@@ -558,6 +569,8 @@ type loader struct {
 	seenTag  map[string]bool
 	seenAttr map[string]bool
 	seenDay  map[string]map[segkit.Day]bool
+	// lastTotal is the last ID with a value read per event.
+	lastTotal map[string]int64
 }
 
 func (ld *loader) section(i int, typ uint32, payload []byte) error {
@@ -626,26 +639,12 @@ func (ld *loader) readKeys(d *dec) {
 	if d.err != nil {
 		return
 	}
-	n := live.GetCardinality()
-	if n > uint64(len(d.b)) { // every key takes at least one byte
-		d.fail("%d live customers but only %d bytes of keys", n, len(d.b))
-		return
-	}
-	dup, ok := ld.ix.keys.loadBase(ld.idCount, live, func(yield func(uint32, string) bool) {
-		for id := range roaring.Values(live) {
-			k := d.str()
-			if d.err != nil || !yield(id, k) {
-				return
-			}
-		}
-	})
-	if d.err != nil {
-		return
-	}
+	problem, ok := ld.ix.keys.loadBase(ld.idCount, live, d.b)
 	if !ok {
-		d.fail("duplicate key %q", dup)
+		d.fail("keys: %s", problem)
 		return
 	}
+	d.b = nil
 	ld.st.live = &bm{b: live.Clone(), gen: 1}
 	ld.stage = secKeys
 }
@@ -830,7 +829,6 @@ func (ld *loader) eventOf(d *dec, name string) *event {
 func (ld *loader) readBlock(d *dec) {
 	name := d.str()
 	b := int32(d.u32())
-	anyB := ld.member(d)
 	n := d.count(8)
 	if d.err != nil {
 		return
@@ -843,17 +841,20 @@ func (ld *loader) readBlock(d *dec) {
 		d.fail("event %q block %d repeated", name, b)
 		return
 	}
-	bn := &blockNode{gen: 1, any: &bm{b: anyB, gen: 1}}
+	bn := &blockNode{gen: 1}
+	var slices []*roaring.Bitmap
 	for range n {
 		x := ld.member(d)
 		if d.err != nil {
 			return
 		}
-		if x.AndCardinality(anyB) != x.GetCardinality() {
-			d.fail("event %q block %d: counter beyond the block's customers", name, b)
-			return
-		}
 		bn.cnt = append(bn.cnt, &bm{b: x, gen: 1})
+		slices = append(slices, x)
+	}
+	bn.any = &bm{b: roaring.FastOr(slices...), gen: 1}
+	if bn.any.b.IsEmpty() {
+		d.fail("event %q block %d is empty", name, b)
+		return
 	}
 	e.blocks[b] = bn
 }
@@ -888,24 +889,37 @@ func (ld *loader) readTotals(d *dec) {
 		d.fail("totals for unknown event %q", name)
 		return
 	}
-	last := int64(-1)
+	if ld.lastTotal == nil {
+		ld.lastTotal = map[string]int64{}
+	}
+	last, seen := ld.lastTotal[name]
+	if !seen {
+		last = -1
+	}
+	var c *chunk
+	var ci uint32
 	for range n {
 		id := d.u32()
 		f := math.Float64frombits(d.u64())
 		if d.err != nil {
 			return
 		}
+		// ascending IDs across all of the event's sections: no repeats
 		if int64(id) <= last || !ld.st.live.b.Contains(id) || math.IsNaN(f) || math.IsInf(f, 0) || f == 0 {
 			d.fail("event %q: bad value entry for ID %d", name, id)
 			return
 		}
-		if e.total(id) != 0 {
-			d.fail("event %q: value for ID %d repeated", name, id)
-			return
-		}
 		last = int64(id)
-		e.addTotal(ld.w, id, f)
+		if c == nil || id/chunkSize != ci {
+			ci = id / chunkSize
+			if c = e.totals[ci]; c == nil {
+				c = &chunk{gen: ld.w.gen}
+				e.totals[ci] = c
+			}
+		}
+		c.v[id%chunkSize] = f
 	}
+	ld.lastTotal[name] = last
 }
 
 // finish rebuilds derived structures and returns the index.
