@@ -573,4 +573,3 @@ func (e *event) checkLoaded(name string) error {
 	e.ever = &bm{b: ever, gen: 1}
 	return nil
 }
-
