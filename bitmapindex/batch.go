@@ -228,9 +228,16 @@ func (b *Batch) validateLocked() error {
 		}
 		return nil
 	}
+	room := ix.keys.room()
 	return b.each(func(i int, o *op) error {
 		fail := func(err error) error {
 			return &BatchError{Pos: i, Op: opKindNames[o.kind], Key: o.key, Field: o.name, Err: err}
+		}
+		if o.kind != opDelete && o.kind < opTagIDs {
+			// a write by key may create the customer: its key must fit
+			if room -= recordSize(o.key); room < 0 {
+				return fail(fmt.Errorf("bitmapindex: key storage full (4 GiB of keys)"))
+			}
 		}
 		switch o.kind {
 		case opTag, opUntag, opTagIDs:

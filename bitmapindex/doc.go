@@ -17,11 +17,13 @@
 //     [View.Count], [View.FirstIn]).
 //
 // Writes go through an [Index] (one at a time, or in a [Batch] that is
-// validated first and applied atomically). Reads go through a [View], an
-// immutable snapshot taken in constant time; the index copies what it
-// changes afterwards (copy-on-write), so readers never block writers and
-// never see half a batch. Query results are [Set] values, which export to
-// the portable roaring format other engines read.
+// validated first and applied atomically, field by field with whole-bitmap
+// operations). For bulk loads, [Batch.AddTagIDs], [Batch.SetIDs] and
+// [Batch.RecordIDs] address customers by ID and skip the key lookups. Reads
+// go through a [View], an immutable snapshot taken in constant time; the
+// index copies what it changes afterwards (copy-on-write), so queries never
+// block writers and never see half a batch. Query results are [Set] values,
+// which export to the portable roaring format other engines read.
 //
 // Comparison semantics are those of [Holds]: positive predicates never hold
 // for customers without a value, Ne is the complement of Eq over all live

@@ -164,7 +164,8 @@ func (ix *Index) Len() int {
 }
 
 // Add adds a customer (no-op when it exists) and returns its ID and whether
-// it was created.
+// it was created (false also when the index cannot store more keys: its key
+// storage holds 4 GiB).
 func (ix *Index) Add(key string) (id uint32, created bool) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -172,6 +173,9 @@ func (ix *Index) Add(key string) (id uint32, created bool) {
 		return id, false
 	}
 	b := batchOf(ix, op{kind: opAdd, key: key})
+	if b.validateLocked() != nil {
+		return 0, false // only when the key storage is full (4 GiB of keys)
+	}
 	b.applyLocked()
 	id, _ = ix.keys.latest(key)
 	return id, true
@@ -231,10 +235,12 @@ func (ix *Index) single(o op) error {
 	return nil
 }
 
-// View returns an immutable, consistent snapshot of the index. It takes
-// constant time: the index copies what it changes afterwards instead
-// (copy-on-write), so the cost of views is proportional to what changes
-// between them. Views of an unchanged index are the same *View.
+// View returns an immutable, consistent snapshot of the index that holds
+// every write committed before the call. It takes constant time (it waits
+// only for a batch being committed at that moment): the index copies what
+// it changes afterwards instead (copy-on-write), so the cost of views is
+// proportional to what changes between them. Views of an unchanged index
+// are the same *View.
 func (ix *Index) View() *View {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()

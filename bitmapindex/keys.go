@@ -16,19 +16,23 @@ import (
 // comes back gets a new ID, and prev links it to its earlier ID so that an
 // older view still finds the ID that was live when it was taken.
 //
-// The table is written by the index's single writer (under the index lock)
-// and read by any number of views without locks: key bytes and per-entry
-// data are written before the hash slot that makes them reachable is
-// published with an atomic store, storage only grows (a chunk or page, once
-// published, never moves), and grown directories and hash tables are
-// published through atomic pointers. Nothing in it holds Go pointers per key
-// (keys live in byte chunks, slots and locations are integers), so the
-// garbage collector does not scan millions of keys.
+// Keys are stored as records (uvarint length, key bytes, ID as 4 bytes) in
+// byte chunks addressed by 32-bit addresses. The hash table maps a key's
+// hash to its latest record, so a lookup touches one slot and one record.
+// Entries (one per ID with a key, in insertion order) map back to records.
 //
-// Entries are numbered in insertion order. IDs below base were loaded from a
-// snapshot: baseLive holds the ones that had a key, and the entry of such an
-// ID is its rank in baseLive (so a snapshot with sparse IDs costs memory for
-// its keys only). From base on, entry = baseKeys + (ID − base).
+// The table is written by the index's single writer (under the index lock)
+// and read by any number of views without locks: records and per-entry data
+// are written before the hash slot that makes them reachable is published
+// with an atomic store, storage only grows (a chunk or page, once published,
+// never moves or changes), and grown directories and hash tables are
+// published through atomic pointers. Nothing in it holds Go pointers per key,
+// so the garbage collector does not scan millions of keys.
+//
+// IDs below base were loaded from a snapshot: baseLive holds the ones that
+// had a key, and the entry of such an ID is its rank in baseLive (so a
+// snapshot with sparse IDs costs memory for its keys only). From base on,
+// entry = baseKeys + (ID − base).
 type keyTable struct {
 	seed     maphash.Seed
 	base     uint32          // IDs below base come from a snapshot
@@ -48,22 +52,25 @@ type keyTable struct {
 }
 
 const (
-	pageBits     = 16
-	pageSize     = 1 << pageBits
-	keyChunkSize = 1 << 22 // key bytes per chunk (longer keys get a chunk of their own)
+	pageBits  = 16
+	pageSize  = 1 << pageBits
+	chunkBits = 22
+	// keyChunkSize is the size of a record chunk; a longer record gets a
+	// chunk of its own (records always start within the first 4 MiB).
+	keyChunkSize = 1 << chunkBits
+	maxChunks    = 1 << (32 - chunkBits)
 )
 
-// keyDir is the storage directory: chunks of key bytes (each key is a
-// uvarint length and the bytes) and pages of per-entry data.
+// keyDir is the storage directory: record chunks and pages of per-entry
+// data.
 type keyDir struct {
 	chunks [][]byte
-	locs   []*[pageSize]uint64 // entry → chunk<<32 | offset
+	addrs  []*[pageSize]uint32 // entry → record address
 	prev   []*[pageSize]uint32 // entry → earlier ID of the same key + 1; 0 = none
-	ids    []*[pageSize]uint32 // entry → ID
 }
 
 // slotTable is an open-addressing hash table (linear probing). A slot holds
-// the low 32 bits of the key's hash and the entry + 1 (0 = empty).
+// the low 32 bits of the key's hash and the record address + 1 (0 = empty).
 type slotTable struct {
 	mask  uint64
 	slots []atomic.Uint64
@@ -81,31 +88,37 @@ func (t *keyTable) n() uint32 { return t.base + (t.entries - t.baseKeys) }
 
 func (t *keyTable) hash(key string) uint64 { return maphash.String(t.seed, key) }
 
-// keyAt returns the key of an entry. The string shares the chunk's bytes
-// (no copy): key bytes are never written again once their entry is
-// published, so the string stays immutable.
-func (d *keyDir) keyAt(e uint32) string {
-	loc := d.locs[e>>pageBits][e&(pageSize-1)]
-	c := d.chunks[loc>>32]
-	off := int(uint32(loc))
+// record returns the key and ID of the record at addr. The key shares the
+// chunk's bytes (no copy): records never change once published.
+func (d *keyDir) record(addr uint32) (string, uint32) {
+	c := d.chunks[addr>>chunkBits]
+	off := int(addr & (keyChunkSize - 1))
 	l, w := binary.Uvarint(c[off:])
+	start := off + w
+	end := start + int(l)
+	id := binary.LittleEndian.Uint32(c[end:])
 	if l == 0 {
-		return ""
+		return "", id
 	}
-	return unsafe.String(&c[off+w], int(l))
+	return unsafe.String(&c[start], int(l)), id
 }
 
-// equalAt reports whether an entry's key is key, without allocating.
-func (d *keyDir) equalAt(e uint32, key string) bool {
-	loc := d.locs[e>>pageBits][e&(pageSize-1)]
-	c := d.chunks[loc>>32]
-	off := int(uint32(loc))
+// match reports whether the record at addr holds key, and its ID.
+func (d *keyDir) match(addr uint32, key string) (uint32, bool) {
+	c := d.chunks[addr>>chunkBits]
+	off := int(addr & (keyChunkSize - 1))
 	l, w := binary.Uvarint(c[off:])
 	if int(l) != len(key) {
-		return false
+		return 0, false
 	}
-	return string(c[off+w:off+w+int(l)]) == key
+	start := off + w
+	if string(c[start:start+len(key)]) != key {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint32(c[start+len(key):]), true
 }
+
+func (d *keyDir) addrOf(e uint32) uint32 { return d.addrs[e>>pageBits][e&(pageSize-1)] }
 
 // entryOf returns the entry of an ID, if it has one.
 func (t *keyTable) entryOf(id uint32) (uint32, bool) {
@@ -122,68 +135,58 @@ func (t *keyTable) entryOf(id uint32) (uint32, bool) {
 	return t.baseKeys + (id - t.base), true
 }
 
-// find returns the entry of key's most recent ID. Safe for concurrent use.
-func (t *keyTable) find(key string) (uint32, *keyDir, bool) {
+// find returns key's most recent ID. Safe for concurrent use.
+func (t *keyTable) find(key string) (uint32, bool) {
 	h := t.hash(key)
 	st := t.slots.Load()
 	d := t.dir.Load()
 	for i := h & st.mask; ; i = (i + 1) & st.mask {
 		s := st.slots[i].Load()
 		if s == 0 {
-			return 0, d, false
+			return 0, false
 		}
 		if uint32(s>>32) != uint32(h) {
 			continue
 		}
-		e := uint32(s) - 1
-		if d.equalAt(e, key) {
-			return e, d, true
+		if id, ok := d.match(uint32(s)-1, key); ok {
+			return id, true
 		}
 	}
 }
 
-func (d *keyDir) idAt(e uint32) uint32 { return d.ids[e>>pageBits][e&(pageSize-1)] }
-
 // latest returns the most recent ID of key (writer).
-func (t *keyTable) latest(key string) (uint32, bool) {
-	e, d, ok := t.find(key)
-	if !ok {
-		return 0, false
-	}
-	return d.idAt(e), true
-}
+func (t *keyTable) latest(key string) (uint32, bool) { return t.find(key) }
 
 // assign gives key the next ID, remembering its earlier ID if it had one
 // (writer).
 func (t *keyTable) assign(key string) uint32 {
-	old, had := t.latest(key)
+	old, had := t.find(key)
 	id := t.n()
-	e := t.entries
 	var p uint32
 	if had {
 		p = old + 1
 	}
-	t.store(e, id, key, p)
+	addr := t.store(t.entries, id, key, p)
 	t.entries++
-	t.publish(key, e, had)
+	t.publish(key, addr, had)
 	return id
 }
 
-// store writes an entry's key and data (writer).
-func (t *keyTable) store(e, id uint32, key string, prev uint32) {
+// store appends a record and an entry (writer) and returns the record's
+// address.
+func (t *keyTable) store(e, id uint32, key string, prev uint32) uint32 {
 	d := t.dir.Load()
-	need := binary.MaxVarintLen64 + len(key)
+	need := binary.MaxVarintLen64 + len(key) + 4
 	chunkFull := len(d.chunks) == 0 || t.fill+need > len(d.chunks[len(d.chunks)-1])
-	if chunkFull || int(e>>pageBits) == len(d.locs) {
+	if chunkFull || int(e>>pageBits) == len(d.addrs) {
 		nd := *d // grow into a new directory, published below
 		if chunkFull {
 			nd.chunks = append(nd.chunks[:len(nd.chunks):len(nd.chunks)], make([]byte, max(keyChunkSize, need)))
 			t.fill = 0
 		}
-		if int(e>>pageBits) == len(nd.locs) {
-			nd.locs = append(nd.locs[:len(nd.locs):len(nd.locs)], new([pageSize]uint64))
+		if int(e>>pageBits) == len(nd.addrs) {
+			nd.addrs = append(nd.addrs[:len(nd.addrs):len(nd.addrs)], new([pageSize]uint32))
 			nd.prev = append(nd.prev[:len(nd.prev):len(nd.prev)], new([pageSize]uint32))
-			nd.ids = append(nd.ids[:len(nd.ids):len(nd.ids)], new([pageSize]uint32))
 		}
 		t.dir.Store(&nd)
 		d = &nd
@@ -193,21 +196,38 @@ func (t *keyTable) store(e, id uint32, key string, prev uint32) {
 	off := t.fill
 	w := binary.PutUvarint(c[off:], uint64(len(key)))
 	copy(c[off+w:], key)
-	t.fill += w + len(key)
-	d.locs[e>>pageBits][e&(pageSize-1)] = uint64(ci)<<32 | uint64(off)
+	binary.LittleEndian.PutUint32(c[off+w+len(key):], id)
+	t.fill += w + len(key) + 4
+	addr := uint32(ci)<<chunkBits | uint32(off)
+	d.addrs[e>>pageBits][e&(pageSize-1)] = addr
 	d.prev[e>>pageBits][e&(pageSize-1)] = prev
-	d.ids[e>>pageBits][e&(pageSize-1)] = id
+	return addr
 }
 
-// publish makes key → entry reachable, replacing an earlier entry of the key.
-func (t *keyTable) publish(key string, entry uint32, replace bool) {
+// room returns how many record bytes can still be stored (writer); batch
+// validation keeps new keys within it.
+func (t *keyTable) room() int64 {
+	d := t.dir.Load()
+	left := int64(maxChunks-len(d.chunks)) * keyChunkSize
+	if len(d.chunks) > 0 {
+		left += int64(len(d.chunks[len(d.chunks)-1]) - t.fill)
+	}
+	return left
+}
+
+// recordSize bounds the bytes a key's record takes.
+func recordSize(key string) int64 { return int64(binary.MaxVarintLen64 + len(key) + 4) }
+
+// publish makes key → record reachable, replacing an earlier record of the
+// key (writer).
+func (t *keyTable) publish(key string, addr uint32, replace bool) {
 	h := t.hash(key)
 	st := t.slots.Load()
 	if !replace && (t.used+1)*10 > len(st.slots)*7 {
 		st = t.grow(st)
 	}
 	d := t.dir.Load()
-	v := uint64(uint32(h))<<32 | uint64(entry+1)
+	v := uint64(uint32(h))<<32 | uint64(addr+1)
 	for i := h & st.mask; ; i = (i + 1) & st.mask {
 		s := st.slots[i].Load()
 		if s == 0 {
@@ -215,9 +235,11 @@ func (t *keyTable) publish(key string, entry uint32, replace bool) {
 			t.used++
 			return
 		}
-		if replace && uint32(s>>32) == uint32(h) && d.equalAt(uint32(s)-1, key) {
-			st.slots[i].Store(v)
-			return
+		if replace && uint32(s>>32) == uint32(h) {
+			if _, ok := d.match(uint32(s)-1, key); ok {
+				st.slots[i].Store(v)
+				return
+			}
 		}
 	}
 }
@@ -259,18 +281,20 @@ func (k keysView) key(id uint32) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return k.t.dir.Load().keyAt(e), true
+	d := k.t.dir.Load()
+	key, _ := d.record(d.addrOf(e))
+	return key, true
 }
 
 // lookup returns the most recent ID of key that the view knows. Safe for
 // concurrent use with the writer.
 func (k keysView) lookup(key string) (uint32, bool) {
 	t := k.t
-	e, d, ok := t.find(key)
+	id, ok := t.find(key)
 	if !ok {
 		return 0, false
 	}
-	id := d.idAt(e)
+	d := t.dir.Load()
 	for id >= k.n {
 		if id < t.base {
 			return 0, false
@@ -292,57 +316,30 @@ func (k keysView) bytes() int64 {
 	for _, c := range d.chunks {
 		n += int64(len(c))
 	}
-	n += int64(len(d.locs)) * pageSize * (8 + 4 + 4)
+	n += int64(len(d.addrs)) * pageSize * (4 + 4)
 	n += int64(len(k.t.slots.Load().slots)) * 8
+	n += int64(len(k.t.baseEntry)) * 4
 	n += int64(k.t.baseLive.GetSizeInBytes())
 	return n
 }
 
 // loadBase installs the keys of a snapshot: the live IDs below ids, whose
-// keys are area, one uvarint length and the bytes per key in ID order. The
-// area becomes the first key chunk as it is (no copy), so the caller must
-// not reuse it. It returns an error message for malformed or duplicate keys.
+// keys are area, one uvarint length and the bytes per key in ID order. It
+// returns a description of malformed or duplicate keys.
 func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (problem string, ok bool) {
 	t.base, t.baseLive = ids, live
 	n := live.GetCardinality()
 	if n > uint64(len(area)) { // every key takes at least one byte
 		return fmt.Sprintf("%d live customers but only %d bytes of keys", n, len(area)), false
 	}
-	if uint64(len(area)) >= 1<<32 {
-		return "key section too large", false
+	if int64(len(area))+int64(n)*(4+binary.MaxVarintLen64) > t.room() {
+		return "keys exceed the key storage (4 GiB)", false
 	}
 	if uint64(ids) <= 2*n+pageSize {
 		t.baseEntry = make([]uint32, ids)
 	}
-	nd := &keyDir{chunks: [][]byte{area[:len(area):len(area)]}}
-	pages := (n + pageSize - 1) / pageSize
-	for range pages {
-		nd.locs = append(nd.locs, new([pageSize]uint64))
-		nd.prev = append(nd.prev, new([pageSize]uint32))
-		nd.ids = append(nd.ids, new([pageSize]uint32))
-	}
-	t.dir.Store(nd)
-	t.fill = len(area)
-	off := 0
-	keys := func(yield func(uint32, string) bool) {
-		for id := range roaring.Values(live) {
-			l, w := binary.Uvarint(area[off:])
-			if w <= 0 || l > uint64(len(area)-off-w) {
-				problem = "malformed key"
-				return
-			}
-			e := t.entries
-			nd.locs[e>>pageBits][e&(pageSize-1)] = uint64(off) // chunk 0
-			nd.ids[e>>pageBits][e&(pageSize-1)] = id
-			key := unsafe.String(unsafe.SliceData(area[off+w:]), int(l))
-			off += w + int(l)
-			if !yield(id, key) {
-				return
-			}
-		}
-	}
-	// Store the keys, then build the hash table in one sequential pass over
-	// the keys sorted by home slot (radix sort) instead of n random
+	// Store the records, then build the hash table in one sequential pass
+	// over the records sorted by home slot (radix sort) instead of n random
 	// insertions: loading millions of keys is then bound by memory
 	// bandwidth, not by cache misses.
 	size := 1024
@@ -350,17 +347,28 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 		size *= 2
 	}
 	mask := uint64(size - 1)
-	type rec struct{ home, h, e uint32 }
+	type rec struct{ home, h, addr uint32 }
 	recs := make([]rec, 0, n)
-	for id, key := range keys {
+	off := 0
+	for id := range roaring.Values(live) {
+		l, w := binary.Uvarint(area[off:])
+		if w <= 0 || l > uint64(len(area)-off-w) {
+			return "malformed key", false
+		}
+		key := unsafe.String(unsafe.SliceData(area[off+w:]), int(l))
+		off += w + int(l)
 		e := t.entries
+		addr := t.store(e, id, key, 0)
 		if t.baseEntry != nil {
 			t.baseEntry[id] = e + 1
 		}
 		h := t.hash(key)
-		recs = append(recs, rec{home: uint32(h & mask), h: uint32(h), e: e})
+		recs = append(recs, rec{home: uint32(h & mask), h: uint32(h), addr: addr})
 		t.entries++
 		t.baseKeys = t.entries
+	}
+	if off != len(area) {
+		return fmt.Sprintf("%d bytes after the last key", len(area)-off), false
 	}
 	tmp := make([]rec, len(recs))
 	for shift := uint(0); shift < 32 && (mask>>shift) != 0; shift += 8 {
@@ -378,20 +386,21 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 		}
 		recs, tmp = tmp, recs
 	}
-	if problem != "" {
-		return problem, false
-	}
-	st := &slotTable{mask: mask, slots: make([]atomic.Uint64, size)}
 	d := t.dir.Load()
-	// Equal keys have equal hashes and homes, so they are neighbours in each
-	// run of equal homes; compare within such runs.
+	// Equal keys have equal hashes and homes, so they are neighbours within
+	// a run of equal homes; compare within such runs.
 	for i := range recs {
 		for j := i - 1; j >= 0 && recs[j].home == recs[i].home; j-- {
-			if recs[j].h == recs[i].h && d.keyAt(recs[j].e) == d.keyAt(recs[i].e) {
-				return fmt.Sprintf("duplicate key %q", d.keyAt(recs[i].e)), false
+			if recs[j].h != recs[i].h {
+				continue
+			}
+			a, _ := d.record(recs[j].addr)
+			if b, _ := d.record(recs[i].addr); a == b {
+				return fmt.Sprintf("duplicate key %q", a), false
 			}
 		}
 	}
+	st := &slotTable{mask: mask, slots: make([]atomic.Uint64, size)}
 	pos := uint64(0)
 	var overflow []rec
 	for _, r := range recs {
@@ -400,21 +409,18 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 			overflow = append(overflow, r)
 			continue
 		}
-		st.slots[pos].Store(uint64(r.h)<<32 | uint64(r.e+1))
+		st.slots[pos].Store(uint64(r.h)<<32 | uint64(r.addr+1))
 		pos++
 	}
 	for _, r := range overflow { // wrap around, as linear probing does
 		for i := uint64(0); ; i++ {
 			if st.slots[i].Load() == 0 {
-				st.slots[i].Store(uint64(r.h)<<32 | uint64(r.e+1))
+				st.slots[i].Store(uint64(r.h)<<32 | uint64(r.addr+1))
 				break
 			}
 		}
 	}
 	t.used = len(recs)
 	t.slots.Store(st)
-	if off != len(area) {
-		return fmt.Sprintf("%d bytes after the last key", len(area)-off), false
-	}
 	return "", true
 }
