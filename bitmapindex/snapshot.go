@@ -571,6 +571,9 @@ type loader struct {
 	seenDay  map[string]map[segkit.Day]bool
 	// lastTotal is the last ID with a value read per event.
 	lastTotal map[string]int64
+	// liveDense: the live customers are exactly 0..liveCard-1.
+	liveDense bool
+	liveCard  uint32
 }
 
 func (ld *loader) section(i int, typ uint32, payload []byte) error {
@@ -646,6 +649,9 @@ func (ld *loader) readKeys(d *dec) {
 	}
 	d.b = nil
 	ld.st.live = &bm{b: live.Clone(), gen: 1}
+	if c := live.GetCardinality(); c > 0 && uint64(live.Maximum())+1 == c {
+		ld.liveDense, ld.liveCard = true, uint32(c)
+	}
 	ld.stage = secKeys
 }
 
@@ -672,7 +678,17 @@ func (ld *loader) readSchema(d *dec) {
 // member reads a bitmap that must hold live customers only.
 func (ld *loader) member(d *dec) *roaring.Bitmap {
 	b := d.bitmap(ld.idCount)
-	if d.err == nil && !b.IsEmpty() && b.AndCardinality(ld.st.live.b) != b.GetCardinality() {
+	if d.err != nil || b.IsEmpty() {
+		return b
+	}
+	if ld.liveDense { // live is 0..n-1: a bound check suffices
+		if b.Maximum() >= ld.liveCard {
+			d.fail("bitmap holds customers that are not live")
+			return nil
+		}
+		return b
+	}
+	if b.AndCardinality(ld.st.live.b) != b.GetCardinality() {
 		d.fail("bitmap holds customers that are not live")
 		return nil
 	}
