@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"flag"
 	"os"
 	"path/filepath"
@@ -184,6 +185,40 @@ func TestRFMReproducesR(t *testing.T) {
 	assert.Equal(t, "customer_id,recency_days,frequency,monetary,r,f,m,score,segment", lines[0])
 	assert.Len(t, lines, 996)
 	assert.Contains(t, csvOut, "Abbey O'Reilly DVM,205,6,472,3,4,3,343,Potential Loyalist\n")
+
+	// The R × F heatmap shows, in every cell, the customers with that R and F.
+	svg := filepath.Join(t.TempDir(), "rf.svg")
+	_, stderr, code = runCLI(t, "rfm", "--transactions", orders, "--columns", "id=customer_id,time=order_date,amount=revenue",
+		"--now", "2006-12-31", "--binning", "rcompat", "--format", "summary", "--svg", svg)
+	require.Equal(t, 0, code, stderr)
+	want := map[string]int{}
+	for _, line := range lines[1:] {
+		f := strings.Split(line, ",")
+		want[f[len(f)-5]+"/"+f[len(f)-4]]++ // r/f
+	}
+	data, err := os.ReadFile(svg)
+	require.NoError(t, err)
+	got := map[string]int{}
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+			a := map[string]string{}
+			for _, at := range se.Attr {
+				a[at.Name.Local] = at.Value
+			}
+			if a["class"] == "cell" {
+				got[a["data-row"]+"/"+a["data-col"]] = atoi(t, a["data-value"])
+			}
+		}
+	}
+	require.Len(t, got, 25)
+	for cell, n := range got {
+		assert.Equal(t, want[cell], n, "cell R/F %s", cell)
+	}
 }
 
 func TestFitReproducesPublished(t *testing.T) {
