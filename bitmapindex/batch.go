@@ -333,11 +333,25 @@ func (b *Batch) applyLocked() {
 	st := w.root(ix)
 	var del *roaring.Bitmap
 	lastKey, lastID, haveLast := "", uint32(0), false
+	// Keys are looked up a page at a time ahead of the writes (findMany
+	// overlaps the lookups' cache misses). A looked-up ID is only a hint: it
+	// is used while it is live, and a key deleted or created by an earlier
+	// write of the batch is looked up again.
+	var preKeys []string
+	preIDs := make([]uint32, opPage)
+	preOK := make([]bool, opPage)
+	pre := -1 // position in the current page
 	idOf := func(key string) uint32 {
 		if haveLast && key == lastKey {
 			return lastID
 		}
-		id, ok := ix.keys.latest(key)
+		var id uint32
+		var ok bool
+		if pre >= 0 && preOK[pre] && st.live.contains(preIDs[pre]) {
+			id, ok = preIDs[pre], true
+		} else {
+			id, ok = ix.keys.latest(key)
+		}
 		if !ok || !st.live.contains(id) {
 			id = ix.keys.assign(key)
 			w.own(&st.live).Add(id)
@@ -393,7 +407,7 @@ func (b *Batch) applyLocked() {
 		}
 		return d
 	}
-	_ = b.each(func(_ int, o *op) error {
+	apply := func(o *op) error {
 		switch o.kind {
 		case opAdd:
 			idOf(o.key)
@@ -475,7 +489,19 @@ func (b *Batch) applyLocked() {
 			}
 		}
 		return nil
-	})
+	}
+	for _, page := range b.pages {
+		preKeys = preKeys[:0]
+		for i := range page {
+			preKeys = append(preKeys, page[i].key)
+		}
+		ix.keys.findMany(preKeys, preIDs[:len(page)], preOK[:len(page)])
+		for i := range page {
+			pre = i
+			_ = apply(&page[i])
+		}
+	}
+	pre = -1
 	for name, t := range tags {
 		t.apply(w, st, name)
 	}

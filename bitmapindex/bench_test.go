@@ -346,6 +346,49 @@ func BenchmarkIngestTags(b *testing.B) {
 	}
 }
 
+// BenchmarkIngestTagIDs is BenchmarkIngestTags through the bulk path:
+// 100,000 assignments per batch as AddTagIDs over 100 tags.
+func BenchmarkIngestTagIDs(b *testing.B) {
+	for _, n := range benchSizes() {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			ix, _ := New(DefaultConfig())
+			batch := ix.NewBatch()
+			for i := range n {
+				batch.Add(benchKey(i))
+			}
+			if err := batch.Commit(); err != nil {
+				b.Fatal(err)
+			}
+			tags := make([]string, 100)
+			for i := range tags {
+				tags[i] = fmt.Sprintf("t%03d", i)
+			}
+			r := rand.New(rand.NewPCG(3, 4))
+			const per = 100_000
+			runtime.GC()
+			b.ReportAllocs()
+			var total int
+			start, cpu := time.Now(), cpuTime()
+			for b.Loop() {
+				batch := ix.NewBatch()
+				for _, tag := range tags {
+					ids := make([]uint32, per/len(tags))
+					for i := range ids {
+						ids[i] = uint32(r.IntN(n))
+					}
+					batch.AddTagIDs(tag, ids)
+				}
+				if err := batch.Commit(); err != nil {
+					b.Fatal(err)
+				}
+				total += per
+			}
+			b.ReportMetric(float64(total)/time.Since(start).Seconds(), "assignments/s")
+			b.ReportMetric(float64(total)/(cpuTime()-cpu).Seconds(), "assignments/cpu-s")
+		})
+	}
+}
+
 // BenchmarkViewWhileWriting measures View() plus a 2-tag count while a
 // writer commits batches of 10,000 tag assignments by key to 20 tags; it
 // also reports the writer's throughput meanwhile.

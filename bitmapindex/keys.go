@@ -154,6 +154,44 @@ func (t *keyTable) find(key string) (uint32, bool) {
 	}
 }
 
+// findMany looks up many keys at once: ids[i], found[i] for keys[i]. It
+// hashes a group of keys, then loads their home slots, then their records,
+// so the cache misses of independent lookups overlap instead of queueing.
+func (t *keyTable) findMany(keys []string, ids []uint32, found []bool) {
+	const group = 16
+	st := t.slots.Load()
+	d := t.dir.Load()
+	var hs, ss [group]uint64
+	for lo := 0; lo < len(keys); lo += group {
+		n := min(group, len(keys)-lo)
+		for i := range n {
+			hs[i] = t.hash(keys[lo+i])
+		}
+		for i := range n {
+			ss[i] = st.slots[hs[i]&st.mask].Load()
+		}
+		for i := range n {
+			ids[lo+i], found[lo+i] = t.probe(keys[lo+i], hs[i], st, d, ss[i])
+		}
+	}
+}
+
+// probe finishes a lookup whose home slot s was already loaded.
+func (t *keyTable) probe(key string, h uint64, st *slotTable, d *keyDir, s uint64) (uint32, bool) {
+	for i := h & st.mask; ; {
+		if s == 0 {
+			return 0, false
+		}
+		if uint32(s>>32) == uint32(h) {
+			if id, ok := d.match(uint32(s)-1, key); ok {
+				return id, true
+			}
+		}
+		i = (i + 1) & st.mask
+		s = st.slots[i].Load()
+	}
+}
+
 // latest returns the most recent ID of key (writer).
 func (t *keyTable) latest(key string) (uint32, bool) { return t.find(key) }
 
