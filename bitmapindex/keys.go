@@ -285,14 +285,16 @@ func (t *keyTable) publish(key string, addr uint32, replace bool) {
 // grow doubles the hash table and publishes it (writer).
 func (t *keyTable) grow(old *slotTable) *slotTable {
 	nt := &slotTable{mask: uint64(len(old.slots))*2 - 1, slots: make([]atomic.Uint64, len(old.slots)*2)}
+	// nt is not published yet: plain stores (see loadBase).
+	plain := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(nt.slots))), len(nt.slots))
 	for i := range old.slots {
 		s := old.slots[i].Load()
 		if s == 0 {
 			continue
 		}
 		for j := (s >> 32) & nt.mask; ; j = (j + 1) & nt.mask {
-			if nt.slots[j].Load() == 0 {
-				nt.slots[j].Store(s)
+			if plain[j] == 0 {
+				plain[j] = s
 				break
 			}
 		}
@@ -439,6 +441,9 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 		}
 	}
 	st := &slotTable{mask: mask, slots: make([]atomic.Uint64, size)}
+	// The table is not published yet: plain stores (an atomic store is a
+	// locked instruction on amd64) through a view of the same memory.
+	plain := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(st.slots))), len(st.slots))
 	pos := uint64(0)
 	var overflow []rec
 	for _, r := range recs {
@@ -447,13 +452,13 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 			overflow = append(overflow, r)
 			continue
 		}
-		st.slots[pos].Store(uint64(r.h)<<32 | uint64(r.addr+1))
+		plain[pos] = uint64(r.h)<<32 | uint64(r.addr+1)
 		pos++
 	}
 	for _, r := range overflow { // wrap around, as linear probing does
 		for i := uint64(0); ; i++ {
-			if st.slots[i].Load() == 0 {
-				st.slots[i].Store(uint64(r.h)<<32 | uint64(r.addr+1))
+			if plain[i] == 0 {
+				plain[i] = uint64(r.h)<<32 | uint64(r.addr+1)
 				break
 			}
 		}

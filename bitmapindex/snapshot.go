@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,7 +34,12 @@ import (
 //	schema = count uvarint | (name str | kind u8 | scale u8)*
 //	tag    = name str | bitmap
 //	attr   = name str | present bitmap | category, set: count uvarint | (value str | bitmap)*
-//	                                   | numeric: ref u64 | mask u64 | bitmap per set bit of mask
+//	                                   | numeric: ref u64 | 1 u8 | count uvarint | (value u64 | bitmap)*
+//	                                   | numeric: ref u64 | 0 u8 | mask u64 | bitmap per set bit of mask
+//
+// Numeric values are in the ordered form (int64 XOR 2^63); bit slices hold
+// the bits of value XOR ref. Attributes with few distinct values are stored
+// as value bitmaps, the others as bit slices.
 //	day    = event str | day i32 | one bitmap | count uvarint | extra bitmap*
 //	totals = event str | count uvarint | (id u32 | value f64)*   (ascending IDs)
 //	block  = event str | block i32 | count uvarint | cnt bitmap*   (bit slices of the counts)
@@ -48,7 +54,7 @@ import (
 // everything else, and checked structurally on load (a block for exactly
 // the blocks that have days, first occurrences disjoint and within their
 // day, together everyone with an occurrence); block counts are not recounted
-// from the days. Value bitmaps of numeric attributes are rebuilt.
+// from the days.
 
 const (
 	snapMagic   = "SEGKITIX"
@@ -184,8 +190,19 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 		}
 		s.str(def.Name)
 		s.bitmap(a.present.bits())
-		if def.Kind.numeric() {
+		if def.Kind.numeric() && !a.wide {
+			// few values: the value bitmaps (the bit slices follow from them)
 			s.u64(a.ref)
+			s.u8(1)
+			us := slices.Sorted(maps.Keys(a.vals))
+			s.uvarint(uint64(len(us)))
+			for _, u := range us {
+				s.u64(u)
+				s.bitmap(a.vals[u].b)
+			}
+		} else if def.Kind.numeric() {
+			s.u64(a.ref)
+			s.u8(0)
 			var mask uint64
 			for i, p := range a.slices {
 				if !p.empty() {
@@ -728,8 +745,29 @@ func (ld *loader) readAttr(d *dec) {
 	a.present = &bm{b: present, gen: 1}
 	if def.Kind.numeric() {
 		a.ref = d.u64()
+		a.hasRef = !present.IsEmpty()
+		narrow := d.u8()
+		if d.err != nil {
+			return
+		}
+		switch narrow {
+		case 1:
+			ld.readVals(d, a, present)
+			if d.err == nil {
+				ld.st.attrs[name] = a
+			}
+			return
+		case 0:
+			if def.Kind == KindBool {
+				d.fail("attribute %q: bool stored as bit slices", name)
+				return
+			}
+		default:
+			d.fail("attribute %q: bad layout %d", name, narrow)
+			return
+		}
+		a.wide, a.vals = true, nil
 		mask := d.u64()
-		a.hasRef = !present.IsEmpty() || mask != 0
 		for i := range 64 {
 			if mask&(1<<uint(i)) == 0 {
 				continue
@@ -744,16 +782,6 @@ func (ld *loader) readAttr(d *dec) {
 			}
 			a.slices[i] = &bm{b: s, gen: 1}
 		}
-		if def.Kind == KindBool {
-			// bools must decode to 0 or 1
-			for id := range roaring.Values(present) {
-				if m, _ := a.numberOf(id); m != 0 && m != 1 {
-					d.fail("attribute %q: bool value %d", name, m)
-					return
-				}
-			}
-		}
-		a.buildVals()
 	} else {
 		n := d.count(2)
 		var parts []*roaring.Bitmap
@@ -783,6 +811,55 @@ func (ld *loader) readAttr(d *dec) {
 		}
 	}
 	ld.st.attrs[name] = a
+}
+
+// readVals reads the value bitmaps of a numeric attribute and derives its
+// bit slices.
+func (ld *loader) readVals(d *dec, a *attr, present *roaring.Bitmap) {
+	n := d.count(9)
+	if d.err != nil {
+		return
+	}
+	if n > maxValueBitmaps {
+		d.fail("attribute %q: %d value bitmaps", a.def.Name, n)
+		return
+	}
+	var parts []*roaring.Bitmap
+	var total uint64
+	var bitsOf [64][]*roaring.Bitmap
+	last := uint64(0)
+	for i := range n {
+		u := d.u64()
+		b := ld.member(d)
+		if d.err != nil {
+			return
+		}
+		if (i > 0 && u <= last) || b.IsEmpty() {
+			d.fail("attribute %q: value bitmaps out of order or empty", a.def.Name)
+			return
+		}
+		if a.def.Kind == KindBool && u != ordered(0) && u != ordered(1) {
+			d.fail("attribute %q: bool value %d", a.def.Name, unordered(u))
+			return
+		}
+		last = u
+		a.vals[u] = &bm{b: b, gen: 1}
+		parts = append(parts, b)
+		total += b.GetCardinality()
+		for x := u ^ a.ref; x != 0; x &= x - 1 {
+			bit := bits.TrailingZeros64(x)
+			bitsOf[bit] = append(bitsOf[bit], b)
+		}
+	}
+	if total != present.GetCardinality() || !roaring.FastOr(parts...).Equals(present) {
+		d.fail("attribute %q: value bitmaps do not partition the present customers", a.def.Name)
+		return
+	}
+	for i, bs := range bitsOf {
+		if len(bs) > 0 {
+			a.slices[i] = &bm{b: roaring.FastOr(bs...), gen: 1}
+		}
+	}
 }
 
 func (ld *loader) readDay(d *dec) {
@@ -921,7 +998,8 @@ func (ld *loader) readTotals(d *dec) {
 			return
 		}
 		// ascending IDs across all of the event's sections: no repeats
-		if int64(id) <= last || !ld.st.live.b.Contains(id) || math.IsNaN(f) || math.IsInf(f, 0) || f == 0 {
+		isLive := (ld.liveDense && id < ld.liveCard) || (!ld.liveDense && ld.st.live.b.Contains(id))
+		if int64(id) <= last || !isLive || math.IsNaN(f) || math.IsInf(f, 0) || f == 0 {
 			d.fail("event %q: bad value entry for ID %d", name, id)
 			return
 		}
