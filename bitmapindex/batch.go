@@ -164,7 +164,9 @@ func (b *Batch) Commit() error {
 		return err
 	}
 	b.done = true
-	b.applyLocked()
+	if b.n > 0 {
+		b.applyLocked()
+	}
 	return nil
 }
 

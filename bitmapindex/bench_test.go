@@ -390,45 +390,109 @@ func BenchmarkIngestTagIDs(b *testing.B) {
 }
 
 // BenchmarkViewWhileWriting measures View() plus a 2-tag count while a
-// writer commits batches of 10,000 tag assignments by key to 20 tags; it
-// also reports the writer's throughput meanwhile.
+// writer commits batches of 10,000 tag assignments by key to 20 tags.
 func BenchmarkViewWhileWriting(b *testing.B) {
 	forSizes(b, func(b *testing.B, p *population) {
 		stop := make(chan struct{})
-		done := make(chan int)
-		tags := make([]string, 20)
-		for i := range tags {
-			tags[i] = fmt.Sprintf("w%02d", i)
-		}
+		done := make(chan struct{})
 		go func() {
-			r := rand.New(rand.NewPCG(5, 6))
-			written := 0
-			for {
-				select {
-				case <-stop:
-					done <- written
-					return
-				default:
-				}
-				batch := p.ix.NewBatch()
-				for range 10_000 {
-					batch.AddTag(benchKey(r.IntN(p.n)), tags[r.IntN(len(tags))])
-				}
-				if err := batch.Commit(); err != nil {
-					panic(err)
-				}
-				written += 10_000
-			}
+			defer close(done)
+			writeLoop(p, 7, stop, nil)
 		}()
-		start := time.Now()
 		for b.Loop() {
 			v := p.ix.View()
 			_ = v.Tag("t0000").And(v.Tag("t0001")).Len()
 		}
 		close(stop)
-		written := <-done
-		b.ReportMetric(float64(written)/time.Since(start).Seconds(), "writer-assignments/s")
+		<-done
 	})
+}
+
+// BenchmarkWriteWhileReading measures batch ingest (10,000 tag assignments
+// by key per batch) while a reader continuously takes views and evaluates a
+// 2-tag intersection and an age range on them; it reports the writer's
+// assignments/s and the reader's mean view+evaluation time.
+func BenchmarkWriteWhileReading(b *testing.B) {
+	forSizes(b, func(b *testing.B, p *population) {
+		stop := make(chan struct{})
+		type readerStats struct {
+			n   int
+			dur time.Duration
+		}
+		done := make(chan readerStats)
+		go func() {
+			var rs readerStats
+			for {
+				select {
+				case <-stop:
+					done <- rs
+					return
+				default:
+				}
+				t0 := time.Now()
+				v := p.ix.View()
+				_ = v.Tag("t0000").And(v.Tag("t0001")).Len()
+				if _, err := v.Between("age", Int(26), Int(30)); err != nil {
+					panic(err)
+				}
+				rs.dur += time.Since(t0)
+				rs.n++
+			}
+		}()
+		var total int
+		start := time.Now()
+		tick := make(chan struct{}, 1)
+		for b.Loop() {
+			tick <- struct{}{}
+			total += writeLoop(p, 8, nil, tick)
+		}
+		elapsed := time.Since(start)
+		close(stop)
+		rs := <-done
+		b.ReportMetric(float64(total)/elapsed.Seconds(), "assignments/s")
+		if rs.n > 0 {
+			b.ReportMetric(float64(rs.dur.Nanoseconds())/float64(rs.n), "reader-ns/eval")
+		}
+	})
+}
+
+var writeTags = func() []string {
+	tags := make([]string, 20)
+	for i := range tags {
+		tags[i] = fmt.Sprintf("w%02d", i)
+	}
+	return tags
+}()
+
+// writeLoop commits batches of 10,000 tag assignments by key until stop is
+// closed, or once per value received on once; it returns the number of
+// assignments written.
+func writeLoop(p *population, seed uint64, stop <-chan struct{}, once <-chan struct{}) int {
+	r := rand.New(rand.NewPCG(seed, seed))
+	written := 0
+	for {
+		if once != nil {
+			select {
+			case <-once:
+			default:
+				return written
+			}
+		} else {
+			select {
+			case <-stop:
+				return written
+			default:
+			}
+		}
+		batch := p.ix.NewBatch()
+		for range 10_000 {
+			batch.AddTag(benchKey(r.IntN(p.n)), writeTags[r.IntN(len(writeTags))])
+		}
+		if err := batch.Commit(); err != nil {
+			panic(err)
+		}
+		written += 10_000
+	}
 }
 
 func BenchmarkSnapshotSave(b *testing.B) {

@@ -48,6 +48,8 @@ type Index struct {
 
 	// dirty is true when cur differs from last.
 	dirty bool
+	// nodes lists the bitmaps created or copied in this generation.
+	nodes []*bm
 }
 
 // state is the root of the copy-on-write tree (see cow.go).
@@ -259,13 +261,16 @@ func (ix *Index) viewLocked() *View {
 		zone:   ix.zone,
 		strict: ix.strict,
 	}
+	freeze(ix.nodes)
+	clear(ix.nodes)
+	ix.nodes = ix.nodes[:0]
 	ix.gen++ // freeze everything reachable from st
 	ix.last, ix.dirty = v, false
 	return v
 }
 
 // writer returns the writer context of the current generation.
-func (ix *Index) writer() wctx { return wctx{gen: ix.gen} }
+func (ix *Index) writer() wctx { return wctx{gen: ix.gen, dirty: &ix.nodes} }
 
 // root makes the state root writable.
 func (w wctx) root(ix *Index) *state {
