@@ -70,3 +70,103 @@ func TestConcurrentWriterAndViewReaders(t *testing.T) {
 	}
 	assert.Equal(t, batches*group, ix.View().Tag("in").Len())
 }
+
+// TestFrozenViewsUnchangedUnderWrites holds views while a writer keeps
+// changing the same bitmaps (the containers those views share with the
+// writer's copies), and checks every held view still answers as when it was
+// taken. Run with -race.
+func TestFrozenViewsUnchangedUnderWrites(t *testing.T) {
+	ix := mustNew(t, DefaultConfig())
+	const n = 5000
+	b := ix.NewBatch()
+	for i := range n {
+		k := fmt.Sprint("k", i)
+		b.Add(k)
+		if i%3 == 0 {
+			b.AddTag(k, "flip")
+		}
+		b.Set(k, "score", Int(int64(i%97)))
+	}
+	require.NoError(t, b.Commit())
+	type snap struct {
+		v     *View
+		tag   []uint32
+		score int
+	}
+	take := func() snap {
+		v := ix.View()
+		s, err := v.Compare("score", Ge, Int(50))
+		require.NoError(t, err)
+		return snap{v: v, tag: collect(v.Tag("flip")), score: s.Len()}
+	}
+	snaps := make(chan snap, 64)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	var done atomic.Bool
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var held []snap
+			for !done.Load() {
+				select {
+				case s := <-snaps:
+					held = append(held, s)
+				default:
+				}
+				for _, s := range held {
+					got := collect(s.v.Tag("flip"))
+					sc, _ := s.v.Compare("score", Ge, Int(50))
+					if !slicesEqual(got, s.tag) || sc.Len() != s.score {
+						errs <- fmt.Errorf("a held view changed: tag %d→%d members, score %d→%d", len(s.tag), len(got), s.score, sc.Len())
+						return
+					}
+				}
+			}
+		}()
+	}
+	r := randSource(11)
+	for range 150 {
+		b := ix.NewBatch()
+		for range 50 {
+			k := fmt.Sprint("k", r.IntN(n))
+			if r.IntN(2) == 0 {
+				b.AddTag(k, "flip")
+			} else {
+				b.RemoveTag(k, "flip")
+			}
+			b.Set(k, "score", Int(int64(r.IntN(97))))
+		}
+		require.NoError(t, b.Commit())
+		select {
+		case snaps <- take():
+		default:
+		}
+	}
+	done.Store(true)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func collect(s Set) []uint32 {
+	var out []uint32
+	for id := range s.IDs() {
+		out = append(out, id)
+	}
+	return out
+}
+
+func slicesEqual(a, b []uint32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
