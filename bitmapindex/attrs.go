@@ -15,7 +15,14 @@ import (
 // order of magnitude faster than a bit-sliced comparison. Past this many
 // distinct values the value bitmaps are dropped and the bit-sliced index
 // answers alone. A variable so tests can exercise both paths.
-var maxValueBitmaps = 64
+var maxValueBitmaps = 256
+
+// maxValueOr is the largest number of value bitmaps a comparison ORs (or
+// subtracts from the presence bitmap); a query that would need more uses the
+// bit-sliced comparison, whose cost does not grow with the number of values.
+// Ages (about 80 values) answer a five-year range from five bitmaps, and
+// "age >= 40" from the ones below 40 subtracted.
+var maxValueOr = 32
 
 // attr is one attribute's index (a copy-on-write node).
 type attr struct {
@@ -381,7 +388,9 @@ func (a *attr) evalU(q uop) *roaring.Bitmap {
 		return roaring.New()
 	}
 	if !a.wide {
-		return a.valsWhere(func(u uint64) bool { return cmpHolds(cmpU(u, q.c), q.op) })
+		if r, ok := a.valsWhere(func(u uint64) bool { return cmpHolds(cmpU(u, q.c), q.op) }); ok {
+			return r
+		}
 	}
 	return oneil(pres, a.sliceBitmaps(), a.ref, q.op, q.c)
 }
@@ -407,7 +416,9 @@ func (a *attr) betweenNumeric(lo, hi Value) *roaring.Bitmap {
 		return roaring.New()
 	}
 	if !a.wide {
-		return a.valsWhere(func(u uint64) bool { return u >= ql.c && u <= qh.c })
+		if r, ok := a.valsWhere(func(u uint64) bool { return u >= ql.c && u <= qh.c }); ok {
+			return r
+		}
 	}
 	r := a.evalU(ql)
 	r.And(a.evalU(qh))
@@ -425,8 +436,9 @@ func cmpU(a, b uint64) int {
 }
 
 // valsWhere ORs the value bitmaps whose value satisfies keep, or subtracts
-// the others from the presence bitmap when that takes fewer operations.
-func (a *attr) valsWhere(keep func(uint64) bool) *roaring.Bitmap {
+// the others from the presence bitmap when that takes fewer operations. It
+// declines (false) when either way needs more than maxValueOr bitmaps.
+func (a *attr) valsWhere(keep func(uint64) bool) (*roaring.Bitmap, bool) {
 	var in, out []*roaring.Bitmap
 	for u, p := range a.vals {
 		if keep(u) {
@@ -435,14 +447,17 @@ func (a *attr) valsWhere(keep func(uint64) bool) *roaring.Bitmap {
 			out = append(out, p.b)
 		}
 	}
+	if min(len(in), len(out)+1) > maxValueOr {
+		return nil, false
+	}
 	if len(in) <= len(out)+1 {
-		return roaring.FastOr(in...)
+		return roaring.FastOr(in...), true
 	}
 	r := orEmpty(a.present.bits()).Clone()
 	if len(out) > 0 {
 		r.AndNot(roaring.FastOr(out...))
 	}
-	return r
+	return r, true
 }
 
 func (a *attr) sliceBitmaps() []*roaring.Bitmap {

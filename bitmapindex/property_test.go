@@ -32,12 +32,14 @@ func TestProperty(t *testing.T) {
 		seeds = 3
 	}
 	for _, c := range configs {
-		for _, vb := range []int{64, 3} {
+		// Value bitmaps kept and used, kept but declined for the bit-sliced
+		// comparison (maxValueOr 1), and dropped early (3 values).
+		for _, lim := range []struct{ vb, vor int }{{64, 32}, {64, 1}, {3, 32}} {
 			for seed := range seeds {
-				t.Run(fmt.Sprintf("%s/vals%d/seed%d", c.name, vb, seed), func(t *testing.T) {
-					old := maxValueBitmaps
-					maxValueBitmaps = vb
-					defer func() { maxValueBitmaps = old }()
+				t.Run(fmt.Sprintf("%s/vals%d-or%d/seed%d", c.name, lim.vb, lim.vor, seed), func(t *testing.T) {
+					oldVB, oldOr := maxValueBitmaps, maxValueOr
+					maxValueBitmaps, maxValueOr = lim.vb, lim.vor
+					defer func() { maxValueBitmaps, maxValueOr = oldVB, oldOr }()
 					h := newHarness(t, randSource(uint64(seed)), c.cfg)
 					h.run(250, 25)
 				})
