@@ -11,7 +11,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
+	"os"
 	"time"
 
 	"github.com/segkit/segkit/bitmapindex"
@@ -20,24 +22,31 @@ import (
 )
 
 func main() {
+	if err := run(os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// run is the example; it writes what it finds to w.
+func run(w io.Writer) error {
 	ctx := context.Background()
 
 	// 1. A population: 20,000 customers whose personas (college students,
 	//    young mothers, office workers, …) drive their tags and behaviour.
 	g, err := synth.New(synth.Reference(20_000))
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	if err := g.Load(ctx, ix, synth.DefaultLoadConfig()); err != nil {
-		log.Fatal(err)
+		return err
 	}
 	v := ix.View() // an immutable snapshot: evaluate as much as you like
 	now := time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC)
-	fmt.Printf("%d customers, %d tags, %d attributes, events %v\n\n", v.Len(), len(v.Tags()), len(v.Schema()), v.Events())
+	fmt.Fprintf(w, "%d customers, %d tags, %d attributes, events %v\n\n", v.Len(), len(v.Tags()), len(v.Schema()), v.Events())
 
 	// 2. Rules select segments; compile once, evaluate on any view.
 	rules := []struct{ name, rule string }{
@@ -50,13 +59,13 @@ func main() {
 	for _, r := range rules {
 		rule, err := segment.Compile(r.rule, segment.WithSchema(v.Schema()))
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
 		n, err := rule.Count(ctx, v, now)
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
-		fmt.Printf("%-40s %6d  %s\n", r.name, n, r.rule)
+		fmt.Fprintf(w, "%-40s %6d  %s\n", r.name, n, r.rule)
 	}
 
 	// 3. Named segments reference each other; a registry evaluates them in
@@ -67,29 +76,30 @@ func main() {
 		segment.Definition{Name: "side_income_prospects", Rule: `inSegment("mothers") && has("side_income") && !did("purchase")`},
 	)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	members, err := reg.Eval(ctx, "side_income_prospects", v, now)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	fmt.Printf("\nside_income_prospects: %d members, first few:", members.Len())
+	fmt.Fprintf(w, "\nside_income_prospects: %d members, first few:", members.Len())
 	i := 0
 	for key := range members.Keys() {
 		if i == 3 {
 			break
 		}
-		fmt.Print(" ", key)
+		fmt.Fprint(w, " ", key)
 		i++
 	}
-	fmt.Println()
+	fmt.Fprintln(w)
 
 	// 4. Explain shows where a segment loses its members.
 	rule := segment.MustCompile(`has("undergrad") && age in 18..24 && !didWithin("purchase", "30d")`)
 	plan, err := rule.Explain(ctx, v, now)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	fmt.Println()
-	fmt.Print(plan)
+	fmt.Fprintln(w)
+	fmt.Fprint(w, plan)
+	return nil
 }

@@ -30,85 +30,92 @@ import (
 )
 
 func main() {
+	if err := run(os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// run is the example; it writes what it finds to w.
+func run(w io.Writer) error {
 	ctx := context.Background()
 	cfg := synth.Reference(30_000)
 	g, err := synth.New(cfg)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	txns := slices.Collect(g.Transactions())
 	now := cfg.End.Add(-time.Second) // the last moment of the observed period
 	asOf := segkit.DayOf(now, time.UTC)
-	fmt.Printf("%d transactions of %d customers up to %s\n\n", len(txns), g.Len(), asOf)
+	fmt.Fprintf(w, "%d transactions of %d customers up to %s\n\n", len(txns), g.Len(), asOf)
 
 	// RFM with the 11-segment scheme.
 	res, err := rfm.Analyze(slices.Values(txns), now, rfm.DefaultConfig())
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	scheme, _ := rfm.Preset("rfm11")
 	segs, err := res.Segment(scheme)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	if err := segs.Summary().WriteText(os.Stdout); err != nil {
-		log.Fatal(err)
+	if err := segs.Summary().WriteText(w); err != nil {
+		return err
 	}
 
 	// BG/NBD on weekly summaries, Gamma-Gamma on repeat buyers, 12-month CLV.
 	table, err := lifecycle.Summarize(slices.Values(txns), lifecycle.SummaryConfig{CalibrationEnd: asOf, Unit: lifecycle.Weeks})
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	bg, rep, err := lifecycle.FitBGNBD(table.Customers, lifecycle.DefaultFitConfig())
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	gg, _, err := lifecycle.FitGammaGamma(table.Customers, lifecycle.DefaultFitConfig())
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	truth := cfg.BGNBD
-	fmt.Printf("\nBG/NBD fit (weeks): r=%.3f α=%.2f a=%.3f b=%.3f, LL %.1f, %d iterations\n", bg.R, bg.Alpha, bg.A, bg.B, rep.LogLik, rep.Iterations)
-	fmt.Printf("generated with (days): r=%.3f α=%.2f a=%.3f b=%.3f — α in weeks is %.2f\n", truth.R, truth.Alpha, truth.A, truth.B, truth.Alpha/7)
-	fmt.Printf("Gamma-Gamma fit: p=%.2f q=%.2f γ=%.2f\n", gg.P, gg.Q, gg.Gamma)
+	fmt.Fprintf(w, "\nBG/NBD fit (weeks): r=%.3f α=%.2f a=%.3f b=%.3f, LL %.1f, %d iterations\n", bg.R, bg.Alpha, bg.A, bg.B, rep.LogLik, rep.Iterations)
+	fmt.Fprintf(w, "generated with (days): r=%.3f α=%.2f a=%.3f b=%.3f — α in weeks is %.2f\n", truth.R, truth.Alpha, truth.A, truth.B, truth.Alpha/7)
+	fmt.Fprintf(w, "Gamma-Gamma fit: p=%.2f q=%.2f γ=%.2f\n", gg.P, gg.Q, gg.Gamma)
 	preds, err := lifecycle.Predict(bg, table.Customers, 52)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	clv, err := lifecycle.CLVAll(bg, gg, table.Customers, lifecycle.DefaultCLVConfig(lifecycle.Weeks))
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 
 	// Lifecycle stages by each customer's own rhythm, now and a quarter ago.
 	hist, err := lifecycle.NewHistories(slices.Values(txns), nil, time.UTC)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	stages, err := hist.Stages(asOf, lifecycle.DefaultConfig())
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	moves, err := hist.Transitions(asOf.AddDays(-91), asOf, lifecycle.DefaultConfig())
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	fmt.Println("\nlifecycle stages:")
+	fmt.Fprintln(w, "\nlifecycle stages:")
 	for _, st := range lifecycle.AllStages() {
-		fmt.Printf("  %-12s %6d  %s\n", st, stages.Count(st), st.Chinese())
+		fmt.Fprintf(w, "  %-12s %6d  %s\n", st, stages.Count(st), st.Chinese())
 	}
 
 	// Everything into one index; rules select on model output.
 	ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	if err := rfm.Update(ix, rfm.Output{Result: res, Segments: segs}, rfm.DefaultIndexConfig()); err != nil {
-		log.Fatal(err)
+		return err
 	}
 	if err := lifecycle.Update(ix, lifecycle.Output{Stages: stages, Predictions: preds, CLV: clv}, lifecycle.DefaultIndexConfig()); err != nil {
-		log.Fatal(err)
+		return err
 	}
 	v := ix.View()
 	for _, r := range []string{
@@ -118,15 +125,15 @@ func main() {
 	} {
 		n, err := segment.MustCompile(r).Count(ctx, v, now)
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
-		fmt.Printf("%6d  %s\n", n, r)
+		fmt.Fprintf(w, "%6d  %s\n", n, r)
 	}
 
 	// Charts, in a temporary directory.
 	dir, err := os.MkdirTemp("", "segkit-retail-")
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	grid := res.Grid()
 	heat := chart.Heatmap{Title: "Customers by R and F score", RowTitle: "R", ColTitle: "F"}
@@ -164,12 +171,16 @@ func main() {
 		path := filepath.Join(dir, name)
 		f, err := os.Create(path)
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
-		if err := c.WriteSVG(f); err != nil {
-			log.Fatal(err)
+		err = c.WriteSVG(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
 		}
-		f.Close()
+		if err != nil {
+			return err
+		}
 	}
-	fmt.Println("\ncharts written to", dir)
+	fmt.Fprintln(w, "\ncharts written to", dir)
+	return nil
 }
