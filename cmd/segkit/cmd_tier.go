@@ -48,10 +48,14 @@ func readActivities(path string) ([]tier.Activity, error) {
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", path, line, err)
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, fmt.Errorf("%s:%d: %v", path, pe.Line, pe.Err)
+			}
+			return nil, fmt.Errorf("%s: %v", path, err)
 		}
+		line, _ := r.FieldPos(0) // valid only after a successful Read
 		get := func(c string) string {
 			if i := pos[c]; i < len(rec) {
 				return strings.TrimSpace(rec[i])

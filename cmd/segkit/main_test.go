@@ -256,11 +256,19 @@ func TestErrorsAndExitCodes(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, []byte("{\"id\":\"a\",\"attrs\":{\"age\":3}}\n{\"id\":\"b\",\"attrs\":{\"age\":\"old\"}}\n"), 0o644))
 	badTx := filepath.Join(dir, "tx.csv")
 	require.NoError(t, os.WriteFile(badTx, []byte("customer_id,date,amount\na,2026-01-01,3\nb,2026-01-02,abc\n"), 0o644))
+	prog := filepath.Join(dir, "program.json")
+	require.NoError(t, os.WriteFile(prog, []byte(`{"window": {"kind": "calendar_year"}, "levels": [{"name": "Member"},
+  {"name": "Silver", "entry": {"any": [{"metric": "nights", "min": 10}]}}]}`), 0o644))
+	goodTx := filepath.Join(dir, "good.csv")
+	require.NoError(t, os.WriteFile(goodTx, []byte("customer_id,date,amount\na,2026-01-01,3\n"), 0o644))
+	badActs := filepath.Join(dir, "acts.csv")
+	require.NoError(t, os.WriteFile(badActs, []byte("customer_id,date,metric,value\na,2026-01-01,nights,2\nb,\"2026-01-02,nights,1\n"), 0o644))
 	tests := []struct {
 		name string
 		args []string
 		code int
 	}{
+		{"malformed activities CSV names the line", []string{"tier", "--program", prog, "--transactions", goodTx, "--activities", badActs, "--now", "2026-06-30"}, 1},
 		{"rule error shows line:column and caret", []string{"eval", "--customers", goodCustomers(t, dir), "--now", "2026-06-30", "--rule", "has(\"x\") &&\n  age > 3 || nosuch(1)"}, 2},
 		{"every problem against the data's schema", []string{"eval", "--customers", goodCustomers(t, dir), "--now", "2026-06-30", "--rule", "age > \"old\" ||\n  city in [1, 2] || didWithin(\"login\", \"3x\")"}, 2},
 		{"missing now", []string{"eval", "--customers", bad, "--rule", `has("x")`}, 2},

@@ -95,7 +95,6 @@ func (t *csvTable) rows(errp *error) iter.Seq2[int, []string] {
 			if err == io.EOF {
 				return
 			}
-			line, _ := t.r.FieldPos(0)
 			if err != nil {
 				var pe *csv.ParseError
 				if errors.As(err, &pe) {
@@ -105,6 +104,7 @@ func (t *csvTable) rows(errp *error) iter.Seq2[int, []string] {
 				}
 				return
 			}
+			line, _ := t.r.FieldPos(0) // valid only after a successful Read
 			if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 				continue
 			}
