@@ -27,21 +27,22 @@ import (
 // Layout "duckdb-list": the same, but tags and interests as INTEGER[] list
 // columns of customers instead of the two pair tables.
 type duckEngine struct {
-	name, layout string
-	o            Options
-	db           *sql.DB
-	conn         *sql.Conn
-	queries      []string
+	name    string
+	list    bool // tags and interests as list columns
+	o       Options
+	db      *sql.DB
+	conn    *sql.Conn
+	queries []string
 }
 
-func newDuckDB(name, layout string, o Options) *duckEngine {
-	return &duckEngine{name: name, layout: layout, o: o}
+func newDuckDB(name string, list bool, o Options) *duckEngine {
+	return &duckEngine{name: name, list: list, o: o}
 }
 
 func (e *duckEngine) Name() string { return e.name }
 
 func (e *duckEngine) Describe() string {
-	if e.layout == layoutDuckList {
+	if e.list {
 		return fmt.Sprintf("DuckDB 1.1.3 in-memory, %d threads; tags/interests as INTEGER[] columns; events_daily sorted by (event, day); event_first", e.threads())
 	}
 	return fmt.Sprintf("DuckDB 1.1.3 in-memory, %d threads; (tag, customer) tables sorted by tag; events_daily sorted by (event, day); event_first", e.threads())
@@ -58,7 +59,7 @@ func (e *duckEngine) Load(ctx context.Context, p *Population, rules []Rule) erro
 	if e.conn, err = e.db.Conn(ctx); err != nil {
 		return fmt.Errorf("compare: duckdb: %w", err)
 	}
-	list := e.layout == layoutDuckList
+	list := e.list
 	ddl := []string{
 		`CREATE TABLE customers (id INTEGER NOT NULL, age SMALLINT, gender VARCHAR, city VARCHAR NOT NULL,
 			occupation VARCHAR, source VARCHAR, spend DECIMAL(12,2) NOT NULL, signup_at TIMESTAMP NOT NULL,
@@ -105,7 +106,7 @@ func (e *duckEngine) Load(ctx context.Context, p *Population, rules []Rule) erro
 	if _, err := e.conn.ExecContext(ctx, `CHECKPOINT`); err != nil {
 		return fmt.Errorf("compare: duckdb: checkpoint: %w", err)
 	}
-	e.queries, err = renderAll(rules, e.layout, p.Params(tsLiteral("TIMESTAMP", "")))
+	e.queries, err = renderAll(rules, e.name, p.Params(tsLiteral("TIMESTAMP", "")))
 	if err != nil {
 		return fmt.Errorf("compare: duckdb: %w", err)
 	}
@@ -237,4 +238,11 @@ func (e *duckEngine) Close() error {
 	}
 	e.conn, e.db = nil, nil
 	return err
+}
+
+// CountSQL runs a count query given as SQL (for trying translations).
+func (e *duckEngine) CountSQL(ctx context.Context, q string) (int64, error) {
+	var n int64
+	err := e.conn.QueryRowContext(ctx, q).Scan(&n)
+	return n, err
 }

@@ -52,19 +52,12 @@ type Options struct {
 // the layouts that were tried.
 var engineFactories = map[string]func(Options) Engine{
 	"segkit":       func(Options) Engine { return newSegkitEngine() },
-	"duckdb":       func(o Options) Engine { return newDuckDB("duckdb", layoutTables, o) },
-	"duckdb-list":  func(o Options) Engine { return newDuckDB("duckdb-list", layoutDuckList, o) },
+	"duckdb":       func(o Options) Engine { return newDuckDB("duckdb", false, o) },
+	"duckdb-list":  func(o Options) Engine { return newDuckDB("duckdb-list", true, o) },
 	"sqlite":       func(o Options) Engine { return newSQLite(o) },
-	"postgres":     func(o Options) Engine { return newPostgres("postgres", layoutTables, o) },
-	"postgres-gin": func(o Options) Engine { return newPostgres("postgres-gin", layoutPGArray, o) },
+	"postgres":     func(o Options) Engine { return newPostgres("postgres", false, o) },
+	"postgres-gin": func(o Options) Engine { return newPostgres("postgres-gin", true, o) },
 }
-
-// Layout names (keys of Rule.Overrides).
-const (
-	layoutTables   = "tables"
-	layoutDuckList = "duckdb-list"
-	layoutPGArray  = "postgres-gin"
-)
 
 // EngineNames lists the known engine names, sorted.
 func EngineNames() []string {
@@ -85,11 +78,12 @@ func NewEngine(name string, o Options) (Engine, error) {
 	return f(o), nil
 }
 
-// renderAll renders every rule's SQL for a layout.
-func renderAll(rules []Rule, layout string, p Params) ([]string, error) {
+// renderAll renders every rule's SQL for an engine (the key of
+// Rule.Overrides).
+func renderAll(rules []Rule, engine string, p Params) ([]string, error) {
 	out := make([]string, len(rules))
 	for i, r := range rules {
-		s, err := Render(r.SQLFor(layout), p)
+		s, err := Render(r.SQLFor(engine), p)
 		if err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.Name, err)
 		}

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -73,9 +74,10 @@ func fmtMs(d time.Duration) string {
 	return fmt.Sprintf("%.4f", ms)
 }
 
-// fmtRatio formats a/b with two significant digits.
+// fmtRatio formats a/b: two significant digits from 0.1 up, and as the
+// fraction 1/x below (1/435: a took 435 times less time than b).
 func fmtRatio(a, b time.Duration) string {
-	if b <= 0 {
+	if b <= 0 || a <= 0 {
 		return "–"
 	}
 	r := float64(a) / float64(b)
@@ -86,10 +88,14 @@ func fmtRatio(a, b time.Duration) string {
 		return fmt.Sprintf("%.1f", r)
 	case r >= 0.1:
 		return fmt.Sprintf("%.2f", r)
-	case r >= 0.01:
-		return fmt.Sprintf("%.3f", r)
 	}
-	return fmt.Sprintf("%.4f", r)
+	inv := 1 / r
+	if inv >= 1000 {
+		// three significant digits
+		p := math.Pow(10, math.Floor(math.Log10(inv))-2)
+		inv = math.Round(inv/p) * p
+	}
+	return fmt.Sprintf("1/%.0f", inv)
 }
 
 func fmtBytes(n int64) string {

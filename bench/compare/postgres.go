@@ -30,22 +30,23 @@ import (
 // Layout "postgres-gin": tags and interests as int[] columns of customers
 // with GIN indexes instead of the two pair tables.
 type pgEngine struct {
-	name, layout string
-	o            Options
-	schema       string
-	conn         *pgx.Conn
-	queries      []string
-	tables       []string
+	name    string
+	gin     bool // tags and interests as int[] columns with GIN indexes
+	o       Options
+	schema  string
+	conn    *pgx.Conn
+	queries []string
+	tables  []string
 }
 
-func newPostgres(name, layout string, o Options) *pgEngine {
-	return &pgEngine{name: name, layout: layout, o: o, schema: "bench_" + strings.ReplaceAll(name, "-", "_")}
+func newPostgres(name string, gin bool, o Options) *pgEngine {
+	return &pgEngine{name: name, gin: gin, o: o, schema: "bench_" + strings.ReplaceAll(name, "-", "_")}
 }
 
 func (e *pgEngine) Name() string { return e.name }
 
 func (e *pgEngine) Describe() string {
-	if e.layout == layoutPGArray {
+	if e.gin {
 		return fmt.Sprintf("PostgreSQL, COPY; tags/interests int[] + GIN; btree (event, day, customer) INCLUDE (n); %d parallel workers; VACUUM ANALYZE", e.threads())
 	}
 	return fmt.Sprintf("PostgreSQL, COPY; (tag, customer) btree; btree (event, day, customer) INCLUDE (n); %d parallel workers; VACUUM ANALYZE", e.threads())
@@ -91,7 +92,7 @@ func (e *pgEngine) Load(ctx context.Context, p *Population, rules []Rule) error 
 	if e.conn, err = e.connect(ctx); err != nil {
 		return err
 	}
-	gin := e.layout == layoutPGArray
+	gin := e.gin
 	customers := `CREATE TABLE customers (id integer NOT NULL, age smallint, gender text, city text NOT NULL,
 		occupation text, source text, spend numeric(12,2) NOT NULL, signup_at timestamptz NOT NULL,
 		last_login_at timestamptz NOT NULL, vip boolean NOT NULL`
@@ -143,7 +144,7 @@ func (e *pgEngine) Load(ctx context.Context, p *Population, rules []Rule) error 
 	if err := e.exec(ctx, idx...); err != nil {
 		return err
 	}
-	e.queries, err = renderAll(rules, e.layout, p.Params(tsLiteral("TIMESTAMPTZ", "+00")))
+	e.queries, err = renderAll(rules, e.name, p.Params(tsLiteral("TIMESTAMPTZ", "+00")))
 	if err != nil {
 		return fmt.Errorf("compare: %s: %w", e.name, err)
 	}
@@ -308,4 +309,11 @@ func (e *pgEngine) Close() error {
 	err = errors.Join(err, e.conn.Close(ctx))
 	e.conn = nil
 	return err
+}
+
+// CountSQL runs a count query given as SQL (for trying translations).
+func (e *pgEngine) CountSQL(ctx context.Context, q string) (int64, error) {
+	var n int64
+	err := e.conn.QueryRow(ctx, q).Scan(&n)
+	return n, err
 }

@@ -31,8 +31,9 @@ type Config struct {
 	ExprSample int
 	// Now is the evaluation instant of every rule.
 	Now time.Time
-	// Rules selects rules by name; nil means all of Rules().
-	Rules []string
+	// Rules are the rules to compare; nil means Rules(). SelectRules picks
+	// some by name.
+	Rules []Rule
 	// OneAtATime loads, checks, times and closes the engines one after
 	// another (segkit first) instead of loading all of them before the
 	// check, so that only one engine's data is in memory at a time.
@@ -138,9 +139,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	rules, err := selectRules(cfg.Rules)
-	if err != nil {
-		return nil, err
+	rules := cfg.Rules
+	if rules == nil {
+		rules = Rules()
 	}
 	names := slices.DeleteFunc(slices.Clone(cfg.Engines), func(s string) bool { return s == "segkit" })
 	for _, n := range names {
@@ -164,7 +165,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-func selectRules(names []string) ([]Rule, error) {
+// SelectRules returns the rules of Rules() with the given names, in that
+// order; no names means all of them.
+func SelectRules(names []string) ([]Rule, error) {
 	all := Rules()
 	if len(names) == 0 {
 		return all, nil

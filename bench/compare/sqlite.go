@@ -90,11 +90,12 @@ func (e *sqliteEngine) Load(ctx context.Context, p *Population, rules []Rule) (e
 		`CREATE INDEX customer_interests_interest ON customer_interests (interest, customer)`,
 		`CREATE INDEX events_daily_event_day ON events_daily (event, day, customer, n)`,
 		`CREATE INDEX event_first_event_day ON event_first (event, first_day, customer)`,
+		`CREATE INDEX event_first_event_customer ON event_first (event, customer, first_day)`,
 		`ANALYZE`,
 	); err != nil {
 		return err
 	}
-	e.queries, err = renderAll(rules, layoutTables, p.Params(func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }))
+	e.queries, err = renderAll(rules, "sqlite", p.Params(func(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }))
 	if err != nil {
 		return fmt.Errorf("compare: sqlite: %w", err)
 	}
@@ -194,4 +195,11 @@ func (e *sqliteEngine) Close() error {
 	}
 	e.conn, e.db, e.path = nil, nil, ""
 	return err
+}
+
+// CountSQL runs a count query given as SQL (for trying translations).
+func (e *sqliteEngine) CountSQL(ctx context.Context, q string) (int64, error) {
+	var n int64
+	err := e.conn.QueryRowContext(ctx, q).Scan(&n)
+	return n, err
 }

@@ -65,7 +65,9 @@ func run(args []string) error {
 		return fmt.Errorf("compare: --expr-sample %q: want one size", *exprSample)
 	}
 	cfg.ExprSample = sample[0]
-	cfg.Rules = splitList(*rules)
+	if cfg.Rules, err = compare.SelectRules(splitList(*rules)); err != nil {
+		return err
+	}
 	cfg.Options = compare.Options{PostgresDSN: *pgDSN, TempDir: *tmp, Threads: *threads}
 	if !*quiet {
 		cfg.Log = os.Stderr
