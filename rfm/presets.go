@@ -7,7 +7,7 @@ import (
 	"sync"
 )
 
-//go:generate go run ./internal/gencells -in ../../shared/data/rfm11_cells.csv -out rfm11_cells.go
+//go:generate go run ./internal/gencells -in ../../shared/data/rfm11_cells.csv -out preset_rfm11.go
 
 // Preset returns a built-in scheme by name:
 //

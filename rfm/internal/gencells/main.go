@@ -5,7 +5,7 @@
 //
 // Usage (from the rfm directory, via go generate):
 //
-//	go run ./internal/gencells -in ../../shared/data/rfm11_cells.csv -out rfm11_cells.go
+//	go run ./internal/gencells -in ../../shared/data/rfm11_cells.csv -out preset_rfm11.go
 package main
 
 import (
@@ -22,7 +22,7 @@ import (
 
 func main() {
 	in := flag.String("in", "../../shared/data/rfm11_cells.csv", "cell map CSV (rfm_cell,segment)")
-	out := flag.String("out", "rfm11_cells.go", "Go file to write")
+	out := flag.String("out", "preset_rfm11.go", "Go file to write")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("gencells: ")

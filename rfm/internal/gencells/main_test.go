@@ -9,7 +9,7 @@ import (
 )
 
 // TestGeneratedFileIsCurrent regenerates the rfm11 table from the reference
-// CSV and compares it byte for byte with the committed rfm11_cells.go, so a
+// CSV and compares it byte for byte with the committed preset_rfm11.go, so a
 // hand edit of the generated file or a changed CSV cannot go unnoticed.
 func TestGeneratedFileIsCurrent(t *testing.T) {
 	f, err := os.Open("../../../../shared/data/rfm11_cells.csv")
@@ -24,12 +24,12 @@ func TestGeneratedFileIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.ReadFile("../../rfm11_cells.go")
+	want, err := os.ReadFile("../../preset_rfm11.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(got) != string(want) {
-		t.Fatal("rfm11_cells.go is stale: run go generate ./rfm")
+		t.Fatal("preset_rfm11.go is stale: run go generate ./rfm")
 	}
 }
 
