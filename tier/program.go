@@ -336,6 +336,11 @@ func ParseProgram(data []byte) (Program, error) {
 	if err := p.Validate(); err != nil {
 		return Program{}, err
 	}
+	// An empty list of earn rules is no rules: normalised so that marshalling
+	// the program and parsing it again gives the same program.
+	if len(p.Points.Rules) == 0 {
+		p.Points.Rules = nil
+	}
 	return p, nil
 }
 
