@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/marcboeker/go-duckdb"
 )
@@ -214,18 +215,39 @@ func (e *duckEngine) Count(ctx context.Context, i int) (int64, error) {
 }
 
 func (e *duckEngine) Memory(ctx context.Context) (Memory, error) {
-	var used int64
-	err := e.conn.QueryRowContext(ctx, `SELECT sum(memory_usage_bytes)::BIGINT FROM duckdb_memory()`).Scan(&used)
+	// Summed here rather than with sum(): at 10M customers DuckDB 1.1.3
+	// reported a negative entry and failed the cast of the sum.
+	rows, err := e.conn.QueryContext(ctx, `SELECT tag, memory_usage_bytes FROM duckdb_memory()`)
 	if err != nil {
 		return Memory{}, fmt.Errorf("compare: %s: memory: %w", e.name, err)
 	}
-	var blocks int64
-	var mem string
-	err = e.conn.QueryRowContext(ctx, `SELECT used_blocks * block_size, memory_usage FROM pragma_database_size()`).Scan(&blocks, &mem)
-	if err != nil {
-		return Memory{}, fmt.Errorf("compare: %s: database size: %w", e.name, err)
+	defer rows.Close()
+	var used int64
+	var odd []string
+	for rows.Next() {
+		var tag string
+		var n int64
+		if err := rows.Scan(&tag, &n); err != nil {
+			return Memory{}, fmt.Errorf("compare: %s: memory: %w", e.name, err)
+		}
+		if n < 0 {
+			odd = append(odd, fmt.Sprintf("%s %d", tag, n))
+			continue
+		}
+		used += n
 	}
-	return Memory{Bytes: used, How: fmt.Sprintf("duckdb_memory() total (pragma database_size: %s in blocks, memory_usage %s)", fmtBytes(blocks), mem)}, nil
+	if err := rows.Err(); err != nil {
+		return Memory{}, fmt.Errorf("compare: %s: memory: %w", e.name, err)
+	}
+	how := "duckdb_memory() total"
+	if len(odd) > 0 {
+		how += " (ignoring negative entries: " + strings.Join(odd, ", ") + ")"
+	}
+	var mem string
+	if err := e.conn.QueryRowContext(ctx, `SELECT memory_usage FROM pragma_database_size()`).Scan(&mem); err == nil {
+		how += "; pragma database_size memory_usage " + mem
+	}
+	return Memory{Bytes: used, How: how}, nil
 }
 
 func (e *duckEngine) Close() error {

@@ -247,7 +247,9 @@ func runSize(ctx context.Context, cfg Config, n int, rules []Rule, peers []strin
 		}
 		mem, err := e.Memory(ctx)
 		if err != nil {
-			return nil, err
+			// A footprint the engine cannot report is no reason to lose the run.
+			logf("%s: %v", e.Name(), err)
+			mem = Memory{How: "unavailable: " + err.Error()}
 		}
 		l.rep.Memory = mem
 		logf("loaded %s in %v (%s)", e.Name(), l.rep.Load.Round(time.Millisecond), fmtBytes(mem.Bytes))
