@@ -25,6 +25,9 @@ func (s *SizeReport) markdown(b *strings.Builder) {
 	if s.LoadAvg[0] != "" {
 		fmt.Fprintf(b, "Load average at start: %s; at end: %s.\n\n", s.LoadAvg[0], s.LoadAvg[1])
 	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(b, "%s\n\n", n)
+	}
 	var sk *EngineReport
 	var others []*EngineReport
 	for i := range s.Engines {
@@ -35,19 +38,41 @@ func (s *SizeReport) markdown(b *strings.Builder) {
 			others = append(others, e)
 		}
 	}
-	if sk != nil && len(sk.Times) > 0 {
-		b.WriteString("| rule | class | members | segkit |")
-		for _, e := range others {
-			fmt.Fprintf(b, " %s | ÷ %s |", e.Name, e.Name)
+	withSK := sk != nil && len(sk.Times) > 0
+	if withSK || len(others) > 0 {
+		b.WriteString("| rule | class | members |")
+		if withSK {
+			b.WriteString(" segkit |")
 		}
-		b.WriteString("\n|---|---|--:|--:|")
+		for _, e := range others {
+			if withSK {
+				fmt.Fprintf(b, " %s | ÷ %s |", e.Name, e.Name)
+			} else {
+				fmt.Fprintf(b, " %s |", e.Name)
+			}
+		}
+		b.WriteString("\n|---|---|--:|")
+		if withSK {
+			b.WriteString("--:|")
+		}
 		for range others {
-			b.WriteString("--:|--:|")
+			if withSK {
+				b.WriteString("--:|--:|")
+			} else {
+				b.WriteString("--:|")
+			}
 		}
 		b.WriteString("\n")
 		for i, r := range s.Rules {
-			fmt.Fprintf(b, "| %s | %s | %s | %s |", r.Name, r.Class, fmtCount(s.Counts[i]), cell(sk.Times[i]))
+			fmt.Fprintf(b, "| %s | %s | %s |", r.Name, r.Class, fmtCount(s.Counts[i]))
+			if withSK {
+				fmt.Fprintf(b, " %s |", cell(sk.Times[i]))
+			}
 			for _, e := range others {
+				if !withSK {
+					fmt.Fprintf(b, " %s |", cell(e.Times[i]))
+					continue
+				}
 				ratio := fmtRatio(sk.Times[i].Median(), e.Times[i].Median())
 				if sk.Times[i].Median() > e.Times[i].Median() {
 					ratio = "**" + ratio + "**"

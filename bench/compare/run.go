@@ -41,6 +41,15 @@ type Config struct {
 	// GenTime measures one pass of the generator alone, to read the load
 	// times against.
 	GenTime bool
+	// Reference, when set, supplies the reference member counts (a saved
+	// report of an earlier run with segkit, same rules and now): segkit is
+	// then not loaded, and every engine is checked against those counts.
+	// The expr baseline needs segkit's counts among its sample, so with a
+	// reference it must evaluate the whole population or be off.
+	Reference *Report
+	// Save, when set, receives the report so far after each engine is
+	// timed, so a long run that fails late keeps what it measured.
+	Save func(*Report) error
 	// Options reach the engines.
 	Options Options
 	// Log receives progress lines; nil discards them.
@@ -83,6 +92,9 @@ type SizeReport struct {
 	Engines []EngineReport
 	// LoadAvg is /proc/loadavg at the start and the end of the size's run.
 	LoadAvg [2]string
+	// Notes are printed under the heading (Merge says there which engines
+	// came from which run).
+	Notes []string `json:",omitempty"`
 }
 
 // EngineReport is one engine at one size.
@@ -153,8 +165,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, errors.New("compare: no population size")
 	}
 	rep := &Report{Machine: ThisMachine(), Now: cfg.Now, Runs: cfg.Runs}
+	if cfg.Reference != nil && !cfg.Reference.Now.Equal(cfg.Now) {
+		return nil, fmt.Errorf("compare: the reference was measured at now = %s, not %s", cfg.Reference.Now.Format(time.RFC3339), cfg.Now.Format(time.RFC3339))
+	}
 	for _, n := range cfg.Customers {
-		sr, err := runSize(ctx, cfg, n, rules, names)
+		save := func(cur *SizeReport) {
+			if cfg.Save == nil {
+				return
+			}
+			snap := *rep
+			snap.Sizes = append(slices.Clone(rep.Sizes), *cur)
+			if err := cfg.Save(&snap); err != nil {
+				fmt.Fprintf(cfg.Log, "compare: saving the report: %v\n", err)
+			}
+		}
+		sr, err := runSize(ctx, cfg, n, rules, names, save)
 		if sr != nil {
 			rep.Sizes = append(rep.Sizes, *sr)
 		}
@@ -189,7 +214,28 @@ type loaded struct {
 	counts []int64
 }
 
-func runSize(ctx context.Context, cfg Config, n int, rules []Rule, peers []string) (_ *SizeReport, err error) {
+// referenceCounts returns the counts of rules at size n from a saved report.
+func referenceCounts(ref *Report, n int, rules []Rule) ([]int64, error) {
+	i := slices.IndexFunc(ref.Sizes, func(s SizeReport) bool { return s.N == n })
+	if i < 0 {
+		return nil, fmt.Errorf("compare: the reference has no run at %d customers", n)
+	}
+	s := ref.Sizes[i]
+	out := make([]int64, len(rules))
+	for k, r := range rules {
+		j := slices.IndexFunc(s.Rules, func(x Rule) bool { return x.Name == r.Name })
+		if j < 0 || j >= len(s.Counts) {
+			return nil, fmt.Errorf("compare: the reference has no count of rule %s at %d customers", r.Name, n)
+		}
+		if s.Rules[j].Segkit != r.Segkit {
+			return nil, fmt.Errorf("compare: rule %s differs from the reference's (%q, now %q)", r.Name, s.Rules[j].Segkit, r.Segkit)
+		}
+		out[k] = s.Counts[j]
+	}
+	return out, nil
+}
+
+func runSize(ctx context.Context, cfg Config, n int, rules []Rule, peers []string, save func(*SizeReport)) (_ *SizeReport, err error) {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(cfg.Log, "[%s] n=%d: %s\n", time.Now().Format("15:04:05"), n, fmt.Sprintf(format, args...))
 	}
@@ -215,7 +261,17 @@ func runSize(ctx context.Context, cfg Config, n int, rules []Rule, peers []strin
 		name string
 		make func() Engine
 	}
-	specs := []spec{{"segkit", func() Engine { return newSegkitEngine() }}}
+	var specs []spec
+	if cfg.Reference == nil {
+		specs = append(specs, spec{"segkit", func() Engine { return newSegkitEngine() }})
+	} else {
+		if sr.Counts, err = referenceCounts(cfg.Reference, n, rules); err != nil {
+			return nil, err
+		}
+		if cfg.Baselines && cfg.ExprSample > 0 && cfg.ExprSample < n {
+			return nil, errors.New("compare: with a reference, the expr baseline must evaluate the whole population (--expr-sample) or be off (--baselines=false)")
+		}
+	}
 	if cfg.Baselines {
 		specs = append(specs,
 			spec{"roaring", func() Engine { return newRoaringEngine() }},
@@ -322,16 +378,21 @@ func runSize(ctx context.Context, cfg Config, n int, rules []Rule, peers []strin
 		logf("timed %s", l.e.Name())
 		return nil
 	}
-	// The reference first, with segkit's counts among the expr sample.
-	ref, err = load(specs[0])
-	if err != nil {
-		return sr, err
+	var all []*loaded
+	if cfg.Reference == nil {
+		// The reference first, with segkit's counts among the expr sample.
+		ref, err = load(specs[0])
+		if err != nil {
+			return sr, err
+		}
+		if err := check(ref); err != nil {
+			return sr, err
+		}
+		sr.Counts = ref.counts
+		all = append(all, ref)
+		specs = specs[1:]
 	}
-	if err := check(ref); err != nil {
-		return sr, err
-	}
-	sr.Counts = ref.counts
-	if cfg.Baselines && cfg.ExprSample > 0 && cfg.ExprSample < n {
+	if ref != nil && cfg.Baselines && cfg.ExprSample > 0 && cfg.ExprSample < n {
 		sk := ref.e.(*segkitEngine)
 		pc := make([]int64, len(rules))
 		for i := range rules {
@@ -341,16 +402,18 @@ func runSize(ctx context.Context, cfg Config, n int, rules []Rule, peers []strin
 		}
 		prefix[cfg.ExprSample] = pc
 	}
-	all := []*loaded{ref}
 	if cfg.OneAtATime {
-		if err := timeEngine(ref); err != nil {
-			return sr, err
+		if ref != nil {
+			if err := timeEngine(ref); err != nil {
+				return sr, err
+			}
+			sr.Engines = append(sr.Engines, *ref.rep)
+			save(sr)
+			if err := closeEngine(ref); err != nil {
+				return sr, err
+			}
 		}
-		sr.Engines = append(sr.Engines, *ref.rep)
-		if err := closeEngine(ref); err != nil {
-			return sr, err
-		}
-		for _, s := range specs[1:] {
+		for _, s := range specs {
 			l, err := load(s)
 			if err != nil {
 				return sr, err
@@ -362,13 +425,14 @@ func runSize(ctx context.Context, cfg Config, n int, rules []Rule, peers []strin
 				return sr, err
 			}
 			sr.Engines = append(sr.Engines, *l.rep)
+			save(sr)
 			if err := closeEngine(l); err != nil {
 				return sr, err
 			}
 		}
 		return sr, nil
 	}
-	for _, s := range specs[1:] {
+	for _, s := range specs {
 		l, err := load(s)
 		if err != nil {
 			return sr, err
@@ -376,7 +440,10 @@ func runSize(ctx context.Context, cfg Config, n int, rules []Rule, peers []strin
 		all = append(all, l)
 	}
 	var mismatch *MismatchError
-	for _, l := range all[1:] {
+	for _, l := range all {
+		if l == ref {
+			continue
+		}
 		if err := check(l); err != nil {
 			var m *MismatchError
 			if !errors.As(err, &m) {
@@ -397,6 +464,7 @@ func runSize(ctx context.Context, cfg Config, n int, rules []Rule, peers []strin
 			return sr, err
 		}
 		sr.Engines = append(sr.Engines, *l.rep)
+		save(sr)
 	}
 	return sr, nil
 }

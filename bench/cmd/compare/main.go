@@ -47,8 +47,14 @@ func run(args []string) error {
 	tmp := fs.String("tmp", "", "directory of the SQLite file (default $TMPDIR)")
 	genTime := fs.Bool("gen-time", def.GenTime, "time one pass of the generator alone")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
+	jsonOut := fs.String("json", "", "also save the report as JSON to this file, after every engine (for --reference and --merge)")
+	reference := fs.String("reference", "", "take the reference counts from this saved report instead of loading segkit")
+	merge := fs.String("merge", "", "print the table of these saved reports merged (comma-separated, oldest first) and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *merge != "" {
+		return runMerge(splitList(*merge), *out)
 	}
 	cfg := def
 	var err error
@@ -72,9 +78,21 @@ func run(args []string) error {
 	if !*quiet {
 		cfg.Log = os.Stderr
 	}
+	if *reference != "" {
+		if cfg.Reference, err = compare.ReadReport(*reference); err != nil {
+			return err
+		}
+	}
+	if *jsonOut != "" {
+		path := *jsonOut
+		cfg.Save = func(r *compare.Report) error { return compare.WriteReport(path, r) }
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	rep, runErr := compare.Run(ctx, cfg)
+	if rep != nil && *jsonOut != "" && timed(rep) {
+		runErr = errors.Join(runErr, compare.WriteReport(*jsonOut, rep))
+	}
 	if rep != nil && (runErr == nil || timed(rep)) {
 		table := rep.Markdown()
 		if runErr != nil {
@@ -88,6 +106,30 @@ func run(args []string) error {
 		}
 	}
 	return runErr // a *compare.MismatchError prints the diff
+}
+
+// runMerge prints (and writes to out) the table of saved reports merged.
+func runMerge(paths []string, out string) error {
+	var reps []*compare.Report
+	for _, p := range paths {
+		r, err := compare.ReadReport(p)
+		if err != nil {
+			return err
+		}
+		reps = append(reps, r)
+	}
+	m, err := compare.Merge(reps...)
+	if err != nil {
+		return err
+	}
+	table := m.Markdown()
+	fmt.Print(table)
+	if out != "" {
+		if err := os.WriteFile(out, []byte(table), 0o644); err != nil {
+			return fmt.Errorf("compare: --out: %w", err)
+		}
+	}
+	return nil
 }
 
 // timed reports whether any engine of the report has timed runs.

@@ -58,3 +58,27 @@ func TestRunBadFlags(t *testing.T) {
 	assert.Error(t, run([]string{"--customers", "x"}))
 	assert.Error(t, run([]string{"--expr-sample", "1,2"}))
 }
+
+// TestReferenceAndMerge saves a run with segkit, checks a second engine
+// against its counts in a separate run, and merges the two tables.
+func TestReferenceAndMerge(t *testing.T) {
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	common := []string{"--customers", "500", "--runs", "1", "--quiet", "--gen-time=false", "--rules", "tags2,buy3_90d", "--tmp", dir}
+	require.NoError(t, run(append([]string{"--engines", "segkit", "--baselines=false", "--json", first}, common...)))
+	require.NoError(t, run(append([]string{"--engines", "sqlite", "--baselines=false", "--reference", first, "--json", second}, common...)))
+	out := filepath.Join(dir, "merged.md")
+	require.NoError(t, run([]string{"--merge", first + "," + second, "--out", out}))
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	table := string(b)
+	assert.Contains(t, table, "÷ sqlite")
+	assert.Contains(t, table, "Run 1 measured segkit")
+	assert.Contains(t, table, "Run 2 measured sqlite")
+
+	// A reference with other rules, or the expr sample without segkit, is refused.
+	assert.Error(t, run(append([]string{"--engines", "sqlite", "--baselines=false", "--reference", first,
+		"--customers", "500", "--runs", "1", "--quiet", "--gen-time=false", "--rules", "city_list", "--tmp", dir})))
+	assert.Error(t, run(append([]string{"--engines", "sqlite", "--reference", first, "--expr-sample", "100"}, common...)))
+	assert.Error(t, run([]string{"--merge", filepath.Join(dir, "missing.json")}))
+}
