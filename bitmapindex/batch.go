@@ -512,8 +512,20 @@ func (b *Batch) applyLocked() {
 	}
 	for name, days := range events {
 		e := w.event(st, name)
+		// Days are recorded in ascending order, so a customer first seen in
+		// this batch already has its earliest day of the batch as its first
+		// occurrence; only customers recorded before the batch (old) can have
+		// a first occurrence later than a day of the batch.
+		var old *roaring.Bitmap
+		if !e.ever.empty() {
+			var ids []uint32
+			for _, db := range days {
+				ids = append(ids, db.ids...)
+			}
+			old = roaring.And(sortedBitmap(ids), e.ever.b)
+		}
 		for _, d := range slices.Sorted(maps.Keys(days)) {
-			e.recordMany(w, d, days[d])
+			e.recordMany(w, d, days[d], old)
 		}
 	}
 	if del != nil {

@@ -150,8 +150,10 @@ type idValue struct {
 }
 
 // recordMany adds the occurrences of one day (an ID appears once per
-// occurrence) with whole-bitmap operations.
-func (e *event) recordMany(w wctx, d segkit.Day, buf *dayBuf) {
+// occurrence) with whole-bitmap operations. old holds the customers of the
+// batch that had occurrences before it (nil: none); the batch's days are
+// recorded in ascending order.
+func (e *event) recordMany(w wctx, d segkit.Day, buf *dayBuf, old *roaring.Bitmap) {
 	ids := buf.ids
 	if !slices.IsSorted(ids) {
 		if buf.aliased {
@@ -219,9 +221,10 @@ func (e *event) recordMany(w wctx, d segkit.Day, buf *dayBuf) {
 	if !e.ever.empty() {
 		fresh = roaring.AndNot(g, e.ever.b)
 	}
-	if e.has && d < e.maxDay {
-		// customers seen before may have had their first occurrence later
-		if seen := roaring.AndNot(g, fresh); !seen.IsEmpty() {
+	if e.has && d < e.maxDay && old != nil && old.Intersects(g) {
+		// customers seen before the batch may have had their first
+		// occurrence later
+		if seen := roaring.And(roaring.AndNot(g, fresh), old); !seen.IsEmpty() {
 			for _, fd := range slices.Sorted(maps.Keys(e.first)) {
 				if fd <= d || !e.first[fd].intersects(seen) {
 					continue

@@ -11,9 +11,8 @@ import (
 // LoadConfig tunes [Generator.Load]. It is a plain value.
 type LoadConfig struct {
 	// BatchCustomers is the number of customers written per committed
-	// batch; each batch becomes visible to views atomically. 0 means 1,000
-	// (measured: small batches keep the batch buffers cheap; larger ones
-	// spend their time growing them).
+	// batch; each batch becomes visible to views atomically. 0 means
+	// DefaultLoadConfig's.
 	BatchCustomers int
 	// Events lists the event names to record; nil records every event,
 	// an empty non-nil slice none.
@@ -23,8 +22,10 @@ type LoadConfig struct {
 	Progress func(loaded int)
 }
 
-// DefaultLoadConfig returns batches of 1,000 customers with all events.
-func DefaultLoadConfig() LoadConfig { return LoadConfig{BatchCustomers: 1000} }
+// DefaultLoadConfig returns batches of 8,192 customers with all events
+// (measured fastest at 200,000 customers: 1,000 loads at 36k customers/s,
+// 8,192 at 59k/s, 65,536 at 51k/s).
+func DefaultLoadConfig() LoadConfig { return LoadConfig{BatchCustomers: 8192} }
 
 // Load generates the population of cfg and writes it into ix; see
 // [Generator.Load].

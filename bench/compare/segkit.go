@@ -33,7 +33,7 @@ func newSegkitEngine() *segkitEngine { return &segkitEngine{} }
 func (e *segkitEngine) Name() string { return "segkit" }
 
 func (e *segkitEngine) Describe() string {
-	return "bitmapindex loaded by synth.Generator.Load (batches of 1,000 customers); Rule.Count on one goroutine; inSegment through a fresh segment.Registry per run"
+	return "bitmapindex loaded by synth.Generator.Load (batches of 8,192 customers); Rule.Count on one goroutine; inSegment through a fresh segment.Registry per run"
 }
 
 func (e *segkitEngine) Load(ctx context.Context, p *Population, rules []Rule) error {
