@@ -277,13 +277,32 @@ func BenchmarkRangeWide(b *testing.B) {
 	})
 }
 
+// BenchmarkCount90 counts "at least 3 purchases in 90 days" and "at least 2
+// in a year", by counting in a byte per customer (the default) and by
+// summing the bit-sliced block counters.
 func BenchmarkCount90(b *testing.B) {
-	forSizes(b, func(b *testing.B, p *population) {
-		v := p.ix.View()
-		for b.Loop() {
-			_ = v.Count("purchase", benchToday.AddDays(-89), benchToday, Ge, 3)
+	for _, q := range []struct {
+		name string
+		days int
+		n    int64
+	}{{"90d>=3", 90, 3}, {"365d>=2", 365, 2}} {
+		for _, m := range []struct {
+			name  string
+			dense bool
+		}{{"dense", true}, {"counters", false}} {
+			b.Run(q.name+"/"+m.name, func(b *testing.B) {
+				old := denseCount
+				denseCount = m.dense
+				defer func() { denseCount = old }()
+				forSizes(b, func(b *testing.B, p *population) {
+					v := p.ix.View()
+					for b.Loop() {
+						_ = v.Count("purchase", benchToday.AddDays(-q.days+1), benchToday, Ge, q.n)
+					}
+				})
+			})
 		}
-	})
+	}
 }
 
 func BenchmarkDidLogin30(b *testing.B) {

@@ -1,8 +1,10 @@
 package bitmapindex
 
 import (
+	"encoding/binary"
 	"maps"
 	"slices"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/segkit/segkit"
@@ -575,4 +577,112 @@ func (e *event) checkLoaded(name string) error {
 	}
 	e.ever = &bm{b: ever, gen: 1}
 	return nil
+}
+
+// denseCount enables counting occurrences per customer in a byte array
+// (countDense) when that touches less data than summing bit-sliced
+// counters. A variable so tests can exercise both paths.
+var denseCount = true
+
+// maxDenseN is the largest threshold countDense answers: its per-customer
+// counts saturate at 255, and `count op n` is exact for n up to 253.
+const maxDenseN = 250
+
+// denseBufs recycles countDense's per-customer byte arrays.
+var denseBufs sync.Pool
+
+// countDense answers `count op n` over [from, to] (1 ≤ n ≤ maxDenseN) by
+// adding every customer's occurrences into one byte per customer: the
+// bit slices of the blocks the window covers whole (a slice of bit i adds
+// 2^i), and the days at its edges. Its cost is the number of set bits it
+// reads plus one pass over the bytes, so it declines (false) when the
+// window holds more than twice as many bits as there are customers, where
+// the bit-sliced adder over whole bitmaps is cheaper. Customers with no
+// occurrence are not included; the caller adds them when zero satisfies op.
+func (e *event) countDense(from, to segkit.Day, op Op, n int64) (*roaring.Bitmap, bool) {
+	if !denseCount || n < 1 || n > maxDenseN {
+		return nil, false
+	}
+	from, to, ok := e.clamp(from, to)
+	if !ok || e.ever.empty() {
+		return roaring.New(), true
+	}
+	type term struct {
+		b     *roaring.Bitmap
+		shift uint
+	}
+	var terms []term
+	var volume uint64
+	addSlices := func(first *roaring.Bitmap, slices []*bm, firstBit uint) {
+		if first != nil {
+			terms = append(terms, term{first, 0})
+			volume += first.GetCardinality()
+		}
+		for i, s := range slices {
+			if !s.empty() {
+				terms = append(terms, term{s.b, uint(i) + firstBit})
+				volume += s.b.GetCardinality()
+			}
+		}
+	}
+	for b := blockOf(from); b <= blockOf(to); b++ {
+		nb := e.blocks[b]
+		if nb == nil || nb.any.empty() {
+			continue
+		}
+		bs, be := blockStart(b), blockStart(b)+blockDays-1
+		if from <= bs && be <= to {
+			addSlices(nil, nb.cnt, 0)
+			continue
+		}
+		for d := max(from, bs); d <= min(to, be); d++ {
+			if dn := e.days[d]; dn != nil && !dn.one.empty() {
+				addSlices(dn.one.b, dn.extra, 0) // occurrences = 1 + extra
+			}
+		}
+	}
+	size := uint64(e.ever.b.Maximum()) + 1
+	if volume > 2*size {
+		return nil, false
+	}
+	var counts []uint8
+	if p, _ := denseBufs.Get().(*[]uint8); p != nil && uint64(cap(*p)) >= size {
+		counts = (*p)[:size]
+	} else {
+		counts = make([]uint8, size)
+	}
+	defer func() {
+		clear(counts)
+		denseBufs.Put(&counts)
+	}()
+	var buf [1024]uint32
+	for _, t := range terms {
+		add := 1 << t.shift
+		if t.shift >= 8 {
+			add = 255
+		}
+		it := t.b.ManyIterator()
+		for k := it.NextMany(buf[:]); k > 0; k = it.NextMany(buf[:]) {
+			for _, id := range buf[:k] {
+				c := int(counts[id]) + add
+				counts[id] = uint8(min(c, 255))
+			}
+		}
+	}
+	var keep [256]bool // keep[c]: a count of c satisfies op (0 never: see above)
+	for c := 1; c < 256; c++ {
+		keep[c] = cmpHolds(cmpInt(int64(c), n), op)
+	}
+	words := make([]uint64, (len(counts)+63)/64)
+	for i := 0; i < len(counts); i += 8 {
+		if i+8 <= len(counts) && binary.LittleEndian.Uint64(counts[i:]) == 0 {
+			continue
+		}
+		for j := uint(i); j < uint(min(i+8, len(counts))); j++ {
+			if keep[counts[j]] {
+				words[j/64] |= 1 << (j % 64)
+			}
+		}
+	}
+	return roaring.FromDense(words, false), true
 }

@@ -33,13 +33,17 @@ func TestProperty(t *testing.T) {
 	}
 	for _, c := range configs {
 		// Value bitmaps kept and used, kept but declined for the bit-sliced
-		// comparison (maxValueOr 1), and dropped early (3 values).
-		for _, lim := range []struct{ vb, vor int }{{64, 32}, {64, 1}, {3, 32}} {
+		// comparison (maxValueOr 1), and dropped early (3 values); event
+		// counts in a byte per customer, or by the bit-sliced adder.
+		for _, lim := range []struct {
+			vb, vor int
+			dense   bool
+		}{{64, 32, true}, {64, 1, false}, {3, 32, true}} {
 			for seed := range seeds {
-				t.Run(fmt.Sprintf("%s/vals%d-or%d/seed%d", c.name, lim.vb, lim.vor, seed), func(t *testing.T) {
-					oldVB, oldOr := maxValueBitmaps, maxValueOr
-					maxValueBitmaps, maxValueOr = lim.vb, lim.vor
-					defer func() { maxValueBitmaps, maxValueOr = oldVB, oldOr }()
+				t.Run(fmt.Sprintf("%s/vals%d-or%d-dense%v/seed%d", c.name, lim.vb, lim.vor, lim.dense, seed), func(t *testing.T) {
+					oldVB, oldOr, oldDense := maxValueBitmaps, maxValueOr, denseCount
+					maxValueBitmaps, maxValueOr, denseCount = lim.vb, lim.vor, lim.dense
+					defer func() { maxValueBitmaps, maxValueOr, denseCount = oldVB, oldOr, oldDense }()
 					h := newHarness(t, randSource(uint64(seed)), c.cfg)
 					h.run(250, 25)
 				})

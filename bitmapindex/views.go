@@ -280,6 +280,12 @@ func (v *View) Count(event string, from, to segkit.Day, op Op, n int64) Set {
 		}
 		return Set{v: v}
 	}
+	if r, ok := e.countDense(from, to, op, n); ok {
+		if zeroOK {
+			r.Or(roaring.AndNot(live, e.did(from, to)))
+		}
+		return Set{v: v, bm: r}
+	}
 	c := e.count(from, to)
 	nz := c.nonZero()
 	var r *roaring.Bitmap
