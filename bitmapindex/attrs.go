@@ -4,8 +4,11 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/segkit/segkit"
 )
 
 // maxValueBitmaps is the number of distinct values up to which a numeric
@@ -40,10 +43,25 @@ type attr struct {
 	slices [64]*bm
 	vals   map[uint64]*bm
 	wide   bool // vals dropped for good (too many distinct values)
+
+	// time attributes: the customers per day of their value, in loc (the
+	// index's time zone). Rules ask for whole days (within, daysSince,
+	// date literals), which a few day bitmaps answer where the bit slices
+	// of a second-precision instant need 30-odd whole-population
+	// operations. nil when not kept (an attribute read from a snapshot
+	// written before day bitmaps existed): the bit slices answer alone.
+	days map[segkit.Day]*bm
+	loc  *time.Location
 }
 
 func newAttr(w wctx, def Attribute) *attr {
 	a := &attr{gen: w.gen, def: def}
+	if def.Kind == KindTime {
+		a.days, a.loc = map[segkit.Day]*bm{}, w.loc
+		if a.loc == nil {
+			a.loc = time.UTC
+		}
+	}
 	if def.Kind.numeric() {
 		a.vals = map[uint64]*bm{}
 	} else {
@@ -65,6 +83,7 @@ func (w wctx) attr(st *state, def Attribute) *attr {
 		c.gen = w.gen
 		c.dict = maps.Clone(a.dict)
 		c.vals = maps.Clone(a.vals)
+		c.days = maps.Clone(a.days)
 		a = &c
 		m[def.Name] = a
 	}
@@ -178,11 +197,46 @@ func (a *attr) setNumeric(w wctx, id uint32, u uint64) {
 		}
 		setBits(w, &a.slices, id, old, x)
 		a.valRemove(w, old^a.ref, id)
+		a.dayRemove(w, old^a.ref, id)
 	} else {
 		setBits(w, &a.slices, id, 0, x)
 		w.own(&a.present).Add(id)
 	}
 	a.valAdd(w, u, id)
+	a.dayAdd(w, u, id)
+}
+
+// dayOf returns the day (in the attribute's location) of a time value in
+// ordered form.
+func (a *attr) dayOf(u uint64) segkit.Day {
+	return segkit.DayOf(time.Unix(unordered(u), 0), a.loc)
+}
+
+func (a *attr) dayAdd(w wctx, u uint64, id uint32) {
+	if a.days == nil {
+		return
+	}
+	d := a.dayOf(u)
+	p := a.days[d]
+	w.own(&p).Add(id)
+	a.days[d] = p
+}
+
+func (a *attr) dayRemove(w wctx, u uint64, id uint32) {
+	if a.days == nil {
+		return
+	}
+	d := a.dayOf(u)
+	p := a.days[d]
+	if !p.contains(id) {
+		return
+	}
+	w.own(&p).Remove(id)
+	if p.b.IsEmpty() {
+		delete(a.days, d)
+	} else {
+		a.days[d] = p
+	}
 }
 
 func (a *attr) valAdd(w wctx, u uint64, id uint32) {
@@ -228,6 +282,7 @@ func (a *attr) clear(w wctx, id uint32) {
 		old := a.bitsOf(id)
 		setBits(w, &a.slices, id, old, 0)
 		a.valRemove(w, old^a.ref, id)
+		a.dayRemove(w, old^a.ref, id)
 	}
 	w.own(&a.present).Remove(id)
 }
@@ -257,6 +312,16 @@ func (a *attr) removeIDs(w wctx, st *state, del *roaring.Bitmap) {
 				delete(a.vals, u)
 			} else {
 				a.vals[u] = p
+			}
+		}
+	}
+	for d, p := range a.days {
+		if p.b.Intersects(del) {
+			w.own(&p).AndNot(del)
+			if p.b.IsEmpty() {
+				delete(a.days, d)
+			} else {
+				a.days[d] = p
 			}
 		}
 	}
@@ -387,6 +452,11 @@ func (a *attr) evalU(q uop) *roaring.Bitmap {
 	case q.none:
 		return roaring.New()
 	}
+	if lo, hi, ok := a.dayRange(q, q); ok {
+		if r, ok := a.daysWhere(lo, hi); ok {
+			return r
+		}
+	}
 	if !a.wide {
 		if r, ok := a.valsWhere(func(u uint64) bool { return cmpHolds(cmpU(u, q.c), q.op) }); ok {
 			return r
@@ -415,6 +485,11 @@ func (a *attr) betweenNumeric(lo, hi Value) *roaring.Bitmap {
 	if ql.c > qh.c {
 		return roaring.New()
 	}
+	if lo, hi, ok := a.dayRange(ql, qh); ok {
+		if r, ok := a.daysWhere(lo, hi); ok {
+			return r
+		}
+	}
 	if !a.wide {
 		if r, ok := a.valsWhere(func(u uint64) bool { return u >= ql.c && u <= qh.c }); ok {
 			return r
@@ -423,6 +498,78 @@ func (a *attr) betweenNumeric(lo, hi Value) *roaring.Bitmap {
 	r := a.evalU(ql)
 	r.And(a.evalU(qh))
 	return r
+}
+
+// dayRange turns the bounds of a comparison on a time attribute (ql the
+// lower bound, qh the upper; the same uop for a one-sided comparison) into
+// whole days: lo ≤ day(x) ≤ hi, with minDay/maxDay for an open side. It
+// declines (false) when the attribute keeps no day bitmaps, for equality,
+// and when a bound is not the first (lower) or last (upper) second of its
+// day in the index's time zone.
+func (a *attr) dayRange(ql, qh uop) (lo, hi segkit.Day, ok bool) {
+	if a.days == nil {
+		return 0, 0, false
+	}
+	lo, hi = minDay, maxDay
+	for _, q := range []uop{ql, qh} {
+		s := unordered(q.c)
+		if s < -1<<40 || s > 1<<40 {
+			return 0, 0, false // beyond any calendar the day bitmaps hold
+		}
+		switch q.op {
+		case Ge, Gt:
+			if q.op == Gt {
+				s++
+			}
+			d := segkit.DayOf(time.Unix(s, 0), a.loc)
+			if segkit.DayOf(time.Unix(s-1, 0), a.loc) == d {
+				return 0, 0, false // not the first second of d
+			}
+			lo = max(lo, d)
+		case Le, Lt:
+			if q.op == Lt {
+				s--
+			}
+			d := segkit.DayOf(time.Unix(s, 0), a.loc)
+			if segkit.DayOf(time.Unix(s+1, 0), a.loc) == d {
+				return 0, 0, false // not the last second of d
+			}
+			hi = min(hi, d)
+		default:
+			return 0, 0, false
+		}
+	}
+	return lo, hi, true
+}
+
+// The open ends of a day range.
+const (
+	minDay segkit.Day = -1 << 31
+	maxDay segkit.Day = 1<<31 - 1
+)
+
+// daysWhere ORs the day bitmaps of [lo, hi], or subtracts the others from
+// the presence bitmap, declining past maxValueOr bitmaps like valsWhere.
+func (a *attr) daysWhere(lo, hi segkit.Day) (*roaring.Bitmap, bool) {
+	var in, out []*roaring.Bitmap
+	for d, p := range a.days {
+		if d >= lo && d <= hi {
+			in = append(in, p.b)
+		} else {
+			out = append(out, p.b)
+		}
+	}
+	if min(len(in), len(out)+1) > maxValueOr {
+		return nil, false
+	}
+	if len(in) <= len(out)+1 {
+		return roaring.FastOr(in...), true
+	}
+	r := orEmpty(a.present.bits()).Clone()
+	if len(out) > 0 {
+		r.AndNot(roaring.FastOr(out...))
+	}
+	return r, true
 }
 
 func cmpU(a, b uint64) int {

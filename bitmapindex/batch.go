@@ -648,8 +648,16 @@ func (a *attr) setFresh(w wctx, ids []uint32, vals []Value, fresh []int32) {
 	}
 	var perSlice [64][]uint32
 	groups := map[uint64][]uint32{}
+	var days map[segkit.Day][]uint32
+	if a.days != nil {
+		days = map[segkit.Day][]uint32{}
+	}
 	for _, i := range fresh {
 		u := ordered(fixedOf(a.def, vals[i]))
+		if days != nil {
+			d := a.dayOf(u)
+			days[d] = append(days[d], ids[i])
+		}
 		if !a.hasRef {
 			a.ref, a.hasRef = u, true
 		}
@@ -671,6 +679,11 @@ func (a *attr) setFresh(w wctx, ids []uint32, vals []Value, fresh []int32) {
 		if len(g) > 0 {
 			w.own(&a.slices[b]).Or(roaring.BitmapOf(g...))
 		}
+	}
+	for d, g := range days {
+		p := a.days[d]
+		w.own(&p).Or(roaring.BitmapOf(g...))
+		a.days[d] = p
 	}
 	if a.wide {
 		return

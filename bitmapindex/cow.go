@@ -1,6 +1,10 @@
 package bitmapindex
 
-import "github.com/RoaringBitmap/roaring/v2"
+import (
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
 
 // Copy-on-write with generation marks.
 //
@@ -36,6 +40,7 @@ type bm struct {
 type wctx struct {
 	gen   uint64
 	dirty *[]*bm
+	loc   *time.Location // the index's: time attributes index their values' days in it
 }
 
 // own makes *p writable in this generation and returns its bitmap; a nil *p

@@ -270,7 +270,7 @@ func (ix *Index) viewLocked() *View {
 }
 
 // writer returns the writer context of the current generation.
-func (ix *Index) writer() wctx { return wctx{gen: ix.gen, dirty: &ix.nodes} }
+func (ix *Index) writer() wctx { return wctx{gen: ix.gen, dirty: &ix.nodes, loc: ix.loc} }
 
 // root makes the state root writable.
 func (w wctx) root(ix *Index) *state {

@@ -296,7 +296,10 @@ func genValue(r source, a Attribute) Value {
 		}
 		return Decimal(float64(r.IntN(40001)-20000) / 1000)
 	case KindTime:
-		return Time(baseTime.Add(time.Duration(r.IntN(20000)-10000) * 137 * time.Millisecond))
+		// within minutes (second-precision collisions) or within weeks
+		// (many days, for the day bitmaps)
+		unit := []time.Duration{137 * time.Millisecond, 137 * time.Second}[r.IntN(2)]
+		return Time(baseTime.Add(time.Duration(r.IntN(20000)-10000) * unit))
 	case KindBool:
 		return Bool(r.IntN(2) == 1)
 	}
@@ -694,6 +697,16 @@ func (h *harness) checkAttr(v *View, m *model, a Attribute) {
 	}
 	if a.Kind == KindInt {
 		consts = append(consts, Int(-1<<63), Int(1<<63-1))
+	}
+	if a.Kind == KindTime {
+		// first and last seconds of days, as rules ask (day bitmaps), and
+		// extreme instants
+		for _, c := range consts[:min(len(consts), 6)] {
+			d := segkit.DayOf(time.Unix(c.n, 0), m.loc)
+			consts = append(consts, Time(d.Time(m.loc)), Time(d.AddDays(1).Time(m.loc).Add(-time.Second)),
+				Time(d.AddDays(1).Time(m.loc)))
+		}
+		consts = append(consts, Value{k: KindTime, n: -1 << 63}, Value{k: KindTime, n: 1<<63 - 1})
 	}
 	for _, c := range consts {
 		for op := Eq; op <= Ge; op++ {

@@ -36,10 +36,16 @@ import (
 //	attr   = name str | present bitmap | category, set: count uvarint | (value str | bitmap)*
 //	                                   | numeric: ref u64 | 1 u8 | count uvarint | (value u64 | bitmap)*
 //	                                   | numeric: ref u64 | 0 u8 | mask u64 | bitmap per set bit of mask
+//	                                   | time:    ref u64 | 2 u8 | mask u64 | bitmap per set bit of mask
+//	                                                      | count uvarint | (day i32 | bitmap)*   (ascending days)
 //
 // Numeric values are in the ordered form (int64 XOR 2^63); bit slices hold
 // the bits of value XOR ref. Attributes with few distinct values are stored
-// as value bitmaps, the others as bit slices.
+// as value bitmaps, the others as bit slices; time attributes stored as bit
+// slices also store their day bitmaps (layout 2; the day bitmaps of value
+// bitmaps are derived on load). A time attribute in layout 0 (written
+// before day bitmaps existed) is read without them and answered from its
+// bit slices.
 //	day    = event str | day i32 | one bitmap | count uvarint | extra bitmap*
 //	totals = event str | count uvarint | (id u32 | value f64)*   (ascending IDs)
 //	block  = event str | block i32 | count uvarint | cnt bitmap*   (bit slices of the counts)
@@ -202,7 +208,11 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 			}
 		} else if def.Kind.numeric() {
 			s.u64(a.ref)
-			s.u8(0)
+			layout := uint8(0)
+			if a.days != nil {
+				layout = 2
+			}
+			s.u8(layout)
 			var mask uint64
 			for i, p := range a.slices {
 				if !p.empty() {
@@ -213,6 +223,14 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 			for i, p := range a.slices {
 				if mask&(1<<uint(i)) != 0 {
 					s.bitmap(p.b)
+				}
+			}
+			if a.days != nil {
+				ds := slices.Sorted(maps.Keys(a.days))
+				s.uvarint(uint64(len(ds)))
+				for _, d := range ds {
+					s.u32(uint32(int32(d)))
+					s.bitmap(a.days[d].b)
 				}
 			}
 		} else {
@@ -649,7 +667,7 @@ func (ld *loader) readMeta(d *dec) {
 	ix := &Index{loc: loc, zone: ld.zone, strict: ld.strict, keys: newKeyTable(), cur: newState(), gen: 1}
 	ix.cur.gen, ix.cur.schemaGen, ix.cur.tagsGen, ix.cur.attrsGen, ix.cur.eventsGen = 1, 1, 1, 1, 1
 	ix.cur.live.gen = 1
-	ld.ix, ld.w, ld.st = ix, wctx{gen: 1}, ix.cur
+	ld.ix, ld.w, ld.st = ix, wctx{gen: 1, loc: loc}, ix.cur
 	ld.seenTag, ld.seenAttr, ld.seenDay = map[string]bool{}, map[string]bool{}, map[string]map[segkit.Day]bool{}
 	ld.stage = secMeta
 }
@@ -762,6 +780,12 @@ func (ld *loader) readAttr(d *dec) {
 				d.fail("attribute %q: bool stored as bit slices", name)
 				return
 			}
+			a.days = nil // written before day bitmaps: the bit slices answer
+		case 2:
+			if def.Kind != KindTime {
+				d.fail("attribute %q: day bitmaps of a %s attribute", name, def.Kind)
+				return
+			}
 		default:
 			d.fail("attribute %q: bad layout %d", name, narrow)
 			return
@@ -781,6 +805,9 @@ func (ld *loader) readAttr(d *dec) {
 				return
 			}
 			a.slices[i] = &bm{b: s, gen: 1}
+		}
+		if narrow == 2 {
+			ld.readDays(d, a, present)
 		}
 	} else {
 		n := d.count(2)
@@ -811,6 +838,45 @@ func (ld *loader) readAttr(d *dec) {
 		}
 	}
 	ld.st.attrs[name] = a
+}
+
+// readDays reads the day bitmaps of a time attribute stored as bit slices
+// and checks them against the slices: they partition the present customers,
+// and each day's customers have values within that day.
+func (ld *loader) readDays(d *dec, a *attr, present *roaring.Bitmap) {
+	n := d.count(5)
+	if d.err != nil {
+		return
+	}
+	slices := a.sliceBitmaps()
+	var parts []*roaring.Bitmap
+	var total uint64
+	last := minDay
+	for i := range n {
+		day := segkit.Day(int32(d.u32()))
+		b := ld.member(d)
+		if d.err != nil {
+			return
+		}
+		if (i > 0 && day <= last) || b.IsEmpty() {
+			d.fail("attribute %q: day bitmaps out of order or empty", a.def.Name)
+			return
+		}
+		last = day
+		lo := ordered(day.Time(a.loc).Unix())
+		hi := ordered(day.AddDays(1).Time(a.loc).Unix() - 1)
+		card := b.GetCardinality()
+		if oneil(b, slices, a.ref, Ge, lo).GetCardinality() != card || oneil(b, slices, a.ref, Le, hi).GetCardinality() != card {
+			d.fail("attribute %q: day %s holds values of other days", a.def.Name, day)
+			return
+		}
+		a.days[day] = &bm{b: b, gen: 1}
+		parts = append(parts, b)
+		total += card
+	}
+	if total != present.GetCardinality() || !roaring.FastOr(parts...).Equals(present) {
+		d.fail("attribute %q: day bitmaps do not partition the present customers", a.def.Name)
+	}
 }
 
 // readVals reads the value bitmaps of a numeric attribute and derives its
@@ -858,6 +924,15 @@ func (ld *loader) readVals(d *dec, a *attr, present *roaring.Bitmap) {
 	for i, bs := range bitsOf {
 		if len(bs) > 0 {
 			a.slices[i] = &bm{b: roaring.FastOr(bs...), gen: 1}
+		}
+	}
+	if a.days != nil {
+		byDay := map[segkit.Day][]*roaring.Bitmap{}
+		for u, p := range a.vals {
+			byDay[a.dayOf(u)] = append(byDay[a.dayOf(u)], p.b)
+		}
+		for day, bs := range byDay {
+			a.days[day] = &bm{b: roaring.FastOr(bs...), gen: 1}
 		}
 	}
 }

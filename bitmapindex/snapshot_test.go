@@ -3,6 +3,7 @@ package bitmapindex
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -217,4 +218,122 @@ func TestSnapshotFixedZoneAndDays(t *testing.T) {
 	assert.Equal(t, 1, v.Did("x", segkit.Date(2024, 12, 31), segkit.Date(2024, 12, 31)).Len())
 	sum, _ := v.EventSum("x", "a")
 	assert.Equal(t, 1.5, sum)
+}
+
+// TestSnapshotTimeDays checks the day bitmaps of time attributes through a
+// snapshot: kept when stored as bit slices (layout 2), derived from value
+// bitmaps, absent for layout 0 (answered from the slices), and rejected
+// when they lie about the days of their customers.
+func TestSnapshotTimeDays(t *testing.T) {
+	loc, err := time.LoadLocation("Europe/Berlin")
+	require.NoError(t, err)
+	t0 := time.Date(2025, 3, 28, 12, 0, 0, 0, loc) // across the DST change
+	for _, vb := range []int{1, 256} {
+		old := maxValueBitmaps
+		maxValueBitmaps = vb
+		ix := mustNew(t, Config{Location: loc, Schema: []Attribute{{Name: "t", Kind: KindTime}}})
+		b := ix.NewBatch()
+		for i := range 40 {
+			b.Set(fmt.Sprintf("c%d", i), "t", Time(t0.Add(time.Duration(i)*7*time.Hour)))
+		}
+		require.NoError(t, b.Commit())
+		maxValueBitmaps = old
+		back, err := Read(bytes.NewReader(snapshotBytes(t, ix)))
+		require.NoError(t, err)
+		a := back.View().st.attrs["t"]
+		require.NotNil(t, a.days, "vals %d", vb)
+		assert.Len(t, a.days, len(ix.View().st.attrs["t"].days))
+		for d := segkit.DayOf(t0, loc).AddDays(-1); d <= segkit.DayOf(t0, loc).AddDays(13); d++ {
+			lo, hi := Time(d.Time(loc)), Time(d.AddDays(3).Time(loc).Add(-time.Second))
+			want, err := ix.View().Between("t", lo, hi)
+			require.NoError(t, err)
+			got, err := back.View().Between("t", lo, hi)
+			require.NoError(t, err)
+			assert.Equal(t, want.Bitmap().ToArray(), got.Bitmap().ToArray(), "%s", d)
+			assert.NotZero(t, want.Len()+boolInt(d > segkit.DayOf(t0, loc).AddDays(11)), "%s", d)
+		}
+	}
+
+	// Hand-made attribute sections: two customers on consecutive days.
+	v0, v1 := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC).Unix(), time.Date(2025, 3, 11, 12, 0, 0, 0, time.UTC).Unix()
+	d0, d1 := segkit.DayOf(time.Unix(v0, 0), time.UTC), segkit.DayOf(time.Unix(v1, 0), time.UTC)
+	bmOf := func(ids ...uint32) []byte {
+		b, err := (&roaringBuilder{ids: ids}).bytes()
+		require.NoError(t, err)
+		return b
+	}
+	ref, x := ordered(v0), ordered(v1)^ordered(v0)
+	attrSec := func(layout byte, days map[segkit.Day][]uint32, order []segkit.Day) []byte {
+		p := append([]byte{1, 't'}, bmOf(0, 1)...)
+		p = binary.LittleEndian.AppendUint64(p, ref)
+		p = append(p, layout)
+		p = binary.LittleEndian.AppendUint64(p, x)
+		for m := x; m != 0; m &= m - 1 {
+			p = append(p, bmOf(1)...)
+		}
+		if layout == 2 {
+			p = binary.AppendUvarint(p, uint64(len(order)))
+			for _, d := range order {
+				p = binary.LittleEndian.AppendUint32(p, uint32(int32(d)))
+				p = append(p, bmOf(days[d]...)...)
+			}
+		}
+		return section(secAttr, p)
+	}
+	ix := mustNew(t, Config{Schema: []Attribute{{Name: "t", Kind: KindTime}}})
+	b := ix.NewBatch()
+	b.Set("a", "t", Value{k: KindTime, n: v0})
+	b.Set("b", "t", Value{k: KindTime, n: v1})
+	require.NoError(t, b.Commit())
+	honest := snapshotBytes(t, ix)
+	secs := splitSections(t, honest)
+	build := func(attr []byte) []byte {
+		var out []byte
+		out = append(out, honest[:len(header())]...)
+		for _, s := range secs {
+			if binary.LittleEndian.Uint32(s) == secAttr {
+				s = attr
+			}
+			out = append(out, s...)
+		}
+		return out
+	}
+	good, err := Read(bytes.NewReader(build(attrSec(2, map[segkit.Day][]uint32{d0: {0}, d1: {1}}, []segkit.Day{d0, d1}))))
+	require.NoError(t, err)
+	assert.Len(t, good.View().st.attrs["t"].days, 2)
+	old, err := Read(bytes.NewReader(build(attrSec(0, nil, nil))))
+	require.NoError(t, err)
+	assert.Nil(t, old.View().st.attrs["t"].days, "layout 0 keeps no day bitmaps")
+	s, err := old.View().Between("t", Time(d1.Time(time.UTC)), Time(d1.AddDays(1).Time(time.UTC).Add(-time.Second)))
+	require.NoError(t, err)
+	assert.Equal(t, []uint32{1}, s.Bitmap().ToArray(), "answered from the bit slices")
+	for name, sec := range map[string][]byte{
+		"swapped days":      attrSec(2, map[segkit.Day][]uint32{d0: {1}, d1: {0}}, []segkit.Day{d0, d1}),
+		"missing a day":     attrSec(2, map[segkit.Day][]uint32{d0: {0}}, []segkit.Day{d0}),
+		"days out of order": attrSec(2, map[segkit.Day][]uint32{d0: {0}, d1: {1}}, []segkit.Day{d1, d0}),
+	} {
+		_, err := Read(bytes.NewReader(build(sec)))
+		assert.Error(t, err, name)
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// splitSections returns a snapshot's sections (after the header), each
+// with its frame.
+func splitSections(t *testing.T, data []byte) [][]byte {
+	var out [][]byte
+	rest := data[len(header()):]
+	for len(rest) > 0 {
+		require.GreaterOrEqual(t, len(rest), 16)
+		n := int(binary.LittleEndian.Uint64(rest[4:12]))
+		out = append(out, rest[:16+n])
+		rest = rest[16+n:]
+	}
+	return out
 }

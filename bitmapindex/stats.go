@@ -89,7 +89,10 @@ func (v *View) Stats() Stats {
 			for _, p := range a.slices {
 				s.add(p)
 			}
-			s.mem += int64(len(a.dict)+len(a.vals)) * 48
+			for _, p := range a.days {
+				s.add(p)
+			}
+			s.mem += int64(len(a.dict)+len(a.vals)+len(a.days)) * 48
 			for k := range a.dict {
 				s.mem += int64(len(k))
 			}
