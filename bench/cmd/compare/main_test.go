@@ -77,8 +77,8 @@ func TestReferenceAndMerge(t *testing.T) {
 	assert.Contains(t, table, "Run 2 measured sqlite")
 
 	// A reference with other rules, or the expr sample without segkit, is refused.
-	assert.Error(t, run(append([]string{"--engines", "sqlite", "--baselines=false", "--reference", first,
-		"--customers", "500", "--runs", "1", "--quiet", "--gen-time=false", "--rules", "city_list", "--tmp", dir})))
+	assert.Error(t, run([]string{"--engines", "sqlite", "--baselines=false", "--reference", first,
+		"--customers", "500", "--runs", "1", "--quiet", "--gen-time=false", "--rules", "city_list", "--tmp", dir}))
 	assert.Error(t, run(append([]string{"--engines", "sqlite", "--reference", first, "--expr-sample", "100"}, common...)))
 	assert.Error(t, run([]string{"--merge", filepath.Join(dir, "missing.json")}))
 }
