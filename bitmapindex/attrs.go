@@ -444,60 +444,163 @@ func (a *attr) compareNumeric(op Op, c Value) *roaring.Bitmap {
 	return a.evalU(toUop(b, op))
 }
 
-func (a *attr) evalU(q uop) *roaring.Bitmap {
-	pres := orEmpty(a.present.bits())
-	switch {
-	case q.all:
-		return pres.Clone()
-	case q.none:
-		return roaring.New()
+func (a *attr) evalU(q uop) *roaring.Bitmap { return a.rangeU(nil, q) }
+
+// bounds returns the comparisons of lo ≤ x ≤ hi in the ordered domain
+// (none when the range is empty; an empty list is every present value).
+func (a *attr) bounds(lo, hi Value) (qs []uop, none bool) {
+	bl, ok1 := a.boundOf(lo)
+	bh, ok2 := a.boundOf(hi)
+	if !ok1 || !ok2 {
+		return nil, true
 	}
-	if lo, hi, ok := a.dayRange(q, q); ok {
-		if r, ok := a.daysWhere(lo, hi); ok {
-			return r
-		}
+	ql, qh := toUop(bl, Ge), toUop(bh, Le)
+	if ql.none || qh.none {
+		return nil, true
 	}
-	if !a.wide {
-		if r, ok := a.valsWhere(func(u uint64) bool { return cmpHolds(cmpU(u, q.c), q.op) }); ok {
-			return r
-		}
+	if !ql.all {
+		qs = append(qs, ql)
 	}
-	return oneil(pres, a.sliceBitmaps(), a.ref, q.op, q.c)
+	if !qh.all {
+		qs = append(qs, qh)
+	}
+	if len(qs) == 2 && ql.c > qh.c {
+		return nil, true
+	}
+	return qs, false
 }
 
 // betweenNumeric returns the present customers with lo ≤ x ≤ hi.
 func (a *attr) betweenNumeric(lo, hi Value) *roaring.Bitmap {
-	bl, ok1 := a.boundOf(lo)
-	bh, ok2 := a.boundOf(hi)
-	if !ok1 || !ok2 {
+	qs, none := a.bounds(lo, hi)
+	if none {
 		return roaring.New()
 	}
-	ql, qh := toUop(bl, Ge), toUop(bh, Le)
-	if ql.none || qh.none {
-		return roaring.New()
+	return a.rangeU(nil, qs...)
+}
+
+// disjoint is an answer made of disjoint value or day bitmaps: their union,
+// or (complement) the present customers minus their union.
+type disjoint struct {
+	parts      []*roaring.Bitmap
+	complement bool
+}
+
+// pick answers the conjunction qs (each op ≠ Ne, none trivial) from day or
+// value bitmaps when they need at most maxValueOr of them.
+func (a *attr) pick(qs []uop) (disjoint, bool) {
+	if len(qs) == 0 {
+		return disjoint{complement: true}, true
 	}
-	switch {
-	case ql.all:
-		return a.evalU(qh)
-	case qh.all:
-		return a.evalU(ql)
+	if lo, hi, ok := a.dayRange(qs[0], qs[len(qs)-1]); ok {
+		return pickParts(a.days, func(d segkit.Day) bool { return d >= lo && d <= hi })
 	}
-	if ql.c > qh.c {
-		return roaring.New()
+	if a.wide {
+		return disjoint{}, false
 	}
-	if lo, hi, ok := a.dayRange(ql, qh); ok {
-		if r, ok := a.daysWhere(lo, hi); ok {
-			return r
+	return pickParts(a.vals, func(u uint64) bool {
+		for _, q := range qs {
+			if !cmpHolds(cmpU(u, q.c), q.op) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// pickParts splits disjoint bitmaps by keep and returns the smaller side,
+// declining past maxValueOr bitmaps (the bit-sliced comparison, whose cost
+// does not grow with the number of values, answers then).
+func pickParts[K comparable](m map[K]*bm, keep func(K) bool) (disjoint, bool) {
+	var in, out []*roaring.Bitmap
+	for k, p := range m {
+		if keep(k) {
+			in = append(in, p.b)
+		} else {
+			out = append(out, p.b)
 		}
 	}
-	if !a.wide {
-		if r, ok := a.valsWhere(func(u uint64) bool { return u >= ql.c && u <= qh.c }); ok {
-			return r
+	if min(len(in), len(out)+1) > maxValueOr {
+		return disjoint{}, false
+	}
+	if len(in) <= len(out)+1 {
+		return disjoint{parts: in}, true
+	}
+	return disjoint{parts: out, complement: true}, true
+}
+
+// rangeU returns the present customers whose value satisfies every
+// comparison of qs (at most one lower and one upper bound, op ≠ Ne), among
+// those of within when it is not nil. A bit-sliced comparison then starts
+// from within's customers, so its operations touch only them.
+func (a *attr) rangeU(within *roaring.Bitmap, qs ...uop) *roaring.Bitmap {
+	pres := orEmpty(a.present.bits())
+	var keep []uop
+	for _, q := range qs {
+		switch {
+		case q.none:
+			return roaring.New()
+		case !q.all:
+			keep = append(keep, q)
 		}
 	}
-	r := a.evalU(ql)
-	r.And(a.evalU(qh))
+	if d, ok := a.pick(keep); ok {
+		var r *roaring.Bitmap
+		switch {
+		case !d.complement:
+			r = roaring.FastOr(d.parts...)
+			if within != nil {
+				r.And(within)
+			}
+			return r
+		case within != nil:
+			r = roaring.And(pres, within)
+		default:
+			r = pres.Clone()
+		}
+		if len(d.parts) > 0 {
+			r.AndNot(roaring.FastOr(d.parts...))
+		}
+		return r
+	}
+	r := pres
+	if within != nil {
+		r = roaring.And(pres, within)
+	}
+	sl := a.sliceBitmaps()
+	for _, q := range keep {
+		r = oneil(r, sl, a.ref, q.op, q.c)
+	}
+	if r == pres {
+		r = pres.Clone()
+	}
 	return r
+}
+
+// countU returns the number of present customers satisfying qs, summing
+// the sizes of disjoint value or day bitmaps when they answer.
+func (a *attr) countU(qs ...uop) uint64 {
+	var keep []uop
+	for _, q := range qs {
+		switch {
+		case q.none:
+			return 0
+		case !q.all:
+			keep = append(keep, q)
+		}
+	}
+	d, ok := a.pick(keep)
+	if !ok {
+		return a.rangeU(nil, keep...).GetCardinality()
+	}
+	var n uint64
+	for _, p := range d.parts {
+		n += p.GetCardinality()
+	}
+	if d.complement {
+		n = orEmpty(a.present.bits()).GetCardinality() - n
+	}
+	return n
 }
 
 // dayRange turns the bounds of a comparison on a time attribute (ql the
@@ -548,29 +651,6 @@ const (
 	maxDay segkit.Day = 1<<31 - 1
 )
 
-// daysWhere ORs the day bitmaps of [lo, hi], or subtracts the others from
-// the presence bitmap, declining past maxValueOr bitmaps like valsWhere.
-func (a *attr) daysWhere(lo, hi segkit.Day) (*roaring.Bitmap, bool) {
-	var in, out []*roaring.Bitmap
-	for d, p := range a.days {
-		if d >= lo && d <= hi {
-			in = append(in, p.b)
-		} else {
-			out = append(out, p.b)
-		}
-	}
-	if min(len(in), len(out)+1) > maxValueOr {
-		return nil, false
-	}
-	if len(in) <= len(out)+1 {
-		return roaring.FastOr(in...), true
-	}
-	r := orEmpty(a.present.bits()).Clone()
-	if len(out) > 0 {
-		r.AndNot(roaring.FastOr(out...))
-	}
-	return r, true
-}
 
 func cmpU(a, b uint64) int {
 	switch {
@@ -582,30 +662,6 @@ func cmpU(a, b uint64) int {
 	return 0
 }
 
-// valsWhere ORs the value bitmaps whose value satisfies keep, or subtracts
-// the others from the presence bitmap when that takes fewer operations. It
-// declines (false) when either way needs more than maxValueOr bitmaps.
-func (a *attr) valsWhere(keep func(uint64) bool) (*roaring.Bitmap, bool) {
-	var in, out []*roaring.Bitmap
-	for u, p := range a.vals {
-		if keep(u) {
-			in = append(in, p.b)
-		} else {
-			out = append(out, p.b)
-		}
-	}
-	if min(len(in), len(out)+1) > maxValueOr {
-		return nil, false
-	}
-	if len(in) <= len(out)+1 {
-		return roaring.FastOr(in...), true
-	}
-	r := orEmpty(a.present.bits()).Clone()
-	if len(out) > 0 {
-		r.AndNot(roaring.FastOr(out...))
-	}
-	return r, true
-}
 
 func (a *attr) sliceBitmaps() []*roaring.Bitmap {
 	top := 0

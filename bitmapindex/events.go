@@ -394,8 +394,12 @@ func (e *event) clamp(from, to segkit.Day) (segkit.Day, segkit.Day, bool) {
 	return from, to, from <= to
 }
 
-// did returns the customers with an occurrence in [from, to].
+// did returns the customers with an occurrence in [from, to]. The result
+// may be the event's own bitmap: callers only read it.
 func (e *event) did(from, to segkit.Day) *roaring.Bitmap {
+	if e.has && from <= e.minDay && to >= e.maxDay && !e.ever.empty() {
+		return e.ever.b // the window holds every recorded day: did("e")
+	}
 	from, to, ok := e.clamp(from, to)
 	if !ok {
 		return roaring.New()

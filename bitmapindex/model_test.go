@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/segkit/segkit"
 	"github.com/stretchr/testify/require"
 )
@@ -708,6 +709,27 @@ func (h *harness) checkAttr(v *View, m *model, a Attribute) {
 		}
 		consts = append(consts, Value{k: KindTime, n: -1 << 63}, Value{k: KindTime, n: 1<<63 - 1})
 	}
+	// a random subset of the live customers, for CompareIn and BetweenIn
+	sub := roaring.New()
+	for id := range roaring.Values(v.All().Bitmap()) {
+		if r.IntN(2) == 0 {
+			sub.Add(id)
+		}
+	}
+	within := v.Wrap(sub)
+	subKeys := map[string]bool{}
+	for _, k := range setKeys(within) {
+		subKeys[k] = true
+	}
+	inSub := func(keys []string) []string {
+		var out []string
+		for _, k := range keys {
+			if subKeys[k] {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
 	for _, c := range consts {
 		for op := Eq; op <= Ge; op++ {
 			got, err := v.Compare(a.Name, op, c)
@@ -720,6 +742,12 @@ func (h *harness) checkAttr(v *View, m *model, a Attribute) {
 				return Holds(a, x, op, c)
 			})
 			require.Equal(t, want, setKeys(got), "%s %s %s", a.Name, op, c)
+			n, err := v.CompareCount(a.Name, op, c)
+			require.NoError(t, err)
+			require.Equal(t, len(want), n, "count %s %s %s", a.Name, op, c)
+			in, err := v.CompareIn(within, a.Name, op, c)
+			require.NoError(t, err)
+			require.Equal(t, inSub(want), setKeys(in), "%s %s %s within", a.Name, op, c)
 		}
 		c2 := consts[r.IntN(len(consts))]
 		got, err := v.Between(a.Name, c, c2)
@@ -729,6 +757,12 @@ func (h *harness) checkAttr(v *View, m *model, a Attribute) {
 			return ok && Holds(a, x, Ge, c) && Holds(a, x, Le, c2)
 		})
 		require.Equal(t, want, setKeys(got), "%s between %s and %s", a.Name, c, c2)
+		n, err := v.BetweenCount(a.Name, c, c2)
+		require.NoError(t, err)
+		require.Equal(t, len(want), n, "count %s between %s and %s", a.Name, c, c2)
+		in, err := v.BetweenIn(within, a.Name, c, c2)
+		require.NoError(t, err)
+		require.Equal(t, inSub(want), setKeys(in), "%s between %s and %s within", a.Name, c, c2)
 	}
 }
 

@@ -148,14 +148,8 @@ func checkConst(def Attribute, what string, c Value) error {
 // it includes customers without a value. c must have the attribute's kind
 // (a *KindError otherwise); set attributes are queried with WithValue.
 func (v *View) Compare(attr string, op Op, c Value) (Set, error) {
-	a, def, err := v.lookupAttr(attr)
+	a, def, err := v.prepareCompare(attr, op, c)
 	if err != nil {
-		return Set{}, err
-	}
-	if !op.valid() {
-		return Set{}, fmt.Errorf("bitmapindex: invalid comparison operator %d", op)
-	}
-	if err := checkConst(def, "comparison", c); err != nil {
 		return Set{}, err
 	}
 	inner := op
@@ -180,14 +174,8 @@ func (v *View) Compare(attr string, op Op, c Value) (Set, error) {
 // Between returns the customers with lo ≤ value ≤ hi (both inclusive, with
 // the semantics of Holds); empty when lo > hi.
 func (v *View) Between(attr string, lo, hi Value) (Set, error) {
-	a, def, err := v.lookupAttr(attr)
+	a, def, err := v.prepareBetween(attr, lo, hi)
 	if err != nil {
-		return Set{}, err
-	}
-	if err := checkConst(def, "lower bound", lo); err != nil {
-		return Set{}, err
-	}
-	if err := checkConst(def, "upper bound", hi); err != nil {
 		return Set{}, err
 	}
 	var r *roaring.Bitmap
@@ -200,6 +188,121 @@ func (v *View) Between(attr string, lo, hi Value) (Set, error) {
 		r = a.betweenNumeric(lo, hi)
 	}
 	return Set{v: v, bm: r}, nil
+}
+
+// CompareCount returns the number of customers Compare returns. Where the
+// attribute's value or day bitmaps answer (they are disjoint) it adds up
+// their sizes without building the set.
+func (v *View) CompareCount(attr string, op Op, c Value) (int, error) {
+	a, def, err := v.prepareCompare(attr, op, c)
+	if err != nil {
+		return 0, err
+	}
+	if a == nil || def.Kind == KindCategory {
+		s, err := v.Compare(attr, op, c)
+		return s.Len(), err
+	}
+	b, ok := a.boundOf(c)
+	var n uint64
+	if ok {
+		inner := op
+		if op == Ne {
+			inner = Eq
+		}
+		n = a.countU(toUop(b, inner))
+	}
+	if op == Ne {
+		n = v.live().GetCardinality() - n
+	}
+	return int(n), nil
+}
+
+// BetweenCount returns the number of customers Between returns, like
+// CompareCount.
+func (v *View) BetweenCount(attr string, lo, hi Value) (int, error) {
+	a, def, err := v.prepareBetween(attr, lo, hi)
+	if err != nil {
+		return 0, err
+	}
+	if a == nil || def.Kind == KindCategory {
+		s, err := v.Between(attr, lo, hi)
+		return s.Len(), err
+	}
+	qs, none := a.bounds(lo, hi)
+	if none {
+		return 0, nil
+	}
+	return int(a.countU(qs...)), nil
+}
+
+// CompareIn returns the members of s that Compare returns: the same as
+// intersecting the two, but a bit-sliced comparison then only touches the
+// customers of s (a rule evaluator passes what the other conditions of a
+// conjunction left). s must come from this view.
+func (v *View) CompareIn(s Set, attr string, op Op, c Value) (Set, error) {
+	a, def, err := v.prepareCompare(attr, op, c)
+	if err != nil {
+		return Set{}, err
+	}
+	within := orEmpty(s.bm)
+	if a == nil || def.Kind == KindCategory {
+		all, err := v.Compare(attr, op, c)
+		return Set{v: v, bm: roaring.And(orEmpty(all.bm), within)}, err
+	}
+	inner := op
+	if op == Ne {
+		inner = Eq
+	}
+	var r *roaring.Bitmap
+	if b, ok := a.boundOf(c); ok {
+		r = a.rangeU(within, toUop(b, inner))
+	} else {
+		r = roaring.New()
+	}
+	if op == Ne {
+		r = roaring.AndNot(roaring.And(v.live(), within), r)
+	}
+	return Set{v: v, bm: r}, nil
+}
+
+// BetweenIn returns the members of s that Between returns, like CompareIn.
+func (v *View) BetweenIn(s Set, attr string, lo, hi Value) (Set, error) {
+	a, def, err := v.prepareBetween(attr, lo, hi)
+	if err != nil {
+		return Set{}, err
+	}
+	within := orEmpty(s.bm)
+	if a == nil || def.Kind == KindCategory {
+		all, err := v.Between(attr, lo, hi)
+		return Set{v: v, bm: roaring.And(orEmpty(all.bm), within)}, err
+	}
+	qs, none := a.bounds(lo, hi)
+	if none {
+		return Set{v: v}, nil
+	}
+	return Set{v: v, bm: a.rangeU(within, qs...)}, nil
+}
+
+func (v *View) prepareCompare(attr string, op Op, c Value) (*attr, Attribute, error) {
+	a, def, err := v.lookupAttr(attr)
+	if err != nil {
+		return nil, def, err
+	}
+	if !op.valid() {
+		return nil, def, fmt.Errorf("bitmapindex: invalid comparison operator %d", op)
+	}
+	return a, def, checkConst(def, "comparison", c)
+}
+
+func (v *View) prepareBetween(attr string, lo, hi Value) (*attr, Attribute, error) {
+	a, def, err := v.lookupAttr(attr)
+	if err != nil {
+		return nil, def, err
+	}
+	if err := checkConst(def, "lower bound", lo); err != nil {
+		return nil, def, err
+	}
+	return a, def, checkConst(def, "upper bound", hi)
 }
 
 // Values returns the values of a category or set attribute that have at

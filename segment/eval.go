@@ -276,31 +276,77 @@ func (e *evaluator) note(n *pnode, s string) {
 }
 
 func (e *evaluator) scalar(n *pnode, sc *scalar) (bits, error) {
+	return e.scalarIn(n, sc, nil)
+}
+
+// scalarIn evaluates a comparison among the customers of within (all when
+// nil): with bitmapindex's CompareIn and BetweenIn a bit-sliced comparison
+// then only touches them. The result is within's members that satisfy it.
+func (e *evaluator) scalarIn(n *pnode, sc *scalar, within *roaring.Bitmap) (bits, error) {
 	res := e.res[sc.idx]
 	var s bitmapindex.Set
 	var err error
+	var ws bitmapindex.Set
+	if within != nil {
+		ws = e.v.Wrap(within)
+	}
 	switch res.kind {
 	case resNone:
 		return bits{bm: emptyBitmap}, nil
 	case resPresent:
 		s, err = e.v.Present(sc.attr)
+		if err == nil && within != nil {
+			return owned(roaring.And(s.Bitmap(), within)), nil
+		}
 	case resCmp:
 		c := res.lo.value(e.today, e.loc)
 		if res.lo.dyn {
 			e.note(n, sc.attr+" "+res.op.String()+" "+c.String())
 		}
-		s, err = e.v.Compare(sc.attr, res.op, c)
+		if within != nil {
+			s, err = e.v.CompareIn(ws, sc.attr, res.op, c)
+		} else {
+			s, err = e.v.Compare(sc.attr, res.op, c)
+		}
 	case resRange:
 		lo, hi := res.lo.value(e.today, e.loc), res.hi.value(e.today, e.loc)
 		if res.lo.dyn || res.hi.dyn {
 			e.note(n, sc.attr+" in ["+lo.String()+", "+hi.String()+"]")
 		}
-		s, err = e.v.Between(sc.attr, lo, hi)
+		if within != nil {
+			s, err = e.v.BetweenIn(ws, sc.attr, lo, hi)
+		} else {
+			s, err = e.v.Between(sc.attr, lo, hi)
+		}
 	}
 	if err != nil {
 		return bits{}, e.posErr(n, err)
 	}
 	return fromSet(s), nil
+}
+
+// scalarCount returns the number of customers a comparison matches
+// (bitmapindex adds up disjoint value or day bitmaps where it can).
+func (e *evaluator) scalarCount(n *pnode, sc *scalar) (int, error) {
+	res := e.res[sc.idx]
+	var k int
+	var err error
+	switch res.kind {
+	case resNone:
+		return 0, nil
+	case resPresent:
+		var s bitmapindex.Set
+		s, err = e.v.Present(sc.attr)
+		k = s.Len()
+	case resCmp:
+		k, err = e.v.CompareCount(sc.attr, res.op, res.lo.value(e.today, e.loc))
+	case resRange:
+		k, err = e.v.BetweenCount(sc.attr, res.lo.value(e.today, e.loc), res.hi.value(e.today, e.loc))
+	}
+	if err != nil {
+		return 0, e.posErr(n, err)
+	}
+	return k, nil
 }
 
 func (e *evaluator) in(n *pnode) (bits, error) {
@@ -382,10 +428,18 @@ func (e *evaluator) strMatch(n *pnode) (bits, error) {
 // and intersects operands in order of increasing cardinality, stopping as
 // soon as the running intersection is empty (operands are already ordered
 // by cost, so expensive ones are skipped then).
+//
+// Comparisons on attributes are evaluated last, within what the other
+// operands left (scalarIn), unless Explain is tracing each node's own size.
 func (e *evaluator) and(kids []*pnode) (bits, error) {
 	var cheap [8]bits
 	sets := cheap[:0]
+	var later []*pnode
 	for _, k := range kids {
+		if e.trace == nil && k.kind == nScalar {
+			later = append(later, k)
+			continue
+		}
 		b, err := e.eval(k)
 		if err != nil {
 			return bits{}, err
@@ -395,6 +449,35 @@ func (e *evaluator) and(kids []*pnode) (bits, error) {
 		}
 		sets = append(sets, b)
 	}
+	if len(sets) == 0 { // comparisons only: the first one alone
+		b, err := e.eval(later[0])
+		if err != nil || b.card() == 0 {
+			return bits{bm: emptyBitmap}, err
+		}
+		sets, later = append(sets, b), later[1:]
+	}
+	acc, err := e.intersect(sets)
+	if err != nil {
+		return bits{}, err
+	}
+	for _, k := range later {
+		if acc.card() == 0 {
+			break
+		}
+		b, err := e.scalarIn(k, k.sc, acc.bm)
+		if err != nil {
+			return bits{}, err
+		}
+		if b.card() == 0 {
+			return bits{bm: emptyBitmap}, nil
+		}
+		acc = owned(b.bm) // a new bitmap: CompareIn and BetweenIn build one
+	}
+	return acc, nil
+}
+
+// intersect intersects the operands in order of increasing cardinality.
+func (e *evaluator) intersect(sets []bits) (bits, error) {
 	if len(sets) == 1 {
 		return sets[0], nil
 	}
@@ -502,6 +585,18 @@ func (r *Rule) countWith(ctx context.Context, v *bitmapindex.View, now time.Time
 	}
 	root := r.root
 	switch {
+	case root.kind == nScalar:
+		return e.scalarCount(root, root.sc)
+	case root.kind == nIn:
+		if k, ok, err := e.inCount(root); ok || err != nil {
+			return k, err
+		}
+	case root.kind == nAnd && slices.ContainsFunc(root.kids, func(k *pnode) bool { return k.kind == nScalar }):
+		b, err := e.and(root.kids) // comparisons evaluated within the rest
+		if err != nil {
+			return 0, err
+		}
+		return int(b.card()), nil
 	case root.kind == nAnd && len(root.kids) == 2:
 		a, b, err := e.pair(root.kids)
 		if err != nil || a.card() == 0 {
@@ -567,6 +662,41 @@ func (r *Rule) countWith(ctx context.Context, v *bitmapindex.View, now time.Time
 		return 0, err
 	}
 	return int(b.card()), nil
+}
+
+// inCount counts `attr in [v1, v2, …]` as the sum of the items' counts
+// when they are equalities with distinct constants (their sets are then
+// disjoint); false otherwise.
+func (e *evaluator) inCount(n *pnode) (int, bool, error) {
+	seen := make(map[string]bool, len(n.items))
+	for i := range n.items {
+		res := e.res[n.items[i].idx]
+		if res.kind == resNone {
+			continue
+		}
+		if res.kind != resCmp || res.op != opEq || res.lo.dyn {
+			return 0, false, nil
+		}
+		switch res.lo.v.Kind() {
+		case bitmapindex.KindCategory, bitmapindex.KindInt, bitmapindex.KindBool:
+		default:
+			return 0, false, nil // distinct decimals or instants may share a stored value
+		}
+		k := res.lo.v.Kind().String() + ":" + res.lo.v.String()
+		if seen[k] {
+			return 0, false, nil
+		}
+		seen[k] = true
+	}
+	total := 0
+	for i := range n.items {
+		k, err := e.scalarCount(n, &n.items[i])
+		if err != nil {
+			return 0, false, err
+		}
+		total += k
+	}
+	return total, true, nil
 }
 
 func (e *evaluator) pair(kids []*pnode) (bits, bits, error) {
