@@ -651,7 +651,6 @@ const (
 	maxDay segkit.Day = 1<<31 - 1
 )
 
-
 func cmpU(a, b uint64) int {
 	switch {
 	case a < b:
@@ -661,7 +660,6 @@ func cmpU(a, b uint64) int {
 	}
 	return 0
 }
-
 
 func (a *attr) sliceBitmaps() []*roaring.Bitmap {
 	top := 0
