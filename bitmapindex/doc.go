@@ -8,13 +8,19 @@
 //   - attributes of a declared or inferred [Kind]: category and set values
 //     as one bitmap per value; int, decimal (fixed point), time and bool
 //     values as a bit-sliced index compared with whole-bitmap operations,
-//     plus one bitmap per value while an attribute has few distinct values
-//     ([View.Compare], [View.Between]); every attribute has a presence bitmap
-//     ([View.Present]);
+//     plus one bitmap per value while an attribute has few distinct values,
+//     and for time attributes one bitmap per day (in the index's time zone)
+//     so that windows of whole days OR a few of them ([View.Compare],
+//     [View.Between]); every attribute has a presence bitmap
+//     ([View.Present]). [View.CompareCount] and [View.BetweenCount] count
+//     without building the set where disjoint value or day bitmaps answer;
+//     [View.CompareIn] and [View.BetweenIn] compare within a set, so that a
+//     bit-sliced comparison only touches its customers;
 //   - events: per event name and day (in the index's time zone) who did it
 //     and how often, with pre-aggregated 16-day blocks so that windows of
 //     whole days are answered from a few block counters ([View.Did],
-//     [View.Count], [View.FirstIn]).
+//     [View.Count], [View.FirstIn]); count thresholds up to 250 are counted
+//     in a byte per customer when the window holds few occurrences.
 //
 // Writes go through an [Index] (one at a time, or in a [Batch] that is
 // validated first and applied atomically, field by field with whole-bitmap

@@ -148,3 +148,26 @@ func ExampleSet_MarshalBinary() {
 	fmt.Println(slices.Collect(s.IDs()), slices.Collect(s.Keys()), err)
 	// Output: [0 2] [a c] <nil>
 }
+
+// CompareCount sizes an audience without building it; CompareIn narrows a
+// set by a comparison (a conjunction's last step).
+func ExampleView_CompareIn() {
+	ix, _ := bitmapindex.New(bitmapindex.DefaultConfig())
+	b := ix.NewBatch()
+	for i, spend := range []float64{120, 640, 980, 75, 510} {
+		key := fmt.Sprintf("c%d", i)
+		b.Set(key, "spend", bitmapindex.Decimal(spend))
+		if i%2 == 0 {
+			b.AddTag(key, "english")
+		}
+	}
+	if err := b.Commit(); err != nil {
+		panic(err)
+	}
+	v := ix.View()
+	n, _ := v.CompareCount("spend", bitmapindex.Ge, bitmapindex.Decimal(500))
+	big, _ := v.CompareIn(v.Tag("english"), "spend", bitmapindex.Ge, bitmapindex.Decimal(500))
+	fmt.Println(n, slices.Collect(big.Keys()))
+	// Output:
+	// 3 [c2 c4]
+}
