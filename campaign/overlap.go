@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/segkit/segkit/bitmapindex"
+	"github.com/segkit/segkit/internal/textwidth"
 )
 
 // Segment is a named member set, the input of [Overlap]; a plain value
@@ -161,18 +161,18 @@ func (m *OverlapMatrix) WriteTo(w io.Writer) (int64, error) {
 	fmt.Fprintf(&buf, "segment overlap: %d segments\n", len(m.Names))
 	width := len("jaccard")
 	for _, n := range m.Names {
-		width = max(width, len(n))
+		width = max(width, textwidth.Width(n))
 	}
 	table := func(title string, cell func(i, j int) string) {
 		// Numbers align right; the row labels, padded to one width, left.
-		tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintf(tw, "%-*s\t", width, title)
+		tw := textwidth.NewTabWriter(&buf, 2, true)
+		fmt.Fprintf(tw, "%s\t", textwidth.Pad(title, width))
 		for _, n := range m.Names {
 			fmt.Fprintf(tw, "%s\t", n)
 		}
 		fmt.Fprintln(tw)
 		for i, n := range m.Names {
-			fmt.Fprintf(tw, "%-*s\t", width, n)
+			fmt.Fprintf(tw, "%s\t", textwidth.Pad(n, width))
 			for j := range m.Names {
 				fmt.Fprintf(tw, "%s\t", cell(i, j))
 			}

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/segkit/segkit/bitmapindex"
+	"github.com/segkit/segkit/internal/textwidth"
 )
 
 // Property test: the overlap matrix and its warnings equal a naive
@@ -137,4 +141,35 @@ func TestOverlapReportGolden(t *testing.T) {
 	require.NoError(t, err)
 	golden(t, "overlap.golden", buf.Bytes())
 	assert.Equal(t, "WarningKind(7)", WarningKind(7).String())
+}
+
+// TestOverlapTableWideNames: the overlap tables line up when segment names
+// are Chinese (two columns a character).
+func TestOverlapTableWideNames(t *testing.T) {
+	ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
+	require.NoError(t, err)
+	b := ix.NewBatch()
+	for i := range 300 {
+		key := fmt.Sprintf("c%d", i)
+		b.AddTag(key, "a")
+		if i%3 == 0 {
+			b.AddTag(key, "b")
+		}
+	}
+	require.NoError(t, b.Commit())
+	v := ix.View()
+	m, err := Overlap([]Segment{{Name: "忠诚客户", Members: v.Tag("a")}, {Name: "new", Members: v.Tag("b")}}, DefaultConfig())
+	require.NoError(t, err)
+	var out bytes.Buffer
+	_, err = m.WriteTo(&out)
+	require.NoError(t, err)
+	blocks := strings.Split(out.String(), "\n\n")
+	require.GreaterOrEqual(t, len(blocks), 3, out.String())
+	for _, table := range blocks[1:3] { // shared, jaccard
+		lines := strings.Split(strings.Trim(table, "\n"), "\n")
+		require.Len(t, lines, 3, table)
+		for _, l := range lines[1:] {
+			assert.Equal(t, textwidth.Width(lines[0]), textwidth.Width(l), "%q vs %q", lines[0], l)
+		}
+	}
 }

@@ -3,10 +3,10 @@ package campaign
 import (
 	"bytes"
 	"fmt"
+	"github.com/segkit/segkit/internal/textwidth"
 	"io"
 	"math"
 	"strconv"
-	"text/tabwriter"
 )
 
 // WriteTo writes the results as a plain-text report for people: one table
@@ -75,7 +75,7 @@ func writeRatioCheck(buf *bytes.Buffer, c *RatioCheck) {
 }
 
 func (r *Results) writeTable(buf *bytes.Buffer, showValue bool) {
-	tw := tabwriter.NewWriter(buf, 0, 0, 2, ' ', 0)
+	tw := textwidth.NewTabWriter(buf, 2, false)
 	level := pct(r.Level, 0)
 	fmt.Fprintf(tw, "group\texposed\tconverted\trate\t%s CI\tlift\t%s CI\trel. lift\t%s CI\tz\tp\tp (Holm)", level, level, level)
 	if showValue {

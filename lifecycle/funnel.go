@@ -8,10 +8,10 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/internal/textwidth"
 )
 
 // Step is a step of the AARRR ("pirate metrics") funnel, a small comparable
@@ -357,7 +357,7 @@ func cohortOf(d segkit.Day, p CohortPeriod) (segkit.Day, string) {
 // WriteTable writes the funnel as an aligned text table: per cohort the
 // count at each step with its step conversion in percent.
 func (r *FunnelReport) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := textwidth.NewTabWriter(w, 2, true)
 	fmt.Fprint(tw, "cohort\t")
 	for _, s := range AllSteps() {
 		fmt.Fprintf(tw, "%s\t", s)

@@ -9,10 +9,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/internal/textwidth"
 )
 
 // Histories holds every customer's purchase days, built once from
@@ -324,7 +324,7 @@ func (t *Transitions) WriteTable(w io.Writer) error {
 			used = append(used, s)
 		}
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := textwidth.NewTabWriter(w, 2, true)
 	fmt.Fprintf(tw, "%s → %s\t", t.From, t.To)
 	for _, s := range used {
 		fmt.Fprintf(tw, "%s\t", s)

@@ -5,9 +5,9 @@ import (
 	"io"
 	"iter"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/internal/textwidth"
 )
 
 // EntryKind classifies an audit [Entry]. It is a plain value.
@@ -282,7 +282,7 @@ func (t *Timeline) WriteTo(w io.Writer) (int64, error) {
 		fmt.Fprintf(cw, "(%d records after %s not replayed)\n", t.Ignored, t.AsOf)
 	}
 	fmt.Fprintf(cw, "\ndecisions\n")
-	tw := tabwriter.NewWriter(cw, 0, 0, 2, ' ', 0)
+	tw := textwidth.NewTabWriter(cw, 2, false)
 	for _, en := range t.Entries {
 		levels := e.Name(en.To)
 		if en.From != en.To {
