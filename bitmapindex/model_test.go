@@ -786,7 +786,9 @@ func (h *harness) checkWindow(v *View, m *model, e string) {
 		return
 	}
 	require.Equal(t, m.keysWhere(func(c *mcust) bool { n, _, _ := count(c); return n > 0 }), setKeys(v.Did(e, from, to)), "did %s [%s,%s]", e, from, to)
-	require.Equal(t, m.keysWhere(func(c *mcust) bool { _, f, ok := count(c); return ok && f >= from && f <= to }), setKeys(v.FirstIn(e, from, to)), "first %s", e)
+	firsts := m.keysWhere(func(c *mcust) bool { _, f, ok := count(c); return ok && f >= from && f <= to })
+	require.Equal(t, firsts, setKeys(v.FirstIn(e, from, to)), "first %s", e)
+	require.Equal(t, len(firsts), v.FirstInCount(e, from, to), "first count %s", e)
 	for op := Eq; op <= Ge; op++ {
 		n := int64(r.IntN(6) - 1)
 		want := m.keysWhere(func(c *mcust) bool { k, _, _ := count(c); return cmpHolds(cmpInt(k, n), op) })

@@ -413,6 +413,23 @@ func (v *View) FirstIn(event string, from, to segkit.Day) Set {
 	return Set{v: v, bm: e.firstIn(from, to)}
 }
 
+// FirstInCount returns the number of customers FirstIn returns, adding up
+// the sizes of the per-day first-occurrence bitmaps (a customer's first
+// occurrence is on one day) without building the set.
+func (v *View) FirstInCount(event string, from, to segkit.Day) int {
+	e := v.st.events[event]
+	if e == nil || from > to {
+		return 0
+	}
+	n := uint64(0)
+	for d, p := range e.first {
+		if d >= from && d <= to && !p.empty() {
+			n += p.b.GetCardinality()
+		}
+	}
+	return int(n)
+}
+
 // EventSum returns the sum of the values recorded with a live customer's
 // occurrences of event (0 when none had a value), and whether the customer
 // and event exist. Values are kept as this per-customer float64 sum, not per

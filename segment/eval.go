@@ -587,6 +587,9 @@ func (r *Rule) countWith(ctx context.Context, v *bitmapindex.View, now time.Time
 	switch {
 	case root.kind == nScalar:
 		return e.scalarCount(root, root.sc)
+	case root.kind == nFirst:
+		from, to := e.window(root.window)
+		return e.v.FirstInCount(root.name, from, to), nil
 	case root.kind == nIn:
 		if k, ok, err := e.inCount(root); ok || err != nil {
 			return k, err
