@@ -19,8 +19,9 @@
 //   - events: per event name and day (in the index's time zone) who did it
 //     and how often, with pre-aggregated 16-day blocks so that windows of
 //     whole days are answered from a few block counters ([View.Did],
-//     [View.Count], [View.FirstIn], [View.FirstInCount]); count thresholds up to 250 are counted
-//     in a byte per customer when the window holds few occurrences.
+//     [View.Count], [View.FirstIn], [View.FirstInCount]); count thresholds
+//     up to 250 are counted in a byte per customer when the window holds
+//     few occurrences.
 //
 // Writes go through an [Index] (one at a time, or in a [Batch] that is
 // validated first and applied atomically, field by field with whole-bitmap
