@@ -164,26 +164,12 @@ func (a *attr) setStrings(w wctx, id uint32, vs []string) {
 }
 
 func (a *attr) dictAdd(w wctx, s string, id uint32) {
-	p := a.dict[s]
-	if p.contains(id) {
-		return
+	if !a.dict[s].contains(id) {
+		addTo(w, a.dict, s, id)
 	}
-	w.own(&p).Add(id)
-	a.dict[s] = p
 }
 
-func (a *attr) dictRemove(w wctx, s string, id uint32) {
-	p := a.dict[s]
-	if !p.contains(id) {
-		return
-	}
-	w.own(&p).Remove(id)
-	if p.b.IsEmpty() {
-		delete(a.dict, s)
-	} else {
-		a.dict[s] = p
-	}
-}
+func (a *attr) dictRemove(w wctx, s string, id uint32) { removeFrom(w, a.dict, s, id) }
 
 func (a *attr) setNumeric(w wctx, id uint32, u uint64) {
 	if !a.hasRef {
@@ -213,29 +199,14 @@ func (a *attr) dayOf(u uint64) segkit.Day {
 }
 
 func (a *attr) dayAdd(w wctx, u uint64, id uint32) {
-	if a.days == nil {
-		return
+	if a.days != nil {
+		addTo(w, a.days, a.dayOf(u), id)
 	}
-	d := a.dayOf(u)
-	p := a.days[d]
-	w.own(&p).Add(id)
-	a.days[d] = p
 }
 
 func (a *attr) dayRemove(w wctx, u uint64, id uint32) {
-	if a.days == nil {
-		return
-	}
-	d := a.dayOf(u)
-	p := a.days[d]
-	if !p.contains(id) {
-		return
-	}
-	w.own(&p).Remove(id)
-	if p.b.IsEmpty() {
-		delete(a.days, d)
-	} else {
-		a.days[d] = p
+	if a.days != nil {
+		removeFrom(w, a.days, a.dayOf(u), id)
 	}
 }
 
@@ -243,28 +214,53 @@ func (a *attr) valAdd(w wctx, u uint64, id uint32) {
 	if a.wide {
 		return
 	}
-	p := a.vals[u]
-	if p == nil && len(a.vals) >= maxValueBitmaps {
+	if a.vals[u] == nil && len(a.vals) >= maxValueBitmaps {
 		a.wide, a.vals = true, nil
 		return
 	}
-	w.own(&p).Add(id)
-	a.vals[u] = p
+	addTo(w, a.vals, u, id)
 }
 
-func (a *attr) valRemove(w wctx, u uint64, id uint32) {
-	if a.wide {
-		return
+// addTo adds id to the bitmap of k in m (created when missing).
+func addTo[K comparable](w wctx, m map[K]*bm, k K, id uint32) {
+	p := m[k]
+	w.own(&p).Add(id)
+	m[k] = p
+}
+
+// removeAll removes del from every bitmap of m, dropping those that become
+// empty.
+func removeAll[K comparable](w wctx, m map[K]*bm, del *roaring.Bitmap) {
+	for k, p := range m {
+		if p.b.Intersects(del) {
+			w.own(&p).AndNot(del)
+			if p.b.IsEmpty() {
+				delete(m, k)
+			} else {
+				m[k] = p
+			}
+		}
 	}
-	p := a.vals[u]
+}
+
+// removeFrom removes id from the bitmap of k in m, dropping the bitmap
+// when it becomes empty.
+func removeFrom[K comparable](w wctx, m map[K]*bm, k K, id uint32) {
+	p := m[k]
 	if !p.contains(id) {
 		return
 	}
 	w.own(&p).Remove(id)
 	if p.b.IsEmpty() {
-		delete(a.vals, u)
+		delete(m, k)
 	} else {
-		a.vals[u] = p
+		m[k] = p
+	}
+}
+
+func (a *attr) valRemove(w wctx, u uint64, id uint32) {
+	if !a.wide {
+		removeFrom(w, a.vals, u, id)
 	}
 }
 
@@ -295,36 +291,9 @@ func (a *attr) removeIDs(w wctx, st *state, del *roaring.Bitmap) {
 	}
 	a = w.attr(st, a.def)
 	w.own(&a.present).AndNot(del)
-	for s, p := range a.dict {
-		if p.b.Intersects(del) {
-			w.own(&p).AndNot(del)
-			if p.b.IsEmpty() {
-				delete(a.dict, s)
-			} else {
-				a.dict[s] = p
-			}
-		}
-	}
-	for u, p := range a.vals {
-		if p.b.Intersects(del) {
-			w.own(&p).AndNot(del)
-			if p.b.IsEmpty() {
-				delete(a.vals, u)
-			} else {
-				a.vals[u] = p
-			}
-		}
-	}
-	for d, p := range a.days {
-		if p.b.Intersects(del) {
-			w.own(&p).AndNot(del)
-			if p.b.IsEmpty() {
-				delete(a.days, d)
-			} else {
-				a.days[d] = p
-			}
-		}
-	}
+	removeAll(w, a.dict, del)
+	removeAll(w, a.vals, del)
+	removeAll(w, a.days, del)
 	for i := range a.slices {
 		if a.slices[i] != nil && a.slices[i].b.Intersects(del) {
 			w.own(&a.slices[i]).AndNot(del)
