@@ -517,7 +517,7 @@ func (a *attr) rangeU(within *roaring.Bitmap, qs ...uop) *roaring.Bitmap {
 		var r *roaring.Bitmap
 		switch {
 		case !d.complement:
-			r = roaring.FastOr(d.parts...)
+			r = orAll(d.parts...)
 			if within != nil {
 				r.And(within)
 			}
@@ -528,7 +528,7 @@ func (a *attr) rangeU(within *roaring.Bitmap, qs ...uop) *roaring.Bitmap {
 			r = pres.Clone()
 		}
 		if len(d.parts) > 0 {
-			r.AndNot(roaring.FastOr(d.parts...))
+			r.AndNot(orAll(d.parts...))
 		}
 		return r
 	}
@@ -663,7 +663,7 @@ func (a *attr) dictWhere(keep func(string) bool) *roaring.Bitmap {
 			in = append(in, p.b)
 		}
 	}
-	return roaring.FastOr(in...)
+	return orAll(in...)
 }
 
 // distinct returns the number of distinct values, or -1 when unknown (a

@@ -232,7 +232,7 @@ func (c *counter) nonZero() *roaring.Bitmap {
 			xs = append(xs, s)
 		}
 	}
-	return roaring.FastOr(xs...)
+	return orAll(xs...)
 }
 
 // readBits returns the bits of id in the slices.

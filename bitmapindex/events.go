@@ -419,7 +419,7 @@ func (e *event) did(from, to segkit.Day) *roaring.Bitmap {
 			}
 		}
 	}
-	return roaring.FastOr(xs...)
+	return orAll(xs...)
 }
 
 // count returns the per-customer number of occurrences in [from, to].
@@ -525,7 +525,7 @@ func (e *event) firstIn(from, to segkit.Day) *roaring.Bitmap {
 			xs = append(xs, p.b)
 		}
 	}
-	return roaring.FastOr(xs...)
+	return orAll(xs...)
 }
 
 // occurrences returns id's occurrences as days, ascending, each repeated by

@@ -395,6 +395,9 @@ func union(parts []*roaring.Bitmap) bits {
 	case 1:
 		return owned(parts[0].Clone())
 	}
+	if len(parts) == 2 {
+		return owned(roaring.Or(parts[0], parts[1])) // FastOr's lazy union costs 25% more for two
+	}
 	return owned(roaring.FastOr(parts...))
 }
 
