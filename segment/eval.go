@@ -479,21 +479,13 @@ func (e *evaluator) and(kids []*pnode) (bits, error) {
 	return acc, nil
 }
 
-// intersect intersects the operands in order of increasing cardinality.
+// intersect intersects the operands in order of increasing cardinality,
+// unless even the smallest is dense (see orderForAnd).
 func (e *evaluator) intersect(sets []bits) (bits, error) {
 	if len(sets) == 1 {
 		return sets[0], nil
 	}
-	slices.SortFunc(sets, func(a, b bits) int {
-		ca, cb := a.card(), b.card()
-		switch {
-		case ca < cb:
-			return -1
-		case ca > cb:
-			return 1
-		}
-		return 0
-	})
+	e.orderForAnd(sets)
 	var acc *roaring.Bitmap
 	if sets[0].owned {
 		acc = sets[0].bm
@@ -514,6 +506,34 @@ func (e *evaluator) intersect(sets []bits) (bits, error) {
 		acc.And(s.bm)
 	}
 	return owned(acc), nil
+}
+
+// orderForAnd sorts the operands of an intersection by increasing
+// cardinality: each step then costs about the size of the smaller, sparse
+// side. When even the smallest operand is dense (over 1/16 of the ID space:
+// roaring keeps it in bitmap containers, whose intersections cost the same
+// whatever their cardinality) the order is reversed, so intermediate
+// results stay dense and only the last step produces the sparse result
+// (converting a container to an array costs about its size; measured on
+// the tags5 rule of bench/: 0.9 against 0.25 ms at 1M).
+func (e *evaluator) orderForAnd(sets []bits) {
+	slices.SortFunc(sets, func(a, b bits) int {
+		ca, cb := a.card(), b.card()
+		switch {
+		case ca < cb:
+			return -1
+		case ca > cb:
+			return 1
+		}
+		return 0
+	})
+	all := e.allBits().bm
+	if all.IsEmpty() {
+		return
+	}
+	if span := uint64(all.Maximum()) + 1; sets[0].card()*16 >= span {
+		slices.Reverse(sets)
+	}
 }
 
 func (e *evaluator) or(kids []*pnode) (bits, error) {
@@ -653,7 +673,7 @@ func (r *Rule) countWith(ctx context.Context, v *bitmapindex.View, now time.Time
 			}
 			sets = append(sets, b)
 		}
-		slices.SortFunc(sets, func(a, b bits) int { return int(int64(a.card()) - int64(b.card())) })
+		e.orderForAnd(sets)
 		acc := roaring.And(sets[0].bm, sets[1].bm)
 		for _, s := range sets[2 : len(sets)-1] {
 			acc.And(s.bm)
