@@ -1,6 +1,7 @@
 package bitmapindex
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strings"
@@ -469,7 +470,7 @@ func (a *attr) pick(qs []uop) (disjoint, bool) {
 	}
 	return pickParts(a.vals, func(u uint64) bool {
 		for _, q := range qs {
-			if !cmpHolds(cmpU(u, q.c), q.op) {
+			if !cmpHolds(cmp.Compare(u, q.c), q.op) {
 				return false
 			}
 		}
@@ -619,16 +620,6 @@ const (
 	minDay segkit.Day = -1 << 31
 	maxDay segkit.Day = 1<<31 - 1
 )
-
-func cmpU(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
 
 func (a *attr) sliceBitmaps() []*roaring.Bitmap {
 	top := 0

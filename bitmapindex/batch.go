@@ -1,6 +1,7 @@
 package bitmapindex
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -600,9 +601,9 @@ func (ab *attrBuf) apply(w wctx, st *state) {
 	for i := range idx {
 		idx[i] = int32(i)
 	}
-	sorted := slices.IsSortedFunc(idx, func(i, j int32) int { return cmpU(uint64(ab.ids[i]), uint64(ab.ids[j])) })
+	sorted := slices.IsSortedFunc(idx, func(i, j int32) int { return cmp.Compare(uint64(ab.ids[i]), uint64(ab.ids[j])) })
 	if !sorted {
-		slices.SortStableFunc(idx, func(i, j int32) int { return cmpU(uint64(ab.ids[i]), uint64(ab.ids[j])) })
+		slices.SortStableFunc(idx, func(i, j int32) int { return cmp.Compare(uint64(ab.ids[i]), uint64(ab.ids[j])) })
 	}
 	a := w.attr(st, ab.def)
 	var fresh []int32 // first values for customers without one

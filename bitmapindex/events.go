@@ -1,6 +1,7 @@
 package bitmapindex
 
 import (
+	"cmp"
 	"encoding/binary"
 	"maps"
 	"slices"
@@ -675,7 +676,7 @@ func (e *event) countDense(from, to segkit.Day, op Op, n int64) (*roaring.Bitmap
 	}
 	var keep [256]bool // keep[c]: a count of c satisfies op (0 never: see above)
 	for c := 1; c < 256; c++ {
-		keep[c] = cmpHolds(cmpInt(int64(c), n), op)
+		keep[c] = cmpHolds(cmp.Compare(int64(c), n), op)
 	}
 	words := make([]uint64, (len(counts)+63)/64)
 	for i := 0; i < len(counts); i += 8 {

@@ -1,6 +1,7 @@
 package bitmapindex
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -141,18 +142,8 @@ func (ix *Index) Schema() []Attribute {
 
 func sortedSchema(m map[string]Attribute) []Attribute {
 	out := slices.Collect(maps.Values(m))
-	slices.SortFunc(out, func(a, b Attribute) int { return cmpString(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b Attribute) int { return cmp.Compare(a.Name, b.Name) })
 	return out
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Location returns the index's time zone.

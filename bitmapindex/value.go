@@ -1,6 +1,7 @@
 package bitmapindex
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -323,7 +324,7 @@ func Holds(a Attribute, stored Value, op Op, c Value) bool {
 	}
 	switch a.Kind {
 	case KindInt, KindTime, KindBool:
-		return cmpHolds(cmpInt(stored.n, c.n), op)
+		return cmpHolds(cmp.Compare(stored.n, c.n), op)
 	case KindCategory:
 		return cmpHolds(strings.Compare(stored.s, c.s), op)
 	case KindDecimal:
@@ -341,16 +342,6 @@ func Holds(a Attribute, stored Value, op Op, c Value) bool {
 		return b.holds(m, op)
 	}
 	return false
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // decimalDigits splits the shortest decimal form of a finite float into its

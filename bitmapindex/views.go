@@ -1,6 +1,7 @@
 package bitmapindex
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -152,10 +153,7 @@ func (v *View) Compare(attr string, op Op, c Value) (Set, error) {
 	if err != nil {
 		return Set{}, err
 	}
-	inner := op
-	if op == Ne {
-		inner = Eq
-	}
+	inner := positive(op)
 	var r *roaring.Bitmap
 	switch {
 	case a == nil:
@@ -205,10 +203,7 @@ func (v *View) CompareCount(attr string, op Op, c Value) (int, error) {
 	b, ok := a.boundOf(c)
 	var n uint64
 	if ok {
-		inner := op
-		if op == Ne {
-			inner = Eq
-		}
+		inner := positive(op)
 		n = a.countU(toUop(b, inner))
 	}
 	if op == Ne {
@@ -249,10 +244,7 @@ func (v *View) CompareIn(s Set, attr string, op Op, c Value) (Set, error) {
 		all, err := v.Compare(attr, op, c)
 		return Set{v: v, bm: roaring.And(orEmpty(all.bm), within)}, err
 	}
-	inner := op
-	if op == Ne {
-		inner = Eq
-	}
+	inner := positive(op)
 	var r *roaring.Bitmap
 	if b, ok := a.boundOf(c); ok {
 		r = a.rangeU(within, toUop(b, inner))
@@ -281,6 +273,15 @@ func (v *View) BetweenIn(s Set, attr string, lo, hi Value) (Set, error) {
 		return Set{v: v}, nil
 	}
 	return Set{v: v, bm: a.rangeU(within, qs...)}, nil
+}
+
+// positive returns the comparison a query evaluates: Ne is answered as the
+// complement of Eq.
+func positive(op Op) Op {
+	if op == Ne {
+		return Eq
+	}
+	return op
 }
 
 func (v *View) prepareCompare(attr string, op Op, c Value) (*attr, Attribute, error) {
@@ -361,7 +362,7 @@ func (v *View) Count(event string, from, to segkit.Day, op Op, n int64) Set {
 		return Set{v: v}
 	}
 	live := v.live()
-	zeroOK := cmpHolds(cmpInt(0, n), op)
+	zeroOK := cmpHolds(cmp.Compare(0, n), op)
 	e := v.st.events[event]
 	if e == nil || from > to {
 		if zeroOK {
@@ -372,7 +373,7 @@ func (v *View) Count(event string, from, to segkit.Day, op Op, n int64) Set {
 	if n <= 0 || (n == 1 && (op == Ge || op == Lt)) {
 		// Every positive count satisfies op exactly when 1 does: the answer
 		// only depends on whether a customer did it at all.
-		posOK := cmpHolds(cmpInt(1, n), op)
+		posOK := cmpHolds(cmp.Compare(1, n), op)
 		switch {
 		case zeroOK && posOK:
 			return Set{v: v, bm: live}

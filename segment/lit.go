@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"strconv"
@@ -183,7 +184,7 @@ func foldCompare(op string, a, b lit) (bool, error) {
 	switch {
 	case a.isNumber() && b.isNumber():
 		if a.kind == litInt && b.kind == litInt {
-			c = cmp3(a.i, b.i)
+			c = cmp.Compare(a.i, b.i)
 		} else {
 			x, y := a.number(), b.number()
 			switch {
@@ -202,7 +203,7 @@ func foldCompare(op string, a, b lit) (bool, error) {
 	case a.kind == litNil && b.kind == litNil && (op == "==" || op == "!="):
 		c = 0
 	case a.kind == litDay && b.kind == litDay:
-		c = cmp3(a.day, b.day)
+		c = cmp.Compare(a.day, b.day)
 	case a.kind == litInstant && b.kind == litInstant:
 		c = a.t.Compare(b.t)
 	default:
@@ -226,16 +227,6 @@ func foldCompare(op string, a, b lit) (bool, error) {
 		return c >= 0, nil
 	}
 	return false, fmt.Errorf("unsupported operator %s", op)
-}
-
-func cmp3[T int64 | int](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // two63 is 2^63 as a float: the first float above MaxInt64.
