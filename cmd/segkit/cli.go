@@ -6,10 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/segkit/segkit/segment"
 )
@@ -22,14 +20,31 @@ type env struct {
 	stderrIsTTY bool
 }
 
-// command is one subcommand.
-type command struct {
-	name    string
+// doc describes a command for the command list and its --help.
+type doc struct {
+	name    string // "eval", or "index build" for a subcommand
 	summary string
 	usage   string // argument synopsis
-	example string
-	// setup declares the flags; it returns a function that runs after parsing.
-	setup func(fs *flag.FlagSet) func(ctx context.Context, e *env, args []string) error
+	example string // one or more command lines, starting with "segkit NAME"
+}
+
+// command is one subcommand: a small struct holding its flags. A fresh value
+// is made for every run (see commands in main.go).
+type command interface {
+	doc() doc
+	// flags declares the command's flags, bound to the struct's fields.
+	flags(fs *flag.FlagSet)
+	// run runs the command after flag parsing, with the positional args.
+	run(ctx context.Context, e *env, args []string) error
+}
+
+// cmd returns a constructor of T's zero value as a command: the entries of
+// the table in main.go.
+func cmd[T any, P interface {
+	*T
+	command
+}]() command {
+	return P(new(T))
 }
 
 // usageError is a mistake in how the command was called (exit 2).
@@ -45,17 +60,26 @@ type ruleError struct{ err error }
 func (e *ruleError) Error() string { return e.err.Error() }
 func (e *ruleError) Unwrap() error { return e.err }
 
-var commands []*command
-
-func register(c *command) { commands = append(commands, c) }
-
-func lookup(name string) *command {
-	for _, c := range commands {
-		if c.name == name {
+// lookup returns a fresh command called name, or nil.
+func lookup(name string) command {
+	for _, mk := range commands {
+		if c := mk(); c.doc().name == name {
 			return c
 		}
 	}
 	return nil
+}
+
+// group returns the commands whose names start with prefix + " " ("index").
+func group(prefix string) []doc {
+	var out []doc
+	for _, mk := range commands {
+		if d := mk().doc(); strings.HasPrefix(d.name, prefix+" ") {
+			out = append(out, d)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
 }
 
 // run dispatches args to a subcommand and returns the exit code.
@@ -66,8 +90,12 @@ func run(ctx context.Context, args []string, e *env) int {
 				printUsage(e.stdout, c, nil)
 				return 0
 			}
+			if g := group(args[1]); len(g) > 0 {
+				printCommands(e.stdout, g, "segkit "+args[1])
+				return 0
+			}
 		}
-		printCommands(e.stdout)
+		printCommands(e.stdout, allDocs(), "segkit")
 		if len(args) == 0 {
 			return 2
 		}
@@ -75,25 +103,35 @@ func run(ctx context.Context, args []string, e *env) int {
 	}
 	c := resolve(args)
 	if c == nil {
+		if g := group(args[0]); len(g) > 0 && (len(args) == 1 || strings.HasPrefix(args[1], "-")) {
+			// "segkit index" alone, or "segkit index --help": the subcommands.
+			if len(args) > 1 && (args[1] == "-h" || args[1] == "--help" || args[1] == "-help") {
+				printCommands(e.stdout, g, "segkit "+args[0])
+				return 0
+			}
+			printCommands(e.stderr, g, "segkit "+args[0])
+			return 2
+		}
 		fmt.Fprintf(e.stderr, "segkit: unknown command %q\n\n", strings.Join(args[:min(2, len(args))], " "))
-		printCommands(e.stderr)
+		printCommands(e.stderr, allDocs(), "segkit")
 		return 2
 	}
-	rest := args[len(strings.Fields(c.name)):]
-	fs := flag.NewFlagSet("segkit "+c.name, flag.ContinueOnError)
+	d := c.doc()
+	rest := args[len(strings.Fields(d.name)):]
+	fs := flag.NewFlagSet("segkit "+d.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	after := c.setup(fs)
+	c.flags(fs)
 	positional, err := parseInterleaved(fs, rest)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printUsage(e.stdout, c, fs)
 			return 0
 		}
-		fmt.Fprintf(e.stderr, "segkit %s: %v\n\n", c.name, err)
+		fmt.Fprintf(e.stderr, "segkit %s: %v\n\n", d.name, err)
 		printUsage(e.stderr, c, fs)
 		return 2
 	}
-	return report(e, c, after(ctx, e, positional))
+	return report(e, d.name, c.run(ctx, e, positional))
 }
 
 // parseInterleaved parses flags that may come before or after positional
@@ -116,7 +154,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func report(e *env, c *command, err error) int {
+func report(e *env, name string, err error) int {
 	if err == nil {
 		return 0
 	}
@@ -124,22 +162,22 @@ func report(e *env, c *command, err error) int {
 	var re *ruleError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(e.stderr, "segkit %s: %s\nRun 'segkit %s --help' for usage.\n", c.name, ue.msg, c.name)
+		fmt.Fprintf(e.stderr, "segkit %s: %s\nRun 'segkit %s --help' for usage.\n", name, ue.msg, name)
 		return 2
 	case errors.As(err, &re):
-		fmt.Fprintf(e.stderr, "segkit %s: %s\n", c.name, strings.TrimRight(re.err.Error(), "\n"))
+		fmt.Fprintf(e.stderr, "segkit %s: %s\n", name, strings.TrimRight(re.err.Error(), "\n"))
 		return 2
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(e.stderr, "segkit %s: interrupted\n", c.name)
+		fmt.Fprintf(e.stderr, "segkit %s: interrupted\n", name)
 		return 1
 	default:
-		fmt.Fprintf(e.stderr, "segkit %s: %s\n", c.name, strings.TrimRight(err.Error(), "\n"))
+		fmt.Fprintf(e.stderr, "segkit %s: %s\n", name, strings.TrimRight(err.Error(), "\n"))
 		return 1
 	}
 }
 
 // resolve finds the longest command name that prefixes args ("index build").
-func resolve(args []string) *command {
+func resolve(args []string) command {
 	if len(args) >= 2 {
 		if c := lookup(args[0] + " " + args[1]); c != nil {
 			return c
@@ -148,57 +186,46 @@ func resolve(args []string) *command {
 	return lookup(args[0])
 }
 
-func printCommands(w io.Writer) {
-	fmt.Fprintln(w, "segkit: customer segmentation from the command line")
-	fmt.Fprintln(w, "\nusage: segkit COMMAND [flags]\n\ncommands:")
-	cs := append([]*command(nil), commands...)
-	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
-	for _, c := range cs {
-		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
+func allDocs() []doc {
+	ds := make([]doc, 0, len(commands))
+	for _, mk := range commands {
+		ds = append(ds, mk().doc())
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i].name < ds[j].name })
+	return ds
+}
+
+func printCommands(w io.Writer, ds []doc, prog string) {
+	if prog == "segkit" {
+		fmt.Fprintln(w, "segkit: customer segmentation from the command line")
+	}
+	fmt.Fprintf(w, "\nusage: %s COMMAND [flags]\n\ncommands:\n", prog)
+	for _, d := range ds {
+		fmt.Fprintf(w, "  %-14s %s\n", d.name, d.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'segkit COMMAND --help' for a command's flags and an example.")
+	fmt.Fprintln(w, "File formats: "+formatsDoc)
 	fmt.Fprintln(w, "Exit codes: 0 success, 1 data or runtime error, 2 usage or rule error.")
 }
 
-func printUsage(w io.Writer, c *command, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "usage: segkit %s %s\n\n%s\n", c.name, c.usage, c.summary)
+// formatsDoc is where every input file format is documented.
+const formatsDoc = "docs/formats.md (https://github.com/segkit/segkit/blob/main/docs/formats.md)"
+
+func printUsage(w io.Writer, c command, fs *flag.FlagSet) {
+	d := c.doc()
+	fmt.Fprintf(w, "usage: segkit %s %s\n\n%s\n", d.name, d.usage, d.summary)
 	if fs == nil {
-		fs = flag.NewFlagSet(c.name, flag.ContinueOnError)
-		c.setup(fs)
+		fs = flag.NewFlagSet(d.name, flag.ContinueOnError)
+		c.flags(fs)
 	}
 	fmt.Fprintln(w, "\nflags:")
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)
-	if c.example != "" {
-		fmt.Fprintf(w, "\nexample:\n  %s\n", strings.ReplaceAll(strings.TrimSpace(c.example), "\n", "\n  "))
+	if d.example != "" {
+		fmt.Fprintf(w, "\nexample:\n  %s\n", strings.ReplaceAll(strings.TrimSpace(d.example), "\n", "\n  "))
 	}
-}
-
-// parseNow parses --now: YYYY-MM-DD (end of that day is not implied: the
-// day itself is "today") or RFC 3339.
-func parseNow(s string, loc *time.Location) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, usagef("--now is required (YYYY-MM-DD or RFC 3339): segkit never reads the clock to decide a window")
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
-	}
-	return time.Time{}, usagef("--now %q: want YYYY-MM-DD or RFC 3339", s)
-}
-
-func openFile(path string) (*os.File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("%w", err)
-	}
-	return f, nil
+	fmt.Fprintf(w, "\nFile formats: %s\n", formatsDoc)
 }
 
 // compileRule compiles a rule, turning a compile error into a ruleError.

@@ -10,68 +10,88 @@ import (
 	"github.com/segkit/segkit/bitmapindex"
 )
 
-func init() {
-	register(&command{
+// indexBuildCmd builds and saves an index.
+type indexBuildCmd struct {
+	data dataFlags
+	out  string
+}
+
+func (*indexBuildCmd) doc() doc {
+	return doc{
 		name:    "index build",
 		summary: "build a bitmap index from customers and events files and save it as a snapshot",
 		usage:   "--customers FILE [--events FILE] [--schema FILE] --out SNAPSHOT",
 		example: "segkit index build --customers customers.jsonl --events events.jsonl --schema schema.json --out crm.segkit",
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			var d dataFlags
-			d.register(fs)
-			out := fs.String("out", "", "snapshot `FILE` to write (atomically)")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) > 0 {
-					return usagef("unexpected arguments %q", args)
-				}
-				if *out == "" {
-					return usagef("--out is required")
-				}
-				if d.index != "" {
-					return usagef("index build reads --customers/--events, not --index")
-				}
-				ix, err := d.load(ctx, e)
-				if err != nil {
-					return err
-				}
-				start := time.Now()
-				if err := ix.Save(*out); err != nil {
-					return err
-				}
-				newProgress(e, d.progress).printf("saved %s in %v", *out, time.Since(start).Round(time.Millisecond))
-				fmt.Fprintf(e.stdout, "%d customers indexed into %s\n", ix.Len(), *out)
-				return nil
-			}
-		},
-	})
-	register(&command{
+	}
+}
+
+func (c *indexBuildCmd) flags(fs *flag.FlagSet) {
+	c.data.register(fs)
+	fs.StringVar(&c.out, "out", "", "snapshot `FILE` to write (atomically)")
+}
+
+func (c *indexBuildCmd) run(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected arguments %q", args)
+	}
+	if c.out == "" {
+		return usagef("--out is required")
+	}
+	if c.data.index != "" {
+		return usagef("index build reads --customers/--events, not --index")
+	}
+	ix, err := c.data.load(ctx, e)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := ix.Save(c.out); err != nil {
+		return err
+	}
+	newProgress(e, c.data.progress).printf("saved %s in %v", c.out, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "%d customers indexed into %s\n", ix.Len(), c.out)
+	return nil
+}
+
+// indexStatsCmd prints the size of an index.
+type indexStatsCmd struct {
+	data   dataFlags
+	format string
+}
+
+func (*indexStatsCmd) doc() doc {
+	return doc{
 		name:    "index stats",
 		summary: "print the size of an index: customers, fields and their cardinalities, memory",
 		usage:   "(--index SNAPSHOT | --customers FILE [--events FILE] [--schema FILE]) [--format text|json]",
 		example: "segkit index stats --index crm.segkit --format json",
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			var d dataFlags
-			d.register(fs)
-			format := fs.String("format", "text", "output `format`: text or json")
-			return func(ctx context.Context, e *env, args []string) error {
-				if err := checkFormat(*format, "text", "json"); err != nil {
-					return err
-				}
-				ix, err := d.load(ctx, e)
-				if err != nil {
-					return err
-				}
-				v := ix.View()
-				st := v.Stats()
-				if *format == "json" {
-					enc := json.NewEncoder(e.stdout)
-					enc.SetIndent("", "  ")
-					return enc.Encode(st)
-				}
-				return writeStatsText(e, v, st)
-			}
-		},
-	})
+	}
+}
+
+func (c *indexStatsCmd) flags(fs *flag.FlagSet) {
+	c.data.register(fs)
+	fs.StringVar(&c.format, "format", "text", "output `format`: text or json")
+}
+
+func (c *indexStatsCmd) run(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected arguments %q", args)
+	}
+	if err := checkFormat(c.format, "text", "json"); err != nil {
+		return err
+	}
+	ix, err := c.data.load(ctx, e)
+	if err != nil {
+		return err
+	}
+	v := ix.View()
+	st := v.Stats()
+	if c.format == "json" {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	return writeStatsText(e, v, st)
 }
 
 func writeStatsText(e *env, v *bitmapindex.View, st bitmapindex.Stats) error {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"iter"
 	"os"
 	"path/filepath"
@@ -15,138 +14,115 @@ import (
 	"strings"
 	"time"
 
-	"github.com/segkit/segkit"
 	"github.com/segkit/segkit/internal/chart"
-	"github.com/segkit/segkit/internal/dataio"
 	"github.com/segkit/segkit/rfm"
 )
 
-// txFlags are the flags of commands that read a transactions CSV.
-type txFlags struct {
-	path, columns string
+// rfmCmd is "segkit rfm".
+type rfmCmd struct {
+	tx      txFlags
+	now     timeFlag
+	bins    int
+	binning string
+	scheme  string
+	format  string
+	svg     string
+	svgSeg  string
 }
 
-func (t *txFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.path, "transactions", "", "transactions `CSV` with a header (default columns customer_id,date,amount)")
-	fs.StringVar(&t.columns, "columns", "", "map fields to other column names: `id=…,time=…,amount=…`")
-}
-
-// read loads all transactions; a data error names file:line and field.
-func (t *txFlags) read(loc *time.Location) ([]segkit.Transaction, error) {
-	if t.path == "" {
-		return nil, usagef("--transactions is required")
-	}
-	cols, err := dataio.ParseColumns(t.columns, "id", "time", "amount")
-	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	f, err := openFile(t.path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []segkit.Transaction
-	for tx, err := range dataio.ReadTransactions(t.path, f, cols, loc) {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, tx)
-	}
-	return out, nil
-}
-
-func init() {
-	register(&command{
+func (*rfmCmd) doc() doc {
+	return doc{
 		name:    "rfm",
 		summary: "score customers by recency, frequency and monetary value and name their segments",
 		usage:   "--transactions CSV [--columns …] --now DATE [--bins N] [--binning B] [--scheme S] [--format csv|json|summary] [--svg FILE]",
 		example: `segkit rfm --transactions orders.csv --columns id=customer_id,time=order_date,amount=revenue \
   --now 2006-12-31 --binning rcompat --scheme rfm10 --format summary`,
-		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-			var tx txFlags
-			tx.register(fs)
-			now := fs.String("now", "", "analysis `DATE` (YYYY-MM-DD): recency is counted in days up to it, later transactions are left out")
-			bins := fs.Int("bins", 0, "score bins per dimension, `N` in 2..9 (default 5; 2 for cn8 and quadrant)")
-			binning := fs.String("binning", "", "binning `B`: quantile, rcompat (the R package rfm's rule), rank, splitmean or splitmedian (default quantile; splitmean for cn8 and quadrant)")
-			scheme := fs.String("scheme", "rfm10", "segment scheme `S`: rfm10, rfm11, cn8, quadrant, or a FILE (.json scheme or .csv cell map)")
-			format := fs.String("format", "csv", "output `format`: csv (one row per customer), json, or summary (a table per segment)")
-			svg := fs.String("svg", "", "write the R × F heatmap (customers per cell) to this SVG `FILE`")
-			svgSeg := fs.String("svg-segments", "", "write the segment sizes bar chart to this SVG `FILE`")
-			return func(ctx context.Context, e *env, args []string) error {
-				if len(args) > 0 {
-					return usagef("unexpected arguments %q", args)
-				}
-				if err := checkFormat(*format, "csv", "json", "summary"); err != nil {
-					return err
-				}
-				t, err := parseNow(*now, time.UTC)
-				if err != nil {
-					return err
-				}
-				sch, err := loadScheme(*scheme)
-				if err != nil {
-					return err
-				}
-				cfg := rfm.DefaultConfig()
-				split := sch.Name() == "cn8" || sch.Name() == "quadrant"
-				if split {
-					cfg.Binning, cfg.Bins = rfm.SplitMean, 2
-				}
-				if sch.Name() == "quadrant" {
-					cfg.Monetary = rfm.Mean
-				}
-				if *binning != "" {
-					b, err := rfm.ParseBinning(*binning)
-					if err != nil {
-						return usagef("--binning: %v", err)
-					}
-					cfg.Binning = b
-				}
-				if *bins != 0 {
-					cfg.Bins = *bins
-				} else if !split {
-					cfg.Bins = sch.Bins()
-				}
-				txs, err := tx.read(time.UTC)
-				if err != nil {
-					return err
-				}
-				res, err := rfm.Analyze(slices.Values(txs), t, cfg)
-				if err != nil {
-					return err
-				}
-				segs, err := res.Segment(sch)
-				if err != nil {
-					return err
-				}
-				if *svg != "" {
-					if err := writeSVG(*svg, rfHeatmap(res)); err != nil {
-						return err
-					}
-				}
-				if *svgSeg != "" {
-					sum := segs.Summary()
-					c := chart.BarChart{Title: "Customers per segment (" + sch.Name() + ")", Unit: ""}
-					for _, g := range sum.Groups {
-						c.Bars = append(c.Bars, chart.Bar{Label: g.Name, Value: float64(g.Customers)})
-					}
-					if err := writeSVG(*svgSeg, c); err != nil {
-						return err
-					}
-				}
-				switch *format {
-				case "summary":
-					if res.Future > 0 {
-						fmt.Fprintf(e.stderr, "segkit rfm: %d transactions after %s left out\n", res.Future, *now)
-					}
-					return segs.Summary().WriteText(e.stdout)
-				case "json":
-					return writeRFMJSON(e, res, segs)
-				}
-				return writeRFMCSV(e, res, segs)
-			}
-		},
-	})
+	}
+}
+
+func (c *rfmCmd) flags(fs *flag.FlagSet) {
+	c.tx.register(fs)
+	nowVar(fs, &c.now, "now", "analysis `DATE` (YYYY-MM-DD): recency is counted in days up to it, later transactions are left out")
+	fs.IntVar(&c.bins, "bins", 0, "score bins per dimension, `N` in 2..9 (default 5; 2 for cn8 and quadrant)")
+	fs.StringVar(&c.binning, "binning", "", "binning `B`: quantile, rcompat (the R package rfm's rule), rank, splitmean or splitmedian (default quantile; splitmean for cn8 and quadrant)")
+	fs.StringVar(&c.scheme, "scheme", "rfm10", "segment scheme `S`: rfm10, rfm11, cn8, quadrant, or a FILE (.json scheme or .csv cell map)")
+	fs.StringVar(&c.format, "format", "csv", "output `format`: csv (one row per customer), json, or summary (a table per segment)")
+	fs.StringVar(&c.svg, "svg", "", "write the R × F heatmap (customers per cell) to this SVG `FILE`")
+	fs.StringVar(&c.svgSeg, "svg-segments", "", "write the segment sizes bar chart to this SVG `FILE`")
+}
+
+func (c *rfmCmd) run(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected arguments %q", args)
+	}
+	if err := checkFormat(c.format, "csv", "json", "summary"); err != nil {
+		return err
+	}
+	t, err := c.now.in(time.UTC)
+	if err != nil {
+		return err
+	}
+	sch, err := loadScheme(c.scheme)
+	if err != nil {
+		return err
+	}
+	cfg := rfm.DefaultConfig()
+	split := sch.Name() == "cn8" || sch.Name() == "quadrant"
+	if split {
+		cfg.Binning, cfg.Bins = rfm.SplitMean, 2
+	}
+	if sch.Name() == "quadrant" {
+		cfg.Monetary = rfm.Mean
+	}
+	if c.binning != "" {
+		b, err := rfm.ParseBinning(c.binning)
+		if err != nil {
+			return usagef("--binning: %v", err)
+		}
+		cfg.Binning = b
+	}
+	if c.bins != 0 {
+		cfg.Bins = c.bins
+	} else if !split {
+		cfg.Bins = sch.Bins()
+	}
+	txs, err := c.tx.read(time.UTC)
+	if err != nil {
+		return err
+	}
+	res, err := rfm.Analyze(slices.Values(txs.Records), t, cfg)
+	if err != nil {
+		return txs.Locate(err)
+	}
+	segs, err := res.Segment(sch)
+	if err != nil {
+		return err
+	}
+	if c.svg != "" {
+		if err := writeSVG(c.svg, rfHeatmap(res)); err != nil {
+			return err
+		}
+	}
+	if c.svgSeg != "" {
+		sum := segs.Summary()
+		bc := chart.BarChart{Title: "Customers per segment (" + sch.Name() + ")", Unit: ""}
+		for _, g := range sum.Groups {
+			bc.Bars = append(bc.Bars, chart.Bar{Label: g.Name, Value: float64(g.Customers)})
+		}
+		if err := writeSVG(c.svgSeg, bc); err != nil {
+			return err
+		}
+	}
+	switch c.format {
+	case "summary":
+		if res.Future > 0 {
+			fmt.Fprintf(e.stderr, "segkit rfm: %d transactions after %s left out\n", res.Future, c.now.raw)
+		}
+		return segs.Summary().WriteText(e.stdout)
+	case "json":
+		return writeRFMJSON(e, res, segs)
+	}
+	return writeRFMCSV(e, res, segs)
 }
 
 func loadScheme(s string) (*rfm.Scheme, error) {
@@ -156,7 +132,7 @@ func loadScheme(s string) (*rfm.Scheme, error) {
 	if !strings.ContainsAny(s, "./\\") {
 		return nil, usagef("--scheme %q: not a preset (%s) nor a file path", s, strings.Join(rfm.PresetNames(), ", "))
 	}
-	f, err := openFile(s)
+	f, err := os.Open(s)
 	if err != nil {
 		return nil, err
 	}
@@ -257,25 +233,4 @@ func rfHeatmap(res *rfm.Result) chart.Heatmap {
 		h.Text = append(h.Text, text)
 	}
 	return h
-}
-
-// writeSVG writes a chart to path atomically enough for a CLI: to a temporary
-// file in the same directory, then renamed.
-func writeSVG(path string, c interface {
-	WriteSVG(w io.Writer) error
-}) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".segkit-*.svg")
-	if err != nil {
-		return err
-	}
-	if err := c.WriteSVG(tmp); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

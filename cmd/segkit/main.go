@@ -4,7 +4,8 @@
 // and campaign-split models on CSV and JSON Lines files.
 //
 // Run "segkit help" for the list of subcommands and "segkit CMD --help" for
-// one, with an example.
+// one, with an example. Every input file format is described in
+// docs/formats.md.
 //
 // Exit codes: 0 success, 1 data or runtime error, 2 usage or rule error.
 package main
@@ -14,6 +15,22 @@ import (
 	"os"
 	"os/signal"
 )
+
+// commands lists every subcommand, one line each; each is a small struct
+// (cmd_NAME.go) with its flags, its run method and its help example.
+var commands = []func() command{
+	cmd[evalCmd],
+	cmd[fitCmd],
+	cmd[genCmd],
+	cmd[indexBuildCmd],
+	cmd[indexStatsCmd],
+	cmd[lifecycleCmd],
+	cmd[personaCmd],
+	cmd[rfmCmd],
+	cmd[segmentsCmd],
+	cmd[splitCmd],
+	cmd[tierCmd],
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

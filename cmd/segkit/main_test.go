@@ -301,9 +301,10 @@ func TestHelp(t *testing.T) {
 	out, _, code := runCLI(t, "help")
 	assert.Equal(t, 0, code)
 	golden(t, "help", out)
-	for _, c := range commands {
-		out, _, code := runCLI(t, append(strings.Fields(c.name), "--help")...)
-		assert.Equal(t, 0, code, c.name)
-		assert.Contains(t, out, "example:\n  segkit "+strings.Fields(c.name)[0], "every command has an example: %s", c.name)
+	for _, d := range allDocs() {
+		out, _, code := runCLI(t, append(strings.Fields(d.name), "--help")...)
+		assert.Equal(t, 0, code, d.name)
+		assert.Contains(t, out, "example:\n  segkit "+d.name, "every command has an example: %s", d.name)
+		assert.Contains(t, out, "docs/formats.md", "every command's help links the file formats: %s", d.name)
 	}
 }

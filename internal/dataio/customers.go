@@ -335,21 +335,6 @@ func fractionDigits(n string) int {
 	return d
 }
 
-// parseTime accepts RFC 3339 (with or without fractional seconds) and
-// YYYY-MM-DD, the latter as midnight in loc.
-func parseTime(s string, loc *time.Location) (time.Time, bool) {
-	if len(s) == len(time.DateOnly) {
-		if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
-			return t, true
-		}
-		return time.Time{}, false
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
-}
-
 // lines yields (line number, bytes) for non-blank lines; on a read error or
 // an over-long line it yields (-1, message) and stops.
 func lines(name string, r io.Reader) iter.Seq2[int, []byte] {

@@ -153,7 +153,7 @@ func TestReadTransactions(t *testing.T) {
 
 	for _, tc := range []struct{ in, cols, want string }{
 		{"customer_id,date,amount\nA,2006-12-01,NaN\n", "", `orders.csv:2: field amount (column "amount"): want a finite number, got "NaN"`},
-		{"customer_id,date,amount\nA,2006-12-01,1\nB,12/01/2006,1\n", "", `orders.csv:3: field time (column "date"): want YYYY-MM-DD or RFC 3339, got "12/01/2006"`},
+		{"customer_id,date,amount\nA,2006-12-01,1\nB,12/01/2006,1\n", "", `orders.csv:3: field time (column "date"): want YYYY-MM-DD, YYYY-MM-DD HH:MM:SS (in the data's time zone) or RFC 3339, got "12/01/2006"`},
 		{"id,date,amount\n", "", `orders.csv:1: no column "customer_id" for field id`},
 		{"customer_id,date,amount\n,2006-12-01,1\n", "", `orders.csv:2: field id (column "customer_id"): empty`},
 		{"", "", `orders.csv: empty file`},
