@@ -1,7 +1,13 @@
 // Package segkit holds the shared vocabulary of the segkit customer
 // segmentation library: the [Transaction] and [Event] records that the models
-// and the index consume, and [Day], the whole-day calendar arithmetic that
-// every time window in segkit is measured in.
+// and the index consume, [Day], the whole days every time window in segkit is
+// measured in, and [Zone], the one implementation of day arithmetic (the day
+// of an instant, the first instant of a day) that the index, the rule
+// evaluator and every model count days with.
+//
+// Where to start: build an index with bitmapindex.New, fill it with a Batch,
+// and evaluate rules compiled with segment.Compile on its View; the models
+// (rfm, lifecycle, tier, persona) write their results into the same index.
 //
 // The work is done in the sub-packages:
 //

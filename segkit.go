@@ -40,20 +40,76 @@ type Event struct {
 // DayOf(now, loc) − DayOf(t, loc). The zero value is 1970-01-01.
 type Day int32
 
-// DayOf returns the calendar day of t in loc (UTC when loc is nil).
+// DayOf returns the calendar day of t in loc (UTC when loc is nil). It is
+// the uncached form of [Zone.DayOf]: code that counts the days of many
+// instants in one zone should hold a [Zone].
 func DayOf(t time.Time, loc *time.Location) Day {
-	if loc == nil {
-		loc = time.UTC
+	u := t.Unix()
+	if loc == nil || loc == time.UTC {
+		return clampDay(floorDiv(u, 86400))
 	}
-	y, m, d := t.In(loc).Date()
-	return Date(y, m, d)
+	_, off := t.In(loc).Zone()
+	return clampDay(floorDiv(u+int64(off), 86400))
 }
 
 // Date returns the Day of the given calendar date. Out-of-range months and
 // days are normalised as by time.Date.
 func Date(year int, month time.Month, day int) Day {
-	u := time.Date(year, month, day, 0, 0, 0, 0, time.UTC).Unix()
-	return Day(floorDiv(u, 86400))
+	if month < time.January || month > time.December || day < 1 || day > 28 && day > daysIn(year, month) {
+		u := time.Date(year, month, day, 0, 0, 0, 0, time.UTC).Unix()
+		return clampDay(floorDiv(u, 86400))
+	}
+	// H. Hinnant's days_from_civil: a few integer operations.
+	y := int64(year)
+	if month <= time.February {
+		y--
+	}
+	era := floorDiv(y, 400)
+	yoe := y - era*400
+	mp := (int64(month) + 9) % 12
+	doy := (153*mp+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return clampDay(era*146097 + doe - 719468)
+}
+
+// Date returns the calendar date of d (H. Hinnant's civil_from_days).
+func (d Day) Date() (year int, month time.Month, day int) {
+	z := int64(d) + 719468
+	era := floorDiv(z, 146097)
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	dd := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if mp >= 10 {
+		m = mp - 9
+	}
+	if m <= 2 {
+		y++
+	}
+	return int(y), time.Month(m), int(dd)
+}
+
+// IsLeap reports whether year is a leap year of the proleptic Gregorian
+// calendar.
+func IsLeap(year int) bool { return year%4 == 0 && (year%100 != 0 || year%400 == 0) }
+
+// DaysIn returns the number of days in the given month of year.
+func DaysIn(year int, month time.Month) int { return daysIn(year, month) }
+
+func daysIn(year int, month time.Month) int {
+	switch month {
+	case time.February:
+		if IsLeap(year) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
 }
 
 func floorDiv(a, b int64) int64 {
@@ -64,13 +120,14 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// Time returns midnight at the start of d in loc (UTC when loc is nil).
+// Time returns the first instant of d in loc (UTC when loc is nil): local
+// midnight, or where midnight did not exist the first instant of the day.
+// It is the uncached form of [Zone.Start].
 func (d Day) Time(loc *time.Location) time.Time {
-	if loc == nil {
-		loc = time.UTC
+	if loc == nil || loc == time.UTC {
+		return time.Unix(int64(d)*86400, 0).UTC()
 	}
-	y, m, dd := time.Unix(int64(d)*86400, 0).UTC().Date()
-	return time.Date(y, m, dd, 0, 0, 0, 0, loc)
+	return startIn(d, loc)
 }
 
 // AddDays returns d + n.
@@ -81,7 +138,7 @@ func (d Day) Sub(e Day) int { return int(d) - int(e) }
 
 // String formats d as YYYY-MM-DD.
 func (d Day) String() string {
-	y, m, dd := time.Unix(int64(d)*86400, 0).UTC().Date()
+	y, m, dd := d.Date()
 	return fmt.Sprintf("%04d-%02d-%02d", y, int(m), dd)
 }
 

@@ -52,15 +52,15 @@ type attr struct {
 	// operations. nil when not kept (an attribute read from a snapshot
 	// written before day bitmaps existed): the bit slices answer alone.
 	days map[segkit.Day]*bm
-	loc  *time.Location
+	tz   *segkit.Zone
 }
 
 func newAttr(w wctx, def Attribute) *attr {
 	a := &attr{gen: w.gen, def: def}
 	if def.Kind == KindTime {
-		a.days, a.loc = map[segkit.Day]*bm{}, w.loc
-		if a.loc == nil {
-			a.loc = time.UTC
+		a.days, a.tz = map[segkit.Day]*bm{}, w.tz
+		if a.tz == nil {
+			a.tz = segkit.NewZone(time.UTC)
 		}
 	}
 	if def.Kind.numeric() {
@@ -196,7 +196,7 @@ func (a *attr) setNumeric(w wctx, id uint32, u uint64) {
 // dayOf returns the day (in the attribute's location) of a time value in
 // ordered form.
 func (a *attr) dayOf(u uint64) segkit.Day {
-	return segkit.DayOf(time.Unix(unordered(u), 0), a.loc)
+	return a.tz.DayOf(time.Unix(unordered(u), 0))
 }
 
 func (a *attr) dayAdd(w wctx, u uint64, id uint32) {
@@ -594,8 +594,8 @@ func (a *attr) dayRange(ql, qh uop) (lo, hi segkit.Day, ok bool) {
 			if q.op == Gt {
 				s++
 			}
-			d := segkit.DayOf(time.Unix(s, 0), a.loc)
-			if segkit.DayOf(time.Unix(s-1, 0), a.loc) == d {
+			d := a.tz.DayOf(time.Unix(s, 0))
+			if a.tz.DayOf(time.Unix(s-1, 0)) == d {
 				return 0, 0, false // not the first second of d
 			}
 			lo = max(lo, d)
@@ -603,8 +603,8 @@ func (a *attr) dayRange(ql, qh uop) (lo, hi segkit.Day, ok bool) {
 			if q.op == Lt {
 				s--
 			}
-			d := segkit.DayOf(time.Unix(s, 0), a.loc)
-			if segkit.DayOf(time.Unix(s+1, 0), a.loc) == d {
+			d := a.tz.DayOf(time.Unix(s, 0))
+			if a.tz.DayOf(time.Unix(s+1, 0)) == d {
 				return 0, 0, false // not the last second of d
 			}
 			hi = min(hi, d)

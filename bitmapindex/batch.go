@@ -115,7 +115,7 @@ func (b *Batch) Clear(key, attr string) { b.add(op{kind: opClear, key: key, name
 // Record records an occurrence of event for the customer at the given
 // instant, with an optional value.
 func (b *Batch) Record(key, event string, at time.Time, value float64) {
-	b.addRecord(key, event, segkit.DayOf(at, b.ix.loc), value)
+	b.addRecord(key, event, b.ix.tz.DayOf(at), value)
 }
 
 func (b *Batch) addRecord(key, event string, d segkit.Day, value float64) {
@@ -144,7 +144,7 @@ func (b *Batch) SetIDs(attr string, ids []uint32, values []Value) {
 // ID (an ID listed twice has two occurrences), with values[i] as the value
 // of ids[i]'s occurrence; values may be nil.
 func (b *Batch) RecordIDs(event string, at time.Time, ids []uint32, values []float64) {
-	b.bulk = append(b.bulk, bulkOp{ids: ids, floats: values, day: segkit.DayOf(at, b.ix.loc)})
+	b.bulk = append(b.bulk, bulkOp{ids: ids, floats: values, day: b.ix.tz.DayOf(at)})
 	b.add(op{kind: opRecordIDs, name: event, bulk: int32(len(b.bulk) - 1)})
 }
 

@@ -1,7 +1,7 @@
 package bitmapindex
 
 import (
-	"time"
+	"github.com/segkit/segkit"
 
 	"github.com/RoaringBitmap/roaring/v2"
 )
@@ -40,7 +40,7 @@ type bm struct {
 type wctx struct {
 	gen   uint64
 	dirty *[]*bm
-	loc   *time.Location // the index's: time attributes index their values' days in it
+	tz    *segkit.Zone // the index's: time attributes index their values' days in it
 }
 
 // own makes *p writable in this generation and returns its bitmap; a nil *p

@@ -39,6 +39,7 @@ func DefaultConfig() Config { return Config{Location: time.UTC} }
 type Index struct {
 	mu     sync.Mutex
 	loc    *time.Location
+	tz     *segkit.Zone // loc's day arithmetic, shared by views and attributes
 	zone   zoneInfo
 	strict bool
 
@@ -89,9 +90,7 @@ func New(cfg Config) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix := &Index{loc: loc, zone: zone, strict: cfg.Strict, keys: newKeyTable(), cur: newState(), gen: 1}
-	ix.cur.gen, ix.cur.schemaGen, ix.cur.tagsGen, ix.cur.attrsGen, ix.cur.eventsGen = 1, 1, 1, 1, 1
-	ix.cur.live.gen = 1
+	ix := newIndex(loc, zone, cfg.Strict)
 	for _, a := range cfg.Schema {
 		if err := a.validate(); err != nil {
 			return nil, err
@@ -146,8 +145,21 @@ func sortedSchema(m map[string]Attribute) []Attribute {
 	return out
 }
 
+// newIndex returns an empty index in loc, persisted as zone.
+func newIndex(loc *time.Location, zone zoneInfo, strict bool) *Index {
+	ix := &Index{loc: loc, tz: segkit.NewZone(loc), zone: zone, strict: strict, keys: newKeyTable(), cur: newState(), gen: 1}
+	ix.cur.gen, ix.cur.schemaGen, ix.cur.tagsGen, ix.cur.attrsGen, ix.cur.eventsGen = 1, 1, 1, 1, 1
+	ix.cur.live.gen = 1
+	return ix
+}
+
 // Location returns the index's time zone.
 func (ix *Index) Location() *time.Location { return ix.loc }
+
+// Zone returns the index's time zone for day arithmetic: the days of event
+// records and time attributes, and the day a rule evaluated at some instant
+// calls today, are counted in it.
+func (ix *Index) Zone() *segkit.Zone { return ix.tz }
 
 // Len returns the number of live customers.
 func (ix *Index) Len() int {
@@ -214,7 +226,7 @@ func (ix *Index) Clear(key, attr string) error {
 // Record records an occurrence of event for the customer at the given
 // instant, with an optional value (0 when there is none; see EventSum).
 func (ix *Index) Record(key, event string, at time.Time, value float64) error {
-	return ix.single(op{kind: opRecord, key: key, name: event, v: Value{n: int64(segkit.DayOf(at, ix.loc)), f: value}})
+	return ix.single(op{kind: opRecord, key: key, name: event, v: Value{n: int64(ix.tz.DayOf(at)), f: value}})
 }
 
 func (ix *Index) single(o op) error {
@@ -249,6 +261,7 @@ func (ix *Index) viewLocked() *View {
 		st:     st,
 		keys:   ix.keys.view(),
 		loc:    ix.loc,
+		tz:     ix.tz,
 		zone:   ix.zone,
 		strict: ix.strict,
 	}
@@ -261,7 +274,7 @@ func (ix *Index) viewLocked() *View {
 }
 
 // writer returns the writer context of the current generation.
-func (ix *Index) writer() wctx { return wctx{gen: ix.gen, dirty: &ix.nodes, loc: ix.loc} }
+func (ix *Index) writer() wctx { return wctx{gen: ix.gen, dirty: &ix.nodes, tz: ix.tz} }
 
 // root makes the state root writable.
 func (w wctx) root(ix *Index) *state {

@@ -55,7 +55,7 @@ func (v *View) Profile(key string) (Profile, bool) {
 		}
 		ts := make([]time.Time, len(days))
 		for i, d := range days {
-			ts[i] = d.Time(v.loc)
+			ts[i] = v.tz.Start(d)
 		}
 		p.Events[name] = ts
 	}

@@ -664,10 +664,8 @@ func (ld *loader) readMeta(d *dec) {
 		return
 	}
 	ld.strict = strict == 1
-	ix := &Index{loc: loc, zone: ld.zone, strict: ld.strict, keys: newKeyTable(), cur: newState(), gen: 1}
-	ix.cur.gen, ix.cur.schemaGen, ix.cur.tagsGen, ix.cur.attrsGen, ix.cur.eventsGen = 1, 1, 1, 1, 1
-	ix.cur.live.gen = 1
-	ld.ix, ld.w, ld.st = ix, wctx{gen: 1, loc: loc}, ix.cur
+	ix := newIndex(loc, ld.zone, ld.strict)
+	ld.ix, ld.w, ld.st = ix, wctx{gen: 1, tz: ix.tz}, ix.cur
 	ld.seenTag, ld.seenAttr, ld.seenDay = map[string]bool{}, map[string]bool{}, map[string]map[segkit.Day]bool{}
 	ld.stage = secMeta
 }
@@ -863,8 +861,8 @@ func (ld *loader) readDays(d *dec, a *attr, present *roaring.Bitmap) {
 			return
 		}
 		last = day
-		lo := ordered(day.Time(a.loc).Unix())
-		hi := ordered(day.AddDays(1).Time(a.loc).Unix() - 1)
+		lo := ordered(a.tz.Start(day).Unix())
+		hi := ordered(a.tz.End(day).Unix())
 		card := b.GetCardinality()
 		if oneil(b, slices, a.ref, Ge, lo).GetCardinality() != card || oneil(b, slices, a.ref, Le, hi).GetCardinality() != card {
 			d.fail("attribute %q: day %s holds values of other days", a.def.Name, day)

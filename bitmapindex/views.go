@@ -18,6 +18,7 @@ type View struct {
 	st     *state
 	keys   keysView
 	loc    *time.Location
+	tz     *segkit.Zone
 	zone   zoneInfo
 	strict bool
 }
@@ -32,6 +33,9 @@ func (v *View) All() Set { return Set{v: v, bm: v.live()} }
 
 // Location returns the time zone of day buckets.
 func (v *View) Location() *time.Location { return v.loc }
+
+// Zone returns the index's time zone for day arithmetic (see [Index.Zone]).
+func (v *View) Zone() *segkit.Zone { return v.tz }
 
 // Schema returns the declared attributes sorted by name.
 func (v *View) Schema() []Attribute { return sortedSchema(v.st.schema) }

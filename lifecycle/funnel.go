@@ -206,10 +206,7 @@ func Funnel(events iter.Seq[segkit.Event], asOf time.Time, cfg FunnelConfig) (_ 
 	if asOf.IsZero() {
 		return nil, fmt.Errorf("lifecycle: funnel: zero as-of time")
 	}
-	loc := cfg.Location
-	if loc == nil {
-		loc = time.UTC
-	}
+	zone := segkit.NewZone(cfg.Location)
 	steps := make(map[string][]Step)
 	for s, names := range cfg.names() {
 		for _, n := range names {
@@ -264,12 +261,12 @@ func Funnel(events iter.Seq[segkit.Event], asOf time.Time, cfg FunnelConfig) (_ 
 		for s := range st {
 			slices.SortFunc(st[s], func(a, b time.Time) int { return a.Compare(b) })
 		}
-		reached, acq := funnelSteps(st, cfg, loc)
+		reached, acq := funnelSteps(st, cfg, zone)
 		if !reached[StepAcquisition] {
 			rep.Unattributed++
 			continue
 		}
-		start, label := cohortOf(segkit.DayOf(acq, loc), cfg.Cohort)
+		start, label := cohortOf(zone.DayOf(acq), cfg.Cohort)
 		row := rows[start]
 		if row == nil {
 			row = &FunnelRow{Cohort: label, Start: start}
@@ -292,13 +289,13 @@ func Funnel(events iter.Seq[segkit.Event], asOf time.Time, cfg FunnelConfig) (_ 
 
 // funnelSteps decides which steps one customer reached and returns its
 // acquisition time.
-func funnelSteps(st *stepTimes, cfg FunnelConfig, loc *time.Location) (reached [numSteps]bool, acq time.Time) {
+func funnelSteps(st *stepTimes, cfg FunnelConfig, zone *segkit.Zone) (reached [numSteps]bool, acq time.Time) {
 	if len(st[StepAcquisition]) == 0 {
 		return reached, acq
 	}
 	acq = st[StepAcquisition][0]
 	reached[StepAcquisition] = true
-	acqDay := segkit.DayOf(acq, loc)
+	acqDay := zone.DayOf(acq)
 	// first returns the earliest time in ts at or after from that satisfies ok.
 	first := func(ts []time.Time, from time.Time, ok func(time.Time) bool) (time.Time, bool) {
 		i, _ := slices.BinarySearchFunc(ts, from, func(a, b time.Time) int { return a.Compare(b) })
@@ -311,12 +308,12 @@ func funnelSteps(st *stepTimes, cfg FunnelConfig, loc *time.Location) (reached [
 	}
 	always := func(time.Time) bool { return true }
 	activationOK := func(t time.Time) bool {
-		return cfg.ActivationDays == 0 || segkit.DayOf(t, loc).Sub(acqDay) < cfg.ActivationDays
+		return cfg.ActivationDays == 0 || zone.DayOf(t).Sub(acqDay) < cfg.ActivationDays
 	}
 	if !cfg.Ordered {
 		_, reached[StepActivation] = first(st[StepActivation], acq, activationOK)
 		_, reached[StepRetention] = first(st[StepRetention], acq, func(t time.Time) bool {
-			return segkit.DayOf(t, loc).Sub(acqDay) >= cfg.RetentionDays
+			return zone.DayOf(t).Sub(acqDay) >= cfg.RetentionDays
 		})
 		_, reached[StepRevenue] = first(st[StepRevenue], acq, always)
 		_, reached[StepReferral] = first(st[StepReferral], acq, always)
@@ -329,8 +326,8 @@ func funnelSteps(st *stepTimes, cfg FunnelConfig, loc *time.Location) (reached [
 		case StepActivation:
 			ok = activationOK
 		case StepRetention:
-			prevDay := segkit.DayOf(prev, loc)
-			ok = func(t time.Time) bool { return segkit.DayOf(t, loc).Sub(prevDay) >= cfg.RetentionDays }
+			prevDay := zone.DayOf(prev)
+			ok = func(t time.Time) bool { return zone.DayOf(t).Sub(prevDay) >= cfg.RetentionDays }
 		}
 		t, hit := first(st[s], prev, ok)
 		if !hit {

@@ -41,6 +41,7 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 		loc = time.UTC
 	}
 	h := &Histories{loc: loc}
+	zone := segkit.NewZone(loc)
 	index := make(map[string]int)
 	var days [][]segkit.Day
 	var listed []bool
@@ -69,7 +70,7 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 			}
 			pos++
 			i := add(t.Customer)
-			days[i] = append(days[i], segkit.DayOf(t.At, loc))
+			days[i] = append(days[i], zone.DayOf(t.At))
 			return true
 		})
 		if err != nil {

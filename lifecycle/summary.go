@@ -125,10 +125,7 @@ func Summarize(txns iter.Seq[segkit.Transaction], cfg SummaryConfig) (_ *Summary
 		}
 		last = cfg.HoldoutEnd
 	}
-	loc := cfg.Location
-	if loc == nil {
-		loc = time.UTC
-	}
+	zone := segkit.NewZone(cfg.Location)
 	tab := &SummaryTable{Unit: cfg.Unit, CalibrationEnd: cfg.CalibrationEnd, HoldoutEnd: cfg.HoldoutEnd}
 	if cfg.HoldoutEnd != 0 {
 		tab.HoldoutLength = float64(cfg.HoldoutEnd.Sub(cfg.CalibrationEnd)) / cfg.Unit.Days()
@@ -143,7 +140,7 @@ func Summarize(txns iter.Seq[segkit.Transaction], cfg SummaryConfig) (_ *Summary
 			return false
 		}
 		pos++
-		d := segkit.DayOf(t.At, loc)
+		d := zone.DayOf(t.At)
 		if d > last {
 			tab.Ignored++
 			return true

@@ -123,14 +123,15 @@ func RFMFeatures(txs iter.Seq[segkit.Transaction], now time.Time, loc *time.Loca
 		n        int
 		monetary float64
 	}
-	today := segkit.DayOf(now, loc)
+	zone := segkit.NewZone(loc)
+	today := zone.DayOf(now)
 	m := map[string]*acc{}
 	for t := range txs {
 		if t.At.After(now) {
 			continue
 		}
 		a := m[t.Customer]
-		d := segkit.DayOf(t.At, loc)
+		d := zone.DayOf(t.At)
 		if a == nil {
 			a = &acc{last: d}
 			m[t.Customer] = a

@@ -142,9 +142,9 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 		return nil, fmt.Errorf("rfm: analysis date %s outside the years 1..9999", now.Format(time.RFC3339))
 	}
 	loc := cfg.location()
-	dc := dayCalc{loc: loc}
+	zone := segkit.NewZone(loc)
 	res := &Result{Location: loc, Config: cfg}
-	res.Now = dc.day(now)
+	res.Now = zone.DayOf(now)
 
 	trackDays := cfg.Frequency == Days || cfg.Cycles
 	ag := aggregator{tab: newCustTable(), trackDays: trackDays}
@@ -164,7 +164,7 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 			return nil, &TransactionError{Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
 				Reason: "time outside the years 1..9999"}
 		}
-		day := dc.day(t.At)
+		day := zone.DayOf(t.At)
 		if day > res.Now {
 			res.Future++
 			continue
@@ -320,36 +320,4 @@ func (r *Result) score() {
 	for i := range r.Customers {
 		r.Customers[i].Score.M = out[i]
 	}
-}
-
-// dayCalc computes segkit.DayOf(t, loc) fast: it caches the UTC offset of the
-// zone period (between two transitions) the last time fell in, so that most
-// calls are an addition and a division.
-type dayCalc struct {
-	loc    *time.Location
-	valid  bool
-	lo, hi int64 // [lo, hi) in Unix seconds where off applies
-	off    int64
-}
-
-func (d *dayCalc) day(t time.Time) segkit.Day {
-	u := t.Unix()
-	if !d.valid || u < d.lo || u >= d.hi {
-		lt := t.In(d.loc)
-		_, off := lt.Zone()
-		start, end := lt.ZoneBounds()
-		d.off, d.lo, d.hi, d.valid = int64(off), math.MinInt64, math.MaxInt64, true
-		if !start.IsZero() {
-			d.lo = start.Unix()
-		}
-		if !end.IsZero() {
-			d.hi = end.Unix()
-		}
-	}
-	v := u + d.off
-	q := v / 86400
-	if v%86400 < 0 {
-		q--
-	}
-	return segkit.Day(q)
 }

@@ -130,24 +130,6 @@ func TestAnalyzeTimeZone(t *testing.T) {
 	assert.Equal(t, 1, res.Future, "01:00 on April 1 in Shanghai is after now")
 }
 
-func TestDayCalcMatchesDayOf(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	for _, name := range []string{"UTC", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kathmandu", "America/St_Johns"} {
-		loc, err := time.LoadLocation(name)
-		require.NoError(t, err)
-		dc := dayCalc{loc: loc}
-		// Random instants and instants around DST transitions, in and out of order.
-		for range 20000 {
-			u := rng.Int64N(4_000_000_000) - 2_000_000_000
-			if rng.IntN(3) == 0 {
-				u = 1_710_000_000 + rng.Int64N(40_000_000)
-			}
-			tm := time.Unix(u, 0)
-			require.Equal(t, segkit.DayOf(tm, loc), dc.day(tm), "%s %s", name, tm.UTC())
-		}
-	}
-}
-
 func TestAnalyzeBadInput(t *testing.T) {
 	now := day("2024-03-31")
 	tests := []struct {

@@ -64,7 +64,7 @@ func (r *Rule) newEvaluator(ctx context.Context, v *bitmapindex.View, now time.T
 	if loc == nil {
 		loc = time.UTC
 	}
-	e := &evaluator{ctx: ctx, r: r, v: v, now: now, loc: loc, today: dayOf(now, loc), refs: refs}
+	e := &evaluator{ctx: ctx, r: r, v: v, now: now, loc: loc, today: int64(v.Zone().DayOf(now)), refs: refs}
 	if err := e.prepare(); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/segkit/segkit"
 )
 
 // lit is a constant after folding.
@@ -97,7 +99,7 @@ func (l lit) String() string {
 // in the evaluation's time zone) or an RFC 3339 instant.
 func parseDate(s string) (lit, error) {
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return lit{kind: litDay, day: civilDay(t.Date())}, nil
+		return lit{kind: litDay, day: int64(segkit.Date(t.Date()))}, nil
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return lit{kind: litInstant, t: t}, nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/segkit/segkit"
 	"github.com/segkit/segkit/bitmapindex"
 )
 
@@ -36,7 +37,7 @@ func (r *Rule) matchWith(p bitmapindex.Profile, now time.Time, refs refMatcher) 
 	if loc == nil {
 		loc = time.UTC
 	}
-	m := matcher{r: r, p: p, now: now, loc: loc, today: dayOf(now, loc), refs: refs}
+	m := matcher{r: r, p: p, now: now, loc: loc, today: int64(segkit.DayOf(now, loc)), refs: refs}
 	var buf [maxStackSlots]slot
 	var rbuf [maxStackResolved]resolved
 	var f frame

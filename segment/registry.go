@@ -420,7 +420,7 @@ func (r *Registry) Eval(ctx context.Context, name string, v *bitmapindex.View, n
 		return bitmapindex.Set{}, errors.New("segment: nil view")
 	}
 	st := r.load()
-	c := r.cacheFor(v, dayOf(now, v.Location()), st.gen)
+	c := r.cacheFor(v, int64(v.Zone().DayOf(now)), st.gen)
 	return r.evalIn(ctx, st, c, name, v, now, 0)
 }
 
@@ -513,7 +513,7 @@ func (r *Registry) Freeze(ctx context.Context, name string, v *bitmapindex.View,
 	if !e.def.Static {
 		return fmt.Errorf("segment: freeze %q: not a static segment", name)
 	}
-	c := &evalCache{v: v, today: dayOf(now, v.Location()), gen: st.gen, sets: map[string]bitmapindex.Set{}}
+	c := &evalCache{v: v, today: int64(v.Zone().DayOf(now)), gen: st.gen, sets: map[string]bitmapindex.Set{}}
 	refs := func(ctx context.Context, ref string, v *bitmapindex.View, now time.Time) (bitmapindex.Set, error) {
 		return r.evalIn(ctx, st, c, ref, v, now, 1)
 	}

@@ -43,7 +43,7 @@ func (b bound) value(today int64, loc *time.Location) bitmapindex.Value {
 	}
 	d := b.day
 	if b.rel {
-		d = clampDay(today) + clampDay(b.day)
+		d = int64(toDay(today)) + int64(toDay(b.day))
 	}
 	if b.end {
 		return bitmapindex.Time(dayStart(d+1, loc).Add(-time.Second))

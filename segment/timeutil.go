@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/segkit/segkit"
 )
 
 // maxWindowDays bounds event and time windows: 100 years.
@@ -45,77 +47,20 @@ func parseWindow(s string) (int, error) {
 	return days, nil
 }
 
-// Day arithmetic in int64, so that far-away constants cannot overflow; it
-// agrees with segkit.DayOf wherever that is defined.
+// Rules do their day arithmetic (today ± a window, date constants) in int64
+// so that far-away constants cannot overflow; the days themselves are
+// segkit's: toDay saturates into a segkit.Day, and the calendar work is
+// segkit.Zone's.
 
-// maxAbsDay bounds day numbers used to build instants (about 270 million
-// years either side of 1970), far beyond any stored time.
-const maxAbsDay = 100_000_000_000
-
-func clampDay(d int64) int64 {
-	if d > maxAbsDay {
-		return maxAbsDay
-	}
-	if d < -maxAbsDay {
-		return -maxAbsDay
-	}
-	return d
+// toDay converts a rule's day number to a segkit.Day, saturating at
+// segkit.MinDay and segkit.MaxDay (millions of years away, beyond any
+// stored time).
+func toDay(d int64) segkit.Day {
+	return segkit.Day(max(int64(segkit.MinDay), min(d, int64(segkit.MaxDay))))
 }
 
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
-}
-
-// dayOf is the calendar day of t in loc, as segkit.DayOf but in int64.
-func dayOf(t time.Time, loc *time.Location) int64 {
-	if loc == nil || loc == time.UTC {
-		return floorDiv(t.Unix(), 86400)
-	}
-	y, m, d := t.In(loc).Date()
-	return civilDay(y, m, d)
-}
-
-// civilDay is the day number of a calendar date (proleptic Gregorian).
-func civilDay(y int, m time.Month, d int) int64 {
-	return floorDiv(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix(), 86400)
-}
-
-// dayStart returns the first second of day d in loc: every instant t (at
-// second precision) has dayOf(t) < d exactly when t is before it. Where
-// midnight does not exist in loc (a daylight-saving jump at midnight) it is
-// the first instant of the day.
-func dayStart(d int64, loc *time.Location) time.Time {
-	d = clampDay(d)
-	utc := time.Unix(d*86400, 0).UTC()
-	if loc == nil || loc == time.UTC {
-		return utc
-	}
-	y, m, dd := utc.Date()
-	t := time.Date(y, m, dd, 0, 0, 0, 0, loc)
-	if dayOf(t, loc) == d && dayOf(t.Add(-time.Second), loc) < d {
-		return t
-	}
-	// Search the first second whose day is ≥ d around the guess.
-	lo, hi := t.Add(-48*time.Hour).Unix(), t.Add(48*time.Hour).Unix()
-	if dayOf(time.Unix(lo, 0), loc) >= d || dayOf(time.Unix(hi, 0), loc) < d {
-		return t
-	}
-	for hi-lo > 1 { // invariant: day(lo) < d <= day(hi)
-		mid := lo + (hi-lo)/2
-		if dayOf(time.Unix(mid, 0), loc) >= d {
-			hi = mid
-		} else {
-			lo = mid
-		}
-	}
-	return time.Unix(hi, 0).In(loc)
-}
+// dayStart returns the first instant of day d in loc (see segkit.Zone.Start).
+func dayStart(d int64, loc *time.Location) time.Time { return toDay(d).Time(loc) }
 
 // formatDay renders a day number as YYYY-MM-DD.
-func formatDay(d int64) string {
-	return time.Unix(clampDay(d)*86400, 0).UTC().Format(time.DateOnly)
-}
+func formatDay(d int64) string { return toDay(d).String() }

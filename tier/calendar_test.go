@@ -6,26 +6,9 @@ import (
 	"time"
 
 	"github.com/segkit/segkit"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-func TestCivilMatchesTimePackage(t *testing.T) {
-	// Every day of 1800..2300, and every 37th day from year 1 to 9999.
-	dense0, dense1 := segkit.Date(1800, 1, 1), segkit.Date(2300, 12, 31)
-	for d := minDay; d <= maxDay; d++ {
-		if (d < dense0 || d > dense1) && (d-minDay)%37 != 0 {
-			continue
-		}
-		y, m, dd := civil(d)
-		ty, tm, td := d.Time(time.UTC).Date()
-		if y != ty || m != int(tm) || dd != td {
-			t.Fatalf("civil(%d) = %d-%d-%d, time says %d-%d-%d", d, y, m, dd, ty, tm, td)
-		}
-		if back := daysFromCivil(y, m, dd); back != d {
-			t.Fatalf("daysFromCivil(%d-%d-%d) = %d, want %d", y, m, dd, back, d)
-		}
-	}
-}
 
 func refAddMonths(d segkit.Day, n int) segkit.Day {
 	t := d.Time(time.UTC)
@@ -115,37 +98,34 @@ func TestWindowStartCache(t *testing.T) {
 	}
 }
 
-func TestDayOfMatchesSegkit(t *testing.T) {
-	sh, err := time.LoadLocation("America/New_York")
+// TestStateDayOf: the engine counts record days in its program's zone
+// (segkit.Zone, tested there) and rejects days outside years 1..9999.
+func TestStateDayOf(t *testing.T) {
+	loc, err := time.LoadLocation("Australia/Lord_Howe")
 	require.NoError(t, err)
-	rng := rand.New(rand.NewPCG(3, 3))
-	for range 20000 {
-		tm := time.Unix(rng.Int64N(4e9)-1e9, 0)
-		require.Equal(t, int64(segkit.DayOf(tm, time.UTC)), dayOf(tm, time.UTC, true))
-		require.Equal(t, int64(segkit.DayOf(tm, sh)), dayOf(tm, sh, false))
-	}
-}
-
-func TestStateDayOfCachesZoneOffsets(t *testing.T) {
-	for _, zone := range []string{"America/New_York", "Europe/London", "Asia/Shanghai", "Australia/Lord_Howe"} {
-		loc, err := time.LoadLocation(zone)
-		require.NoError(t, err)
-		e := &Engine{loc: loc}
-		s := &state{}
-		s.reset(e, &History{}, 0, false)
-		rng := rand.New(rand.NewPCG(4, 4))
-		tm := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-		for range 50000 {
-			// Mostly small steps (crossing transitions), sometimes big jumps.
-			if rng.IntN(50) == 0 {
-				tm = time.Unix(rng.Int64N(3e9), 0)
-			} else {
-				tm = tm.Add(time.Duration(rng.IntN(7200)-1800) * time.Second)
-			}
-			d, ok := s.dayOf(tm)
-			require.True(t, ok)
-			require.Equal(t, segkit.DayOf(tm, loc), d, "%s at %s", zone, tm)
+	e := &Engine{loc: loc, tz: segkit.NewZone(loc)}
+	s := &state{}
+	s.reset(e, &History{}, 0, false)
+	for _, c := range []struct {
+		at   time.Time
+		want string // "" when rejected
+	}{
+		{time.Date(2026, 4, 5, 0, 10, 0, 0, loc), "2026-04-05"},
+		{time.Date(2026, 4, 4, 13, 50, 0, 0, time.UTC), "2026-04-05"}, // 00:50 +11:00 (or +10:30)
+		{time.Date(2026, 10, 3, 23, 59, 59, 0, loc), "2026-10-03"},
+		{time.Date(1, 1, 1, 0, 0, 0, 0, loc), "0001-01-01"},
+		{time.Date(9999, 12, 31, 23, 0, 0, 0, loc), "9999-12-31"},
+		{time.Date(-1, 6, 1, 0, 0, 0, 0, loc), ""},
+		{time.Date(10000, 1, 1, 12, 0, 0, 0, loc), ""},
+		{time.Time{}, ""},
+	} {
+		d, ok := s.dayOf(c.at)
+		if c.want == "" {
+			assert.False(t, ok, "%s", c.at)
+			continue
 		}
+		require.True(t, ok, "%s", c.at)
+		assert.Equal(t, c.want, d.String(), "%s", c.at)
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 type Engine struct {
 	prog Program
 	loc  *time.Location
-	utc  bool
+	tz   *segkit.Zone // loc's day arithmetic
 
 	metrics                                      []string       // metric names by index
 	metricIdx                                    map[string]int // name → index
@@ -84,14 +84,15 @@ func Compile(p Program) (*Engine, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Engine{prog: cloneProgram(p), loc: time.UTC, utc: true}
+	e := &Engine{prog: cloneProgram(p), loc: time.UTC}
 	if p.TimeZone != "" && p.TimeZone != "UTC" {
 		loc, err := time.LoadLocation(p.TimeZone)
 		if err != nil { // Validate loaded it; the tz database cannot vanish, but say so if it does
 			return nil, fmt.Errorf("tier: time zone %q: %w", p.TimeZone, err)
 		}
-		e.loc, e.utc = loc, false
+		e.loc = loc
 	}
+	e.tz = segkit.NewZone(e.loc)
 	e.metricIdx = map[string]int{}
 	for _, m := range append(slices.Clone(builtinMetrics), p.Metrics...) {
 		e.metricIdx[m] = len(e.metrics)
@@ -323,7 +324,7 @@ func (e *Engine) nextReview(d, join segkit.Day) segkit.Day {
 		k := periodIndex(join, d, e.reviewMonths)
 		return addMonths(join, (k+1)*e.reviewMonths) - 1
 	}
-	y, m, _ := civil(d)
+	y, m, _ := d.Date()
 	mi := monthIndex(y, m)
 	p := floorDiv(mi, int64(e.reviewMonths))
 	return endOfMonthIndex((p+1)*int64(e.reviewMonths) - 1)
@@ -334,7 +335,7 @@ func (e *Engine) nextReview(d, join segkit.Day) segkit.Day {
 func (e *Engine) validThrough(d segkit.Day) segkit.Day {
 	switch e.validity {
 	case ValidFollowingYear:
-		return daysFromCivil(yearOf(d)+1, 12, 31)
+		return segkit.Date(yearOf(d)+1, 12, 31)
 	case ValidMonths:
 		return addMonths(d, e.validMonths) - 1
 	}

@@ -104,8 +104,6 @@ type state struct {
 	wsLo, wsHi, wsBase segkit.Day
 	wsDim              int
 
-	zoneLo, zoneHi, zoneOff int64 // cached UTC offset valid for unix seconds [zoneLo, zoneHi)
-
 	lots          []lot
 	head, expHead int
 	remaining     int64
@@ -122,9 +120,6 @@ type state struct {
 }
 
 func (s *state) reset(e *Engine, h *History, asOf segkit.Day, audit bool) {
-	if s.e != e {
-		s.zoneLo, s.zoneHi = 1, 0
-	}
 	s.e, s.h, s.asOf, s.audit = e, h, asOf, audit
 	s.recs = s.recs[:0]
 	s.earned, s.effective, s.floor, s.confirmed = 0, 0, 0, 0
@@ -193,31 +188,11 @@ func (s *state) dayOf(t time.Time) (segkit.Day, bool) {
 	if t.IsZero() {
 		return 0, false
 	}
-	var d int64
-	if s.e.utc {
-		d = floorDiv(t.Unix(), 86400)
-	} else {
-		// The offset is constant between zone transitions: look it up once per
-		// period rather than once per record.
-		sec := t.Unix()
-		if sec < s.zoneLo || sec >= s.zoneHi {
-			lt := t.In(s.e.loc)
-			_, off := lt.Zone()
-			lo, hi := lt.ZoneBounds()
-			s.zoneOff, s.zoneLo, s.zoneHi = int64(off), math.MinInt64, math.MaxInt64
-			if !lo.IsZero() {
-				s.zoneLo = lo.Unix()
-			}
-			if !hi.IsZero() {
-				s.zoneHi = hi.Unix()
-			}
-		}
-		d = floorDiv(sec+s.zoneOff, 86400)
-	}
-	if d < int64(minDay) || d > int64(maxDay) {
+	d := s.e.tz.DayOf(t)
+	if d < minDay || d > maxDay {
 		return 0, false
 	}
-	return segkit.Day(d), true
+	return d, true
 }
 
 // load collects the records, checks their times and sorts them stably.
@@ -479,19 +454,19 @@ func (s *state) windowStart(t segkit.Day) segkit.Day {
 		switch e.window {
 		case CalendarYear:
 			y := yearOf(t)
-			s.wsLo, s.wsHi = daysFromCivil(y, 1, 1), daysFromCivil(y, 12, 31)
+			s.wsLo, s.wsHi = segkit.Date(y, 1, 1), segkit.Date(y, 12, 31)
 			s.wsBase = s.wsLo
 		case AnniversaryYear:
 			k := periodIndex(s.join, t, 12)
 			s.wsBase = addMonths(s.join, 12*k)
 			s.wsLo, s.wsHi = s.wsBase, addMonths(s.join, 12*(k+1))-1
 		default:
-			y, m, _ := civil(t)
+			y, m, _ := t.Date()
 			mi := monthIndex(y, m)
-			s.wsLo, s.wsHi = daysFromCivil(y, m, 1), endOfMonthIndex(mi)
+			s.wsLo, s.wsHi = segkit.Date(y, m, 1), endOfMonthIndex(mi)
 			y2, m2 := fromMonthIndex(mi - int64(e.windowMonths))
 			// addMonths(t, -N) + 1 = first of the earlier month + min(day, its length).
-			s.wsBase, s.wsDim = daysFromCivil(y2, m2, 1), daysIn(y2, m2)
+			s.wsBase, s.wsDim = segkit.Date(y2, m2, 1), segkit.DaysIn(y2, m2)
 		}
 	}
 	if s.e.window == Rolling {
