@@ -1,0 +1,233 @@
+package bitmapindex
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/segkit/segkit"
+)
+
+// Distributions within a set, from intersection counts.
+//
+// A profile of a segment asks, per attribute, for its members' mean,
+// spread and quantiles. Reading every member's value is a loop over the
+// members; the bit-sliced index answers the same questions with a few
+// intersection counts per bit slice: the sum of the values is
+// Σ 2^i·|members with bit i|, the sum of squares Σ 2^(i+j)·|members with
+// bits i and j|, and the k-th smallest value is found bit by bit from the
+// most significant, keeping the half that holds rank k (the descent of
+// O'Neil & Quass's bit-sliced quantile).
+
+// Moments are the count, sum, mean and variance of a numeric attribute's
+// values among a set's members. Values are in the attribute's unit:
+// decimals as numbers, times as Unix seconds, bools as 0 and 1. It is a
+// plain value.
+type Moments struct {
+	N    int     // members with a value
+	Sum  float64 // sum of their values
+	Mean float64 // Sum/N; NaN when N is 0
+	Var  float64 // population variance (divided by N); NaN when N is 0
+}
+
+// numericIn returns the attribute node and the members of s with a value
+// (a new bitmap), checking that the attribute is numeric.
+func (v *View) numericIn(s Set, attr string) (*attr, Attribute, *roaring.Bitmap, error) {
+	a, def, err := v.lookupAttr(attr)
+	if err != nil {
+		return nil, def, nil, err
+	}
+	if !def.Kind.numeric() {
+		return nil, def, nil, fmt.Errorf("bitmapindex: attribute %q is a %s, not numeric", attr, def.Kind)
+	}
+	if a == nil || a.present == nil || s.bm == nil {
+		return a, def, roaring.New(), nil
+	}
+	return a, def, roaring.And(s.bm, a.present.b), nil
+}
+
+// twosBits returns, for each bit i of the values' two's complement form,
+// the members of base whose value has bit i set (nil when none). The
+// stored slices hold bit i of u XOR ref, where u = m XOR 2^63.
+func (a *attr) twosBits(base *roaring.Bitmap) [64]*roaring.Bitmap {
+	var out [64]*roaring.Bitmap
+	for i := range 64 {
+		flip := (a.ref >> uint(i)) & 1
+		if i == 63 {
+			flip ^= 1
+		}
+		s := a.slices[i].bits()
+		var m *roaring.Bitmap
+		switch {
+		case s == nil || s.IsEmpty():
+			if flip == 1 {
+				m = base
+			}
+		case flip == 1:
+			m = roaring.AndNot(base, s)
+		default:
+			m = roaring.And(base, s)
+		}
+		if m != nil && !m.IsEmpty() {
+			out[i] = m
+		}
+	}
+	return out
+}
+
+// bitWeight returns the weight of bit i in two's complement: 2^i, and
+// −2^63 for the sign bit.
+func bitWeight(i int) *big.Int {
+	w := new(big.Int).Lsh(big.NewInt(1), uint(i))
+	if i == 63 {
+		w.Neg(w)
+	}
+	return w
+}
+
+// MomentsIn returns the moments of a numeric attribute's values among the
+// members of s, computed exactly (in integers) from the counts of members
+// per bit slice and per pair of bit slices: the cost grows with the square
+// of the number of bits the values use, not with the members.
+func (v *View) MomentsIn(s Set, attr string) (Moments, error) {
+	a, def, base, err := v.numericIn(s, attr)
+	if err != nil {
+		return Moments{}, err
+	}
+	n := int(base.GetCardinality())
+	if n == 0 {
+		return Moments{Mean: math.NaN(), Var: math.NaN()}, nil
+	}
+	bits := a.twosBits(base)
+	sum, sq := new(big.Int), new(big.Int)
+	var idx []int
+	for i, m := range bits {
+		if m != nil {
+			idx = append(idx, i)
+		}
+	}
+	t := new(big.Int)
+	for x, i := range idx {
+		wi := bitWeight(i)
+		ci := big.NewInt(int64(bits[i].GetCardinality()))
+		sum.Add(sum, t.Mul(wi, ci))
+		// the diagonal: bit i squared is bit i
+		sq.Add(sq, t.Mul(t.Mul(wi, wi), ci))
+		for _, j := range idx[x+1:] {
+			cij := int64(bits[i].AndCardinality(bits[j]))
+			if cij == 0 {
+				continue
+			}
+			p := new(big.Int).Mul(wi, bitWeight(j))
+			p.Mul(p, big.NewInt(2*cij))
+			sq.Add(sq, p)
+		}
+	}
+	// variance = (n·Σx² − (Σx)²) / n², exact before the division
+	num := new(big.Int).Mul(sq, big.NewInt(int64(n)))
+	num.Sub(num, new(big.Int).Mul(sum, sum))
+	unit := 1.0
+	if def.Kind == KindDecimal {
+		unit = math.Pow10(def.Scale)
+	}
+	fsum, _ := new(big.Float).SetInt(sum).Float64()
+	fnum, _ := new(big.Float).SetInt(num).Float64()
+	nn := float64(n)
+	return Moments{
+		N:    n,
+		Sum:  fsum / unit,
+		Mean: fsum / nn / unit,
+		Var:  fnum / (nn * nn) / (unit * unit),
+	}, nil
+}
+
+// NthIn returns the k-th smallest (0-based) value of a numeric attribute
+// among the members of s that have a value, and false when k is outside
+// [0, number of such members). It descends the bit slices from the most
+// significant, keeping at each bit the members on rank k's side: one
+// intersection count per non-empty slice.
+func (v *View) NthIn(s Set, attr string, k int) (Value, bool, error) {
+	a, def, cand, err := v.numericIn(s, attr)
+	if err != nil {
+		return Value{}, false, err
+	}
+	if k < 0 || uint64(k) >= cand.GetCardinality() {
+		return Value{}, false, nil
+	}
+	rank := uint64(k)
+	var u uint64 // the ordered form of the answer, built bit by bit
+	for i := 63; i >= 0; i-- {
+		r := (a.ref >> uint(i)) & 1
+		sl := a.slices[i].bits()
+		if sl == nil || sl.IsEmpty() {
+			u |= r << uint(i) // every value has ref's bit here
+			continue
+		}
+		// u bit = stored bit XOR r; with stored bit 1 = in the slice
+		inSlice := cand.AndCardinality(sl)
+		zeros := inSlice // members whose u bit is 0
+		if r == 0 {
+			zeros = cand.GetCardinality() - inSlice
+		}
+		takeZeros := rank < zeros
+		if !takeZeros {
+			rank -= zeros
+			u |= 1 << uint(i)
+		}
+		// keep the members with stored bit (u bit XOR r)
+		if (takeZeros && r == 1) || (!takeZeros && r == 0) {
+			cand.And(sl)
+		} else {
+			cand.AndNot(sl)
+		}
+	}
+	return valueOf(def, unordered(u)), true, nil
+}
+
+// EventCountIn returns the number of occurrences of event on days in
+// [from, to] by the members of s (two on one day count 2). It adds up
+// intersection counts with the window's block counters and day bitmaps
+// instead of building the per-customer counts.
+func (v *View) EventCountIn(s Set, event string, from, to segkit.Day) int {
+	e := v.st.events[event]
+	if e == nil || s.bm == nil || from > to {
+		return 0
+	}
+	from, to, ok := e.clamp(from, to)
+	if !ok {
+		return 0
+	}
+	var total uint64
+	sliced := func(xs []*bm, weight0 uint64) {
+		for i, x := range xs {
+			if x.empty() {
+				continue
+			}
+			total += (weight0 << uint(i)) * s.bm.AndCardinality(x.b)
+		}
+	}
+	day := func(d segkit.Day) {
+		n := e.days[d]
+		if n == nil || n.one.empty() {
+			return
+		}
+		total += s.bm.AndCardinality(n.one.b)
+		sliced(n.extra, 1)
+	}
+	for b := blockOf(from); b <= blockOf(to); b++ {
+		n := e.blocks[b]
+		if n == nil || n.any.empty() {
+			continue
+		}
+		bs, be := blockStart(b), blockStart(b)+blockDays-1
+		if from <= bs && be <= to {
+			sliced(n.cnt, 1)
+			continue
+		}
+		for d := max(from, bs); d <= min(to, be); d++ {
+			day(d)
+		}
+	}
+	return int(total)
+}
