@@ -142,47 +142,175 @@ func (v *View) MomentsIn(s Set, attr string) (Moments, error) {
 	}, nil
 }
 
-// NthIn returns the k-th smallest (0-based) value of a numeric attribute
-// among the members of s that have a value, and false when k is outside
-// [0, number of such members). It descends the bit slices from the most
-// significant, keeping at each bit the members on rank k's side: one
-// intersection count per non-empty slice.
-func (v *View) NthIn(s Set, attr string, k int) (Value, bool, error) {
+// NthIn returns, for each k of ks, the k-th smallest (0-based) value of a
+// numeric attribute among the members of s that have a value; an invalid
+// Value (see [Value.IsValid]) for a k outside [0, number of such members).
+//
+// It descends the bit slices from the most significant, keeping at each
+// bit the members on rank k's side: one intersection count per non-empty
+// slice. The descents of all ks share their common prefixes, so the large
+// top levels are walked once.
+func (v *View) NthIn(s Set, attr string, ks ...int) ([]Value, error) {
 	a, def, cand, err := v.numericIn(s, attr)
 	if err != nil {
-		return Value{}, false, err
+		return nil, err
 	}
-	if k < 0 || uint64(k) >= cand.GetCardinality() {
-		return Value{}, false, nil
+	out := make([]Value, len(ks))
+	n := cand.GetCardinality()
+	var items []walkItem
+	for i, k := range ks {
+		if k >= 0 && uint64(k) < n {
+			items = append(items, walkItem{idx: i, rank: uint64(k), nth: true})
+		}
 	}
-	rank := uint64(k)
-	var u uint64 // the ordered form of the answer, built bit by bit
-	for i := 63; i >= 0; i-- {
+	if len(items) > 0 {
+		a.walk(cand, 63, 0, items, func(it walkItem, u uint64) {
+			out[it.idx] = valueOf(def, unordered(u))
+		})
+	}
+	return out, nil
+}
+
+// CountBelowIn returns, for each c of cs, the number of members of s whose
+// value of a numeric attribute is less than c (missing values are not), the
+// same as CompareIn(s, attr, Lt, c).Len() but counted along the bit slices
+// like [View.NthIn], without building the sets.
+func (v *View) CountBelowIn(s Set, attr string, cs ...Value) ([]int, error) {
+	a, def, cand, err := v.numericIn(s, attr)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, len(cs))
+	n := cand.GetCardinality()
+	var items []walkItem
+	for i, c := range cs {
+		if err := checkConst(def, "comparison", c); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			continue
+		}
+		b, ok := a.boundOf(c)
+		if !ok {
+			continue
+		}
+		q := toUop(b, Lt)
+		switch {
+		case q.all:
+			out[i] = int(n)
+		case !q.none:
+			items = append(items, walkItem{idx: i, c: q.c})
+		}
+	}
+	if len(items) > 0 {
+		a.walk(cand, 63, 0, items, func(it walkItem, _ uint64) {
+			out[it.idx] = int(it.below)
+		})
+	}
+	return out, nil
+}
+
+// walkItem is one question of a descent: the value of rank `rank` (nth), or
+// the number of values below the ordered constant c (accumulated in below).
+type walkItem struct {
+	idx   int
+	nth   bool
+	rank  uint64
+	c     uint64
+	below uint64
+}
+
+// walk descends from bit i with the candidates cand (whose ordered values
+// share the bits above i, given by prefix), answering items through done.
+// cand may be modified.
+func (a *attr) walk(cand *roaring.Bitmap, i int, prefix uint64, items []walkItem, done func(walkItem, uint64)) {
+	for ; i >= 0; i-- {
 		r := (a.ref >> uint(i)) & 1
 		sl := a.slices[i].bits()
 		if sl == nil || sl.IsEmpty() {
-			u |= r << uint(i) // every value has ref's bit here
+			// every candidate has u bit r here
+			prefix |= r << uint(i)
+			keep := items[:0]
+			for _, it := range items {
+				cb := (it.c >> uint(i)) & 1
+				if it.nth || cb == r {
+					keep = append(keep, it)
+					continue
+				}
+				if cb == 1 { // all candidates are below c
+					it.below += cand.GetCardinality()
+				}
+				done(it, 0)
+			}
+			items = keep
+			if len(items) == 0 {
+				return
+			}
 			continue
 		}
-		// u bit = stored bit XOR r; with stored bit 1 = in the slice
+		total := cand.GetCardinality()
 		inSlice := cand.AndCardinality(sl)
-		zeros := inSlice // members whose u bit is 0
+		zeros := inSlice // candidates whose u bit is 0
 		if r == 0 {
-			zeros = cand.GetCardinality() - inSlice
+			zeros = total - inSlice
 		}
-		takeZeros := rank < zeros
-		if !takeZeros {
-			rank -= zeros
-			u |= 1 << uint(i)
+		var lo, hi []walkItem
+		for _, it := range items {
+			var up bool
+			if it.nth {
+				up = it.rank >= zeros
+				if up {
+					it.rank -= zeros
+				}
+			} else {
+				up = (it.c>>uint(i))&1 == 1
+				if up {
+					it.below += zeros
+				}
+			}
+			side, size := &lo, zeros
+			if up {
+				side, size = &hi, total-zeros
+			}
+			if size == 0 { // nothing left on its side: a count is final
+				done(it, 0)
+				continue
+			}
+			*side = append(*side, it)
 		}
-		// keep the members with stored bit (u bit XOR r)
-		if (takeZeros && r == 1) || (!takeZeros && r == 0) {
-			cand.And(sl)
-		} else {
-			cand.AndNot(sl)
+		// The zeros side has stored bit r (u bit 0 = stored bit r); cand
+		// is ours, so the side that continues here is cut in place.
+		keepIn := func(inSlice bool) {
+			if inSlice {
+				cand.And(sl)
+			} else {
+				cand.AndNot(sl)
+			}
+		}
+		switch {
+		case len(lo) > 0 && len(hi) > 0:
+			var zerosSide *roaring.Bitmap
+			if r == 1 {
+				zerosSide = roaring.And(cand, sl)
+			} else {
+				zerosSide = roaring.AndNot(cand, sl)
+			}
+			a.walk(zerosSide, i-1, prefix, lo, done)
+			keepIn(r == 0)
+			items, prefix = hi, prefix|1<<uint(i)
+		case len(lo) > 0:
+			keepIn(r == 1)
+			items = lo
+		case len(hi) > 0:
+			keepIn(r == 0)
+			items, prefix = hi, prefix|1<<uint(i)
+		default:
+			return
 		}
 	}
-	return valueOf(def, unordered(u)), true, nil
+	for _, it := range items {
+		done(it, prefix)
+	}
 }
 
 // EventCountIn returns the number of occurrences of event on days in

@@ -117,16 +117,42 @@ func checkDistribution(t *testing.T, seed uint64) {
 			} else if !closeTo(m.Sum, sum) || !closeTo(m.Mean, mean) || !closeTo(m.Var, vr) {
 				t.Fatalf("set %d %s: moments %+v, want sum %v mean %v var %v", si, a.Name, m, sum, mean, vr)
 			}
-			for _, k := range []int{-1, 0, len(vals) / 3, len(vals) / 2, len(vals) - 1, len(vals)} {
-				got, ok, err := v.NthIn(s, a.Name, k)
+			ks := []int{-1, 0, len(vals) / 3, len(vals) / 2, len(vals) - 1, len(vals), len(vals) / 7}
+			got, err := v.NthIn(s, a.Name, ks...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, k := range ks {
+				ok := got[i].IsValid()
+				if ok != (k >= 0 && k < len(vals)) {
+					t.Fatalf("set %d %s: NthIn(%d) valid=%v with %d values", si, a.Name, k, ok, len(vals))
+				}
+				if ok && asNumber(got[i]) != vals[k] {
+					t.Fatalf("set %d %s: NthIn(%d) = %v, want %v", si, a.Name, k, asNumber(got[i]), vals[k])
+				}
+			}
+			// CountBelowIn at values present, between them and outside
+			var cs []Value
+			for range 12 {
+				var x float64
+				if len(vals) > 0 && r.IntN(2) == 0 {
+					x = vals[r.IntN(len(vals))]
+				} else {
+					x = (r.Float64()*2 - 0.5) * math.Max(1, spreadOf(vals))
+				}
+				cs = append(cs, constOf(a, x+[]float64{0, 0.004, -0.5}[r.IntN(3)]))
+			}
+			below, err := v.CountBelowIn(s, a.Name, cs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range cs {
+				want, err := v.CompareIn(s, a.Name, Lt, c)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if ok != (k >= 0 && k < len(vals)) {
-					t.Fatalf("set %d %s: NthIn(%d) ok=%v with %d values", si, a.Name, k, ok, len(vals))
-				}
-				if ok && asNumber(got) != vals[k] {
-					t.Fatalf("set %d %s: NthIn(%d) = %v, want %v", si, a.Name, k, asNumber(got), vals[k])
+				if below[i] != want.Len() {
+					t.Fatalf("set %d %s: CountBelowIn(%v) = %d, want %d", si, a.Name, c, below[i], want.Len())
 				}
 			}
 		}
@@ -173,4 +199,23 @@ func asNumber(x Value) float64 {
 
 func closeTo(a, b float64) bool {
 	return math.Abs(a-b) <= 1e-9*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
+
+func spreadOf(vals []float64) float64 {
+	if len(vals) == 0 {
+		return 1
+	}
+	return math.Max(math.Abs(vals[0]), math.Abs(vals[len(vals)-1]))
+}
+
+func constOf(a Attribute, x float64) Value {
+	switch a.Kind {
+	case KindInt:
+		return Int(int64(math.Round(x)))
+	case KindDecimal:
+		return Decimal(x)
+	case KindTime:
+		return Time(time.Unix(int64(x), 0))
+	}
+	return Bool(x > 0.5)
 }
