@@ -40,7 +40,9 @@ func (e *Error) Error() string {
 
 // Snippet returns the source line of the error and a caret line under its
 // column, each prefixed with "\n | ", or "" when the line is empty or out of
-// range.
+// range. A line longer than snippetWidth characters is cut to the
+// neighbourhood of the column, with "…" where text was left out, so that an
+// error in a 40 KB rule does not echo the whole rule.
 func (e *Error) Snippet() string {
 	if e.Line < 1 {
 		return ""
@@ -55,14 +57,34 @@ func (e *Error) Snippet() string {
 	}
 	line = strings.ReplaceAll(line, "\t", " ")
 	col := e.Column - 1
-	if n := utf8.RuneCountInString(line); col > n {
+	n := utf8.RuneCountInString(line)
+	if col > n {
 		col = n
 	}
 	if col < 0 {
 		col = 0
 	}
+	if n > snippetWidth {
+		runes := []rune(line)
+		from := max(0, col-snippetWidth/2)
+		to := min(n, from+snippetWidth)
+		from = max(0, to-snippetWidth)
+		cut := string(runes[from:to])
+		col -= from
+		if from > 0 {
+			cut = "…" + cut
+			col++
+		}
+		if to < n {
+			cut += "…"
+		}
+		line = cut
+	}
 	return "\n | " + line + "\n | " + strings.Repeat(".", col) + "^"
 }
+
+// snippetWidth is the most characters of a rule line an error quotes.
+const snippetWidth = 100
 
 // ErrorList is every problem found in a rule, ordered by position. Compile
 // returns an ErrorList (never empty) when a rule does not compile; Eval,

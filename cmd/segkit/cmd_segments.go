@@ -61,10 +61,6 @@ func (c *segmentsCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := c.now.required(); err != nil {
 		return err
 	}
-	defs, err := dataio.ReadSegmentsFile(c.defs)
-	if err != nil {
-		return err
-	}
 	ix, err := c.d.load(ctx, e)
 	if err != nil {
 		return err
@@ -76,8 +72,12 @@ func (c *segmentsCmd) run(ctx context.Context, e *env, args []string) error {
 	}
 	opts := c.limits.options(v)
 	reg := segment.NewRegistry(opts...)
-	if err := dataio.DefineSegments(c.defs, reg, defs, opts...); err != nil {
-		return &ruleError{err}
+	defs, err := dataio.DefineSegmentsFile(c.defs, reg, opts...)
+	if err != nil {
+		if dataio.IsRuleProblem(err) {
+			return &ruleError{err}
+		}
+		return err
 	}
 	for _, d := range defs {
 		if r, ok := reg.Rule(d.Name); ok {

@@ -263,11 +263,34 @@ func TestErrorsAndExitCodes(t *testing.T) {
 	require.NoError(t, os.WriteFile(goodTx, []byte("customer_id,date,amount\na,2026-01-01,3\n"), 0o644))
 	badActs := filepath.Join(dir, "acts.csv")
 	require.NoError(t, os.WriteFile(badActs, []byte("customer_id,date,metric,value\na,2026-01-01,nights,2\nb,\"2026-01-02,nights,1\n"), 0o644))
+	absurdTx := filepath.Join(dir, "absurd.csv")
+	require.NoError(t, os.WriteFile(absurdTx, []byte("customer_id,date,amount\na,2026-01-01,3\nb,0001-01-01,4\n"), 0o644))
+	badSegs := filepath.Join(dir, "segments.json")
+	require.NoError(t, os.WriteFile(badSegs, []byte(`[
+  {"name": "a", "rule": "age > \"old\""},
+  {"name": "b"},
+  {"name": "c", "rule": "has(\"x\")", "colour": "red"}
+]`), 0o644))
+	badRules := filepath.Join(dir, "rules.json")
+	require.NoError(t, os.WriteFile(badRules, []byte(`[
+  {"name": "a", "rule": "age > \"old\""},
+  {"name": "b", "rule": "nosuch(1)"}
+]`), 0o644))
+	longRule := "age > 3 && " + strings.Repeat(`has("x") && `, 3000) + `nosuch(1)`
 	tests := []struct {
 		name string
 		args []string
 		code int
 	}{
+		{"segkit index alone lists its subcommands", []string{"index"}, 2},
+		{"a placeholder date in transactions names file and line", []string{"tier", "--program", prog, "--transactions", absurdTx, "--now", "2026-06-30"}, 1},
+		{"a placeholder date in rfm names file and line", []string{"rfm", "--transactions", absurdTx, "--now", "2026-06-30"}, 1},
+		{"every problem of a segments file", []string{"segments", "--defs", badSegs, "--customers", goodCustomers(t, dir), "--now", "2026-06-30"}, 2},
+		{"every rule error of a segments file", []string{"segments", "--defs", badRules, "--customers", goodCustomers(t, dir), "--now", "2026-06-30"}, 2},
+		{"a long rule's error shows the neighbourhood", []string{"eval", "--customers", goodCustomers(t, dir), "--now", "2026-06-30", "--rule", longRule, "--rule-limits", "nodes=100000,depth=100000"}, 2},
+		{"rule limits are enforced", []string{"eval", "--customers", goodCustomers(t, dir), "--now", "2026-06-30", "--rule", strings.Repeat(`has("x") && `, 200) + `has("y")`}, 2},
+		{"bad rule limits", []string{"eval", "--rule-limits", "nodes=lots"}, 2},
+		{"bad --now", []string{"eval", "--now", "yesterday"}, 2},
 		{"malformed activities CSV names the line", []string{"tier", "--program", prog, "--transactions", goodTx, "--activities", badActs, "--now", "2026-06-30"}, 1},
 		{"rule error shows line:column and caret", []string{"eval", "--customers", goodCustomers(t, dir), "--now", "2026-06-30", "--rule", "has(\"x\") &&\n  age > 3 || nosuch(1)"}, 2},
 		{"every problem against the data's schema", []string{"eval", "--customers", goodCustomers(t, dir), "--now", "2026-06-30", "--rule", "age > \"old\" ||\n  city in [1, 2] || didWithin(\"login\", \"3x\")"}, 2},
@@ -289,6 +312,33 @@ func TestErrorsAndExitCodes(t *testing.T) {
 		})
 	}
 	golden(t, "errors", all.String())
+}
+
+func TestWarningsAndLimits(t *testing.T) {
+	dir := t.TempDir()
+	cust := goodCustomers(t, dir)
+	out, stderr, code := runCLI(t, "eval", "--customers", cust, "--now", "2026-06-30", "--rule", `has("nosuchtag")`, "--format", "count")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "0\n", out)
+	assert.Contains(t, stderr, `segkit eval: warning: 1:5: unknown tag "nosuchtag": no customer has it`)
+	_, stderr, _ = runCLI(t, "split", "--customers", cust, "--now", "2026-06-30", "--rule", `has("nosuchtag")`, "--groups", "A=0.5,B=0.5", "--salt", "s", "--format", "count")
+	assert.Contains(t, stderr, `segkit split: warning: 1:5: unknown tag "nosuchtag": no customer has it`)
+	segs := filepath.Join(dir, "s.json")
+	require.NoError(t, os.WriteFile(segs, []byte(`[{"name":"x","rule":"has(\"nosuchtag\")"}]`), 0o644))
+	_, stderr, code = runCLI(t, "segments", "--defs", segs, "--customers", cust, "--now", "2026-06-30")
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, `segkit segments: warning: `+segs+`:1: segment "x": 1:5: unknown tag "nosuchtag": no customer has it`)
+	pers := filepath.Join(dir, "p.json")
+	require.NoError(t, os.WriteFile(pers, []byte(`[{"name":"x","min_score":1,"conditions":[{"rule":"has(\"nosuchtag\")","weight":1}]}]`), 0o644))
+	_, stderr, code = runCLI(t, "persona", "--defs", pers, "--customers", cust, "--now", "2026-06-30")
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, `segkit persona: warning: `+pers+`: persona "x", condition 1: 1:5: unknown tag "nosuchtag": no customer has it`)
+
+	// A rule over the default node limit compiles with --rule-limits.
+	long := strings.Repeat(`has("x") || `, 200) + `age > 1`
+	out, stderr, code = runCLI(t, "eval", "--customers", cust, "--now", "2026-06-30", "--rule", long, "--format", "count", "--rule-limits", "nodes=2000")
+	assert.Equal(t, 0, code, stderr)
+	assert.Equal(t, "1\n", out)
 }
 
 func goodCustomers(t *testing.T, dir string) string {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -23,6 +24,7 @@ const maxLine = 4 << 20
 // Customer is one record of a customers file.
 type Customer struct {
 	ID    string
+	Line  int // the line of the record in its file
 	Tags  []string
 	Attrs map[string]bitmapindex.Value
 }
@@ -110,15 +112,15 @@ func (cr *CustomerReader) decode(line int, data []byte) (Customer, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
-		return Customer{}, fmt.Errorf("dataio: %s:%d: %v", cr.name, line, err)
+		return Customer{}, fmt.Errorf("dataio: %s:%d: %s", cr.name, line, jsonMessage(err, `"id", "tags", "attrs"`))
 	}
 	if dec.More() {
-		return Customer{}, fmt.Errorf("dataio: %s:%d: more than one JSON value on the line", cr.name, line)
+		return Customer{}, fmt.Errorf("dataio: %s:%d: more than one JSON value on the line (one customer per line)", cr.name, line)
 	}
 	if raw.ID == nil || *raw.ID == "" {
 		return Customer{}, fmt.Errorf("dataio: %s:%d: field \"id\": missing or empty", cr.name, line)
 	}
-	c := Customer{ID: *raw.ID, Tags: raw.Tags}
+	c := Customer{ID: *raw.ID, Line: line, Tags: raw.Tags}
 	for i, t := range c.Tags {
 		if t == "" {
 			return Customer{}, fmt.Errorf("dataio: %s:%d: field \"tags\"[%d]: empty tag", cr.name, line, i)
@@ -135,7 +137,7 @@ func (cr *CustomerReader) decode(line int, data []byte) (Customer, error) {
 	for _, name := range names {
 		v, ok, err := cr.value(name, raw.Attrs[name])
 		if err != nil {
-			return Customer{}, fmt.Errorf("dataio: %s:%d: attribute %q: %v", cr.name, line, name, err)
+			return Customer{}, fmt.Errorf("dataio: %s:%d: attribute %s: %v", cr.name, line, Quote(name), err)
 		}
 		if ok {
 			c.Attrs[name] = v
@@ -190,7 +192,7 @@ func decodeJSONValue(raw json.RawMessage) (any, error) {
 	dec.UseNumber()
 	var j any
 	if err := dec.Decode(&j); err != nil {
-		return nil, err
+		return nil, errors.New(jsonMessage(err, ""))
 	}
 	return j, nil
 }
@@ -265,7 +267,7 @@ func convert(a bitmapindex.Attribute, j any, loc *time.Location) (bitmapindex.Va
 			if t, ok := parseTime(s, loc); ok {
 				return bitmapindex.Time(t), nil
 			}
-			return bitmapindex.Value{}, fmt.Errorf("want time (RFC 3339 or YYYY-MM-DD), got %q", s)
+			return bitmapindex.Value{}, fmt.Errorf("want a time (%s), got %s", timeForms, Quote(s))
 		}
 	case bitmapindex.KindCategory:
 		if s, ok := j.(string); ok {
@@ -296,10 +298,7 @@ func describe(j any) string {
 	case json.Number:
 		return "number " + string(x)
 	case string:
-		if len(x) > 40 {
-			x = x[:40] + "…"
-		}
-		return strconv.Quote(x)
+		return Quote(x)
 	case []any:
 		return "array"
 	case map[string]any:
@@ -344,7 +343,11 @@ func lines(name string, r io.Reader) iter.Seq2[int, []byte] {
 		n := 0
 		for sc.Scan() {
 			n++
-			b := bytes.TrimSpace(sc.Bytes())
+			b := sc.Bytes()
+			if n == 1 {
+				b = bytes.TrimPrefix(b, []byte("\ufeff")) // a byte-order mark
+			}
+			b = bytes.TrimSpace(b)
 			if len(b) == 0 {
 				continue
 			}

@@ -50,10 +50,10 @@ func decodeEvent(name string, line int, data []byte, loc *time.Location) (segkit
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
-		return segkit.Event{}, fmt.Errorf("dataio: %s:%d: %v", name, line, err)
+		return segkit.Event{}, fmt.Errorf("dataio: %s:%d: %s", name, line, jsonMessage(err, `"id", "event", "at", "value"`))
 	}
 	if dec.More() {
-		return segkit.Event{}, fmt.Errorf("dataio: %s:%d: more than one JSON value on the line", name, line)
+		return segkit.Event{}, fmt.Errorf("dataio: %s:%d: more than one JSON value on the line (one event per line)", name, line)
 	}
 	switch {
 	case raw.ID == nil || *raw.ID == "":
@@ -65,7 +65,10 @@ func decodeEvent(name string, line int, data []byte, loc *time.Location) (segkit
 	}
 	at, ok := parseTime(*raw.At, loc)
 	if !ok {
-		return segkit.Event{}, fmt.Errorf("dataio: %s:%d: field \"at\": want RFC 3339 or YYYY-MM-DD, got %q", name, line, *raw.At)
+		return segkit.Event{}, fmt.Errorf("dataio: %s:%d: field \"at\": want %s, got %s", name, line, timeForms, Quote(*raw.At))
+	}
+	if err := checkRecordTime(at); err != nil {
+		return segkit.Event{}, fmt.Errorf("dataio: %s:%d: field \"at\": %s: %v", name, line, Quote(*raw.At), err)
 	}
 	e := segkit.Event{Customer: *raw.ID, Name: *raw.Event, At: at}
 	if raw.Value != nil {

@@ -3,6 +3,8 @@ package dataio
 import (
 	"bytes"
 	"testing"
+
+	"github.com/segkit/segkit/segment"
 )
 
 // The readers must return records or an error for any input, never panic.
@@ -55,5 +57,48 @@ func FuzzSchema(f *testing.F) {
 	f.Add([]byte(`{"timezone":"UTC","attributes":{"age":"int","spend":"decimal(2)"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, _ = ReadSchema("f", bytes.NewReader(data))
+	})
+}
+
+func FuzzActivities(f *testing.F) {
+	f.Add([]byte("customer_id,date,metric,value\nc1,2026-03-01,nights,2\nc2,2026-03-02 10:00:00,stays,1\n"))
+	f.Add([]byte("customer_id,date,metric,value\nb,\"2026-01-02,nights,1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for a, err := range ReadActivities("f", bytes.NewReader(data), nil, nil) {
+			if err != nil {
+				return
+			}
+			if a.Customer == "" || a.Metric == "" || !finite(a.Value) {
+				t.Fatalf("accepted a bad activity %+v", a)
+			}
+		}
+	})
+}
+
+func FuzzSegments(f *testing.F) {
+	f.Add([]byte(`[{"name":"students","rule":"has(\"undergrad\")"},{"name":"recall","rule":"inSegment(\"students\")"}]`))
+	f.Add([]byte(`{"version":1,"segments":[{"name":"a","rule":"age > 3","static":true,"members":["x"]}]}`))
+	f.Add([]byte(`[{"name":"a"},{"name":"a","rule":1,"x":2}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		defs, err := ReadSegments("f", bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, d := range defs {
+			if d.Name == "" || d.Rule == "" || seen[d.Name] || d.Line < 1 {
+				t.Fatalf("accepted a bad definition %+v", d)
+			}
+			seen[d.Name] = true
+		}
+		_ = DefineSegments("f", segment.NewRegistry(), defs)
+	})
+}
+
+func FuzzPersonas(f *testing.F) {
+	f.Add([]byte(`{"personas": [{"name": "宝妈", "min_score": 2, "conditions": [{"rule": "has(\"mother\")", "weight": 2}]}]}`))
+	f.Add([]byte(`[{"name": "x", "min_score": 1, "conditions": [{"rule": "age > 3", "weight": 1}]}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _ = ReadPersonas("f", bytes.NewReader(data))
 	})
 }

@@ -28,10 +28,22 @@ func LoadCustomers(ctx context.Context, ix *bitmapindex.Index, cr *CustomerReade
 	}
 	b := ix.NewBatch()
 	n := 0
+	// A customer appears once: a second record is an error, not a silent
+	// merge or overwrite. The batch's keys are checked here, earlier
+	// batches' in the index.
+	inBatch := map[string]int{}
+	v := ix.View()
 	for c, err := range cr.All() {
 		if err != nil {
 			return n, err
 		}
+		if first, dup := inBatch[c.ID]; dup {
+			return n, fmt.Errorf("dataio: %s:%d: customer %s appears twice (first on line %d): give each customer one record", cr.name, c.Line, Quote(c.ID), first)
+		}
+		if _, dup := v.ID(c.ID); dup {
+			return n, fmt.Errorf("dataio: %s:%d: customer %s appears twice (first earlier in the file): give each customer one record", cr.name, c.Line, Quote(c.ID))
+		}
+		inBatch[c.ID] = c.Line
 		b.Add(c.ID)
 		for _, t := range c.Tags {
 			b.AddTag(c.ID, t)
@@ -52,6 +64,8 @@ func LoadCustomers(ctx context.Context, ix *bitmapindex.Index, cr *CustomerReade
 				return n, err
 			}
 			b = ix.NewBatch()
+			clear(inBatch)
+			v = ix.View()
 		}
 	}
 	return n, commit(ctx, b, cr.name)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/segkit/segkit/bitmapindex"
@@ -33,54 +34,62 @@ func (s *Schema) Lookup(name string) (bitmapindex.Attribute, bool) {
 }
 
 // ReadSchema decodes a schema file. name labels errors (usually the path).
+//
+//	{"timezone": "Asia/Shanghai", "attributes": {"age": "int", "spend": "decimal(2)"}}
+//
+// "time_zone" is accepted as another spelling of "timezone"; a UTF-8
+// byte-order mark is skipped. Kinds are category, set, int, decimal(N)
+// (N decimal places, 0..9), time and bool.
 func ReadSchema(name string, r io.Reader) (*Schema, error) {
-	data, err := io.ReadAll(io.LimitReader(r, 16<<20))
+	data, err := readSmallFile(name, r)
 	if err != nil {
-		return nil, fmt.Errorf("dataio: %s: %w", name, err)
+		return nil, err
 	}
 	var raw struct {
-		Timezone   string            `json:"timezone"`
+		Timezone   *string           `json:"timezone"`
+		TimeZone   *string           `json:"time_zone"`
 		Attributes map[string]string `json:"attributes"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("dataio: %s: %s", name, jsonErr(data, err))
+		return nil, fmt.Errorf("dataio: %s:%s", name, describeJSONError(data, err, `"timezone", "attributes"`))
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("dataio: %s: more than one JSON document", name)
+	}
+	if raw.Timezone != nil && raw.TimeZone != nil {
+		return nil, fmt.Errorf("dataio: %s: both \"timezone\" and \"time_zone\" given (they are the same field)", name)
+	}
+	tz := raw.Timezone
+	if tz == nil {
+		tz = raw.TimeZone
 	}
 	s := &Schema{Location: time.UTC}
-	if raw.Timezone != "" {
-		loc, err := time.LoadLocation(raw.Timezone)
+	if tz != nil && *tz != "" {
+		loc, err := time.LoadLocation(*tz)
 		if err != nil {
-			return nil, fmt.Errorf("dataio: %s: timezone %q: unknown time zone", name, raw.Timezone)
+			return nil, fmt.Errorf("dataio: %s: timezone %s: unknown time zone (want an IANA name such as \"Asia/Shanghai\" or \"UTC\")", name, Quote(*tz))
 		}
 		s.Location = loc
 	}
+	var probs []string
 	for attr, kind := range raw.Attributes {
 		if attr == "" {
-			return nil, fmt.Errorf("dataio: %s: attribute with an empty name", name)
+			probs = append(probs, "attribute with an empty name")
+			continue
 		}
 		k, scale, err := bitmapindex.ParseKind(kind)
 		if err != nil {
-			return nil, fmt.Errorf("dataio: %s: attribute %q: kind %q: want category, set, int, decimal(N), time or bool", name, attr, kind)
+			probs = append(probs, fmt.Sprintf("attribute %s: kind %s: want category, set, int, decimal(N), time or bool", Quote(attr), Quote(kind)))
+			continue
 		}
 		s.Attributes = append(s.Attributes, bitmapindex.Attribute{Name: attr, Kind: k, Scale: scale})
 	}
+	if len(probs) > 0 {
+		sort.Strings(probs)
+		return nil, fmt.Errorf("dataio: %s: %s", name, strings.Join(probs, "; "))
+	}
 	sort.Slice(s.Attributes, func(i, j int) bool { return s.Attributes[i].Name < s.Attributes[j].Name })
 	return s, nil
-}
-
-// jsonErr turns a JSON decoding error into "line N: …" where it can.
-func jsonErr(data []byte, err error) string {
-	var off int64 = -1
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		off = e.Offset
-	case *json.UnmarshalTypeError:
-		off = e.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return err.Error()
-	}
-	line := 1 + bytes.Count(data[:off], []byte{'\n'})
-	return fmt.Sprintf("line %d: %v", line, err)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/segkit/segkit/segment"
@@ -41,15 +42,28 @@ func (p Problems) Error() string {
 // or rules, names defined twice. The rules themselves are compiled later,
 // against the data's schema.
 func ReadSegments(name string, r io.Reader) ([]SegmentDef, error) {
-	data, err := readSmallFile(name, r)
+	defs, probs, err := readSegments(name, r)
 	if err != nil {
 		return nil, err
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	return defs, nil
+}
+
+// readSegments returns the good definitions and the problems of the others;
+// err is a problem that stops reading (the file's structure).
+func readSegments(name string, r io.Reader) ([]SegmentDef, Problems, error) {
+	data, err := readSmallFile(name, r)
+	if err != nil {
+		return nil, nil, err
 	}
 	lineAt := func(off int64) int { return 1 + bytes.Count(data[:min(int(off), len(data))], []byte{'\n'}) }
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
-		return nil, fmt.Errorf("%s:%s", name, describeJSONError(data, err, ""))
+		return nil, nil, fmt.Errorf("%s:%s", name, describeJSONError(data, err, ""))
 	}
 	switch tok {
 	case json.Delim('['):
@@ -59,33 +73,33 @@ func ReadSegments(name string, r io.Reader) ([]SegmentDef, error) {
 		for dec.More() {
 			kt, err := dec.Token()
 			if err != nil {
-				return nil, fmt.Errorf("%s:%s", name, describeJSONError(data, err, ""))
+				return nil, nil, fmt.Errorf("%s:%s", name, describeJSONError(data, err, ""))
 			}
 			key, _ := kt.(string)
 			switch key {
 			case "version":
 				var v int
 				if err := dec.Decode(&v); err != nil || v != 1 {
-					return nil, fmt.Errorf("%s:%d: field \"version\": want 1", name, lineAt(dec.InputOffset()))
+					return nil, nil, fmt.Errorf("%s:%d: field \"version\": want 1", name, lineAt(dec.InputOffset()))
 				}
 			case "segments":
 				t, err := dec.Token()
 				if err != nil || t != json.Delim('[') {
-					return nil, fmt.Errorf("%s:%d: field \"segments\": want an array of definitions", name, lineAt(dec.InputOffset()))
+					return nil, nil, fmt.Errorf("%s:%d: field \"segments\": want an array of definitions", name, lineAt(dec.InputOffset()))
 				}
 				found = true
 			default:
-				return nil, fmt.Errorf("%s:%d: unknown field %s (want \"segments\", or a bare array of definitions)", name, lineAt(dec.InputOffset()), Quote(key))
+				return nil, nil, fmt.Errorf("%s:%d: unknown field %s (want \"segments\", or a bare array of definitions)", name, lineAt(dec.InputOffset()), Quote(key))
 			}
 			if found {
 				break
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("%s: no \"segments\" array", name)
+			return nil, nil, fmt.Errorf("%s: no \"segments\" array", name)
 		}
 	default:
-		return nil, fmt.Errorf("%s:1: want an array of segment definitions or {\"segments\": [...]}", name)
+		return nil, nil, fmt.Errorf("%s:1: want an array of segment definitions or {\"segments\": [...]}", name)
 	}
 	var out []SegmentDef
 	var probs Problems
@@ -100,7 +114,7 @@ func ReadSegments(name string, r io.Reader) ([]SegmentDef, error) {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			probs = append(probs, fmt.Sprintf("%s:%s", name, describeJSONError(data, err, "")))
-			return nil, probs
+			return out, probs, nil
 		}
 		var dj struct {
 			Name        *string   `json:"name"`
@@ -112,7 +126,12 @@ func ReadSegments(name string, r io.Reader) ([]SegmentDef, error) {
 		ed := json.NewDecoder(bytes.NewReader(raw))
 		ed.DisallowUnknownFields()
 		if err := ed.Decode(&dj); err != nil {
-			probs = append(probs, fmt.Sprintf("%s:%d: segment %d: %s", name, line, i+1, jsonMessage(err, "")))
+			label := fmt.Sprintf("segment %d", i+1)
+			var named struct{ Name string }
+			if json.Unmarshal(raw, &named) == nil && named.Name != "" {
+				label = "segment " + Quote(named.Name)
+			}
+			probs = append(probs, fmt.Sprintf("%s:%d: %s: %s", name, line, label, jsonMessage(err, `"name", "rule", "description", "static", "members"`)))
 			continue
 		}
 		var missing []string
@@ -144,13 +163,10 @@ func ReadSegments(name string, r io.Reader) ([]SegmentDef, error) {
 		}
 		out = append(out, d)
 	}
-	if len(probs) > 0 {
-		return nil, probs
+	if len(out) == 0 && len(probs) == 0 {
+		return nil, nil, fmt.Errorf("%s: no segment definitions", name)
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no segment definitions", name)
-	}
-	return out, nil
+	return out, probs, nil
 }
 
 // ReadSegmentsFile reads the segments file at path.
@@ -186,6 +202,51 @@ func DefineSegments(name string, reg *segment.Registry, defs []SegmentDef, opts 
 		return &RuleProblems{Problems{fmt.Sprintf("%s: %v", name, err)}}
 	}
 	return nil
+}
+
+// DefineSegmentsFile reads the segments file at path and defines its
+// segments in reg, compiling every rule with opts. Every problem of the file
+// (its fields and its rules) is reported together, as a *RuleProblems.
+func DefineSegmentsFile(path string, reg *segment.Registry, opts ...segment.Option) ([]SegmentDef, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	defs, probs, err := readSegments(path, f)
+	if err != nil {
+		return nil, &RuleProblems{Problems{err.Error()}}
+	}
+	if err := DefineSegments(path, reg, defs, opts...); err != nil || len(probs) > 0 {
+		var rp *RuleProblems
+		if errors.As(err, &rp) {
+			if len(probs) > 0 && len(rp.Problems) == 1 && !strings.HasPrefix(rp.Problems[0], path+":") {
+				// A registry error (unknown reference, cycle) may be an
+				// effect of a definition left out: report the others only.
+				rp.Problems = nil
+			}
+			probs = append(probs, rp.Problems...)
+		}
+		sortProblems(path, probs)
+		return nil, &RuleProblems{probs}
+	}
+	return defs, nil
+}
+
+// sortProblems orders "file:line: …" problems by line.
+func sortProblems(path string, p Problems) {
+	line := func(s string) int {
+		rest := strings.TrimPrefix(s, path+":")
+		n := 0
+		for _, c := range rest {
+			if c < '0' || c > '9' {
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	slices.SortStableFunc(p, func(a, b string) int { return line(a) - line(b) })
 }
 
 // RuleProblems are problems in the rules of a definitions file.
