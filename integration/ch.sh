@@ -127,5 +127,5 @@ XML
 		fi
 	done
 	export SEGKIT_IT_CH_SHARDS="http://127.0.0.1:$h1,http://127.0.0.1:$h2"
-	echo "integration: ClickHouse $("$CH_BIN" --version 2>/dev/null | head -1) as two shards, HTTP on $h1 and $h2, data in $CH_DIR" >&2
+	echo "integration: ClickHouse $(curl -s "http://127.0.0.1:$h1/?query=SELECT%20version()") as two shards, HTTP on $h1 and $h2, data in $CH_DIR" >&2
 }
