@@ -225,7 +225,7 @@ func (r *Rule) Tree(schema []bitmapindex.Attribute, now time.Time, loc *time.Loc
 		errs.sort()
 		return nil, errs
 	}
-	b := treeBuilder{p: p, defs: defs, res: res, loc: loc, today: dayOf(now, loc)}
+	b := treeBuilder{p: p, defs: defs, res: res, loc: loc, today: int64(segkit.NewZone(loc).DayOf(now))}
 	root := b.node(r.root)
 	if b.err != nil {
 		return nil, b.err
