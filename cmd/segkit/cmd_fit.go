@@ -38,41 +38,60 @@ func fitModel(name string, data []lifecycle.Summary) (lifecycle.PurchaseModel, *
 type fitCmd struct {
 	summary string
 	columns string
+	tx      txFlags
+	now     timeFlag
+	unit    string
 }
 
 func (*fitCmd) doc() doc {
 	return doc{
 		name:    "fit",
-		summary: "fit a predictive model (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma) to a customer summary CSV",
-		usage:   "bgnbd|mbgnbd|paretonbd|gammagamma --summary CSV [--columns frequency=…,recency=…,T=…,monetary=…]",
-		example: "segkit fit bgnbd --summary cdnow_summary.csv\nsegkit fit gammagamma --summary cdnow_summary_with_monetary.csv --columns frequency=x,recency=t_x,monetary=zbar",
+		summary: "fit a predictive model (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma) to transactions or a customer summary CSV",
+		usage:   "bgnbd|mbgnbd|paretonbd|gammagamma (--transactions CSV --now DATE [--unit weeks|days] | --summary CSV) [--columns …]",
+		example: "segkit fit bgnbd --transactions transactions.csv --now 2026-06-30\nsegkit fit bgnbd --summary cdnow_summary.csv\nsegkit fit gammagamma --summary cdnow_summary_with_monetary.csv --columns frequency=x,recency=t_x,monetary=zbar",
 	}
 }
 
 func (c *fitCmd) flags(fs *flag.FlagSet) {
-	fs.StringVar(&c.summary, "summary", "", "summary `CSV` with a header (default columns frequency, recency, T, monetary_value)")
-	fs.StringVar(&c.columns, "columns", "", "map fields to other column names: `frequency=…,recency=…,T=…,monetary=…,id=…`")
+	fs.StringVar(&c.summary, "summary", "", "summary `CSV` with a header (default columns frequency, recency, T, monetary_value), as 'segkit summary' writes")
+	fs.StringVar(&c.tx.path, "transactions", "", "transactions `CSV` (customer_id,date,amount), summarised up to --now as 'segkit summary' does")
+	fs.StringVar(&c.columns, "columns", "", "map fields to other column names: `NAME=COLUMN,…`; for --summary frequency, recency, T, monetary, id; for --transactions id, time, amount")
+	nowVar(fs, &c.now, "now", "with --transactions: last `DATE` of the calibration period (YYYY-MM-DD)")
+	fs.StringVar(&c.unit, "unit", "weeks", "with --transactions: `unit` of recency and T, weeks or days")
 }
 
 func (c *fitCmd) run(ctx context.Context, e *env, args []string) error {
 	if len(args) != 1 || !slices.Contains(fitModels, args[0]) {
 		return usagef("name one model: bgnbd, mbgnbd, paretonbd or gammagamma")
 	}
-	if c.summary == "" {
-		return usagef("--summary is required")
-	}
-	cols, err := summaryColumns(c.columns)
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(c.summary)
-	if err != nil {
-		return err
-	}
-	data, err := lifecycle.ReadSummaryCSV(f, cols)
-	f.Close()
-	if err != nil {
-		return fmt.Errorf("%s: %w", c.summary, err)
+	var data []lifecycle.Summary
+	switch {
+	case (c.summary == "") == (c.tx.path == ""):
+		return usagef("give --transactions (with --now) or --summary")
+	case c.tx.path != "":
+		c.tx.columns = c.columns
+		table, err := summarize(e, "fit", &c.tx, &c.now, c.unit)
+		if err != nil {
+			return err
+		}
+		data = table.Customers
+	default:
+		if c.now.set() {
+			return usagef("--now applies to --transactions; a summary is already cut at its calibration end")
+		}
+		cols, err := summaryColumns(c.columns)
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(c.summary)
+		if err != nil {
+			return err
+		}
+		data, err = lifecycle.ReadSummaryCSV(f, cols)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.summary, err)
+		}
 	}
 	_, _, rep, err := fitModel(args[0], data)
 	if err != nil {

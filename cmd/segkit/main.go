@@ -29,6 +29,7 @@ var commands = []func() command{
 	cmd[rfmCmd],
 	cmd[segmentsCmd],
 	cmd[splitCmd],
+	cmd[summaryCmd],
 	cmd[tierCmd],
 }
 
