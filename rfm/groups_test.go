@@ -126,7 +126,7 @@ func TestAEGroupsNamesAndReport(t *testing.T) {
 		tx("ann", day(1, 5), 500), tx("ann", day(2, 5), 500), tx("ann", day(8, 5), 400), // E → E
 		tx("bob", day(3, 1), 20), // B, then D with two more small orders
 		tx("bob", day(9, 1), 30), tx("bob", day(10, 1), 25),
-		tx("cat", day(4, 1), 900),                         // C → C
+		tx("cat", day(4, 1), 900),                          // C → C
 		tx("dan", day(2, 1), 30), tx("dan", day(3, 1), 40), // D, then E with big orders
 		tx("dan", day(9, 1), 900), tx("dan", day(9, 20), 900),
 		tx("eve", day(9, 1), 60), // A → B
