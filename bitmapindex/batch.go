@@ -26,9 +26,10 @@ const (
 	opTagIDs
 	opSetIDs
 	opRecordIDs
+	opRecordEvent
 )
 
-var opKindNames = [...]string{"", "add", "delete", "tag", "untag", "set", "clear", "record", "tag by ID", "set by ID", "record by ID"}
+var opKindNames = [...]string{"", "add", "delete", "tag", "untag", "set", "clear", "record", "tag by ID", "set by ID", "record by ID", "record with details"}
 
 // op is one write of a batch. Records keep the day in v.n and the value in
 // v.f; bulk writes (by ID) keep their data in Batch.bulk[bulk].
@@ -61,6 +62,7 @@ type Batch struct {
 	pages [][]op // writes in pages of opPage, so a growing batch never copies
 	n     int
 	bulk  []bulkOp
+	dets  []EventDetail // RecordEvent's details, by op.bulk
 	done  bool
 }
 
@@ -113,13 +115,24 @@ func (b *Batch) Set(key, attr string, v Value) {
 func (b *Batch) Clear(key, attr string) { b.add(op{kind: opClear, key: key, name: attr}) }
 
 // Record records an occurrence of event for the customer at the given
-// instant, with an optional value.
+// instant, with an optional value (0: none). The value is kept per
+// occurrence as an Amount for sumWithin/avgWithin, so it must have at most
+// AmountScale fractional digits (Commit rejects 0.12345); RecordEvent takes
+// an exact Amount and properties.
 func (b *Batch) Record(key, event string, at time.Time, value float64) {
 	b.addRecord(key, event, b.ix.tz.DayOf(at), value)
 }
 
 func (b *Batch) addRecord(key, event string, d segkit.Day, value float64) {
 	b.add(op{kind: opRecord, key: key, name: event, v: Value{n: int64(d), f: value}})
+}
+
+// RecordEvent records an occurrence of event for the customer at the given
+// instant with a value and properties (d.Props is read at Commit; property
+// keys must not be empty).
+func (b *Batch) RecordEvent(key, event string, at time.Time, d EventDetail) {
+	b.dets = append(b.dets, d)
+	b.add(op{kind: opRecordEvent, key: key, name: event, v: Value{n: int64(segkit.DayOf(at, b.ix.loc)), f: d.Value.Float64()}, bulk: int32(len(b.dets) - 1)})
 }
 
 // The bulk-load path: writes addressed by ID instead of key skip the key
@@ -229,6 +242,9 @@ func (b *Batch) validateLocked() error {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return fmt.Errorf("bitmapindex: event value %v is not finite", f)
 		}
+		if _, err := AmountFromFloat(f); err != nil {
+			return fmt.Errorf("bitmapindex: event value %w", err)
+		}
 		return nil
 	}
 	room := ix.keys.room()
@@ -252,9 +268,21 @@ func (b *Batch) validateLocked() error {
 					return fail(err)
 				}
 			}
-		case opRecord, opRecordIDs:
+		case opRecord, opRecordIDs, opRecordEvent:
 			if o.name == "" {
 				return fail(fmt.Errorf("bitmapindex: empty event name"))
+			}
+			if o.kind == opRecordEvent {
+				d := b.dets[o.bulk]
+				if d.Value > MaxAmount || d.Value < -MaxAmount {
+					return fail(fmt.Errorf("bitmapindex: event value %s is out of range", d.Value))
+				}
+				for k := range d.Props {
+					if k == "" {
+						return fail(fmt.Errorf("bitmapindex: empty event property name"))
+					}
+				}
+				return nil
 			}
 			if o.kind == opRecord {
 				if err := checkFloat(o.v.f); err != nil {
@@ -473,6 +501,19 @@ func (b *Batch) applyLocked() {
 			d.ids = append(d.ids, id)
 			if o.v.f != 0 {
 				d.vals = append(d.vals, idValue{id, o.v.f})
+				a, _ := AmountFromFloat(o.v.f) // validated
+				d.det = append(d.det, occIn{id: id, val: int64(a)})
+			}
+		case opRecordEvent:
+			id := idOf(o.key)
+			d := dayBufOf(o.name, segkit.Day(o.v.n))
+			d.ids = append(d.ids, id)
+			det := b.dets[o.bulk]
+			if det.Value != 0 {
+				d.vals = append(d.vals, idValue{id, o.v.f})
+			}
+			if det.Value != 0 || len(det.Props) > 0 {
+				d.det = append(d.det, occIn{id: id, val: int64(det.Value), props: det.Props})
 			}
 		case opRecordIDs:
 			bo := b.bulk[o.bulk]
@@ -488,6 +529,8 @@ func (b *Batch) applyLocked() {
 			for i, f := range bo.floats {
 				if f != 0 {
 					d.vals = append(d.vals, idValue{bo.ids[i], f})
+					a, _ := AmountFromFloat(f) // validated
+					d.det = append(d.det, occIn{id: bo.ids[i], val: int64(a)})
 				}
 			}
 		}

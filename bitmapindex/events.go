@@ -48,12 +48,14 @@ type event struct {
 	minDay segkit.Day
 	maxDay segkit.Day
 	totals map[uint32]*chunk // by id / chunkSize
+	dict   *propDict         // property keys and values (eventdata.go); nil: none recorded
 }
 
 type dayNode struct {
 	gen   uint64
 	one   *bm
 	extra []*bm
+	occ   *occCols // values and properties (eventdata.go); nil: all 0, none
 }
 
 type blockNode struct {
@@ -102,6 +104,7 @@ func (w wctx) event(st *state, name string) *event {
 		c.blocks = maps.Clone(e.blocks)
 		c.first = maps.Clone(e.first)
 		c.totals = maps.Clone(e.totals)
+		c.dict = e.dict.clone()
 		e = &c
 		m[name] = e
 	}
@@ -144,7 +147,8 @@ func (e *event) block(w wctx, b int32) *blockNode {
 type dayBuf struct {
 	ids     []uint32
 	vals    []idValue
-	aliased bool // ids is a caller's slice: never modified
+	det     []occIn // occurrences with a value or properties
+	aliased bool    // ids is a caller's slice: never modified
 }
 
 type idValue struct {
@@ -192,6 +196,9 @@ func (e *event) recordMany(w wctx, d segkit.Day, buf *dayBuf, old *roaring.Bitma
 
 	// the day: who did it, and (occurrences − 1) for who did it more often
 	dn := e.day(w, d)
+	if len(buf.det) > 0 || dn.occ != nil {
+		e.mergeDetails(dn, ids, buf.det)
+	}
 	if !dn.one.empty() {
 		if again := roaring.And(dn.one.b, g); !again.IsEmpty() {
 			for id := range roaring.Values(again) {
@@ -348,6 +355,9 @@ func (e *event) removeIDs(w wctx, st *state, name string, del *roaring.Bitmap) {
 				if n.extra[i].intersects(del) {
 					w.own(&n.extra[i]).AndNot(del)
 				}
+			}
+			if n.occ != nil {
+				n.occ = n.occ.without(del.Contains)
 			}
 		}
 	}

@@ -15,6 +15,11 @@ type Profile struct {
 	Attrs    map[string]Value       // by attribute name; absent = missing
 	Schema   map[string]Attribute   // attribute definitions (for decimal scale); may be nil → inferred from Value
 	Events   map[string][]time.Time // occurrences per event name, ascending
+	// Details holds, per event name, the value and properties of each
+	// occurrence in Events[name] (same length and order). An event whose
+	// occurrences carry neither has no entry: its values are 0 and it has
+	// no properties.
+	Details map[string][]EventDetail
 }
 
 // Profile returns a live customer as plain values. Attribute values are as
@@ -58,6 +63,12 @@ func (v *View) Profile(key string) (Profile, bool) {
 			ts[i] = v.tz.Start(d)
 		}
 		p.Events[name] = ts
+		if det, some := e.details(id); some {
+			if p.Details == nil {
+				p.Details = map[string][]EventDetail{}
+			}
+			p.Details[name] = det
+		}
 	}
 	return p, true
 }
