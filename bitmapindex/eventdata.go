@@ -122,6 +122,27 @@ func (o *occCols) bytes() int64 {
 	return n
 }
 
+// detailBytes estimates the memory of e's columns and dictionary. Columns
+// shared with older views count in full.
+func (e *event) detailBytes() int64 {
+	if e.dict == nil {
+		return 0
+	}
+	var n int64
+	for k, key := range e.dict.keys {
+		n += int64(len(key)) + 64
+		for _, v := range e.dict.vals[k] {
+			n += int64(len(v))*2 + 48
+		}
+	}
+	for _, d := range e.days {
+		if d.occ != nil {
+			n += d.occ.bytes()
+		}
+	}
+	return n
+}
+
 // occIn is an occurrence with details as a batch records it.
 type occIn struct {
 	id    uint32

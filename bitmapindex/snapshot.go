@@ -64,7 +64,7 @@ import (
 
 const (
 	snapMagic   = "SEGKITIX"
-	snapVersion = 1
+	snapVersion = 2 // 2: event values and properties (eventcols_snap.go); 1 still loads
 )
 
 const (
@@ -78,6 +78,8 @@ const (
 	secTotals
 	secBlock
 	secFirst
+	secProps // eventcols_snap.go
+	secOcc   // eventcols_snap.go
 )
 
 // maxTotalsPerSection bounds the entries of one totals section.
@@ -319,6 +321,7 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 		if entries > 0 {
 			flush()
 		}
+		s.writeEventCols(name, e, live.Contains)
 	}
 	s.section(secEnd)
 	if s.err != nil {
@@ -523,7 +526,7 @@ func read(r io.Reader, size int64) (ix *Index, err error) {
 	if string(head[:8]) != snapMagic {
 		return nil, corruptf("not a segkit index snapshot (bad magic)")
 	}
-	if v := binary.LittleEndian.Uint32(head[8:]); v != snapVersion {
+	if v := binary.LittleEndian.Uint32(head[8:]); v != snapVersion && v != 1 {
 		return nil, fmt.Errorf("bitmapindex: snapshot version %d not supported (want %d)", v, snapVersion)
 	}
 	ld := &loader{}
@@ -634,6 +637,10 @@ func (ld *loader) section(i int, typ uint32, payload []byte) error {
 		ld.readBlock(d)
 	case typ == secFirst:
 		ld.readFirst(d)
+	case typ == secProps:
+		ld.readProps(d)
+	case typ == secOcc:
+		ld.readOcc(d)
 	default:
 		return corruptf("section %d: unknown or repeated type %d", i, typ)
 	}

@@ -41,6 +41,10 @@ type FieldStats struct {
 	Bitmaps int
 	// Bytes is the in-memory size of the field's bitmaps.
 	Bytes int64
+	// DetailBytes is, for an event, the memory of its per-occurrence value
+	// and property columns and its property dictionary (0 when its
+	// occurrences carry neither); it is part of MemoryBytes, not of Bytes.
+	DetailBytes int64
 }
 
 type sizer struct {
@@ -124,6 +128,8 @@ func (v *View) Stats() Stats {
 		for _, p := range e.first {
 			s.add(p)
 		}
+		fs.DetailBytes = e.detailBytes()
+		other += fs.DetailBytes
 		for _, c := range e.totals {
 			if c != nil {
 				other += int64(len(c.v)) * 8

@@ -52,10 +52,11 @@ func (c *compiler) call(n *ast.CallNode, pos, depth int) operand {
 		return c.callWithin(cl)
 	case "date":
 		return c.callDate(cl)
-	case "did":
-		return c.callDid(cl)
-	case "didWithin", "firstWithin", "countWithin":
-		return c.callEventWindow(cl)
+	case "did", "didWithin", "firstWithin", "countWithin", "sumWithin", "avgWithin",
+		"didBetween", "countBetween", "sumBetween":
+		return c.callEvent(cl) // events.go
+	case "didThen":
+		return c.callDidThen(cl)
 	case "inSegment":
 		return c.callInSegment(cl)
 	}
@@ -136,14 +137,14 @@ func (c *compiler) callBetween(cl callSite) operand {
 	switch x.kind {
 	case opdAttr:
 		return pred(c.scalarNode(&scalar{attr: x.name, form: formRange, a: lo.lit, b: hi.lit, pos: pos, apos: x.pos}, pos))
-	case opdDaysSince, opdCount:
+	case opdDaysSince, opdCount, opdSum, opdAvg:
 		for _, b := range []operand{lo, hi} {
 			if !b.lit.isNumber() {
 				c.errorf(b.pos, "%s is a number: between bounds must be numbers, found %s", x.describe(), b.describe())
 				return operand{}
 			}
 		}
-		if x.kind == opdCount {
+		if isEventNumber(x.kind) {
 			return pred(c.countRange(x, lo.lit, hi.lit, pos))
 		}
 		return pred(c.scalarNode(&scalar{attr: x.name, form: formDaysRange, a: lo.lit, b: hi.lit, pos: pos, apos: x.pos}, x.pos))
@@ -153,7 +154,7 @@ func (c *compiler) callBetween(cl callSite) operand {
 			return operand{kind: opdConst, pos: pos, lit: boolLit(v >= lo.lit.number() && v <= hi.lit.number())}
 		}
 	}
-	c.errorf(x.pos, "between needs an attribute, daysSince(…) or countWithin(…) first, found %s", x.describe())
+	c.errorf(x.pos, "between needs an attribute, daysSince(…), countWithin(…), sumWithin(…) or avgWithin(…) first, found %s", x.describe())
 	return operand{}
 }
 
@@ -197,40 +198,6 @@ func (c *compiler) callDate(cl callSite) operand {
 		return operand{}
 	}
 	return operand{kind: opdConst, pos: cl.pos, lit: l}
-}
-
-// did("event")
-func (c *compiler) callDid(cl callSite) operand {
-	if !c.argc(cl, 1, `did("event")`) {
-		return operand{}
-	}
-	e, ok := c.stringArg(cl.name, cl.args[0], cl.depth)
-	if !ok {
-		return operand{}
-	}
-	c.events = append(c.events, namePos{e, cl.args[0].Location().From})
-	return pred(newNode(&pnode{kind: nDid, pos: cl.pos, name: e}))
-}
-
-// didWithin/firstWithin("event", "30d"); countWithin is a number operand.
-func (c *compiler) callEventWindow(cl callSite) operand {
-	if !c.argc(cl, 2, cl.name+`("event", "30d")`) {
-		return operand{}
-	}
-	e, ok := c.stringArg(cl.name, cl.args[0], cl.depth)
-	w, ok2 := c.windowArg(cl.name, cl.args[1], cl.depth)
-	if !ok || !ok2 {
-		return operand{}
-	}
-	if cl.name == "countWithin" {
-		return operand{kind: opdCount, pos: cl.pos, name: e, window: w}
-	}
-	c.events = append(c.events, namePos{e, cl.args[0].Location().From})
-	k := nDid
-	if cl.name == "firstWithin" {
-		k = nFirst
-	}
-	return pred(newNode(&pnode{kind: k, pos: cl.pos, name: e, window: w}))
 }
 
 // inSegment("name")
@@ -358,8 +325,7 @@ func (c *compiler) countNode(l operand, op opKind, k lit, pos int) *pnode {
 	case (nc.op == opLt && nc.n <= 0) || (nc.op == opLe && nc.n < 0) || (nc.op == opEq && nc.n < 0):
 		return constNode(false, pos)
 	}
-	c.events = append(c.events, namePos{l.name, l.pos})
-	return newNode(&pnode{kind: nCount, pos: pos, name: l.name, window: l.window, op: nc.op, n: nc.n})
+	return newNode(&pnode{kind: nCount, pos: pos, name: l.name, window: l.window, op: nc.op, n: nc.n, ev: l.ev})
 }
 
 func (c *compiler) present(attr string, pos int) *pnode {
@@ -369,6 +335,13 @@ func (c *compiler) present(attr string, pos int) *pnode {
 }
 
 func (c *compiler) countRange(l operand, lo, hi lit, pos int) *pnode {
+	if l.kind != opdCount {
+		a, b := c.amountNode(l, opGe, lo, pos), c.amountNode(l, opLe, hi, pos)
+		if a == nil || b == nil {
+			return nil
+		}
+		return newNode(&pnode{kind: nAnd, pos: pos, kids: []*pnode{a, b}})
+	}
 	a, b, ok := intRange(lo, hi)
 	if !ok {
 		return constNode(false, pos)

@@ -26,6 +26,7 @@ var functionNames = []string{
 	"exists", "missing", "between",
 	"daysSince", "within", "date",
 	"did", "didWithin", "countWithin", "firstWithin",
+	"sumWithin", "avgWithin", "didBetween", "countBetween", "sumBetween", "didThen",
 	"inSegment",
 }
 
@@ -39,19 +40,20 @@ var functionTable = func() conf.FunctionsTable {
 
 // compiler walks expr's syntax tree into a plan, collecting every problem.
 type compiler struct {
-	pos    positions
-	opts   *options
-	errs   ErrorList
-	nodes  int
-	overN  bool // node limit already reported
-	overD  bool // depth limit already reported
-	refs   map[string]int
-	tags   []namePos
-	events []namePos
-	values []valuePos
-	attrs  []namePos
-	scs    []*scalar
-	uses   []attrUse
+	pos     positions
+	opts    *options
+	errs    ErrorList
+	nodes   int
+	overN   bool // node limit already reported
+	overD   bool // depth limit already reported
+	refs    map[string]int
+	tags    []namePos
+	events  []namePos
+	values  []valuePos
+	attrs   []namePos
+	scs     []*scalar
+	uses    []attrUse
+	evProps []evProp
 }
 
 // attrUse is a use of an attribute outside comparisons, checked against the
@@ -140,21 +142,23 @@ func compile(src string, o *options) (*Rule, error) {
 			}
 		}
 	}
+	c.checkEventSchema()
 	if len(c.errs) > 0 {
 		c.errs.sort()
 		return nil, c.errs
 	}
 	plan := optimize(root)
 	r := &Rule{
-		src:    src,
-		root:   plan,
-		opts:   *o,
-		tags:   c.tags,
-		events: c.events,
-		values: c.values,
-		attrs:  c.attrs,
-		scs:    c.scs,
-		uses:   c.uses,
+		src:     src,
+		root:    plan,
+		opts:    *o,
+		tags:    c.tags,
+		events:  c.events,
+		values:  c.values,
+		attrs:   c.attrs,
+		scs:     c.scs,
+		uses:    c.uses,
+		evProps: c.evProps,
 	}
 	r.nnodes = number(plan, 0)
 	r.indexAttributes()

@@ -105,6 +105,9 @@ func (g *ruleGen) atom() string {
 	event := func() string { return fmt.Sprintf("%q", g.pick(append(testEvents, "never")...)) }
 	intAttr := func() string { return g.pick("age", "score") }
 	timeAttr := func() string { return g.pick("signup", "last_login") }
+	if g.rng.IntN(4) == 0 {
+		return g.eventAtom()
+	}
 	switch g.rng.IntN(40) {
 	case 0:
 		return "has(" + g.tag() + ")"
@@ -176,6 +179,81 @@ func (g *ruleGen) atom() string {
 	return fmt.Sprintf("%s %s %s", g.pick("age", "score"), g.op(), g.pick("10 * 3", "100 / 4", "-(3 + 4)", "2 ** 5"))
 }
 
+// filter is a property filter, possibly empty, naming unknown properties
+// or values now and then.
+func (g *ruleGen) filter() string {
+	return g.pick(`{}`, `{category: "math"}`, `{category: ["math", "art"]}`, `{"channel": "app"}`,
+		`{category: "数学", channel: ["app", "web"]}`, `{category: "none"}`, `{colour: "red"}`,
+		`{channel: "web", "category": ["music", "math", "art"]}`)
+}
+
+func (g *ruleGen) optFilter() string {
+	if g.rng.IntN(3) == 0 {
+		return ""
+	}
+	return ", " + g.filter()
+}
+
+func (g *ruleGen) amount() string {
+	return g.pick("0", "12.5", "100", "99.9999", "-5", "250.25", "0.0001", "37.5", "150", fmt.Sprintf("%d.%d", g.rng.IntN(400), g.rng.IntN(10)))
+}
+
+// dates returns two calendar days a ≤ b around now.
+func (g *ruleGen) dates() string {
+	a := g.now.AddDate(0, 0, g.rng.IntN(240)-200)
+	b := a.AddDate(0, 0, g.rng.IntN(40))
+	return fmt.Sprintf("date(%q), date(%q)", a.Format(time.DateOnly), b.Format(time.DateOnly))
+}
+
+// eventAtom writes one of the event forms over values and properties.
+func (g *ruleGen) eventAtom() string {
+	event := func() string { return fmt.Sprintf("%q", g.pick(append(testEvents, "never")...)) }
+	w := func() string { return fmt.Sprintf("%q", g.window()) }
+	switch g.rng.IntN(16) {
+	case 0:
+		return fmt.Sprintf("did(%s%s)", event(), g.optFilter())
+	case 1:
+		return fmt.Sprintf("didWithin(%s, %s%s)", event(), w(), g.optFilter())
+	case 2:
+		return g.cmp(fmt.Sprintf("countWithin(%s, %s%s)", event(), w(), g.optFilter()), g.pick("0", "1", "2", "3"))
+	case 3:
+		return fmt.Sprintf("firstWithin(%s, %s%s)", event(), w(), g.optFilter())
+	case 4, 5:
+		return g.cmp(fmt.Sprintf("sumWithin(%s, %s%s)", event(), w(), g.optFilter()), g.amount())
+	case 6, 7:
+		return g.cmp(fmt.Sprintf("avgWithin(%s, %s%s)", event(), w(), g.optFilter()), g.amount())
+	case 8:
+		return fmt.Sprintf("didBetween(%s, %s%s)", event(), g.dates(), g.optFilter())
+	case 9:
+		return g.cmp(fmt.Sprintf("countBetween(%s, %s%s)", event(), g.dates(), g.optFilter()), g.pick("0", "1", "2"))
+	case 10:
+		return g.cmp(fmt.Sprintf("sumBetween(%s, %s%s)", event(), g.dates(), g.optFilter()), g.amount())
+	case 11, 12:
+		a, b := event(), event()
+		fa, fb := "", ""
+		switch g.rng.IntN(3) {
+		case 1:
+			fa = ", " + g.filter()
+		case 2:
+			fa, fb = ", "+g.filter(), ", "+g.filter()
+		}
+		if a == b {
+			fa = `, {category: "math"}`
+		}
+		return fmt.Sprintf("didThen(%s, %s, %s%s%s)", a, b, w(), fa, fb)
+	case 13:
+		return fmt.Sprintf("between(%s(%s, %s%s), %s, %s)", g.pick("sumWithin", "avgWithin"), event(), w(), g.optFilter(), g.pick("0", "10", "-3"), g.amount())
+	case 14:
+		lo := g.rng.IntN(200)
+		f, days := g.pick("sumWithin", "avgWithin", "sumBetween"), w()
+		if f == "sumBetween" {
+			days = g.dates()
+		}
+		return fmt.Sprintf("%s(%s, %s%s) in %d..%d", f, event(), days, g.optFilter(), lo, lo+g.rng.IntN(300))
+	}
+	return fmt.Sprintf("%s(%s, %s%s) in [%s, %s]", g.pick("sumWithin", "avgWithin"), event(), w(), g.optFilter(), g.amount(), g.amount())
+}
+
 // testRegistry defines the segments the random rules reference: two
 // dynamic ones (one referencing the other) and a static one frozen on v.
 func testRegistry(t testing.TB, v *bitmapindex.View, now time.Time) *Registry {
@@ -195,7 +273,7 @@ func testRegistry(t testing.TB, v *bitmapindex.View, now time.Time) *Registry {
 // a random second), Eval selects exactly the customers Match accepts, and
 // Count agrees with Eval.
 func TestEquivalence(t *testing.T) {
-	zones := []*time.Location{time.UTC, loadLoc(t, "Asia/Shanghai"), loadLoc(t, "America/New_York"), time.FixedZone("odd", -(3*3600 + 30*60))}
+	zones := []*time.Location{time.UTC, loadLoc(t, "Asia/Shanghai"), loadLoc(t, "America/New_York"), time.FixedZone("odd", -(3*3600 + 30*60)), loadLoc(t, "Europe/London")}
 	rules := 150
 	if testing.Short() {
 		rules = 40

@@ -228,22 +228,8 @@ func (e *evaluator) evalNode(n *pnode) (bits, error) {
 			return bits{}, e.posErr(n, err)
 		}
 		return fromSet(s), nil
-	case nDid:
-		from, to := e.window(n.window)
-		if n.window == 0 {
-			e.note(n, fmt.Sprintf("days up to %s", to))
-		} else {
-			e.note(n, fmt.Sprintf("days %s..%s", from, to))
-		}
-		return fromSet(e.v.Did(n.name, from, to)), nil
-	case nCount:
-		from, to := e.window(n.window)
-		e.note(n, fmt.Sprintf("days %s..%s", from, to))
-		return fromSet(e.v.Count(n.name, from, to, n.op, n.n)), nil
-	case nFirst:
-		from, to := e.window(n.window)
-		e.note(n, fmt.Sprintf("days %s..%s", from, to))
-		return fromSet(e.v.FirstIn(n.name, from, to)), nil
+	case nDid, nCount, nFirst, nSum, nAvg, nThen:
+		return e.evalEvent(n), nil // events.go
 	case nRef:
 		if e.refs == nil {
 			return bits{}, fmt.Errorf("segment: inSegment(%q): %w", n.name, ErrNoResolver)
@@ -610,7 +596,7 @@ func (r *Rule) countWith(ctx context.Context, v *bitmapindex.View, now time.Time
 	switch {
 	case root.kind == nScalar:
 		return e.scalarCount(root, root.sc)
-	case root.kind == nFirst:
+	case root.kind == nFirst && root.ev.filter == nil:
 		from, to := e.window(root.window)
 		return e.v.FirstInCount(root.name, from, to), nil
 	case root.kind == nIn:

@@ -47,6 +47,59 @@ type population struct {
 	now      time.Time
 	keys     []string
 	profiles map[string]bitmapindex.Profile
+	// recorded holds every occurrence as written, per live customer and
+	// event: the naive reference for the event forms.
+	recorded map[string]map[string][]recorded
+}
+
+// recorded is one occurrence as the test wrote it.
+type recorded struct {
+	at    time.Time
+	value bitmapindex.Amount
+	props map[string]string
+}
+
+var (
+	testCategories = []string{"math", "art", "music", "数学"}
+	testChannels   = []string{"app", "web"}
+)
+
+// randomDetail draws an occurrence's value and properties: often none,
+// values with up to 4 fractional digits (some negative: refunds).
+func randomDetail(rng *rand.Rand) bitmapindex.EventDetail {
+	var d bitmapindex.EventDetail
+	switch rng.IntN(5) {
+	case 0:
+	case 1:
+		d.Value = bitmapindex.Amount(rng.IntN(3_000_000)) // up to 300.0000
+	case 2:
+		d.Value = bitmapindex.Amount(rng.IntN(500)) * 10000
+	case 3:
+		d.Value = bitmapindex.Amount(rng.IntN(40000) - 10000)
+	default:
+		d.Value = bitmapindex.Amount(125000 * (1 + rng.IntN(4)))
+	}
+	if rng.IntN(4) != 0 {
+		d.Props = map[string]string{}
+		if rng.IntN(5) != 0 {
+			d.Props["category"] = testCategories[rng.IntN(len(testCategories))]
+		}
+		if rng.IntN(2) == 0 {
+			d.Props["channel"] = testChannels[rng.IntN(len(testChannels))]
+		}
+	}
+	return d
+}
+
+// eventTime draws an instant within ~200 days of now, often within seconds
+// of a local midnight.
+func eventTime(rng *rand.Rand, now time.Time, loc *time.Location) time.Time {
+	at := now.Add(time.Duration(rng.IntN(200*86400)-180*86400) * time.Second)
+	if rng.IntN(3) == 0 {
+		y, m, d := at.In(loc).Date()
+		at = time.Date(y, m, d, 0, 0, 0, 0, loc).Add(time.Duration(rng.IntN(7)-3) * time.Second)
+	}
+	return at
 }
 
 func randomPopulation(t testing.TB, seed uint64, n int, loc *time.Location) *population {
@@ -56,11 +109,13 @@ func randomPopulation(t testing.TB, seed uint64, n int, loc *time.Location) *pop
 	require.NoError(t, err)
 	// now at a random second of a day in 2025, so day edges matter
 	now := time.Date(2025, 6, 15, 0, 0, 0, 0, loc).Add(time.Duration(rng.IntN(86400)) * time.Second)
-	b := ix.NewBatch()
+	b, later := ix.NewBatch(), ix.NewBatch()
 	var keys []string
+	recs := map[string]map[string][]recorded{}
 	for i := 0; i < n; i++ {
 		k := fmt.Sprintf("c%03d", i)
 		keys = append(keys, k)
+		recs[k] = map[string][]recorded{}
 		b.Add(k)
 		for tg := 0; tg < 6; tg++ {
 			if rng.Float64() < 0.5/float64(tg+1) {
@@ -105,26 +160,42 @@ func randomPopulation(t testing.TB, seed uint64, n int, loc *time.Location) *pop
 			}
 			m := rng.IntN(8)
 			for j := 0; j < m; j++ {
-				at := now.Add(time.Duration(rng.IntN(200*86400)-180*86400) * time.Second)
-				b.Record(k, e, at, 0)
+				at := eventTime(rng, now, loc)
+				batch := b
+				if rng.IntN(3) == 0 {
+					batch = later // a second batch: columns merged into days with occurrences
+				}
+				rec := func() {
+					if e == "login" && batch == b {
+						batch.Record(k, e, at, 0)
+						recs[k][e] = append(recs[k][e], recorded{at: at})
+						return
+					}
+					d := randomDetail(rng)
+					batch.RecordEvent(k, e, at, d)
+					recs[k][e] = append(recs[k][e], recorded{at: at, value: d.Value, props: d.Props})
+				}
+				rec()
 				if rng.Float64() < 0.2 { // twice on one day
-					b.Record(k, e, at, 0)
+					rec()
 				}
 			}
 		}
 	}
 	require.NoError(t, b.Commit())
+	require.NoError(t, later.Commit())
 	// delete a few customers (IDs stay dense; deleted IDs must not leak)
 	for i := 0; i < n/20; i++ {
 		k := keys[rng.IntN(len(keys))]
 		ix.Delete(k)
 	}
 	v := ix.View()
-	p := &population{ix: ix, v: v, now: now, profiles: map[string]bitmapindex.Profile{}}
+	p := &population{ix: ix, v: v, now: now, profiles: map[string]bitmapindex.Profile{}, recorded: map[string]map[string][]recorded{}}
 	for _, k := range keys {
 		if prof, ok := v.Profile(k); ok {
 			p.keys = append(p.keys, k)
 			p.profiles[k] = prof
+			p.recorded[k] = recs[k]
 		}
 	}
 	require.Equal(t, v.Len(), len(p.keys))

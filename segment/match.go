@@ -198,20 +198,8 @@ func (m *matcher) match(n *pnode, f *frame) (bool, error) {
 		return false, nil
 	case nPresent:
 		return slots[n.ai].has, nil
-	case nDid:
-		lo, hi := m.window(n.window)
-		return countIn(m.p.Events[n.name], lo, hi) > 0, nil
-	case nCount:
-		lo, hi := m.window(n.window)
-		c := int64(countIn(m.p.Events[n.name], lo, hi))
-		return holdsInt(c, n.op, n.n), nil
-	case nFirst:
-		ts := m.p.Events[n.name]
-		if len(ts) == 0 {
-			return false, nil
-		}
-		lo, hi := m.window(n.window)
-		return !ts[0].Before(lo) && ts[0].Before(hi), nil
+	case nDid, nCount, nFirst, nSum, nAvg, nThen:
+		return m.matchEvent(n), nil // events.go
 	case nRef:
 		return m.ref(n.name)
 	case nAnd:
@@ -260,21 +248,6 @@ func (m *matcher) ref(name string) (bool, error) {
 		return false, fmt.Errorf("segment: inSegment(%q): %w", name, err)
 	}
 	return ok, nil
-}
-
-// window returns the instants [lo, hi) of a window of w whole days ending
-// today (w == 0: from everFrom).
-func (m *matcher) window(w int) (time.Time, time.Time) {
-	from := int64(everFrom)
-	if w != 0 {
-		from = m.today + int64(1-w)
-	}
-	return dayStart(from, m.loc), dayStart(m.today+1, m.loc)
-}
-
-// countIn counts the ascending instants in [lo, hi).
-func countIn(ts []time.Time, lo, hi time.Time) int {
-	return lowerBound(ts, hi) - lowerBound(ts, lo)
 }
 
 // lowerBound is the index of the first instant not before t.

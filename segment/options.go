@@ -66,9 +66,10 @@ type Resolver interface {
 type Option func(*options)
 
 type options struct {
-	schema   map[string]bitmapindex.Attribute // nil: no schema, types checked at evaluation
-	limits   Limits
-	resolver Resolver
+	schema     map[string]bitmapindex.Attribute // nil: no schema, types checked at evaluation
+	limits     Limits
+	resolver   Resolver
+	eventProps map[string][]string // nil: no event schema (events.go)
 }
 
 func buildOptions(opts []Option) options {

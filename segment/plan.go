@@ -72,6 +72,9 @@ const (
 	nCount                 // number of events in window op n
 	nFirst                 // first-ever event in window
 	nRef                   // inSegment(name)
+	nSum                   // sum of values in window op amt
+	nAvg                   // mean value in window op amt (missing when none)
+	nThen                  // an occurrence of ev, then one of ev2 within window days
 )
 
 // pnode is a node of a compiled plan. Plans are immutable after Compile.
@@ -92,6 +95,9 @@ type pnode struct {
 	window int // days; 0 with nDid means any time up to today
 	op     opKind
 	n      int64
+	ev     *evSpec            // event nodes: the occurrences looked at (events.go)
+	ev2    *evSpec            // nThen: the second event
+	amt    bitmapindex.Amount // nSum, nAvg: the constant
 	// label is the canonical rendering used by Explain and for dedup.
 	label string
 	ai    int // nSetHas, nStrMatch, nPresent, nIn: index into Rule.attrNames
@@ -110,11 +116,18 @@ func (n *pnode) cost() int {
 	case nStrMatch:
 		return 3
 	case nDid, nFirst:
+		if n.ev != nil && (n.ev.filter != nil || n.ev.between) {
+			return 5
+		}
 		return 4
 	case nCount:
 		return 5
-	case nRef:
+	case nSum, nAvg:
 		return 6
+	case nThen:
+		return 7
+	case nRef:
+		return 8
 	case nNot:
 		return n.kids[0].cost()
 	}
@@ -214,15 +227,8 @@ func labelOf(n *pnode) string {
 		return n.name + " " + n.smOp + " " + strconv.Quote(n.str)
 	case nPresent:
 		return "exists(" + n.name + ")"
-	case nDid:
-		if n.window == 0 {
-			return "did(" + strconv.Quote(n.name) + ")"
-		}
-		return "didWithin(" + strconv.Quote(n.name) + ", " + strconv.Quote(windowString(n.window)) + ")"
-	case nCount:
-		return "countWithin(" + strconv.Quote(n.name) + ", " + strconv.Quote(windowString(n.window)) + ") " + n.op.String() + " " + strconv.FormatInt(n.n, 10)
-	case nFirst:
-		return "firstWithin(" + strconv.Quote(n.name) + ", " + strconv.Quote(windowString(n.window)) + ")"
+	case nDid, nCount, nFirst, nSum, nAvg, nThen:
+		return evLabel(n)
 	case nRef:
 		return "inSegment(" + strconv.Quote(n.name) + ")"
 	}

@@ -13,17 +13,18 @@ import (
 // use by multiple goroutines: compile once, evaluate many times, on any
 // number of views and profiles.
 type Rule struct {
-	src    string
-	root   *pnode
-	nnodes int
-	opts   options
-	refs   []namePos
-	tags   []namePos
-	events []namePos
-	values []valuePos
-	attrs  []namePos
-	scs    []*scalar
-	uses   []attrUse
+	src     string
+	root    *pnode
+	nnodes  int
+	opts    options
+	refs    []namePos
+	tags    []namePos
+	events  []namePos
+	values  []valuePos
+	attrs   []namePos
+	scs     []*scalar
+	uses    []attrUse
+	evProps []evProp // properties and values named in filters (events.go)
 	// attrNames are the distinct attributes the rule reads; Match looks
 	// each up once per call.
 	attrNames []string
@@ -140,6 +141,7 @@ func (r *Rule) Warnings(v *bitmapindex.View) []Warning {
 			add(e.pos, "unknown event %q: never recorded", e.name)
 		}
 	}
+	r.eventWarnings(v, add)
 	unknown := map[string]bool{}
 	for _, a := range r.attrs {
 		if _, ok := v.Attribute(a.name); !ok && !unknown[a.name] {

@@ -21,7 +21,9 @@ const (
 	opdConst                    // a constant
 	opdAttr                     // an attribute
 	opdDaysSince                // daysSince(attr)
-	opdCount                    // countWithin(event, window)
+	opdCount                    // countWithin/countBetween(event, …)
+	opdSum                      // sumWithin/sumBetween(event, …)
+	opdAvg                      // avgWithin(event, …)
 	opdRange                    // a..b of integer constants
 	opdList                     // [c1, c2, …] of constants
 )
@@ -36,6 +38,8 @@ type operand struct {
 	lo, hi  int64
 	list    []lit
 	listPos []int
+	ev      *evSpec // opdCount, opdSum, opdAvg
+	fn      string  // opdCount, opdSum, opdAvg: the function's name
 }
 
 func (o operand) describe() string {
@@ -48,8 +52,8 @@ func (o operand) describe() string {
 		return "attribute " + o.name
 	case opdDaysSince:
 		return "daysSince(" + o.name + ")"
-	case opdCount:
-		return "countWithin(" + strconv.Quote(o.name) + ", …)"
+	case opdCount, opdSum, opdAvg:
+		return o.fn + "(" + strconv.Quote(o.name) + ", …)"
 	case opdRange:
 		return "a range"
 	case opdList:
@@ -85,7 +89,9 @@ func (c *compiler) asCondition(o operand) *pnode {
 	case opdDaysSince:
 		c.errorf(o.pos, "daysSince(%s) is a number of days, not a condition: compare it, e.g. daysSince(%s) > 30", o.name, o.name)
 	case opdCount:
-		c.errorf(o.pos, "countWithin(%q, …) is a number of events, not a condition: compare it, e.g. countWithin(%q, \"90d\") >= 3", o.name, o.name)
+		c.errorf(o.pos, "%s(%q, …) is a number of events, not a condition: compare it, e.g. countWithin(%q, \"90d\") >= 3", o.fn, o.name, o.name)
+	case opdSum, opdAvg:
+		c.errorf(o.pos, "%s(%q, …) is an amount, not a condition: compare it, e.g. %s(%q, \"90d\") >= 500", o.fn, o.name, o.fn, o.name)
 	default:
 		c.errorf(o.pos, "expected a condition, found %s", o.describe())
 	}
@@ -190,7 +196,7 @@ func (c *compiler) unary(n *ast.UnaryNode, pos, depth int) operand {
 			return o
 		}
 		if o.kind != opdConst || !o.lit.isNumber() {
-			if o.kind == opdAttr || o.kind == opdDaysSince || o.kind == opdCount {
+			if o.kind == opdAttr || o.kind == opdDaysSince || isEventNumber(o.kind) {
 				c.errorf(pos, "arithmetic on %s is not supported: move the constant to the other side of the comparison", o.describe())
 			} else {
 				c.errorf(pos, "unary %s needs a number, found %s", n.Operator, o.describe())
@@ -261,7 +267,7 @@ func (c *compiler) binary(n *ast.BinaryNode, pos, depth int) operand {
 			if l.kind == opdConst {
 				bad = r
 			}
-			if bad.kind == opdAttr || bad.kind == opdDaysSince || bad.kind == opdCount {
+			if bad.kind == opdAttr || bad.kind == opdDaysSince || isEventNumber(bad.kind) {
 				c.errorf(pos, "arithmetic on %s is not supported: move the constant to the other side of the comparison", bad.describe())
 			} else {
 				c.errorf(pos, "operator %s needs constants, found %s", n.Operator, bad.describe())
@@ -304,7 +310,7 @@ func chainDepth(parent *ast.BinaryNode, child ast.Node, depth int) int {
 }
 
 func isValueOperand(k opdKind) bool {
-	return k == opdAttr || k == opdDaysSince || k == opdCount
+	return k == opdAttr || k == opdDaysSince || isEventNumber(k)
 }
 
 func (c *compiler) comparison(n *ast.BinaryNode, pos, depth int) operand {
@@ -380,16 +386,20 @@ func (c *compiler) comparison(n *ast.BinaryNode, pos, depth int) operand {
 			node = notNode(node, pos)
 		}
 		return pred(node)
-	case opdCount:
+	case opdCount, opdSum, opdAvg:
 		if !k.isNumber() {
-			c.errorf(r.pos, "countWithin(%q, …) is a number of events: compare it with a number, not %s", l.name, r.describe())
+			what := "a number of events"
+			if l.kind != opdCount {
+				what = "an amount"
+			}
+			c.errorf(r.pos, "%s is %s: compare it with a number, not %s", l.describe(), what, r.describe())
 			return operand{}
 		}
 		eq := op
 		if op == opNe {
 			eq = opEq
 		}
-		node := c.countNode(l, eq, k, pos)
+		node := c.numNode(l, eq, k, pos)
 		if op == opNe {
 			node = notNode(node, pos)
 		}
@@ -432,7 +442,7 @@ func (c *compiler) membership(n *ast.BinaryNode, pos, depth int) operand {
 			return pred(c.scalarNode(&scalar{attr: l.name, form: formRange, a: lo, b: hi, pos: pos, apos: l.pos}, pos))
 		case opdDaysSince:
 			return pred(c.scalarNode(&scalar{attr: l.name, form: formDaysRange, a: lo, b: hi, pos: pos, apos: l.pos}, l.pos))
-		case opdCount:
+		case opdCount, opdSum, opdAvg:
 			return pred(c.countRange(l, lo, hi, pos))
 		}
 	case opdList:
@@ -472,15 +482,17 @@ func (c *compiler) membership(n *ast.BinaryNode, pos, depth int) operand {
 				return pred(kids[0])
 			}
 			return pred(newNode(&pnode{kind: nOr, pos: pos, kids: kids}))
-		case opdDaysSince, opdCount:
+		case opdDaysSince, opdCount, opdSum, opdAvg:
 			var kids []*pnode
 			for i, it := range r.list {
 				if !it.isNumber() {
 					c.errorf(r.listPos[i], "%s is a number: list items must be numbers, found %s", l.describe(), it.typeName())
 					continue
 				}
-				if l.kind == opdCount {
-					kids = append(kids, c.countNode(l, opEq, it, r.listPos[i]))
+				if isEventNumber(l.kind) {
+					if k := c.numNode(l, opEq, it, r.listPos[i]); k != nil {
+						kids = append(kids, k)
+					}
 				} else {
 					kids = append(kids, c.scalarNode(&scalar{attr: l.name, form: formDaysCmp, op: opEq, a: it, pos: r.listPos[i], apos: l.pos}, r.listPos[i]))
 				}
