@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"time"
+
+	"github.com/segkit/segkit/internal/atomicfile"
 
 	"github.com/segkit/segkit/bitmapindex"
 )
@@ -45,7 +48,12 @@ func (c *indexBuildCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	start := time.Now()
-	if err := ix.Save(c.out); err != nil {
+	// The CLI's one atomic writer: a temporary file renamed into place,
+	// mode 0644.
+	if err := atomicfile.WriteFile(c.out, func(w io.Writer) error {
+		_, err := ix.View().WriteTo(w)
+		return err
+	}); err != nil {
 		return err
 	}
 	newProgress(e, c.data.progress).printf("saved %s in %v", c.out, time.Since(start).Round(time.Millisecond))

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,13 +60,9 @@ func (c *tierCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := c.now.required(); err != nil {
 		return err
 	}
-	data, err := os.ReadFile(c.program)
+	prog, err := dataio.ReadProgramFile(c.program)
 	if err != nil {
 		return err
-	}
-	prog, err := tier.ParseProgram(data)
-	if err != nil {
-		return fmt.Errorf("%s: %w", c.program, err)
 	}
 	eng, err := tier.Compile(prog)
 	if err != nil {

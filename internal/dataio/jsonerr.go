@@ -52,6 +52,13 @@ func describeJSONError(data []byte, err error, known string) string {
 		off = se.Offset
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		off = int64(len(data))
+	default:
+		// "json: unknown field "x"" has no offset: find the key.
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			if i := bytes.Index(data, []byte(f)); i >= 0 {
+				off = int64(i)
+			}
+		}
 	}
 	line := 1
 	if off >= 0 && off <= int64(len(data)) {
