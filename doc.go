@@ -14,6 +14,7 @@
 //   - bitmapindex: customers' tags, typed attributes and events in compressed bitmaps;
 //   - segment: the rule language, evaluated over an index or one profile, and the segment registry;
 //   - rfm, lifecycle, tier, persona: the classic CRM customer models;
+//   - clv: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma fits, P(alive) and lifetime value;
 //   - campaign: audience splits, overlaps and conversion measurement;
 //   - synth: seeded synthetic populations for examples, tests and benchmarks.
 //

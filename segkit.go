@@ -150,3 +150,29 @@ func ParseDay(s string) (Day, error) {
 	}
 	return DayOf(t, time.UTC), nil
 }
+
+// TransactionError reports a transaction a model cannot use: the package
+// that rejected it, the transaction's position in the sequence it was given
+// (0-based; −1 when the problem is a customer's total rather than one
+// transaction), its customer, time and amount, and what is wrong. Hosts map
+// Pos back to the line of their input. It is a plain value, safe to share
+// once returned.
+type TransactionError struct {
+	Model    string // the package that rejected it: "rfm", "clv", "lifecycle"
+	Pos      int    // position in the input sequence, 0-based; −1 for a customer's total
+	Customer string
+	At       time.Time
+	Amount   float64
+	Reason   string // what is wrong, e.g. "amount NaN is not a finite number"
+}
+
+func (e *TransactionError) Error() string {
+	if e.Pos < 0 {
+		return fmt.Sprintf("%s: customer %q: %s", e.Model, e.Customer, e.Reason)
+	}
+	at := "zero time"
+	if !e.At.IsZero() {
+		at = e.At.Format(time.RFC3339)
+	}
+	return fmt.Sprintf("%s: transaction %d (customer %q, %s): %s", e.Model, e.Pos, e.Customer, at, e.Reason)
+}

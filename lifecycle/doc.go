@@ -1,13 +1,17 @@
-// Package lifecycle models where customers are in their lifecycle and what
-// they are worth: explainable lifecycle stages, the AARRR funnel, and the
-// probabilistic models of the customer-base literature (BG/NBD, MBG/NBD,
-// Pareto/NBD, Gamma-Gamma) with probability alive, expected purchases and
-// customer lifetime value.
+// Package lifecycle models where customers are in their lifecycle:
+// explainable lifecycle stages, the transitions between two dates, and the
+// AARRR funnel. The purchase models (BG/NBD and its kin, P(alive), lifetime
+// value) are in package clv; the Model rule family uses a clv model's
+// P(alive) through the small [AliveModel] interface.
+//
+// Where to start: [NewHistories] groups transactions into purchase days,
+// [Histories.Stages] assigns every customer a stage as of a date, and
+// [Update] writes the stages (and clv predictions) into a bitmap index.
 //
 // The package is pure: it computes from plain Go values (transactions,
-// events, summaries) and returns plain Go values. [Apply] writes results into
-// a bitmap index as the attributes lifecycle_stage, p_alive,
-// expected_purchases and clv, so that segment rules can select on them.
+// events) and returns plain Go values. [Apply] writes results into a bitmap
+// index as the attributes lifecycle_stage, p_alive, expected_purchases and
+// clv, so that segment rules can select on them.
 //
 // # Stages
 //
@@ -26,21 +30,6 @@
 //		fmt.Println(a.Customer, a.Stage, a.Reason) // c42 at_risk no purchase for 70 days (> 60 days = 2 × typical gap 30 days)
 //	}
 //
-// # Models
-//
-// [Summarize] reduces transactions to each customer's [Summary] (x, t_x, T
-// and the mean repeat-purchase value) in days or weeks up to a calibration
-// end, with optional holdout counts. [FitBGNBD], [FitMBGNBD],
-// [FitParetoNBD] and [FitGammaGamma] estimate the models by maximum
-// likelihood with gonum's optimiser in log-parameter space (optionally with
-// an L2 penalty) and report the fit ([FitReport]). On the CDNOW data they
-// reproduce the published estimates of Fader, Hardie & Lee (2005) and Fader
-// & Hardie (2013).
-//
-//	tab, _ := lifecycle.Summarize(slices.Values(txns), lifecycle.SummaryConfig{CalibrationEnd: end, Unit: lifecycle.Weeks})
-//	m, rep, err := lifecycle.FitBGNBD(tab.Customers, lifecycle.FitConfig{})
-//	preds, _ := lifecycle.Predict(m, tab.Customers, 52) // P(alive), E[purchases in the next 52 weeks]
-//
 // # Funnel
 //
 // [Funnel] maps events to the AARRR steps (acquisition, activation,
@@ -49,10 +38,9 @@
 //
 // # Errors and concurrency
 //
-// Invalid input is reported as errors naming the row or transaction
-// ([*DataError], [*TransactionError], [*EventError], [*ParseError]); fits
-// that fail return a [*FitError] with their diagnostics. Nothing panics on
-// user input, and nothing reads the wall clock: as-of dates are parameters.
-// Models, configs, summaries and results are plain values, safe for
-// concurrent use once built.
+// Invalid input is reported as errors naming the transaction or event
+// ([*segkit.TransactionError], [*EventError]). Nothing panics on user input,
+// and nothing reads the wall clock: as-of dates are parameters. Configs,
+// snapshots and results are plain values, safe for concurrent use once
+// built.
 package lifecycle

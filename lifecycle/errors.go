@@ -1,51 +1,8 @@
 package lifecycle
 
 import (
-	"errors"
 	"fmt"
-	"strings"
-	"time"
 )
-
-// ErrNoRepeatBuyers is returned (wrapped in a [*FitError]) when a model is
-// fitted to data in which no customer made a repeat purchase: the
-// likelihood then has no interior maximum (the dropout and spend parameters
-// are not identified).
-var ErrNoRepeatBuyers = errors.New("lifecycle: no repeat buyers in the data")
-
-// ErrNotConverged is returned (wrapped in a [*FitError]) when the optimiser
-// stops before its convergence criterion is met, for example at the
-// iteration limit. The FitError still carries the last parameters.
-var ErrNotConverged = errors.New("lifecycle: fit did not converge")
-
-// ErrInvalidParams is returned when model parameters are not finite and
-// positive (or, for a fit, when the optimiser ends at such parameters or at
-// a non-finite log-likelihood).
-var ErrInvalidParams = errors.New("lifecycle: invalid model parameters")
-
-// ErrNoData is returned when a function that needs at least one customer or
-// transaction gets none.
-var ErrNoData = errors.New("lifecycle: no data")
-
-// TransactionError reports a transaction that cannot be used. It names the
-// transaction's position in the input sequence (0-based) and its customer.
-// Like all errors of this package it is not modified after it is returned,
-// so it is safe to share.
-type TransactionError struct {
-	Pos      int // position in the input sequence, 0-based
-	Customer string
-	At       time.Time
-	Amount   float64
-	Reason   string // what is wrong, e.g. "amount NaN is not a finite number"
-}
-
-func (e *TransactionError) Error() string {
-	at := "zero time"
-	if !e.At.IsZero() {
-		at = e.At.Format(time.RFC3339)
-	}
-	return fmt.Sprintf("lifecycle: transaction %d (customer %q, %s): %s", e.Pos, e.Customer, at, e.Reason)
-}
 
 // EventError reports an event that cannot be used, by its position in the
 // input sequence (0-based) and its customer.
@@ -58,76 +15,6 @@ type EventError struct {
 
 func (e *EventError) Error() string {
 	return fmt.Sprintf("lifecycle: event %d (customer %q, %q): %s", e.Pos, e.Customer, e.Name, e.Reason)
-}
-
-// DataError reports a customer summary (one row of model input) that a
-// model cannot use: a NaN or negative value, recency beyond T, a one-time
-// buyer with a non-zero recency, a repeat buyer without a positive spend.
-type DataError struct {
-	Row      int    // index in the input slice, 0-based
-	Customer string // Summary.Customer, may be empty
-	Field    string // "frequency", "recency", "T", "monetary"
-	Value    float64
-	Reason   string
-}
-
-func (e *DataError) Error() string {
-	who := fmt.Sprintf("row %d", e.Row)
-	if e.Customer != "" {
-		who += fmt.Sprintf(" (customer %q)", e.Customer)
-	}
-	return fmt.Sprintf("lifecycle: %s: %s %v: %s", who, e.Field, e.Value, e.Reason)
-}
-
-// ParseError reports a line of an input file that cannot be parsed. Line is
-// 1-based; Field names the column when one is at fault.
-type ParseError struct {
-	Line  int
-	Field string
-	Text  string // the offending text, truncated to 40 bytes
-	Err   error
-}
-
-func (e *ParseError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "lifecycle: line %d", e.Line)
-	if e.Field != "" {
-		fmt.Fprintf(&b, ", field %s", e.Field)
-	}
-	if e.Text != "" {
-		fmt.Fprintf(&b, " (%q)", e.Text)
-	}
-	fmt.Fprintf(&b, ": %v", e.Err)
-	return b.String()
-}
-
-func (e *ParseError) Unwrap() error { return e.Err }
-
-// FitError reports a model fit that failed. Report holds the diagnostics of
-// the run (the last parameters, log-likelihood, iterations, optimiser
-// status); Err is one of [ErrNoRepeatBuyers], [ErrNotConverged],
-// [ErrInvalidParams], [ErrNoData] or an optimiser error.
-type FitError struct {
-	Model  string
-	Report FitReport
-	Err    error
-}
-
-func (e *FitError) Error() string {
-	msg := strings.TrimPrefix(e.Err.Error(), "lifecycle: ")
-	if e.Report.Iterations == 0 && e.Report.Evaluations == 0 {
-		return fmt.Sprintf("lifecycle: %s fit: %s", e.Model, msg)
-	}
-	return fmt.Sprintf("lifecycle: %s fit: %s (%s)", e.Model, msg, e.Report.diagnostics())
-}
-
-func (e *FitError) Unwrap() error { return e.Err }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // guard turns a panic during a computation on user input (for example in a

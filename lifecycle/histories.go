@@ -34,7 +34,7 @@ type Histories struct {
 // Transactions with a negative amount are refunds, not purchase activity:
 // they are skipped and counted ([Histories.Refunds]). A transaction without
 // a customer key or time, or with a NaN or infinite amount, is a
-// [*TransactionError].
+// [*segkit.TransactionError].
 func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string], loc *time.Location) (_ *Histories, err error) {
 	defer guard(&err, "histories")
 	if loc == nil {
@@ -64,8 +64,8 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 				pos++
 				return true
 			}
-			if reason := checkTransaction(t); reason != "" {
-				err = &TransactionError{Pos: pos, Customer: t.Customer, At: t.At, Amount: t.Amount, Reason: reason}
+			if reason := badTransaction(t); reason != "" {
+				err = &segkit.TransactionError{Model: "lifecycle", Pos: pos, Customer: t.Customer, At: t.At, Amount: t.Amount, Reason: reason}
 				return false
 			}
 			pos++
@@ -348,4 +348,18 @@ func (t *Transitions) String() string {
 	var b strings.Builder
 	_ = t.WriteTable(&b)
 	return b.String()
+}
+
+// badTransaction says what makes a transaction unusable for a purchase
+// history, or "" (refunds are skipped before it is asked).
+func badTransaction(t segkit.Transaction) string {
+	switch {
+	case t.Customer == "":
+		return "empty customer key"
+	case t.At.IsZero():
+		return "zero time"
+	case math.IsNaN(t.Amount) || math.IsInf(t.Amount, 0):
+		return fmt.Sprintf("amount %v is not a finite number", t.Amount)
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/segkit/segkit/bitmapindex"
+	"github.com/segkit/segkit/clv"
 )
 
 // IndexConfig names the attributes the index adapter writes and the
@@ -40,7 +41,7 @@ func DefaultIndexConfig() IndexConfig {
 // one slice). Output is a plain value.
 type Output struct {
 	Stages      *Snapshot
-	Predictions []Prediction
+	Predictions []clv.Prediction
 	CLV         []float64
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/segkit/segkit"
 	"github.com/segkit/segkit/bitmapindex"
+	"github.com/segkit/segkit/clv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -25,16 +26,16 @@ func TestIndexUpdate(t *testing.T) {
 	asOf := segkit.Date(2024, 10, 1)
 	snap, err := h.Stages(asOf, DefaultConfig())
 	require.NoError(t, err)
-	tab, err := Summarize(slices.Values(txnsOf(ps)), SummaryConfig{CalibrationEnd: asOf, Unit: Weeks})
+	tab, err := clv.Summarize(slices.Values(txnsOf(ps)), clv.SummaryConfig{CalibrationEnd: asOf, Unit: clv.Weeks})
 	require.NoError(t, err)
-	m, _, err := FitBGNBD(tab.Customers, FitConfig{})
+	m, _, err := clv.FitBGNBD(tab.Customers, clv.FitConfig{})
 	require.NoError(t, err)
-	preds, err := Predict(m, tab.Customers, 52)
+	preds, err := clv.Predict(m, tab.Customers, 52)
 	require.NoError(t, err)
 	for i := range tab.Customers {
 		tab.Customers[i].Monetary = 10 + float64(i%7) // give repeat buyers a spend
 	}
-	clv, err := CLVAll(m, GammaGamma{P: 6, Q: 4, Gamma: 15}, tab.Customers, DefaultCLVConfig(Weeks))
+	values, err := clv.CLVAll(m, clv.GammaGamma{P: 6, Q: 4, Gamma: 15}, tab.Customers, clv.DefaultCLVConfig(clv.Weeks))
 	require.NoError(t, err)
 
 	ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
@@ -42,7 +43,7 @@ func TestIndexUpdate(t *testing.T) {
 	require.NoError(t, ix.AddTag("someone-else", "vip"))
 	require.NoError(t, ix.Set("someone-else", "lifecycle_stage", bitmapindex.Category("mature")))
 	cfg := DefaultIndexConfig()
-	out := Output{Stages: snap, Predictions: preds, CLV: clv}
+	out := Output{Stages: snap, Predictions: preds, CLV: values}
 	require.NoError(t, Update(ix, out, cfg))
 	v := ix.View()
 
@@ -90,11 +91,11 @@ func TestIndexUpdate(t *testing.T) {
 		got, _ := p.Attrs["expected_purchases"].AsDecimal()
 		assert.InDelta(t, pr.ExpectedPurchases, got, 0.5e-4)
 		got, _ = p.Attrs["clv"].AsDecimal()
-		assert.InDelta(t, clv[i], got, 0.005)
+		assert.InDelta(t, values[i], got, 0.005)
 	}
 
 	// A second, smaller output clears what it no longer covers; NaN clears.
-	small := Output{Predictions: []Prediction{{Customer: preds[0].Customer, PAlive: math.NaN(), ExpectedPurchases: 1.5}}}
+	small := Output{Predictions: []clv.Prediction{{Customer: preds[0].Customer, PAlive: math.NaN(), ExpectedPurchases: 1.5}}}
 	require.NoError(t, Update(ix, small, cfg))
 	v = ix.View()
 	present, err := v.Present("expected_purchases")
@@ -117,17 +118,17 @@ func TestIndexErrors(t *testing.T) {
 	cfg := DefaultIndexConfig()
 	assert.EqualError(t, Update(nil, Output{}, cfg), "lifecycle: index: nil index")
 	assert.EqualError(t, Apply(nil, Output{}, cfg), "lifecycle: index: nil batch")
-	assert.EqualError(t, Update(ix, Output{Predictions: []Prediction{{Customer: "a"}}, CLV: []float64{1, 2}}, cfg), "lifecycle: index: 2 CLV values for 1 predictions")
-	assert.EqualError(t, Update(ix, Output{Predictions: []Prediction{{PAlive: 1}}}, cfg), "lifecycle: index: prediction 0 has no customer key")
-	assert.EqualError(t, Update(ix, Output{Predictions: []Prediction{{Customer: "a", PAlive: math.Inf(1)}}}, cfg), `lifecycle: index: customer "a": p_alive +Inf is not finite`)
+	assert.EqualError(t, Update(ix, Output{Predictions: []clv.Prediction{{Customer: "a"}}, CLV: []float64{1, 2}}, cfg), "lifecycle: index: 2 CLV values for 1 predictions")
+	assert.EqualError(t, Update(ix, Output{Predictions: []clv.Prediction{{PAlive: 1}}}, cfg), "lifecycle: index: prediction 0 has no customer key")
+	assert.EqualError(t, Update(ix, Output{Predictions: []clv.Prediction{{Customer: "a", PAlive: math.Inf(1)}}}, cfg), `lifecycle: index: customer "a": p_alive +Inf is not finite`)
 	require.NoError(t, ix.Declare(bitmapindex.Attribute{Name: "clv", Kind: bitmapindex.KindInt}))
-	err = Update(ix, Output{Predictions: []Prediction{{Customer: "a"}}, CLV: []float64{3}}, cfg)
+	err = Update(ix, Output{Predictions: []clv.Prediction{{Customer: "a"}}, CLV: []float64{3}}, cfg)
 	assert.ErrorContains(t, err, "lifecycle: index: bitmapindex: attribute \"clv\" is already declared as int, not decimal(2)")
 	assert.Equal(t, 0, ix.Len(), "a failed update writes nothing")
 	snap := &Snapshot{Assignments: []Assignment{{Customer: "x"}}}
 	assert.EqualError(t, Apply(ix.NewBatch(), Output{Stages: snap}, cfg), `lifecycle: index: customer "x" has no stage`)
 	// Empty names skip attributes.
 	none := IndexConfig{}
-	assert.Empty(t, none.Attributes(Output{Stages: &Snapshot{}, Predictions: []Prediction{}, CLV: []float64{}}))
-	require.NoError(t, Update(ix, Output{Predictions: []Prediction{{Customer: "b", PAlive: 0.3}}}, none))
+	assert.Empty(t, none.Attributes(Output{Stages: &Snapshot{}, Predictions: []clv.Prediction{}, CLV: []float64{}}))
+	require.NoError(t, Update(ix, Output{Predictions: []clv.Prediction{{Customer: "b", PAlive: 0.3}}}, none))
 }

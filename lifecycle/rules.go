@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/clv"
 )
 
 // Family selects the rules that decide decline and churn. It is a small
@@ -44,6 +45,17 @@ func (f Family) String() string {
 		return "model"
 	}
 	return fmt.Sprintf("Family(%d)", uint8(f))
+}
+
+// AliveModel is what the Model rule family needs of a fitted purchase
+// model: its name (quoted in reasons), a check of its parameters, and
+// P(alive) for a customer's purchase summary in the model's time unit. The
+// models of package clv (clv.BGNBD, clv.MBGNBD, clv.ParetoNBD) satisfy it; a
+// host may supply its own.
+type AliveModel interface {
+	Name() string
+	Validate() error
+	PAlive(s clv.Summary) float64
 }
 
 // Config holds the lifecycle stage thresholds. All day counts are whole
@@ -88,8 +100,8 @@ type Config struct {
 
 	// Model (family Model): the purchase model, the unit it was fitted in,
 	// and P(alive) thresholds.
-	PurchaseModel                            PurchaseModel
-	ModelUnit                                Unit
+	PurchaseModel                            AliveModel
+	ModelUnit                                clv.Unit
 	AtRiskBelow, SleepingBelow, ChurnedBelow float64
 }
 
@@ -117,7 +129,7 @@ func DefaultConfig() Config {
 		SleepingGaps:       3,
 		ChurnedGaps:        6,
 		ChurnedLongestGaps: 2,
-		ModelUnit:          Days,
+		ModelUnit:          clv.Days,
 		AtRiskBelow:        0.5,
 		SleepingBelow:      0.3,
 		ChurnedBelow:       0.1,
@@ -174,7 +186,7 @@ func (c Config) Validate() error {
 		if err := c.PurchaseModel.Validate(); err != nil {
 			return fmt.Errorf("lifecycle: config PurchaseModel: %w", err)
 		}
-		if c.ModelUnit > Weeks {
+		if c.ModelUnit > clv.Weeks {
 			return bad("ModelUnit", "unknown unit %d", c.ModelUnit)
 		}
 		for _, f := range []struct {
@@ -393,7 +405,7 @@ func (c *classifier) decline(days []segkit.Day, asOf segkit.Day, scratch *[]int)
 		return c.fixed(r)
 	case Model:
 		u := cfg.ModelUnit.Days()
-		s := Summary{Frequency: n - 1, Recency: float64(days[n-1].Sub(days[0])) / u, T: float64(r.TenureDays) / u}
+		s := clv.Summary{Frequency: n - 1, Recency: float64(days[n-1].Sub(days[0])) / u, T: float64(r.TenureDays) / u}
 		pa := cfg.PurchaseModel.PAlive(s)
 		r.Rule, r.PAlive, r.Model = RuleModel, pa, cfg.PurchaseModel.Name()
 		switch {

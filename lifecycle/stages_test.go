@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/clv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -54,11 +55,11 @@ func every(n, gap, last int) []int {
 }
 
 func TestStageRules(t *testing.T) {
-	bgDays := BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
+	bgDays := clv.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
 	modelCfg := func(c *Config) {
 		c.Family = Model
 		c.PurchaseModel = bgDays
-		c.ModelUnit = Weeks
+		c.ModelUnit = clv.Weeks
 	}
 	cases := []struct {
 		name      string
@@ -124,7 +125,7 @@ func TestStageRules(t *testing.T) {
 				assert.Equal(t, asOf.Sub(days[0]), r.TenureDays)
 			}
 			if r.Rule == RuleModel {
-				s := Summary{Frequency: len(days) - 1, Recency: float64(days[len(days)-1].Sub(days[0])) / 7, T: float64(asOf.Sub(days[0])) / 7}
+				s := clv.Summary{Frequency: len(days) - 1, Recency: float64(days[len(days)-1].Sub(days[0])) / 7, T: float64(asOf.Sub(days[0])) / 7}
 				assert.Equal(t, bgDays.PAlive(s), r.PAlive)
 				assert.Less(t, r.PAlive, r.PAliveBelow)
 				assert.Equal(t, "bgnbd", r.Model)
@@ -134,6 +135,10 @@ func TestStageRules(t *testing.T) {
 	}
 	golden(t, "reasons.golden", report.String())
 }
+
+// paperBG is the BG/NBD at the CDNOW estimates of Fader, Hardie & Lee
+// (2005), in weeks.
+var paperBG = clv.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
 
 func TestConfigValidate(t *testing.T) {
 	cases := []struct {
@@ -150,7 +155,7 @@ func TestConfigValidate(t *testing.T) {
 		{"zero at-risk multiple", func(c *Config) { c.AtRiskGaps = 0 }, "lifecycle: config AtRiskGaps: 0 must be positive"},
 		{"multiples out of order", func(c *Config) { c.ChurnedGaps = 2.5 }, "lifecycle: config ChurnedGaps: 2.5 is below SleepingGaps 3"},
 		{"model without model", func(c *Config) { c.Family = Model }, "lifecycle: config PurchaseModel: family model needs a purchase model"},
-		{"model with bad params", func(c *Config) { c.Family = Model; c.PurchaseModel = BGNBD{R: -1, Alpha: 1, A: 1, B: 1} }, "lifecycle: config PurchaseModel: lifecycle: invalid model parameters: bgnbd r=-1 must be finite and positive"},
+		{"model with bad params", func(c *Config) { c.Family = Model; c.PurchaseModel = clv.BGNBD{R: -1, Alpha: 1, A: 1, B: 1} }, "lifecycle: config PurchaseModel: clv: invalid model parameters: bgnbd r=-1 must be finite and positive"},
 		{"model thresholds", func(c *Config) { c.Family = Model; c.PurchaseModel = paperBG; c.ChurnedBelow = 0.6 }, "lifecycle: config ChurnedBelow: thresholds must satisfy ChurnedBelow ≤ SleepingBelow ≤ AtRiskBelow (got 0.6, 0.3, 0.5)"},
 		{"model probability", func(c *Config) { c.Family = Model; c.PurchaseModel = paperBG; c.AtRiskBelow = 2 }, "lifecycle: config AtRiskBelow: 2 must be a probability in [0, 1]"},
 		{"unknown family", func(c *Config) { c.Family = 7 }, "lifecycle: config Family: unknown family 7"},
@@ -240,7 +245,7 @@ func TestStagesNoLookAhead(t *testing.T) {
 	prospects := []string{"p1", "p2"}
 	full, err := NewHistories(slices.Values(txnsOf(ps)), slices.Values(prospects), nil)
 	require.NoError(t, err)
-	mbg := MBGNBD{R: 0.5, Alpha: 20, A: 0.9, B: 1.6}
+	mbg := clv.MBGNBD{R: 0.5, Alpha: 20, A: 0.9, B: 1.6}
 	for _, cfg := range []Config{DefaultConfig(), func() Config { c := DefaultConfig(); c.Family = Fixed; return c }(),
 		func() Config { c := DefaultConfig(); c.Family = Model; c.PurchaseModel = mbg; return c }()} {
 		for _, day := range []segkit.Day{segkit.Date(2023, 3, 1), segkit.Date(2023, 12, 31), segkit.Date(2024, 9, 15), segkit.Date(2025, 3, 1)} {
@@ -322,7 +327,7 @@ func TestHistories(t *testing.T) {
 	assert.False(t, ok)
 
 	_, err = NewHistories(slices.Values([]segkit.Transaction{{Customer: "x", At: base, Amount: nan()}}), nil, nil)
-	var te *TransactionError
+	var te *segkit.TransactionError
 	require.ErrorAs(t, err, &te)
 	_, err = NewHistories(nil, slices.Values([]string{"ok", ""}), nil)
 	assert.EqualError(t, err, "lifecycle: customer 1: empty customer key")
@@ -389,4 +394,26 @@ func TestTransitions(t *testing.T) {
 	assert.ErrorContains(t, err, "is after to")
 	_, err = Compare(nil, a)
 	assert.Error(t, err)
+}
+
+// panicky is a host-supplied model with a bug.
+type panicky struct{ clv.BGNBD }
+
+func (panicky) PAlive(clv.Summary) float64 { panic("boom") }
+
+// TestModelPanicBecomesError: a panicking host model makes Stages return an
+// error, not panic.
+func TestModelPanicBecomesError(t *testing.T) {
+	asOf := segkit.Date(2025, 6, 30)
+	h, err := NewHistories(nil, nil, nil)
+	require.NoError(t, err)
+	h2, err := NewHistories(slices.Values(txnsOf([]purchase{{"a", asOf.AddDays(-3)}})), nil, nil)
+	require.NoError(t, err)
+	cfg := DefaultConfig()
+	cfg.Family = Model
+	cfg.PurchaseModel = panicky{paperBG}
+	_, err = h.Stages(asOf, cfg)
+	assert.NoError(t, err, "no customer, no call")
+	_, err = h2.Stages(asOf, cfg)
+	assert.EqualError(t, err, "lifecycle: stages: internal error: boom")
 }

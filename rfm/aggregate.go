@@ -82,7 +82,7 @@ func (g *aggregator) flush() error {
 			i, ok = t.find(it.key)
 		}
 		if !ok {
-			return &TransactionError{Pos: -1, Customer: it.key, Reason: "more than 2^31-1 customers"}
+			return &segkit.TransactionError{Model: "rfm", Pos: -1, Customer: it.key, Reason: "more than 2^31-1 customers"}
 		}
 		a := t.at(i)
 		if it.amt < 0 {

@@ -127,7 +127,7 @@ const (
 // cfg.Location). Transactions dated after that day are left out and counted
 // in Result.Future. It never reads the clock.
 //
-// Errors: a [*TransactionError] for an empty customer key, a NaN or infinite
+// Errors: a [*segkit.TransactionError] for an empty customer key, a NaN or infinite
 // amount, a time outside the years 1..9999, a refund under RejectRefunds, or
 // a customer whose net revenue overflows; [ErrNoCustomers] when no customer
 // has a purchase up to now; an error for an invalid configuration.
@@ -154,14 +154,14 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 		pos++
 		amt := t.Amount
 		if math.IsNaN(amt) || math.IsInf(amt, 0) {
-			return nil, &TransactionError{Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
+			return nil, &segkit.TransactionError{Model: "rfm", Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
 				Reason: fmt.Sprintf("amount %v is not a finite number", amt)}
 		}
 		if t.Customer == "" {
-			return nil, &TransactionError{Pos: p, At: t.At, Amount: amt, Reason: "empty customer key"}
+			return nil, &segkit.TransactionError{Model: "rfm", Pos: p, At: t.At, Amount: amt, Reason: "empty customer key"}
 		}
 		if u := t.At.Unix(); u < minUnix || u > maxUnix {
-			return nil, &TransactionError{Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
+			return nil, &segkit.TransactionError{Model: "rfm", Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
 				Reason: "time outside the years 1..9999"}
 		}
 		day := zone.DayOf(t.At)
@@ -171,7 +171,7 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 		}
 		if amt < 0 {
 			if cfg.Refunds == RejectRefunds {
-				return nil, &TransactionError{Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
+				return nil, &segkit.TransactionError{Model: "rfm", Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
 					Reason: fmt.Sprintf("refund of %v rejected (Config.Refunds = RejectRefunds)", amt)}
 			}
 			res.Refunds++
@@ -206,7 +206,7 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 			continue
 		}
 		if math.IsInf(a.revenue, 0) {
-			return nil, &TransactionError{Pos: -1, Customer: a.key, Reason: "net revenue overflows float64"}
+			return nil, &segkit.TransactionError{Model: "rfm", Pos: -1, Customer: a.key, Reason: "net revenue overflows float64"}
 		}
 		if dst != nil {
 			dst[i] = int32(len(res.Customers))

@@ -190,7 +190,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 			if tc.is != nil {
 				assert.ErrorIs(t, err, tc.is)
 			}
-			var te *TransactionError
+			var te *segkit.TransactionError
 			if errors.As(err, &te) {
 				assert.NotEmpty(t, te.Reason)
 			}

@@ -123,7 +123,7 @@ const (
 	// Result.RefundOnly.
 	NetRefunds RefundPolicy = iota
 	// RejectRefunds makes Analyze fail on the first negative amount, with a
-	// [*TransactionError] naming it.
+	// [*segkit.TransactionError] naming it.
 	RejectRefunds
 )
 

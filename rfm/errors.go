@@ -3,7 +3,6 @@ package rfm
 import (
 	"errors"
 	"fmt"
-	"time"
 )
 
 // ErrNoCustomers is returned by [Analyze] when no customer has a purchase on
@@ -14,25 +13,6 @@ var ErrNoCustomers = errors.New("rfm: no customers with a purchase on or before 
 // ErrNoCycles is returned by [Result.Loyalty] when the result was analysed
 // without Config.Cycles, so the purchase cycles it needs were not kept.
 var ErrNoCycles = errors.New("rfm: loyalty needs purchase cycles: analyse with Config.Cycles = true")
-
-// TransactionError reports a transaction that Analyze cannot use. It names
-// the transaction's position in the input (0-based), its customer and time.
-// A problem with a customer's total rather than one transaction has Pos −1.
-// Like SchemeError it is a plain value, safe to share once returned.
-type TransactionError struct {
-	Pos      int // position in the input sequence, 0-based; −1 for a customer's total
-	Customer string
-	At       time.Time
-	Amount   float64
-	Reason   string // what is wrong, e.g. "amount NaN is not a finite number"
-}
-
-func (e *TransactionError) Error() string {
-	if e.Pos < 0 {
-		return fmt.Sprintf("rfm: customer %q: %s", e.Customer, e.Reason)
-	}
-	return fmt.Sprintf("rfm: transaction %d (customer %q, %s): %s", e.Pos, e.Customer, e.At.Format(time.RFC3339), e.Reason)
-}
 
 // SchemeError reports what is wrong with a segment scheme: which scheme,
 // which rule (1-based; 0 for the scheme as a whole), and for schemes read from

@@ -8,30 +8,30 @@ import (
 	"os"
 	"slices"
 
+	"github.com/segkit/segkit/clv"
 	"github.com/segkit/segkit/internal/dataio"
-	"github.com/segkit/segkit/lifecycle"
 )
 
 var fitModels = []string{"bgnbd", "mbgnbd", "paretonbd", "gammagamma"}
 
 // fitModel fits the named model on summaries.
-func fitModel(name string, data []lifecycle.Summary) (lifecycle.PurchaseModel, *lifecycle.GammaGamma, lifecycle.FitReport, error) {
-	cfg := lifecycle.DefaultFitConfig()
+func fitModel(name string, data []clv.Summary) (clv.PurchaseModel, *clv.GammaGamma, clv.FitReport, error) {
+	cfg := clv.DefaultFitConfig()
 	switch name {
 	case "bgnbd":
-		m, rep, err := lifecycle.FitBGNBD(data, cfg)
+		m, rep, err := clv.FitBGNBD(data, cfg)
 		return m, nil, rep, err
 	case "mbgnbd":
-		m, rep, err := lifecycle.FitMBGNBD(data, cfg)
+		m, rep, err := clv.FitMBGNBD(data, cfg)
 		return m, nil, rep, err
 	case "paretonbd":
-		m, rep, err := lifecycle.FitParetoNBD(data, cfg)
+		m, rep, err := clv.FitParetoNBD(data, cfg)
 		return m, nil, rep, err
 	case "gammagamma":
-		g, rep, err := lifecycle.FitGammaGamma(data, cfg)
+		g, rep, err := clv.FitGammaGamma(data, cfg)
 		return nil, &g, rep, err
 	}
-	return nil, nil, lifecycle.FitReport{}, usagef("unknown model %q: want bgnbd, mbgnbd, paretonbd or gammagamma", name)
+	return nil, nil, clv.FitReport{}, usagef("unknown model %q: want bgnbd, mbgnbd, paretonbd or gammagamma", name)
 }
 
 // fitCmd fits a predictive model to a customer summary.
@@ -64,7 +64,7 @@ func (c *fitCmd) run(ctx context.Context, e *env, args []string) error {
 	if len(args) != 1 || !slices.Contains(fitModels, args[0]) {
 		return usagef("name one model: bgnbd, mbgnbd, paretonbd or gammagamma")
 	}
-	var data []lifecycle.Summary
+	var data []clv.Summary
 	switch {
 	case (c.summary == "") == (c.tx.path == ""):
 		return usagef("give --transactions (with --now) or --summary")
@@ -87,7 +87,7 @@ func (c *fitCmd) run(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		data, err = lifecycle.ReadSummaryCSV(f, cols)
+		data, err = clv.ReadSummaryCSV(f, cols)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.summary, err)
@@ -110,8 +110,8 @@ func (c *fitCmd) run(ctx context.Context, e *env, args []string) error {
 }
 
 // summaryColumns maps --columns onto the summary reader's column names.
-func summaryColumns(s string) (lifecycle.SummaryColumns, error) {
-	cols := lifecycle.DefaultSummaryColumns()
+func summaryColumns(s string) (clv.SummaryColumns, error) {
+	cols := clv.DefaultSummaryColumns()
 	m, err := dataio.ParseColumns(s, "frequency", "recency", "T", "monetary", "id")
 	if err != nil {
 		return cols, usagef("%v", err)
@@ -133,7 +133,7 @@ func summaryColumns(s string) (lifecycle.SummaryColumns, error) {
 	return cols, nil
 }
 
-func paramMap(ps []lifecycle.Param) map[string]float64 {
+func paramMap(ps []clv.Param) map[string]float64 {
 	m := make(map[string]float64, len(ps))
 	for _, p := range ps {
 		m[p.Name] = p.Value

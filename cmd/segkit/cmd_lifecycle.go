@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/clv"
 	"github.com/segkit/segkit/internal/chart"
 	"github.com/segkit/segkit/lifecycle"
 )
@@ -89,7 +90,7 @@ func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
 	// The predictive model is fitted on the purchases (refunds are
 	// not purchase activity) up to the as-of day, in weeks.
 	purchases := txs.Filter(func(x segkit.Transaction) bool { return x.Amount >= 0 })
-	table, err := lifecycle.Summarize(slices.Values(purchases.Records), lifecycle.SummaryConfig{CalibrationEnd: asOf, Unit: lifecycle.Weeks})
+	table, err := clv.Summarize(slices.Values(purchases.Records), clv.SummaryConfig{CalibrationEnd: asOf, Unit: clv.Weeks})
 	if err != nil {
 		return purchases.Locate(err)
 	}
@@ -105,17 +106,17 @@ func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
 	if c.model != "rules" {
 		cfg.Family = lifecycle.Model
 		cfg.PurchaseModel = m
-		cfg.ModelUnit = lifecycle.Weeks
+		cfg.ModelUnit = clv.Weeks
 	}
 	snap, err := hist.Stages(asOf, cfg)
 	if err != nil {
 		return err
 	}
-	preds, err := lifecycle.Predict(m, table.Customers, float64(c.horizon)/7)
+	preds, err := clv.Predict(m, table.Customers, float64(c.horizon)/7)
 	if err != nil {
 		return err
 	}
-	pred := make(map[string]lifecycle.Prediction, len(preds))
+	pred := make(map[string]clv.Prediction, len(preds))
 	for _, p := range preds {
 		pred[p.Customer] = p
 	}

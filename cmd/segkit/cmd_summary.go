@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/segkit/segkit"
-	"github.com/segkit/segkit/lifecycle"
+	"github.com/segkit/segkit/clv"
 )
 
 // summaryCmd turns transactions into the customer summary the predictive
@@ -52,13 +52,13 @@ func (c *summaryCmd) run(ctx context.Context, e *env, args []string) error {
 // summarize reads transactions and summarises the purchases up to --now:
 // refunds (negative amounts) are left out, as they are not purchase
 // activity; what was left out is noted on stderr.
-func summarize(e *env, cmdName string, tx *txFlags, now *timeFlag, unit string) (*lifecycle.SummaryTable, error) {
-	var u lifecycle.Unit
+func summarize(e *env, cmdName string, tx *txFlags, now *timeFlag, unit string) (*clv.SummaryTable, error) {
+	var u clv.Unit
 	switch unit {
 	case "weeks":
-		u = lifecycle.Weeks
+		u = clv.Weeks
 	case "days":
-		u = lifecycle.Days
+		u = clv.Days
 	default:
 		return nil, usagef("--unit %q: want weeks or days", unit)
 	}
@@ -71,7 +71,7 @@ func summarize(e *env, cmdName string, tx *txFlags, now *timeFlag, unit string) 
 		return nil, err
 	}
 	purchases := txs.Filter(func(x segkit.Transaction) bool { return x.Amount >= 0 })
-	table, err := lifecycle.Summarize(slices.Values(purchases.Records), lifecycle.SummaryConfig{CalibrationEnd: end, Unit: u})
+	table, err := clv.Summarize(slices.Values(purchases.Records), clv.SummaryConfig{CalibrationEnd: end, Unit: u})
 	if err != nil {
 		return nil, purchases.Locate(err)
 	}
@@ -89,9 +89,9 @@ func summarize(e *env, cmdName string, tx *txFlags, now *timeFlag, unit string) 
 
 // writeSummaryCSV writes the summary with the column names 'segkit fit
 // --summary' reads by default.
-func writeSummaryCSV(w io.Writer, t *lifecycle.SummaryTable) error {
+func writeSummaryCSV(w io.Writer, t *clv.SummaryTable) error {
 	cw := csv.NewWriter(w)
-	cols := lifecycle.DefaultSummaryColumns()
+	cols := clv.DefaultSummaryColumns()
 	_ = cw.Write([]string{cols.ID, cols.Frequency, cols.Recency, cols.T, cols.Monetary})
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	for _, s := range t.Customers {

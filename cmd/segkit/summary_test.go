@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/segkit/segkit/lifecycle"
+	"github.com/segkit/segkit/clv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -22,7 +22,7 @@ func cdnowCSV(t *testing.T) string {
 	f, err := os.Open(sharedData(t, "cdnow_sample.txt"))
 	require.NoError(t, err)
 	defer f.Close()
-	txns, err := lifecycle.ReadCDNOW(f)
+	txns, err := clv.ReadCDNOW(f)
 	require.NoError(t, err)
 	var b strings.Builder
 	b.WriteString("customer_id,date,amount\n")

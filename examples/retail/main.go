@@ -22,6 +22,7 @@ import (
 
 	"github.com/segkit/segkit"
 	"github.com/segkit/segkit/bitmapindex"
+	"github.com/segkit/segkit/clv"
 	"github.com/segkit/segkit/internal/chart"
 	"github.com/segkit/segkit/lifecycle"
 	"github.com/segkit/segkit/rfm"
@@ -63,15 +64,15 @@ func run(w io.Writer) error {
 	}
 
 	// BG/NBD on weekly summaries, Gamma-Gamma on repeat buyers, 12-month CLV.
-	table, err := lifecycle.Summarize(slices.Values(txns), lifecycle.SummaryConfig{CalibrationEnd: asOf, Unit: lifecycle.Weeks})
+	table, err := clv.Summarize(slices.Values(txns), clv.SummaryConfig{CalibrationEnd: asOf, Unit: clv.Weeks})
 	if err != nil {
 		return err
 	}
-	bg, rep, err := lifecycle.FitBGNBD(table.Customers, lifecycle.DefaultFitConfig())
+	bg, rep, err := clv.FitBGNBD(table.Customers, clv.DefaultFitConfig())
 	if err != nil {
 		return err
 	}
-	gg, _, err := lifecycle.FitGammaGamma(table.Customers, lifecycle.DefaultFitConfig())
+	gg, _, err := clv.FitGammaGamma(table.Customers, clv.DefaultFitConfig())
 	if err != nil {
 		return err
 	}
@@ -79,11 +80,11 @@ func run(w io.Writer) error {
 	fmt.Fprintf(w, "\nBG/NBD fit (weeks): r=%.3f α=%.2f a=%.3f b=%.3f, LL %.1f, %d iterations\n", bg.R, bg.Alpha, bg.A, bg.B, rep.LogLik, rep.Iterations)
 	fmt.Fprintf(w, "generated with (days): r=%.3f α=%.2f a=%.3f b=%.3f — α in weeks is %.2f\n", truth.R, truth.Alpha, truth.A, truth.B, truth.Alpha/7)
 	fmt.Fprintf(w, "Gamma-Gamma fit: p=%.2f q=%.2f γ=%.2f\n", gg.P, gg.Q, gg.Gamma)
-	preds, err := lifecycle.Predict(bg, table.Customers, 52)
+	preds, err := clv.Predict(bg, table.Customers, 52)
 	if err != nil {
 		return err
 	}
-	clv, err := lifecycle.CLVAll(bg, gg, table.Customers, lifecycle.DefaultCLVConfig(lifecycle.Weeks))
+	clv, err := clv.CLVAll(bg, gg, table.Customers, clv.DefaultCLVConfig(clv.Weeks))
 	if err != nil {
 		return err
 	}

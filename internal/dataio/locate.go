@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"github.com/segkit/segkit"
-	"github.com/segkit/segkit/lifecycle"
-	"github.com/segkit/segkit/rfm"
 	"github.com/segkit/segkit/tier"
 )
 
@@ -30,13 +28,9 @@ func (t *Transactions) Locate(err error) error {
 	if err == nil {
 		return nil
 	}
-	var le *lifecycle.TransactionError
+	var le *segkit.TransactionError
 	if errors.As(err, &le) && le.Pos >= 0 && le.Pos < len(t.Lines) {
 		return fmt.Errorf("%s:%d: customer %s: %s", t.Name, t.Lines[le.Pos], Quote(le.Customer), le.Reason)
-	}
-	var re *rfm.TransactionError
-	if errors.As(err, &re) && re.Pos >= 0 && re.Pos < len(t.Lines) {
-		return fmt.Errorf("%s:%d: customer %s: %s", t.Name, t.Lines[re.Pos], Quote(re.Customer), re.Reason)
 	}
 	var te *tier.RecordError
 	if errors.As(err, &te) && te.Record == "transaction" {

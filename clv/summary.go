@@ -1,4 +1,4 @@
-package lifecycle
+package clv
 
 import (
 	"cmp"
@@ -109,19 +109,19 @@ type dayAmount struct {
 
 // Summarize builds each customer's [Summary] from a stream of transactions.
 //
-// It returns a [*TransactionError] naming the first unusable transaction
+// It returns a [*segkit.TransactionError] naming the first unusable transaction
 // (empty customer, zero time, amount NaN, infinite or negative: refunds must
 // be netted into their purchases before summarising), and an error when the
 // config is invalid. Transactions may arrive in any order.
 func Summarize(txns iter.Seq[segkit.Transaction], cfg SummaryConfig) (_ *SummaryTable, err error) {
 	defer guard(&err, "summarize")
 	if cfg.Unit > Weeks {
-		return nil, fmt.Errorf("lifecycle: summary: unknown unit %d", cfg.Unit)
+		return nil, fmt.Errorf("clv: summary: unknown unit %d", cfg.Unit)
 	}
 	last := cfg.CalibrationEnd
 	if cfg.HoldoutEnd != 0 {
 		if cfg.HoldoutEnd <= cfg.CalibrationEnd {
-			return nil, fmt.Errorf("lifecycle: summary: holdout end %s is not after calibration end %s", cfg.HoldoutEnd, cfg.CalibrationEnd)
+			return nil, fmt.Errorf("clv: summary: holdout end %s is not after calibration end %s", cfg.HoldoutEnd, cfg.CalibrationEnd)
 		}
 		last = cfg.HoldoutEnd
 	}
@@ -136,7 +136,7 @@ func Summarize(txns iter.Seq[segkit.Transaction], cfg SummaryConfig) (_ *Summary
 	pos := 0
 	txns(func(t segkit.Transaction) bool {
 		if reason := checkTransaction(t); reason != "" {
-			err = &TransactionError{Pos: pos, Customer: t.Customer, At: t.At, Amount: t.Amount, Reason: reason}
+			err = &segkit.TransactionError{Model: "clv", Pos: pos, Customer: t.Customer, At: t.At, Amount: t.Amount, Reason: reason}
 			return false
 		}
 		pos++

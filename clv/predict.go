@@ -1,4 +1,4 @@
-package lifecycle
+package clv
 
 import (
 	"errors"
@@ -46,7 +46,7 @@ type Prediction struct {
 
 func checkHorizon(t float64) error {
 	if !(t >= 0) || math.IsInf(t, 0) {
-		return fmt.Errorf("lifecycle: horizon %v must be finite and non-negative", t)
+		return fmt.Errorf("clv: horizon %v must be finite and non-negative", t)
 	}
 	return nil
 }
@@ -73,10 +73,10 @@ func Predict(m PurchaseModel, data []Summary, t float64) ([]Prediction, error) {
 func PredictInto(dst []Prediction, m PurchaseModel, data []Summary, t float64) (err error) {
 	defer guard(&err, "predict")
 	if m == nil {
-		return errors.New("lifecycle: predict: nil model")
+		return errors.New("clv: predict: nil model")
 	}
 	if len(dst) != len(data) {
-		return fmt.Errorf("lifecycle: predict: %d results for %d customers", len(dst), len(data))
+		return fmt.Errorf("clv: predict: %d results for %d customers", len(dst), len(data))
 	}
 	if err := m.Validate(); err != nil {
 		return err
@@ -165,11 +165,11 @@ func DefaultCLVConfig(u Unit) CLVConfig {
 func (c CLVConfig) check() error {
 	switch {
 	case c.Periods < 1:
-		return fmt.Errorf("lifecycle: clv: periods %d must be at least 1", c.Periods)
+		return fmt.Errorf("clv: lifetime value: periods %d must be at least 1", c.Periods)
 	case !(c.PeriodLength > 0) || math.IsInf(c.PeriodLength, 0):
-		return fmt.Errorf("lifecycle: clv: period length %v must be finite and positive", c.PeriodLength)
+		return fmt.Errorf("clv: lifetime value: period length %v must be finite and positive", c.PeriodLength)
 	case !(c.DiscountRate >= 0) || math.IsInf(c.DiscountRate, 0):
-		return fmt.Errorf("lifecycle: clv: discount rate %v must be finite and non-negative", c.DiscountRate)
+		return fmt.Errorf("clv: lifetime value: discount rate %v must be finite and non-negative", c.DiscountRate)
 	}
 	return nil
 }
@@ -190,9 +190,9 @@ func CLV(m PurchaseModel, g GammaGamma, s Summary, cfg CLVConfig) (float64, erro
 // CLVAll returns [CLV] for every customer of data, in order, or an error
 // for invalid models, config or a [*DataError] naming the first bad row.
 func CLVAll(m PurchaseModel, g GammaGamma, data []Summary, cfg CLVConfig) (_ []float64, err error) {
-	defer guard(&err, "clv")
+	defer guard(&err, "lifetime value")
 	if m == nil {
-		return nil, errors.New("lifecycle: clv: nil purchase model")
+		return nil, errors.New("clv: lifetime value: nil purchase model")
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package lifecycle
+package clv
 
 import (
 	"bytes"
@@ -24,14 +24,14 @@ func TestReadCDNOW(t *testing.T) {
 	assert.Equal(t, "2", got[2].Customer)
 
 	cases := []struct{ in, want string }{
-		{"1 2 19970101 2", `lifecycle: line 1 ("1 2 19970101 2"): want 5 fields (master_id sample_id date cds dollars), got 4`},
-		{"\n1 x 19970101 2 3", `lifecycle: line 2, field sample_id ("x"): want a non-negative integer`},
-		{"-1 2 19970101 2 3", `lifecycle: line 1, field master_id ("-1"): want a non-negative integer`},
-		{"1 2 19971301 2 3", `lifecycle: line 1, field date ("19971301"): want YYYYMMDD`},
-		{"1 2 19970101 -2 3", `lifecycle: line 1, field cds ("-2"): want a non-negative integer`},
-		{"1 2 19970101 2 NaN", `lifecycle: line 1, field dollars ("NaN"): want a non-negative number`},
-		{"1 2 19970101 2 -3", `lifecycle: line 1, field dollars ("-3"): want a non-negative number`},
-		{"1 2 19970101 2 " + strings.Repeat("9", 70000), `lifecycle: line 1: bufio.Scanner: token too long`},
+		{"1 2 19970101 2", `clv: line 1 ("1 2 19970101 2"): want 5 fields (master_id sample_id date cds dollars), got 4`},
+		{"\n1 x 19970101 2 3", `clv: line 2, field sample_id ("x"): want a non-negative integer`},
+		{"-1 2 19970101 2 3", `clv: line 1, field master_id ("-1"): want a non-negative integer`},
+		{"1 2 19971301 2 3", `clv: line 1, field date ("19971301"): want YYYYMMDD`},
+		{"1 2 19970101 -2 3", `clv: line 1, field cds ("-2"): want a non-negative integer`},
+		{"1 2 19970101 2 NaN", `clv: line 1, field dollars ("NaN"): want a non-negative number`},
+		{"1 2 19970101 2 -3", `clv: line 1, field dollars ("-3"): want a non-negative number`},
+		{"1 2 19970101 2 " + strings.Repeat("9", 70000), `clv: line 1: bufio.Scanner: token too long`},
 	}
 	for _, c := range cases {
 		_, err := ReadCDNOW(strings.NewReader(c.in))
@@ -54,17 +54,17 @@ func TestReadSummaryCSV(t *testing.T) {
 
 	cols := DefaultSummaryColumns()
 	cases := []struct{ in, want string }{
-		{"", "lifecycle: line 1: empty input: want a header line"},
-		{"ID,frequency,T\n", "lifecycle: line 1, field recency: column missing from the header"},
-		{"frequency,recency,T\n1,2\n", "lifecycle: line 2: wrong number of fields"},
-		{"frequency,recency,T\n1.5,2,3\n", `lifecycle: line 2, field frequency ("1.5"): want a non-negative integer`},
-		{"frequency,recency,T\n-1,2,3\n", `lifecycle: line 2, field frequency ("-1"): want a non-negative integer`},
-		{"frequency,recency,T\n1,abc,3\n", `lifecycle: line 2, field recency ("abc"): not a number`},
-		{"frequency,recency,T\n1,2,Inf\n", `lifecycle: line 2, field T ("Inf"): not a finite number`},
-		{"frequency,recency,T\n1,4,3\n", `lifecycle: line 2, field recency ("4"): exceeds T 3`},
-		{"frequency,recency,T\n0,1,3\n", `lifecycle: line 2, field recency ("1"): must be 0 for a customer without repeat purchases`},
-		{"frequency,recency,T,monetary_value\n1,1,3,-2\n", `lifecycle: line 2, field monetary_value ("-2"): must not be negative`},
-		{"frequency,recency,T\n1,1,3\n\"x\n", `lifecycle: line 3: extraneous or missing " in quoted-field`},
+		{"", "clv: line 1: empty input: want a header line"},
+		{"ID,frequency,T\n", "clv: line 1, field recency: column missing from the header"},
+		{"frequency,recency,T\n1,2\n", "clv: line 2: wrong number of fields"},
+		{"frequency,recency,T\n1.5,2,3\n", `clv: line 2, field frequency ("1.5"): want a non-negative integer`},
+		{"frequency,recency,T\n-1,2,3\n", `clv: line 2, field frequency ("-1"): want a non-negative integer`},
+		{"frequency,recency,T\n1,abc,3\n", `clv: line 2, field recency ("abc"): not a number`},
+		{"frequency,recency,T\n1,2,Inf\n", `clv: line 2, field T ("Inf"): not a finite number`},
+		{"frequency,recency,T\n1,4,3\n", `clv: line 2, field recency ("4"): exceeds T 3`},
+		{"frequency,recency,T\n0,1,3\n", `clv: line 2, field recency ("1"): must be 0 for a customer without repeat purchases`},
+		{"frequency,recency,T,monetary_value\n1,1,3,-2\n", `clv: line 2, field monetary_value ("-2"): must not be negative`},
+		{"frequency,recency,T\n1,1,3\n\"x\n", `clv: line 3: extraneous or missing " in quoted-field`},
 	}
 	for _, c := range cases {
 		_, err := ReadSummaryCSV(strings.NewReader(c.in), cols)

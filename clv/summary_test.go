@@ -1,4 +1,4 @@
-package lifecycle
+package clv
 
 import (
 	"fmt"
@@ -112,8 +112,8 @@ func TestSummarizeErrors(t *testing.T) {
 		tx   segkit.Transaction
 		want string
 	}{
-		{"empty key", segkit.Transaction{At: at, Amount: 1}, `lifecycle: transaction 1 (customer "", 2024-01-01T00:00:00Z): empty customer key`},
-		{"zero time", segkit.Transaction{Customer: "x", Amount: 1}, `lifecycle: transaction 1 (customer "x", zero time): zero time`},
+		{"empty key", segkit.Transaction{At: at, Amount: 1}, `clv: transaction 1 (customer "", 2024-01-01T00:00:00Z): empty customer key`},
+		{"zero time", segkit.Transaction{Customer: "x", Amount: 1}, `clv: transaction 1 (customer "x", zero time): zero time`},
 		{"NaN", segkit.Transaction{Customer: "x", At: at, Amount: math.NaN()}, `amount NaN is not a finite number`},
 		{"Inf", segkit.Transaction{Customer: "x", At: at, Amount: math.Inf(1)}, `amount +Inf is not a finite number`},
 		{"refund", segkit.Transaction{Customer: "x", At: at, Amount: -3}, `negative amount -3`},
@@ -122,7 +122,7 @@ func TestSummarizeErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			txns := []segkit.Transaction{{Customer: "ok", At: at, Amount: 1}, c.tx}
 			_, err := Summarize(slices.Values(txns), SummaryConfig{CalibrationEnd: segkit.Date(2024, 2, 1)})
-			var te *TransactionError
+			var te *segkit.TransactionError
 			require.ErrorAs(t, err, &te)
 			assert.Equal(t, 1, te.Pos)
 			assert.Contains(t, err.Error(), c.want)
@@ -164,7 +164,7 @@ func TestValidateSummaries(t *testing.T) {
 			var de *DataError
 			require.ErrorAs(t, err, &de)
 			assert.Equal(t, 1, de.Row)
-			assert.Equal(t, fmt.Sprintf(`lifecycle: row 1 (customer "c7"): %s`, c.want), err.Error())
+			assert.Equal(t, fmt.Sprintf(`clv: row 1 (customer "c7"): %s`, c.want), err.Error())
 		})
 	}
 }

@@ -1,4 +1,4 @@
-package lifecycle
+package clv
 
 import (
 	"errors"
@@ -518,7 +518,7 @@ func TestFitErrors(t *testing.T) {
 	var fe *FitError
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "bgnbd", fe.Model)
-	assert.Equal(t, "lifecycle: bgnbd fit: no repeat buyers in the data", err.Error())
+	assert.Equal(t, "clv: bgnbd fit: no repeat buyers in the data", err.Error())
 
 	_, _, err = FitMBGNBD(nil, FitConfig{})
 	assert.ErrorIs(t, err, ErrNoData)
@@ -559,7 +559,7 @@ func TestFitNotConverged(t *testing.T) {
 	assert.Equal(t, rep, fe.Report)
 	assert.Equal(t, 2, rep.Iterations)
 	assert.Len(t, rep.Params, 4)
-	assert.Contains(t, err.Error(), "lifecycle: bgnbd fit: fit did not converge (r=")
+	assert.Contains(t, err.Error(), "clv: bgnbd fit: fit did not converge (r=")
 	assert.Contains(t, err.Error(), "status IterationLimit")
 }
 

@@ -1,8 +1,7 @@
-package lifecycle
+package clv
 
 import (
 	"math"
-	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,17 +35,17 @@ func TestPredictErrors(t *testing.T) {
 	_, err := Predict(paperBG, data, 1)
 	var de *DataError
 	require.ErrorAs(t, err, &de)
-	assert.Equal(t, `lifecycle: row 1 (customer "b"): recency 4: exceeds T 3`, err.Error())
+	assert.Equal(t, `clv: row 1 (customer "b"): recency 4: exceeds T 3`, err.Error())
 	_, err = Predict(paperBG, data[:1], -1)
-	assert.EqualError(t, err, "lifecycle: horizon -1 must be finite and non-negative")
+	assert.EqualError(t, err, "clv: horizon -1 must be finite and non-negative")
 	_, err = Predict(paperBG, data[:1], math.NaN())
 	assert.Error(t, err)
 	_, err = Predict(BGNBD{}, data[:1], 1)
 	assert.ErrorIs(t, err, ErrInvalidParams)
 	_, err = Predict(nil, data[:1], 1)
-	assert.EqualError(t, err, "lifecycle: predict: nil model")
+	assert.EqualError(t, err, "clv: predict: nil model")
 	err = PredictInto(make([]Prediction, 3), paperBG, data[:1], 1)
-	assert.EqualError(t, err, "lifecycle: predict: 3 results for 1 customers")
+	assert.EqualError(t, err, "clv: predict: 3 results for 1 customers")
 }
 
 func TestGammaGammaExpectedSpend(t *testing.T) {
@@ -105,11 +104,11 @@ func TestCLV(t *testing.T) {
 	_, err := CLVAll(paperBG, GammaGamma{P: 1, Q: 1, Gamma: 1}, data, DefaultCLVConfig(Days))
 	assert.ErrorContains(t, err, "the expected spend needs q > 1")
 	_, err = CLVAll(paperBG, paperGG, data, CLVConfig{Periods: 0, PeriodLength: 1})
-	assert.EqualError(t, err, "lifecycle: clv: periods 0 must be at least 1")
+	assert.EqualError(t, err, "clv: lifetime value: periods 0 must be at least 1")
 	_, err = CLVAll(paperBG, paperGG, data, CLVConfig{Periods: 1, PeriodLength: math.Inf(1)})
-	assert.EqualError(t, err, "lifecycle: clv: period length +Inf must be finite and positive")
+	assert.EqualError(t, err, "clv: lifetime value: period length +Inf must be finite and positive")
 	_, err = CLVAll(paperBG, paperGG, data, CLVConfig{Periods: 1, PeriodLength: 1, DiscountRate: -0.1})
-	assert.EqualError(t, err, "lifecycle: clv: discount rate -0.1 must be finite and non-negative")
+	assert.EqualError(t, err, "clv: lifetime value: discount rate -0.1 must be finite and non-negative")
 	_, err = CLV(paperBG, paperGG, Summary{T: -1}, DefaultCLVConfig(Days))
 	var de *DataError
 	assert.ErrorAs(t, err, &de)
@@ -128,18 +127,7 @@ func (panicky) Predict(Summary, float64) (float64, float64) { panic("boom") }
 func TestPanicsBecomeErrors(t *testing.T) {
 	m := panicky{paperBG}
 	_, err := Predict(m, []Summary{{T: 1}}, 1)
-	assert.EqualError(t, err, "lifecycle: predict: internal error: boom")
-	h, err := NewHistories(nil, nil, nil)
-	require.NoError(t, err)
-	h2, err := NewHistories(slices.Values(txnsOf([]purchase{{"a", asOf.AddDays(-3)}})), nil, nil)
-	require.NoError(t, err)
-	cfg := DefaultConfig()
-	cfg.Family = Model
-	cfg.PurchaseModel = m
-	_, err = h.Stages(asOf, cfg)
-	assert.NoError(t, err, "no customer, no call")
-	_, err = h2.Stages(asOf, cfg)
-	assert.EqualError(t, err, "lifecycle: stages: internal error: boom")
+	assert.EqualError(t, err, "clv: predict: internal error: boom")
 }
 
 // TestPredictLargePopulations covers the shared-value cache both when it

@@ -1,0 +1,106 @@
+package clv_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/clv"
+)
+
+func ExampleSummarize() {
+	day := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
+	txns := []segkit.Transaction{
+		{Customer: "ann", At: day("2025-01-06"), Amount: 20},
+		{Customer: "ann", At: day("2025-01-06"), Amount: 5}, // same day: one purchase of 25
+		{Customer: "ann", At: day("2025-02-03"), Amount: 30},
+		{Customer: "ann", At: day("2025-03-03"), Amount: 40},
+		{Customer: "bob", At: day("2025-02-17"), Amount: 15},
+		{Customer: "ann", At: day("2025-04-14"), Amount: 50}, // holdout period
+	}
+	tab, err := clv.Summarize(slices.Values(txns), clv.SummaryConfig{
+		CalibrationEnd: segkit.Date(2025, 3, 31),
+		HoldoutEnd:     segkit.Date(2025, 4, 30),
+		Unit:           clv.Weeks,
+	})
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range tab.Customers {
+		fmt.Printf("%s x=%d t_x=%.2f T=%.2f mean=%.2f holdout=%d\n", s.Customer, s.Frequency, s.Recency, s.T, s.Monetary, s.HoldoutFrequency)
+	}
+	// Output:
+	// ann x=2 t_x=8.00 T=12.00 mean=35.00 holdout=1
+	// bob x=0 t_x=0.00 T=6.00 mean=0.00 holdout=0
+}
+
+// The BG/NBD at the parameters Fader, Hardie & Lee (2005) estimated on CDNOW
+// (in weeks).
+func ExampleBGNBD() {
+	m := clv.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
+	c := clv.Summary{Frequency: 2, Recency: 30.43, T: 38.86}
+	fmt.Printf("P(alive) = %.3f\n", m.PAlive(c))
+	fmt.Printf("E[Y(39)] = %.3f\n", m.ConditionalExpectedPurchases(c, 39))
+	fmt.Printf("E[X(39)] = %.3f\n", m.ExpectedPurchases(39))
+	fmt.Printf("P(X(39) = 0) = %.4f\n", m.PurchaseProbability(0, 39))
+	// Output:
+	// P(alive) = 0.727
+	// E[Y(39)] = 1.226
+	// E[X(39)] = 1.197
+	// P(X(39) = 0) = 0.5738
+}
+
+func ExampleFitBGNBD() {
+	// A summary file (here inline): repeat purchases, recency and age in weeks.
+	const csv = `ID,frequency,recency,T
+1,2,30.43,38.86
+2,1,1.71,38.86
+3,0,0,38.86
+4,0,0,38.86
+5,0,0,38.86
+6,7,29.43,38.86
+7,1,5,38.86
+8,0,0,38.86
+9,2,35.71,38.86
+10,0,0,38.86
+11,5,24.43,38.86
+12,0,0,38.86
+13,0,0,38.86
+14,0,0,38.86
+15,0,0,38.86
+16,0,0,38.86
+17,10,34.14,38.86
+18,1,4.86,38.86
+19,3,28.29,38.86
+20,0,0,38.86
+`
+	data, err := clv.ReadSummaryCSV(strings.NewReader(csv), clv.DefaultSummaryColumns())
+	if err != nil {
+		panic(err)
+	}
+	m, rep, err := clv.FitBGNBD(data, clv.FitConfig{})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("converged=%v n=%d loglik=%.2f\n", rep.Converged, rep.N, rep.LogLik)
+	fmt.Printf("E[X(52)] = %.2f purchases a year\n", m.ExpectedPurchases(52))
+	// Output:
+	// converged=true n=20 loglik=-117.25
+	// E[X(52)] = 2.31 purchases a year
+}
+
+func ExampleCLV() {
+	purchases := clv.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426} // weeks
+	spend := clv.GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.44}
+	c := clv.Summary{Frequency: 2, Recency: 30.43, T: 38.86, Monetary: 22.35}
+	// Twelve 30-day months, 1 % discount a month.
+	v, err := clv.CLV(purchases, spend, c, clv.DefaultCLVConfig(clv.Weeks))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("expected spend per purchase %.2f, CLV %.2f\n", spend.ExpectedSpend(c), v)
+	// Output:
+	// expected spend per purchase 24.66, CLV 35.88
+}
