@@ -262,11 +262,12 @@ func (s *state) downgrade(evalDay, eff segkit.Day, why string) {
 
 // reviewMatters reports whether a review could change anything: upgrade at
 // period end (or, with immediate upgrades, because a negative contribution
-// left the window without a record to trigger the check), requalify (extend
+// left the window without a record to trigger the check, or a contribution
+// to an at-most criterion did), requalify (extend
 // validity), downgrade or confirm an upgrade that a refund could revoke.
 func (s *state) reviewMatters() bool {
 	e := s.e
-	if int(s.earned) < len(e.levels)-1 && (!e.immediate || s.negative) {
+	if int(s.earned) < len(e.levels)-1 && (!e.immediate || s.negative || e.atMost) {
 		return true
 	}
 	if s.earned == 0 {

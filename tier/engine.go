@@ -24,6 +24,7 @@ type Engine struct {
 	metricIdx                                    map[string]int // name → index
 	usedSpend, usedOrders, usedItems, usedPoints bool
 	usedMetric                                   []bool // metric referenced by some criterion
+	atMost                                       bool   // some criterion is an at-most one
 	iSpend, iOrders, iItems, iPoints             int
 
 	window       WindowKind
@@ -201,6 +202,10 @@ func cloneCriteria(c *Criteria) *Criteria {
 		return nil
 	}
 	d := *c
+	if c.Max != nil {
+		m := *c.Max
+		d.Max = &m
+	}
 	if c.Any != nil {
 		d.Any = make([]Criteria, len(c.Any))
 		for i := range c.Any {
@@ -226,6 +231,10 @@ func (e *Engine) compileInto(n *cnode, c *Criteria) {
 	if c.Metric != "" {
 		n.metric = e.metricIdx[c.Metric]
 		n.min = toFixed(c.Min)
+		if c.Max != nil {
+			n.min, n.atMost = toFixed(*c.Max), true
+			e.atMost = true
+		}
 		e.usedMetric[n.metric] = true
 		return
 	}

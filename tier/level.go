@@ -25,17 +25,26 @@ func toFixed(x float64) int64 { return int64(math.Round(x * fixedScale)) }
 
 func fromFixed(v int64) float64 { return float64(v) / fixedScale }
 
-// cnode is a compiled criterion: a leaf (metric ≥ min) or a group.
+// cnode is a compiled criterion: a leaf (metric ≥ min, or with atMost
+// metric ≤ min) or a group.
 type cnode struct {
 	metric int   // index into Engine.metrics; -1 for a group
-	min    int64 // fixed point
-	all    bool  // group: all-of (else any-of)
+	min    int64 // fixed point; the maximum of an at-most leaf
+	atMost bool
+	all    bool // group: all-of (else any-of)
 	kids   []cnode
+}
+
+func (n *cnode) leafMet(v int64) bool {
+	if n.atMost {
+		return v <= n.min
+	}
+	return v >= n.min
 }
 
 func (n *cnode) met(win []int64) bool {
 	if n.metric >= 0 {
-		return win[n.metric] >= n.min
+		return n.leafMet(win[n.metric])
 	}
 	if n.all {
 		for i := range n.kids {
@@ -60,9 +69,14 @@ func (n *cnode) explain(b *strings.Builder, names []string, win []int64, top boo
 		b.WriteString(names[n.metric])
 		b.WriteByte(' ')
 		b.WriteString(formatNumber(fromFixed(win[n.metric])))
-		if win[n.metric] >= n.min {
+		switch v := win[n.metric]; {
+		case n.atMost && v <= n.min:
+			b.WriteString(" ≤ ")
+		case n.atMost:
+			b.WriteString(" > ")
+		case v >= n.min:
 			b.WriteString(" ≥ ")
-		} else {
+		default:
 			b.WriteString(" < ")
 		}
 		b.WriteString(formatNumber(fromFixed(n.min)))
@@ -92,6 +106,9 @@ func (n *cnode) explain(b *strings.Builder, names []string, win []int64, top boo
 
 func (n *cnode) need(names []string, win []int64) Need {
 	if n.metric >= 0 {
+		if n.atMost {
+			return Need{Metric: names[n.metric], Have: fromFixed(win[n.metric]), Max: fromFixed(n.min), AtMost: true}
+		}
 		return Need{Metric: names[n.metric], Have: fromFixed(win[n.metric]), Min: fromFixed(n.min)}
 	}
 	kids := make([]Need, len(n.kids))
@@ -105,21 +122,31 @@ func (n *cnode) need(names []string, win []int64) Need {
 }
 
 // Need is a criterion evaluated on a window: a leaf says how much of Metric
-// the member has against the Min required; a group lists its parts, of which
-// Any (at least one) or All must be met. It is a plain value.
+// the member has against the Min required (or, AtMost, the Max tolerated); a
+// group lists its parts, of which Any (at least one) or All must be met. It
+// is a plain value.
 type Need struct {
 	Metric string
 	Have   float64
 	Min    float64
+	Max    float64
+	AtMost bool
 	Any    []Need
 	All    []Need
+}
+
+func (n Need) leafMet() bool {
+	if n.AtMost {
+		return n.Have <= n.Max
+	}
+	return n.Have >= n.Min
 }
 
 // Met reports whether the criterion is met.
 func (n Need) Met() bool {
 	switch {
 	case n.Metric != "":
-		return n.Have >= n.Min
+		return n.leafMet()
 	case n.All != nil:
 		for _, k := range n.All {
 			if !k.Met() {
@@ -137,11 +164,14 @@ func (n Need) Met() bool {
 	}
 }
 
-// Short is how much of Metric is still missing for a leaf (0 when met, and
-// for groups).
+// Short is how much of Metric is still missing for a leaf — for an at-most
+// leaf, how much too much there is — (0 when met, and for groups).
 func (n Need) Short() float64 {
-	if n.Metric == "" || n.Have >= n.Min {
+	if n.Metric == "" || n.leafMet() {
 		return 0
+	}
+	if n.AtMost {
+		return n.Have - n.Max
 	}
 	return n.Min - n.Have
 }
@@ -155,6 +185,21 @@ func (n Need) String() string {
 }
 
 func (n Need) write(b *strings.Builder, top bool) {
+	if n.Metric != "" && n.AtMost {
+		b.WriteString(n.Metric)
+		b.WriteByte(' ')
+		b.WriteString(formatNumber(n.Have))
+		b.WriteString(" of at most ")
+		b.WriteString(formatNumber(n.Max))
+		if n.leafMet() {
+			b.WriteString(" (met)")
+		} else {
+			b.WriteString(" (")
+			b.WriteString(formatNumber(n.Have - n.Max))
+			b.WriteString(" too many)")
+		}
+		return
+	}
 	if n.Metric != "" {
 		b.WriteString(n.Metric)
 		b.WriteByte(' ')

@@ -235,18 +235,28 @@ type LevelSpec struct {
 }
 
 // Criteria is a condition on the metrics of the qualification window: either
-// a leaf (Metric ≥ Min) or a group of conditions of which Any (at least one)
-// or All must hold. Exactly one of Metric, Any and All is set. It is a plain
-// value; do not modify it while another goroutine reads it.
+// a leaf — Metric ≥ Min ("at least"), or, with Max set, Metric ≤ *Max ("at
+// most", for metrics where lower is better: complaints, a credit-risk level)
+// — or a group of conditions of which Any (at least one) or All must hold.
+// Exactly one of Metric, Any and All is set; a leaf with Max has no Min. It
+// is a plain value; do not modify it while another goroutine reads it.
+//
+// An at-most condition can only become met when its metric falls: when
+// contributions leave the window, which is looked at on review days, or
+// through negative activity values.
 type Criteria struct {
 	Metric string     `json:"metric,omitempty"`
 	Min    float64    `json:"min,omitempty"`
+	Max    *float64   `json:"max,omitempty"`
 	Any    []Criteria `json:"any,omitempty"`
 	All    []Criteria `json:"all,omitempty"`
 }
 
 // AtLeast returns the leaf criterion metric ≥ min.
 func AtLeast(metric string, min float64) Criteria { return Criteria{Metric: metric, Min: min} }
+
+// AtMost returns the leaf criterion metric ≤ max.
+func AtMost(metric string, max float64) Criteria { return Criteria{Metric: metric, Max: &max} }
 
 // AnyOf returns a criterion met when at least one of cs is.
 func AnyOf(cs ...Criteria) *Criteria { return &Criteria{Any: cs} }
@@ -647,6 +657,19 @@ func (v *validator) criteria(level, path string, c Criteria, depth int, leaves *
 		if v.metrics[c.Metric] == 0 {
 			v.add(level, path+".metric", "unknown metric %q (declare host counters in metrics)", c.Metric)
 		}
+		if c.Max != nil {
+			switch {
+			case c.Min != 0:
+				v.add(level, path, "set min (at least) or max (at most), not both")
+			case !finite(*c.Max):
+				v.add(level, path+".max", "threshold is not a finite number")
+			case *c.Max < 0:
+				v.add(level, path+".max", "negative threshold %s", formatNumber(*c.Max))
+			case *c.Max > maxThreshold:
+				v.add(level, path+".max", "threshold %s exceeds %s", formatNumber(*c.Max), formatNumber(maxThreshold))
+			}
+			break
+		}
 		switch {
 		case !finite(c.Min):
 			v.add(level, path+".min", "threshold is not a finite number")
@@ -669,11 +692,13 @@ func (v *validator) criteria(level, path string, c Criteria, depth int, leaves *
 	}
 }
 
-// leafRef is one "metric ≥ min" condition and where it sits.
+// leafRef is one "metric ≥ min" (or, atMost, "metric ≤ min") condition and
+// where it sits.
 type leafRef struct {
 	path   string
 	metric string
 	min    float64
+	atMost bool
 }
 
 func collectLeaves(c *Criteria, path string, out []leafRef, depth int) []leafRef {
@@ -681,6 +706,9 @@ func collectLeaves(c *Criteria, path string, out []leafRef, depth int) []leafRef
 		return out
 	}
 	if c.Metric != "" {
+		if c.Max != nil {
+			return append(out, leafRef{path: path + ".max", metric: c.Metric, min: *c.Max, atMost: true})
+		}
 		return append(out, leafRef{path: path + ".min", metric: c.Metric, min: c.Min})
 	}
 	for i := range c.Any {
@@ -693,51 +721,75 @@ func collectLeaves(c *Criteria, path string, out []leafRef, depth int) []leafRef
 }
 
 // thresholdsIncrease requires every entry threshold on a metric to exceed the
-// highest threshold on that metric of the nearest lower level that uses it.
+// highest threshold on that metric of the nearest lower level that uses it;
+// at-most thresholds must not exceed the lowest at-most threshold of that
+// level (a higher level never tolerates more).
 func (v *validator) thresholdsIncrease() {
+	type key struct {
+		metric string
+		atMost bool
+	}
 	type mark struct {
 		level string
-		max   float64
+		bound float64 // highest at-least or lowest at-most threshold
 	}
-	highest := map[string]mark{}
+	bounds := map[key]mark{}
 	for i := 1; i < len(v.p.Levels); i++ {
 		l := v.p.Levels[i]
 		leaves := collectLeaves(l.Entry, "entry", nil, 1)
 		for _, lf := range leaves {
-			if prev, ok := highest[lf.metric]; ok && finite(lf.min) && !(lf.min > prev.max) {
+			prev, ok := bounds[key{lf.metric, lf.atMost}]
+			switch {
+			case !ok || !finite(lf.min):
+			case lf.atMost && lf.min > prev.bound:
+				v.add(l.Name, lf.path, "%s at-most threshold %s is above level %q (%s); a higher level cannot tolerate more",
+					lf.metric, formatNumber(lf.min), prev.level, formatNumber(prev.bound))
+			case !lf.atMost && !(lf.min > prev.bound):
 				v.add(l.Name, lf.path, "%s threshold %s does not increase over level %q (%s)",
-					lf.metric, formatNumber(lf.min), prev.level, formatNumber(prev.max))
+					lf.metric, formatNumber(lf.min), prev.level, formatNumber(prev.bound))
 			}
 		}
-		mine := map[string]float64{}
+		mine := map[key]float64{}
 		for _, lf := range leaves {
-			if m, ok := mine[lf.metric]; !ok || lf.min > m {
-				mine[lf.metric] = lf.min
+			k := key{lf.metric, lf.atMost}
+			if m, ok := mine[k]; !ok || (!lf.atMost && lf.min > m) || (lf.atMost && lf.min < m) {
+				mine[k] = lf.min
 			}
 		}
-		for m, x := range mine {
-			highest[m] = mark{level: l.Name, max: x}
+		for k, x := range mine {
+			bounds[k] = mark{level: l.Name, bound: x}
 		}
 	}
 }
 
 // retentionNotAboveEntry requires each retention threshold on a metric to be
-// at most the level's highest entry threshold on that metric.
+// at most the level's highest entry threshold on that metric (at-most
+// thresholds: at least the lowest).
 func (v *validator) retentionNotAboveEntry() {
+	type key struct {
+		metric string
+		atMost bool
+	}
 	for i := 1; i < len(v.p.Levels); i++ {
 		l := v.p.Levels[i]
 		if l.Retain == nil || l.Entry == nil {
 			continue
 		}
-		entry := map[string]float64{}
+		entry := map[key]float64{}
 		for _, lf := range collectLeaves(l.Entry, "entry", nil, 1) {
-			if m, ok := entry[lf.metric]; !ok || lf.min > m {
-				entry[lf.metric] = lf.min
+			k := key{lf.metric, lf.atMost}
+			if m, ok := entry[k]; !ok || (!lf.atMost && lf.min > m) || (lf.atMost && lf.min < m) {
+				entry[k] = lf.min
 			}
 		}
 		for _, lf := range collectLeaves(l.Retain, "retain", nil, 1) {
-			if e, ok := entry[lf.metric]; ok && lf.min > e {
+			e, ok := entry[key{lf.metric, lf.atMost}]
+			switch {
+			case ok && !lf.atMost && lf.min > e:
 				v.add(l.Name, lf.path, "retention %s threshold %s is above the entry threshold %s",
+					lf.metric, formatNumber(lf.min), formatNumber(e))
+			case ok && lf.atMost && lf.min < e:
+				v.add(l.Name, lf.path, "retention %s at-most threshold %s is below the entry threshold %s",
 					lf.metric, formatNumber(lf.min), formatNumber(e))
 			}
 		}

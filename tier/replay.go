@@ -349,6 +349,8 @@ func (s *state) apply(r record) error {
 				}
 			}
 			s.afterGain(d)
+		} else if v < 0 && s.e.usedMetric[m] {
+			s.afterGain(d) // a fall can meet an at-most criterion
 		}
 	case recPoint:
 		p := &h.Points[i]
