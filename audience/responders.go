@@ -99,7 +99,7 @@ type ResponderReport struct {
 type ResponderTrait struct {
 	// Label reads like "age 26–30 ∧ occupation office"; Rule is the same as
 	// a segment rule.
-	Label, Rule string
+	Label, Rule   string
 	With, Without campaign.Proportion
 	// Difference is the rate with minus the rate without; Interval is
 	// Newcombe's hybrid score interval of it.
