@@ -46,10 +46,6 @@ func (s *evSpec) days(today int64) (segkit.Day, segkit.Day) {
 	return toDay(today + int64(1-s.window)), to
 }
 
-func toDay(d int64) segkit.Day {
-	return segkit.Day(max(min(d, math.MaxInt32), math.MinInt32))
-}
-
 // filterString renders a filter canonically: {category: ["art", "math"], channel: "app"}.
 func filterString(f bitmapindex.Filter) string {
 	var b strings.Builder
@@ -602,7 +598,7 @@ func (m *matcher) matchThen(n *pnode) bool {
 		if !matchesAt(b.filter, detb, j) {
 			continue
 		}
-		db := dayOf(tsb[j], m.loc)
+		db := int64(segkit.DayOf(tsb[j], m.loc))
 		lo, up := dayStart(db-int64(n.window)+1, m.loc), dayStart(db+1, m.loc)
 		for i := lowerBound(tsa[:na], lo); i < na && tsa[i].Before(up); i++ {
 			if matchesAt(a.filter, deta, i) {
