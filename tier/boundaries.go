@@ -430,6 +430,7 @@ const (
 	bLifetime
 	bGrace
 	bReview
+	bGrowth
 )
 
 // advance applies every boundary effective on or before day to.
@@ -467,6 +468,10 @@ func (s *state) advance(to segkit.Day) {
 				best, what = s.reviewC+1, bReview
 			}
 		}
+		// After the review of December 31, which sees the year's balance.
+		if d := s.growthBoundary(); d < best {
+			best, what = d, bGrowth
+		}
 		if best > to || what == bNone {
 			break
 		}
@@ -488,6 +493,8 @@ func (s *state) advance(to segkit.Day) {
 			s.graceEnds(best - 1)
 		case bReview:
 			s.review(best - 1)
+		case bGrowth:
+			s.growthYearEnd(best)
 		}
 	}
 	if s.reviewFrom < to && !s.reviewMatters() {

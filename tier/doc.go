@@ -39,6 +39,19 @@
 // review changes the next review, not the past one (unless the program
 // revokes unconfirmed upgrades on refunds).
 //
+// Criteria are "at least" thresholds (spend ≥ 10,000) or, for metrics where
+// lower is better, "at most" ones (complaints ≤ 2; [AtMost]).
+//
+// # Growth value
+//
+// A program may have a growth value (成长值, [Growth]): a balance separate
+// from points, earned per unit of purchase amount and per activity (check-in,
+// review, referral) by its own rules, never spent, optionally decayed or reset
+// when a calendar year ends, with every change in [Timeline.GrowthLog].
+// Criteria name it as the metric "growth", measured as the balance on the
+// evaluation day: levels by growth value (V1 … V6) as Chinese loyalty
+// programs define them.
+//
 // # Points
 //
 // Purchases earn points at a base rate per unit of amount times the level's

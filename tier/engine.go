@@ -25,6 +25,9 @@ type Engine struct {
 	usedSpend, usedOrders, usedItems, usedPoints bool
 	usedMetric                                   []bool // metric referenced by some criterion
 	atMost                                       bool   // some criterion is an at-most one
+	iGrowth                                      int
+	usedGrowth                                   bool
+	growth                                       *cgrowth // nil without growth value
 	iSpend, iOrders, iItems, iPoints             int
 
 	window       WindowKind
@@ -136,22 +139,14 @@ func Compile(p Program) (*Engine, error) {
 		e.lifetime = append(e.lifetime, lifeRule{level: l, days: lt.Years * 365})
 	}
 	e.usedSpend, e.usedOrders, e.usedItems, e.usedPoints = e.usedMetric[e.iSpend], e.usedMetric[e.iOrders], e.usedMetric[e.iItems], e.usedMetric[e.iPoints]
+	e.iGrowth = e.metricIdx[MetricGrowth]
+	e.usedGrowth = e.usedMetric[e.iGrowth]
 
 	e.perUnit = p.Points.PerUnit
 	e.expiryDays, e.inactivityMonths = p.Points.ExpiryDays, p.Points.InactivityMonths
 	e.activityRules = make([][]crule, len(e.metrics))
 	for _, pr := range p.Points.Rules {
-		cr := crule{name: pr.Name, perUnit: pr.PerUnit, bonus: pr.Bonus, minAmount: toFixed(pr.MinAmount), from: minDay, to: maxDay}
-		if pr.From != "" {
-			cr.from, _ = segkit.ParseDay(pr.From)
-		}
-		if pr.To != "" {
-			cr.to, _ = segkit.ParseDay(pr.To)
-		}
-		for _, ln := range pr.Levels {
-			l, _ := e.Level(ln)
-			cr.levels |= 1 << l
-		}
+		cr := e.compileRule(pr)
 		if pr.Metric == "" || pr.Metric == MetricSpend {
 			e.purchaseRules = append(e.purchaseRules, cr)
 		} else {
@@ -159,6 +154,7 @@ func Compile(p Program) (*Engine, error) {
 			e.activityRules[m] = append(e.activityRules[m], cr)
 		}
 	}
+	e.compileGrowth(p.Growth)
 	switch e.window {
 	case CalendarYear:
 		e.windowDesc = "in calendar year"
@@ -168,6 +164,22 @@ func Compile(p Program) (*Engine, error) {
 		e.windowDesc = "over rolling " + strconv.Itoa(e.windowMonths) + " months"
 	}
 	return e, nil
+}
+
+// compileRule compiles a validated earn rule of points or growth.
+func (e *Engine) compileRule(pr EarnRule) crule {
+	cr := crule{name: pr.Name, perUnit: pr.PerUnit, bonus: pr.Bonus, minAmount: toFixed(pr.MinAmount), from: minDay, to: maxDay}
+	if pr.From != "" {
+		cr.from, _ = segkit.ParseDay(pr.From)
+	}
+	if pr.To != "" {
+		cr.to, _ = segkit.ParseDay(pr.To)
+	}
+	for _, ln := range pr.Levels {
+		l, _ := e.Level(ln)
+		cr.levels |= 1 << l
+	}
+	return cr
 }
 
 // MustCompile is like Compile but panics on an invalid program; for programs
@@ -185,6 +197,7 @@ func cloneProgram(p Program) Program {
 	q.Metrics = slices.Clone(p.Metrics)
 	q.Lifetime = slices.Clone(p.Lifetime)
 	q.Points.Rules = slices.Clone(p.Points.Rules)
+	q.Growth = cloneGrowth(p.Growth)
 	for i := range q.Points.Rules {
 		q.Points.Rules[i].Levels = slices.Clone(q.Points.Rules[i].Levels)
 	}

@@ -54,6 +54,7 @@ func (e *Engine) Replay(h History, asOf segkit.Day) (*Timeline, error) {
 		Status:       s.status(),
 		Entries:      slices.Clone(s.entries),
 		Ledger:       slices.Clone(s.ledger),
+		GrowthLog:    slices.Clone(s.growthLog),
 		e:            e,
 		debt:         s.debt,
 		lastActivity: s.lastActivity,

@@ -56,6 +56,8 @@ type Program struct {
 	RevokeOnRefund bool `json:"revoke_on_refund,omitempty"`
 	// Points are the earning and expiry rules of the points ledger.
 	Points Points `json:"points,omitzero"`
+	// Growth is the growth value (成长值), when the program has one.
+	Growth *Growth `json:"growth,omitempty"`
 	// Levels, lowest first. The first is the base level every customer holds
 	// without qualifying; it takes no criteria. At most 32 levels.
 	Levels []LevelSpec `json:"levels"`
@@ -279,7 +281,7 @@ const (
 	MetricFees   = "fees"
 )
 
-var builtinMetrics = []string{MetricSpend, MetricOrders, MetricItems, MetricPoints, MetricNights, MetricStays, MetricFees}
+var builtinMetrics = []string{MetricSpend, MetricOrders, MetricItems, MetricPoints, MetricNights, MetricStays, MetricFees, MetricGrowth}
 
 // Limits on a program, so that hostile definitions stay small.
 const (
@@ -351,6 +353,9 @@ func ParseProgram(data []byte) (Program, error) {
 	if len(p.Points.Rules) == 0 {
 		p.Points.Rules = nil
 	}
+	if p.Growth != nil && len(p.Growth.Rules) == 0 {
+		p.Growth.Rules = nil
+	}
 	return p, nil
 }
 
@@ -399,7 +404,7 @@ func builtinClass(name string) metricClass {
 	switch name {
 	case MetricSpend, MetricOrders, MetricItems:
 		return classPurchase
-	case MetricPoints:
+	case MetricPoints, MetricGrowth:
 		return classPoints
 	case MetricNights, MetricStays, MetricFees:
 		return classActivity
@@ -470,6 +475,7 @@ func (v *validator) validate() {
 	v.validateLevels()
 	v.validateLifetime()
 	v.validatePoints()
+	v.validateGrowth()
 }
 
 func (v *validator) validateWindow() {
@@ -835,13 +841,19 @@ func (v *validator) validatePoints() {
 	if pt.InactivityMonths < 0 || pt.InactivityMonths > 1200 {
 		v.add("", "points.inactivity_months", "%d months (want 0..1200; 0 means never)", pt.InactivityMonths)
 	}
-	if len(pt.Rules) > maxRules {
-		v.add("", "points.rules", "%d rules exceed the limit of %d", len(pt.Rules), maxRules)
+	v.validateRules("points.rules", pt.Rules)
+}
+
+// validateRules checks the earn rules of points or growth; field is their
+// path ("points.rules").
+func (v *validator) validateRules(field string, rules []EarnRule) {
+	if len(rules) > maxRules {
+		v.add("", field, "%d rules exceed the limit of %d", len(rules), maxRules)
 		return
 	}
 	names := map[string]bool{}
-	for i, r := range pt.Rules {
-		f := fmt.Sprintf("points.rules[%d]", i)
+	for i, r := range rules {
+		f := fmt.Sprintf("%s[%d]", field, i)
 		if strings.TrimSpace(r.Name) == "" {
 			v.add("", f+".name", "empty rule name")
 		} else if names[r.Name] {

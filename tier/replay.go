@@ -113,6 +113,10 @@ type state struct {
 	orders        []orderAgg
 	orderIdx      map[string]int32
 
+	growth     int64 // growth value balance
+	growthNext segkit.Day
+	growthLog  []GrowthEntry
+
 	ignored int
 	entries []Entry
 	ledger  []LedgerEntry
@@ -146,6 +150,7 @@ func (s *state) reset(e *Engine, h *History, asOf segkit.Day, audit bool) {
 	if s.orderIdx != nil {
 		s.orderIdx = nil
 	}
+	s.growth, s.growthNext, s.growthLog = 0, noDay, nil
 	s.ignored = 0
 	s.entries, s.ledger = nil, nil
 }
@@ -309,9 +314,17 @@ func (s *state) apply(r record) error {
 			if err := s.purchase(d, t, a); err != nil {
 				return err
 			}
+			if g := s.e.growth; g != nil {
+				if err := s.growthEarn(d, a, g.purchaseRules, g.perUnit, s.orderNote(t.Order)); err != nil {
+					return err
+				}
+			}
 			s.afterGain(d)
 		case a < 0:
 			s.refund(d, t, -a)
+			if s.e.growth != nil {
+				s.growthRefund(d, -a, "refund "+s.orderNote(t.Order))
+			}
 			s.afterLoss(d, t.Order)
 		}
 	case recActivity:
@@ -330,6 +343,18 @@ func (s *state) apply(r record) error {
 		v := toFixed(a.Value)
 		if s.e.usedMetric[m] && v != 0 {
 			s.addContrib(d, m, v)
+		}
+		if g := s.e.growth; g != nil && v > 0 && len(g.activityRules[m]) > 0 {
+			note := ""
+			if s.audit {
+				note = a.Metric + " " + formatNumber(fromFixed(v))
+				if a.Ref != "" {
+					note += " " + a.Ref
+				}
+			}
+			if err := s.growthEarn(d, v, g.activityRules[m], 0, note); err != nil {
+				return err
+			}
 		}
 		if v > 0 {
 			if rules := s.e.activityRules[m]; len(rules) > 0 {
@@ -487,6 +512,9 @@ func (s *state) sumsAt(t segkit.Day, win []int64) {
 			win[c.metric] += c.val
 		}
 	}
+	if s.e.usedGrowth {
+		win[s.e.iGrowth] = s.growth * fixedScale
+	}
 }
 
 // ---- purchases and refunds -------------------------------------------------
@@ -565,6 +593,14 @@ func (s *state) purchase(d segkit.Day, t *segkit.Transaction, a int64) error {
 		s.credit(d, pts, oi, LedgerEarn, note, true)
 	}
 	return nil
+}
+
+// orderNote is "order K" for the audit trail, "" without an order or audit.
+func (s *state) orderNote(order string) string {
+	if !s.audit || order == "" {
+		return ""
+	}
+	return "order " + order
 }
 
 // earn computes the points a purchase amount or activity value (fixed point)

@@ -127,6 +127,9 @@ type Status struct {
 	GraceEnds segkit.Day
 	// Points is the points balance at the end of AsOf.
 	Points int64
+	// Growth is the growth value balance at the end of AsOf (0 without a
+	// growth section).
+	Growth int64
 	// Ignored counts records dated after AsOf, which were not replayed.
 	Ignored int
 }
@@ -135,7 +138,7 @@ func (s *state) status() Status {
 	st := Status{
 		Customer: s.h.Customer, AsOf: s.asOf, Joined: s.start,
 		Level: s.effective, Since: s.since, Earned: s.earned, EarnedSince: s.earnedSince,
-		Lifetime: s.floor, Points: s.remaining - s.debt, Ignored: s.ignored,
+		Lifetime: s.floor, Points: s.remaining - s.debt, Growth: s.growth, Ignored: s.ignored,
 	}
 	if s.validThrough != noDay && s.validThrough >= s.asOf && s.earned > 0 {
 		st.Guaranteed, st.ValidThrough = true, s.validThrough
@@ -163,6 +166,8 @@ type Timeline struct {
 	Entries []Entry
 	// Ledger is every change of the points balance in date order.
 	Ledger []LedgerEntry
+	// Growth is every change of the growth value in date order.
+	GrowthLog []GrowthEntry
 
 	e            *Engine
 	lots         []lot // remaining lots at AsOf, for projections
