@@ -30,8 +30,8 @@ type Tree struct {
 }
 
 // Node is one node of a Tree: *Const, *And, *Or, *Not, *Tag, *Compare,
-// *Between, *In, *Present, *SetHas, *StrMatch, *Did, *Count, *First or
-// *Ref. Renderers switch on the concrete type. Nodes carry the position of
+// *Between, *In, *Present, *SetHas, *StrMatch, *Did, *Count, *First, *Sum,
+// *Avg, *Then or *Ref. Renderers switch on the concrete type. Nodes carry the position of
 // the rule text they come from, for error messages.
 type Node interface {
 	// Position returns the 1-based line and column of the node in the rule.
@@ -143,11 +143,16 @@ type Window struct {
 	Start, End time.Time
 }
 
-// Did is did(Event) or didWithin(Event, …): at least one event in Window.
+// Did is did(Event), didWithin(Event, …) or didBetween(Event, …): at least
+// one event in Window that matches Filter. A nil Filter matches every
+// event; otherwise an event matches when, for every term, it has property
+// Key with one of Values (bitmapindex.Filter.Matches on its properties).
+// didBetween's Window is its fixed days (Ever false).
 type Did struct {
 	At
 	Event  string
 	Window Window
+	Filter bitmapindex.Filter
 }
 
 // Count is countWithin(Event, …) Op N: the number of events (not days) in
@@ -157,16 +162,58 @@ type Count struct {
 	At
 	Event  string
 	Window Window
+	Filter bitmapindex.Filter // as in Did
 	Op     bitmapindex.Op
 	N      int64
 }
 
-// First is firstWithin(Event, …): the customer's first-ever Event falls in
-// Window.
+// First is firstWithin(Event, …): the customer's first-ever Event matching
+// Filter (as in Did) falls in Window.
 type First struct {
 	At
 	Event  string
 	Window Window
+	Filter bitmapindex.Filter
+}
+
+// Sum is sumWithin(Event, …) or sumBetween(Event, …) Op Value: the sum of
+// the values (bitmapindex.Amount, exact fixed-point) of the events in
+// Window matching Filter, 0 when there are none (so the comparison may
+// hold for customers without any), compared with Value. Op is never Ne.
+type Sum struct {
+	At
+	Event  string
+	Window Window
+	Filter bitmapindex.Filter
+	Op     bitmapindex.Op
+	Value  bitmapindex.Amount
+}
+
+// Avg is avgWithin(Event, …) Op Value: the mean value of the events in
+// Window matching Filter, compared exactly (sum Op Value × count, see
+// bitmapindex.CompareAvg). A customer without such events has no mean:
+// Avg is false for it (a Not of an Avg includes it). Op is never Ne.
+type Avg struct {
+	At
+	Event  string
+	Window Window
+	Filter bitmapindex.Filter
+	Op     bitmapindex.Op
+	Value  bitmapindex.Amount
+}
+
+// Then is didThen(Event, ThenEvent, "Nd", Filter, ThenFilter): an Event
+// matching Filter on some day da and a ThenEvent matching ThenFilter on
+// some day db with 0 ≤ db − da < Within, both on days up to To (events
+// before End). Days are in the Tree's Location. When Event and ThenEvent
+// are the same, one event matching both filters satisfies it.
+type Then struct {
+	At
+	Event, ThenEvent   string
+	Filter, ThenFilter bitmapindex.Filter
+	Within             int
+	To                 segkit.Day
+	End                time.Time
 }
 
 // Ref is inSegment(Name): resolve it through the registry that defines
@@ -263,6 +310,15 @@ func (b *treeBuilder) window(w int) Window {
 	return win
 }
 
+// evWindow is an event node's window: relative to today, or didBetween's
+// fixed days.
+func (b *treeBuilder) evWindow(n *pnode) Window {
+	if !n.ev.between {
+		return b.window(n.window)
+	}
+	return Window{From: n.ev.from, To: n.ev.to, Start: dayStart(int64(n.ev.from), b.loc), End: dayStart(int64(n.ev.to)+1, b.loc)}
+}
+
 func (b *treeBuilder) nodes(ns []*pnode) []Node {
 	out := make([]Node, len(ns))
 	for i, k := range ns {
@@ -333,11 +389,19 @@ func (b *treeBuilder) node(n *pnode) Node {
 	case nPresent:
 		return &Present{At: at, Attr: b.defs[n.name]}
 	case nDid:
-		return &Did{At: at, Event: n.name, Window: b.window(n.window)}
+		return &Did{At: at, Event: n.name, Window: b.evWindow(n), Filter: n.ev.filter}
 	case nCount:
-		return &Count{At: at, Event: n.name, Window: b.window(n.window), Op: n.op, N: n.n}
+		return &Count{At: at, Event: n.name, Window: b.evWindow(n), Filter: n.ev.filter, Op: n.op, N: n.n}
 	case nFirst:
-		return &First{At: at, Event: n.name, Window: b.window(n.window)}
+		return &First{At: at, Event: n.name, Window: b.evWindow(n), Filter: n.ev.filter}
+	case nSum:
+		return &Sum{At: at, Event: n.name, Window: b.evWindow(n), Filter: n.ev.filter, Op: n.op, Value: n.amt}
+	case nAvg:
+		return &Avg{At: at, Event: n.name, Window: b.evWindow(n), Filter: n.ev.filter, Op: n.op, Value: n.amt}
+	case nThen:
+		to := b.day(0)
+		return &Then{At: at, Event: n.ev.name, ThenEvent: n.ev2.name, Filter: n.ev.filter, ThenFilter: n.ev2.filter,
+			Within: n.window, To: to, End: dayStart(int64(to)+1, b.loc)}
 	case nRef:
 		return &Ref{At: at, Name: n.name}
 	}

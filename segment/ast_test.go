@@ -2,6 +2,7 @@ package segment
 
 import (
 	"context"
+	"math/big"
 	"math/rand/v2"
 	"regexp"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/segkit/segkit"
 	"github.com/segkit/segkit/bitmapindex"
 )
 
@@ -85,18 +87,48 @@ func treeMatch(t *testing.T, n Node, p bitmapindex.Profile, reg *Registry, now t
 		}
 		return false
 	case *Did:
-		return slices.ContainsFunc(p.Events[n.Event], func(at time.Time) bool { return inWin(n.Window, at) })
+		return len(treeEvents(p, n.Event, n.Filter, func(at time.Time) bool { return inWin(n.Window, at) })) > 0
 	case *Count:
-		k := int64(0)
-		for _, at := range p.Events[n.Event] {
-			if inWin(n.Window, at) {
-				k++
+		k := len(treeEvents(p, n.Event, n.Filter, func(at time.Time) bool { return inWin(n.Window, at) }))
+		return cmpInts(int64(k), n.Op.String(), n.N)
+	case *First:
+		ev := treeEvents(p, n.Event, n.Filter, func(time.Time) bool { return true })
+		return len(ev) > 0 && inWin(n.Window, ev[0].at)
+	case *Sum, *Avg:
+		var w Window
+		var f bitmapindex.Filter
+		var ev string
+		var op bitmapindex.Op
+		var c bitmapindex.Amount
+		if s, ok := n.(*Sum); ok {
+			ev, w, f, op, c = s.Event, s.Window, s.Filter, s.Op, s.Value
+		} else {
+			a := n.(*Avg)
+			ev, w, f, op, c = a.Event, a.Window, a.Filter, a.Op, a.Value
+		}
+		es := treeEvents(p, ev, f, func(at time.Time) bool { return inWin(w, at) })
+		sum := big.NewRat(0, 1)
+		for _, e := range es {
+			sum.Add(sum, big.NewRat(int64(e.value), 1))
+		}
+		if _, isAvg := n.(*Avg); isAvg {
+			if len(es) == 0 {
+				return false
+			}
+			sum.Quo(sum, big.NewRat(int64(len(es)), 1))
+		}
+		return cmpInts(int64(sum.Cmp(big.NewRat(int64(c), 1))), op.String(), 0)
+	case *Then:
+		upTo := func(at time.Time) bool { return at.Before(n.End) }
+		for _, a := range treeEvents(p, n.Event, n.Filter, upTo) {
+			for _, b := range treeEvents(p, n.ThenEvent, n.ThenFilter, upTo) {
+				gap := segkit.DayOf(b.at, p.Location).Sub(segkit.DayOf(a.at, p.Location))
+				if gap >= 0 && gap < n.Within {
+					return true
+				}
 			}
 		}
-		return cmpInts(k, n.Op.String(), n.N)
-	case *First:
-		ev := p.Events[n.Event]
-		return len(ev) > 0 && inWin(n.Window, ev[0])
+		return false
 	case *Ref:
 		ok, err := reg.Match(n.Name, p, now)
 		require.NoError(t, err)
@@ -104,6 +136,28 @@ func treeMatch(t *testing.T, n Node, p bitmapindex.Profile, reg *Registry, now t
 	}
 	t.Fatalf("unknown node %T", n)
 	return false
+}
+
+type treeEvent struct {
+	at    time.Time
+	value bitmapindex.Amount
+}
+
+// treeEvents returns the profile's events of name matching f at instants
+// in.
+func treeEvents(p bitmapindex.Profile, name string, f bitmapindex.Filter, in func(time.Time) bool) []treeEvent {
+	var out []treeEvent
+	det := p.Details[name]
+	for i, at := range p.Events[name] {
+		var d bitmapindex.EventDetail
+		if det != nil {
+			d = det[i]
+		}
+		if in(at) && f.Matches(d.Props) {
+			out = append(out, treeEvent{at, d.Value})
+		}
+	}
+	return out
 }
 
 // TestTreeEquivalence: for random rules of every form, in several time

@@ -282,10 +282,19 @@ func (rr *renderer) node(n segment.Node) (pred, error) {
 	case *segment.StrMatch:
 		return rr.strMatch(n)
 	case *segment.Did:
+		if n.Filter != nil {
+			return pred{}, rr.errAt(n, "event property filters cannot be rendered yet")
+		}
 		return rr.did(n.Event, n.Window), nil
 	case *segment.Count:
+		if n.Filter != nil {
+			return pred{}, rr.errAt(n, "event property filters cannot be rendered yet")
+		}
 		return rr.count(n), nil
 	case *segment.First:
+		if n.Filter != nil {
+			return pred{}, rr.errAt(n, "event property filters cannot be rendered yet")
+		}
 		return rr.first(n), nil
 	case *segment.Ref:
 		return rr.ref(n)
