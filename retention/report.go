@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/segkit/segkit/internal/chart"
 	"github.com/segkit/segkit/internal/textwidth"
@@ -65,7 +66,8 @@ func (m *Matrix) table(buf *bytes.Buffer, value string) {
 			}
 			fmt.Fprintf(tw, "%s%s\t", pct(s), mark)
 		}
-		fmt.Fprintln(tw)
+		// empty cells keep the columns one block for the aligner
+		fmt.Fprintln(tw, strings.Repeat("\t", periods-len(c.Share)))
 	}
 	total := 0
 	for _, c := range m.Cohorts {

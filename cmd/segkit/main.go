@@ -26,6 +26,8 @@ var commands = []func() command{
 	cmd[indexStatsCmd],
 	cmd[lifecycleCmd],
 	cmd[personaCmd],
+	cmd[profileCmd],
+	cmd[retentionCmd],
 	cmd[rfmCmd],
 	cmd[segmentsCmd],
 	cmd[splitCmd],
