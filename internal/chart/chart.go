@@ -1,22 +1,57 @@
 // Package chart draws the small static SVG charts of segkit's command and
-// examples: bar charts (segment and persona sizes) and heatmaps (the R × F
-// grid, the lifecycle transition matrix). The output is plain SVG 1.1 with no
-// JavaScript, readable in any browser.
+// of the WriteSVG methods of its models: bar charts (segment, persona and
+// level sizes) and heatmaps (the R × F grid, transition matrices, retention
+// triangles). The output is plain SVG 1.1 with no JavaScript, readable in
+// any browser.
+//
+// Layout is sized to the text: label columns and cells grow to fit their
+// labels (measured in display width, so Chinese names get twice the room of
+// Latin letters), and the font stack lists CJK-capable families so that
+// Chinese names render wherever such a font is installed. Bar charts sort
+// their bars by size (unless told to keep an order) and label each with its
+// value and share; heatmaps carry a legend of their colour scale.
 //
 // Every mark carries its figure in data-* attributes (data-label,
-// data-value, data-row, data-col) as well as in visible text, so tests and
-// tools can read back exactly what a chart shows.
+// data-value, data-share, data-row, data-col) as well as in visible text,
+// so tests and tools can read back exactly what a chart shows.
 package chart
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"html"
 	"io"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
+
+	"github.com/segkit/segkit/internal/textwidth"
 )
+
+// FontFamily is the font stack of every chart: system UI fonts first, then
+// families that cover Chinese, Japanese and Korean, then the generic
+// sans-serif.
+const FontFamily = `system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, ` +
+	`'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', 'Source Han Sans SC', ` +
+	`'WenQuanYi Micro Hei', 'Noto Sans', sans-serif`
+
+const (
+	fontSize  = 12
+	titleSize = 15
+	barHeight = 24
+	plotW     = 420
+	margin    = 12
+)
+
+// textPx estimates the width in pixels of s at the given font size: about
+// 0.6 em a column, two columns for wide (CJK) characters. It errs on the
+// wide side, so text measured with it fits.
+func textPx(s string, size float64) float64 {
+	return float64(textwidth.Width(s)) * size * 0.6
+}
 
 // Bar is one bar of a bar chart.
 type Bar struct {
@@ -24,69 +59,111 @@ type Bar struct {
 	Value float64
 }
 
-// BarChart is a horizontal bar chart. The zero value draws nothing useful;
-// set Title and Bars.
+// BarChart is a horizontal bar chart. Set Title and Bars.
 type BarChart struct {
 	Title string
 	Unit  string // appended to each value label, e.g. " customers"
 	Bars  []Bar
+	// Total is what each bar's share is a share of; 0 means the sum of the
+	// bars (right when they partition a population; set it to the
+	// population when bars overlap, as segments may).
+	Total float64
+	// KeepOrder draws the bars in the given order (levels, stages, ordinal
+	// categories) instead of largest first.
+	KeepOrder bool
 }
-
-const (
-	font      = `font-family="sans-serif" font-size="12"`
-	barHeight = 22
-	labelW    = 200
-	plotW     = 420
-)
 
 // WriteSVG writes the chart. Values must be finite and non-negative.
 func (c BarChart) WriteSVG(w io.Writer) error {
 	if len(c.Bars) == 0 {
 		return errors.New("chart: bar chart with no bars")
 	}
-	maxV := 0.0
-	for _, b := range c.Bars {
+	bars := slices.Clone(c.Bars)
+	maxV, sum := 0.0, 0.0
+	for _, b := range bars {
 		if math.IsNaN(b.Value) || math.IsInf(b.Value, 0) || b.Value < 0 {
 			return fmt.Errorf("chart: bar %q: value %v is not a finite non-negative number", b.Label, b.Value)
 		}
 		maxV = math.Max(maxV, b.Value)
+		sum += b.Value
 	}
-	width := max(labelW+plotW+120, titleWidth(c.Title))
-	height := 40 + len(c.Bars)*barHeight + 10
+	total := c.Total
+	if total < 0 || math.IsNaN(total) || math.IsInf(total, 0) {
+		return fmt.Errorf("chart: total %v is not a finite non-negative number", total)
+	}
+	if total == 0 {
+		total = sum
+	}
+	if !c.KeepOrder {
+		slices.SortStableFunc(bars, func(a, b Bar) int {
+			if c := cmp.Compare(b.Value, a.Value); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Label, b.Label)
+		})
+	}
+	labelW, valueW := 60.0, 0.0
+	values := make([]string, len(bars))
+	shares := make([]string, len(bars))
+	for i, b := range bars {
+		labelW = math.Max(labelW, textPx(b.Label, fontSize))
+		shares[i] = share(b.Value, total)
+		values[i] = Number(b.Value) + c.Unit
+		if shares[i] != "" {
+			values[i] += " · " + shares[i]
+		}
+		valueW = math.Max(valueW, textPx(values[i], fontSize))
+	}
+	left := margin + labelW + 8
+	width := int(math.Ceil(math.Max(left+plotW+6+valueW+margin, titleWidth(c.Title))))
+	top := 40
+	height := top + len(bars)*barHeight + 12
 	bw := bufio.NewWriter(w)
 	header(bw, width, height, c.Title)
-	for i, b := range c.Bars {
-		y := 40 + i*barHeight
+	for i, b := range bars {
+		y := top + i*barHeight
 		l := 0.0
 		if maxV > 0 {
 			l = b.Value / maxV * plotW
 		}
-		fmt.Fprintf(bw, `<text x="%d" y="%d" text-anchor="end" %s>%s</text>`+"\n", labelW-8, y+15, font, esc(b.Label))
-		fmt.Fprintf(bw, `<rect class="bar" x="%d" y="%d" width="%.1f" height="%d" fill="#4C78A8" data-label="%s" data-value="%s"/>`+"\n",
-			labelW, y+3, l, barHeight-6, esc(b.Label), num(b.Value))
-		fmt.Fprintf(bw, `<text x="%.1f" y="%d" %s>%s%s</text>`+"\n", float64(labelW)+l+6, y+15, font, num(b.Value), esc(c.Unit))
+		fmt.Fprintf(bw, `<text x="%s" y="%d" text-anchor="end">%s</text>`+"\n", px(left-8), y+16, esc(b.Label))
+		fmt.Fprintf(bw, `<rect class="bar" x="%s" y="%d" width="%.1f" height="%d" fill="#4C78A8" data-label="%s" data-value="%s" data-share="%s"><title>%s: %s</title></rect>`+"\n",
+			px(left), y+4, l, barHeight-8, esc(b.Label), num(b.Value), esc(shares[i]), esc(b.Label), esc(values[i]))
+		fmt.Fprintf(bw, `<text x="%.1f" y="%d">%s</text>`+"\n", left+l+6, y+16, esc(values[i]))
 	}
-	fmt.Fprintln(bw, `</svg>`)
+	fmt.Fprintln(bw, `</g></svg>`)
 	return bw.Flush()
 }
 
+// share formats v/total as a percentage with one decimal ("" when total is 0).
+func share(v, total float64) string {
+	if total <= 0 {
+		return ""
+	}
+	return strconv.FormatFloat(100*v/total, 'f', 1, 64) + "%"
+}
+
 // Heatmap is a grid of values with row and column labels; cell colour is
-// proportional to the value. Text, when set, replaces the number printed in
-// a cell (it must have the shape of Values).
+// proportional to the value, and a legend under the grid gives the scale.
+// Text, when set, replaces the number printed in a cell (it must have the
+// shape of Values); a "\n" in it starts a second line.
 type Heatmap struct {
 	Title    string
-	RowTitle string
+	RowTitle string // the title of the row labels, drawn in the corner above them
 	ColTitle string
 	Rows     []string
 	Cols     []string
 	Values   [][]float64
 	Text     [][]string
+	// Legend names what the colour measures ("customers"); the legend is
+	// drawn with or without it.
+	Legend string
 }
 
-const cell = 64
+const lineH = 15
 
-// WriteSVG writes the heatmap. Values must be finite; NaN cells are drawn
-// empty (no data).
+// WriteSVG writes the heatmap. Values must not be infinite; NaN cells are
+// drawn empty (no data).
 func (h Heatmap) WriteSVG(w io.Writer) error {
 	if len(h.Rows) == 0 || len(h.Cols) == 0 {
 		return errors.New("chart: heatmap with no rows or columns")
@@ -111,26 +188,71 @@ func (h Heatmap) WriteSVG(w io.Writer) error {
 			}
 		}
 	}
-	left, top := 140, 70
-	width := max(left+len(h.Cols)*cell+20, titleWidth(h.Title))
-	height := top + len(h.Rows)*cell + 20
-	bw := bufio.NewWriter(w)
-	header(bw, width, height, h.Title)
-	if h.ColTitle != "" {
-		fmt.Fprintf(bw, `<text x="%d" y="42" text-anchor="middle" %s>%s</text>`+"\n", left+len(h.Cols)*cell/2, font, esc(h.ColTitle))
-	}
-	if h.RowTitle != "" {
-		fmt.Fprintf(bw, `<text x="12" y="%d" %s>%s</text>`+"\n", top-8, font, esc(h.RowTitle))
-	}
-	for j, c := range h.Cols {
-		fmt.Fprintf(bw, `<text x="%d" y="%d" text-anchor="middle" %s>%s</text>`+"\n", left+j*cell+cell/2, top-6, font, esc(c))
-	}
-	for i, r := range h.Rows {
-		y := top + i*cell
-		fmt.Fprintf(bw, `<text x="%d" y="%d" text-anchor="end" %s>%s</text>`+"\n", left-8, y+cell/2+4, font, esc(r))
+	// The text of every cell, and the cell size that fits the widest.
+	labels := make([][][]string, len(h.Rows))
+	cellW, lines := 48.0, 1
+	for i := range h.Rows {
+		labels[i] = make([][]string, len(h.Cols))
 		for j := range h.Cols {
 			v := h.Values[i][j]
-			x := left + j*cell
+			s := ""
+			if !math.IsNaN(v) {
+				s = Number(v)
+			}
+			if h.Text != nil {
+				s = h.Text[i][j]
+			}
+			ls := strings.Split(s, "\n")
+			labels[i][j] = ls
+			lines = max(lines, len(ls))
+			for _, l := range ls {
+				cellW = math.Max(cellW, textPx(l, fontSize)+14)
+			}
+		}
+	}
+	for _, c := range h.Cols {
+		cellW = math.Max(cellW, textPx(c, fontSize)+10)
+	}
+	cellW = math.Ceil(cellW)
+	cellH := float64(max(40, lines*lineH+16))
+	rowLabelW := textPx(h.RowTitle, fontSize)
+	for _, r := range h.Rows {
+		rowLabelW = math.Max(rowLabelW, textPx(r, fontSize))
+	}
+	left := math.Ceil(margin + rowLabelW + 10)
+	top := 48.0
+	if h.ColTitle != "" {
+		top += 18
+	}
+	gridW := float64(len(h.Cols)) * cellW
+	gridH := float64(len(h.Rows)) * cellH
+	legendTop := top + gridH + 14
+	legendW := math.Min(240, math.Max(120, gridW))
+	legendText := legendLabel(h.Legend, lo, hi)
+	width := int(math.Ceil(math.Max(math.Max(left+gridW+margin, titleWidth(h.Title)),
+		math.Max(left+legendW+margin, left+textPx(legendText, fontSize)+margin))))
+	if h.ColTitle != "" {
+		width = max(width, int(math.Ceil(left+textPx(h.ColTitle, fontSize)+margin)))
+	}
+	height := int(math.Ceil(legendTop + 12 + 4 + lineH + 8))
+	bw := bufio.NewWriter(w)
+	header(bw, width, height, h.Title)
+	fmt.Fprintf(bw, `<defs><linearGradient id="scale"><stop offset="0" stop-color="%s"/><stop offset="1" stop-color="%s"/></linearGradient></defs>`+"\n", shade(0), shade(1))
+	if h.ColTitle != "" {
+		fmt.Fprintf(bw, `<text x="%s" y="%s" text-anchor="middle" font-weight="bold">%s</text>`+"\n", px(left+gridW/2), px(top-24), esc(h.ColTitle))
+	}
+	if h.RowTitle != "" {
+		fmt.Fprintf(bw, `<text x="%s" y="%s" text-anchor="end" font-weight="bold">%s</text>`+"\n", px(left-8), px(top-8), esc(h.RowTitle))
+	}
+	for j, c := range h.Cols {
+		fmt.Fprintf(bw, `<text x="%s" y="%s" text-anchor="middle">%s</text>`+"\n", px(left+float64(j)*cellW+cellW/2), px(top-8), esc(c))
+	}
+	for i, r := range h.Rows {
+		y := top + float64(i)*cellH
+		fmt.Fprintf(bw, `<text x="%s" y="%s" text-anchor="end">%s</text>`+"\n", px(left-8), px(y+cellH/2+4), esc(r))
+		for j := range h.Cols {
+			v := h.Values[i][j]
+			x := left + float64(j)*cellW
 			fill, ink := "#f2f2f2", "#000"
 			if !math.IsNaN(v) {
 				t := 0.0
@@ -138,44 +260,52 @@ func (h Heatmap) WriteSVG(w io.Writer) error {
 					t = (v - lo) / (hi - lo)
 				}
 				fill = shade(t)
-				if t > 0.6 {
+				if t > 0.55 {
 					ink = "#fff"
 				}
 			}
-			label := num(v)
-			if math.IsNaN(v) {
-				label = ""
+			ls := labels[i][j]
+			fmt.Fprintf(bw, `<rect class="cell" x="%s" y="%s" width="%s" height="%s" fill="%s" stroke="#fff" data-row="%s" data-col="%s" data-value="%s"><title>%s / %s: %s</title></rect>`+"\n",
+				px(x), px(y), px(cellW), px(cellH), fill, esc(r), esc(h.Cols[j]), num(v), esc(r), esc(h.Cols[j]), esc(strings.Join(ls, " ")))
+			y0 := y + cellH/2 + 4 - float64(len(ls)-1)*lineH/2
+			for k, l := range ls {
+				if l == "" {
+					continue
+				}
+				fmt.Fprintf(bw, `<text x="%s" y="%s" text-anchor="middle" fill="%s">%s</text>`+"\n", px(x+cellW/2), px(y0+float64(k)*lineH), ink, esc(l))
 			}
-			if h.Text != nil {
-				label = h.Text[i][j]
-			}
-			fmt.Fprintf(bw, `<rect class="cell" x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="#fff" data-row="%s" data-col="%s" data-value="%s"/>`+"\n",
-				x, y, cell, cell, fill, esc(r), esc(h.Cols[j]), num(v))
-			fmt.Fprintf(bw, `<text x="%d" y="%d" text-anchor="middle" fill="%s" %s>%s</text>`+"\n", x+cell/2, y+cell/2+4, ink, font, esc(label))
 		}
 	}
-	fmt.Fprintln(bw, `</svg>`)
+	// The legend: the colour ramp from the smallest to the largest value.
+	fmt.Fprintf(bw, `<rect class="legend" x="%s" y="%s" width="%s" height="12" fill="url(#scale)" stroke="#999" stroke-width="0.5" data-min="%s" data-max="%s"/>`+"\n",
+		px(left), px(legendTop), px(legendW), num(lo), num(hi))
+	fmt.Fprintf(bw, `<text x="%s" y="%s">%s</text>`+"\n", px(left), px(legendTop+12+4+lineH-3), esc(legendText))
+	fmt.Fprintln(bw, `</g></svg>`)
 	return bw.Flush()
+}
+
+// legendLabel says what the colour ramp spans.
+func legendLabel(what string, lo, hi float64) string {
+	if math.IsInf(lo, 1) {
+		return "no data"
+	}
+	s := "colour from " + Number(lo) + " (light) to " + Number(hi) + " (dark)"
+	if what != "" {
+		s = what + ": " + s
+	}
+	return s
 }
 
 func header(w io.Writer, width, height int, title string) {
 	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="%d" height="%d" viewBox="0 0 %d %d">`+"\n", width, height, width, height)
 	fmt.Fprintf(w, `<rect width="100%%" height="100%%" fill="#fff"/>`+"\n")
-	fmt.Fprintf(w, `<text x="12" y="22" font-family="sans-serif" font-size="15" font-weight="bold">%s</text>`+"\n", esc(title))
+	fmt.Fprintf(w, `<g font-family="%s" font-size="%d">`+"\n", FontFamily, fontSize)
+	fmt.Fprintf(w, `<text x="%d" y="24" font-size="%d" font-weight="bold">%s</text>`+"\n", margin, titleSize, esc(title))
 }
 
-// titleWidth is the width a title needs at 15px bold (about 9px a rune,
-// wide runes twice that).
-func titleWidth(title string) int {
-	w := 24
-	for _, r := range title {
-		if r > 0x2E80 {
-			w += 17
-		} else {
-			w += 9
-		}
-	}
-	return w
+// titleWidth is the width a title needs at the title size, bold.
+func titleWidth(title string) float64 {
+	return 2*margin + textPx(title, titleSize)*1.08
 }
 
 // shade maps t ∈ [0,1] to a blue ramp.
@@ -186,12 +316,43 @@ func shade(t float64) string {
 	return fmt.Sprintf("#%02x%02x%02x", r, g, b)
 }
 
-// num formats a value with at most two decimals and no trailing zeros.
+// num formats a value for data-* attributes: at most two decimals, no
+// trailing zeros, no separators.
 func num(v float64) string {
 	if math.IsNaN(v) {
 		return "NaN"
 	}
+	if math.IsInf(v, 0) {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
 	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
 }
+
+// Number formats a value for people: thousands separators, at most two
+// decimals, no trailing zeros (12345.5 → "12,345.5").
+func Number(v float64) string {
+	s := num(v)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return s
+	}
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, d := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	if frac != "" {
+		return sign + b.String() + "." + frac
+	}
+	return sign + b.String()
+}
+
+func px(v float64) string { return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64) }
 
 func esc(s string) string { return html.EscapeString(s) }
