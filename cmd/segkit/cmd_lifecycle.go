@@ -13,7 +13,6 @@ import (
 
 	"github.com/segkit/segkit"
 	"github.com/segkit/segkit/clv"
-	"github.com/segkit/segkit/internal/chart"
 	"github.com/segkit/segkit/lifecycle"
 )
 
@@ -131,16 +130,12 @@ func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if c.svg != "" {
-		bc := chart.BarChart{Title: "Customers per lifecycle stage at " + asOf.String()}
-		for _, st := range lifecycle.AllStages() {
-			bc.Bars = append(bc.Bars, chart.Bar{Label: st.Label(), Value: float64(snap.Count(st))})
-		}
-		if err := writeSVG(c.svg, bc); err != nil {
+		if err := writeSVG(c.svg, snap); err != nil {
 			return err
 		}
 	}
 	if trans != nil && c.svgT != "" {
-		if err := writeSVG(c.svgT, transitionHeatmap(trans)); err != nil {
+		if err := writeSVG(c.svgT, trans); err != nil {
 			return err
 		}
 	}
@@ -199,27 +194,4 @@ func fmtFloat(v float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(v, 'f', 4, 64)
-}
-
-func transitionHeatmap(t *lifecycle.Transitions) chart.Heatmap {
-	stages := append([]lifecycle.Stage{lifecycle.StageNone}, lifecycle.AllStages()...)
-	h := chart.Heatmap{Title: fmt.Sprintf("Lifecycle transitions %s → %s", t.From, t.To), RowTitle: "from", ColTitle: "to"}
-	label := func(s lifecycle.Stage) string {
-		if s == lifecycle.StageNone {
-			return "(new)"
-		}
-		return s.Label()
-	}
-	for _, s := range stages[1:] {
-		h.Cols = append(h.Cols, label(s))
-	}
-	for _, from := range stages {
-		h.Rows = append(h.Rows, label(from))
-		row := make([]float64, 0, len(stages)-1)
-		for _, to := range stages[1:] {
-			row = append(row, float64(t.Count(from, to)))
-		}
-		h.Values = append(h.Values, row)
-	}
-	return h
 }

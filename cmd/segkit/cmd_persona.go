@@ -96,7 +96,7 @@ func (c *personaCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if c.svg != "" {
-		bc := chart.BarChart{Title: fmt.Sprintf("Customers per persona (%d customers)", v.Len())}
+		bc := chart.BarChart{Title: fmt.Sprintf("Customers per persona (%s customers)", chart.Number(float64(v.Len())))}
 		for _, name := range cat.Names() {
 			m, _ := a.Members(name)
 			bc.Bars = append(bc.Bars, chart.Bar{Label: name, Value: float64(m.Len())})

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/segkit/segkit/internal/chart"
 	"github.com/segkit/segkit/rfm"
 )
 
@@ -99,17 +98,12 @@ func (c *rfmCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if c.svg != "" {
-		if err := writeSVG(c.svg, rfHeatmap(res)); err != nil {
+		if err := writeSVG(c.svg, res.Grid()); err != nil {
 			return err
 		}
 	}
 	if c.svgSeg != "" {
-		sum := segs.Summary()
-		bc := chart.BarChart{Title: "Customers per segment (" + sch.Name() + ")", Unit: ""}
-		for _, g := range sum.Groups {
-			bc.Bars = append(bc.Bars, chart.Bar{Label: g.Name, Value: float64(g.Customers)})
-		}
-		if err := writeSVG(c.svgSeg, bc); err != nil {
+		if err := writeSVG(c.svgSeg, segs.Summary()); err != nil {
 			return err
 		}
 	}
@@ -212,25 +206,4 @@ func writeRFMJSON(e *env, res *rfm.Result, segs *rfm.Assignment) error {
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
-}
-
-// rfHeatmap draws the R × F grid: R rows from best (n) to worst, F columns.
-func rfHeatmap(res *rfm.Result) chart.Heatmap {
-	g := res.Grid()
-	h := chart.Heatmap{Title: "Customers by R and F score (mean monetary in brackets)", RowTitle: "R score", ColTitle: "F score"}
-	for f := 1; f <= g.FBins; f++ {
-		h.Cols = append(h.Cols, strconv.Itoa(f))
-	}
-	for r := g.RBins; r >= 1; r-- {
-		h.Rows = append(h.Rows, strconv.Itoa(r))
-		vals := make([]float64, g.FBins)
-		text := make([]string, g.FBins)
-		for f := 1; f <= g.FBins; f++ {
-			vals[f-1] = float64(g.Counts[r-1][f-1])
-			text[f-1] = fmt.Sprintf("%d (%.0f)", g.Counts[r-1][f-1], g.MeanMonetary[r-1][f-1])
-		}
-		h.Values = append(h.Values, vals)
-		h.Text = append(h.Text, text)
-	}
-	return h
 }

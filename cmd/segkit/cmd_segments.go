@@ -104,7 +104,7 @@ func (c *segmentsCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if c.svg != "" {
-		bc := chart.BarChart{Title: fmt.Sprintf("Segment sizes (%d customers)", v.Len())}
+		bc := chart.BarChart{Title: fmt.Sprintf("Segment sizes (%s customers; segments may overlap)", chart.Number(float64(v.Len()))), Total: float64(v.Len())}
 		for i, n := range m.Names {
 			bc.Bars = append(bc.Bars, chart.Bar{Label: n, Value: float64(m.Sizes[i])})
 		}

@@ -115,7 +115,7 @@ func (c *tierCmd) run(ctx context.Context, e *env, args []string) error {
 		counts[st.Level]++
 	}
 	if c.svg != "" {
-		bc := chart.BarChart{Title: fmt.Sprintf("Members per level at %s (%s)", asOf, prog.Name)}
+		bc := chart.BarChart{Title: fmt.Sprintf("Members per level at %s (%s)", asOf, prog.Name), KeepOrder: true}
 		for l, n := range counts {
 			bc.Bars = append(bc.Bars, chart.Bar{Label: eng.Name(tier.Level(l)), Value: float64(n)})
 		}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -64,4 +66,19 @@ func TestExampleFilesRun(t *testing.T) {
 	// January 2 in Shanghai).
 	out, _, _ = runCLI(t, append([]string{"eval", "--rule", `signup_at < date("2026-01-02")`}, data...)...)
 	assert.Equal(t, "c1\nc2\n", out)
+}
+
+// Examples are programs users copy: they must not import internal packages.
+func TestExamplesImportNoInternal(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "*", "*.go"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	fset := token.NewFileSet()
+	for _, f := range files {
+		af, err := parser.ParseFile(fset, f, nil, parser.ImportsOnly)
+		require.NoError(t, err, f)
+		for _, imp := range af.Imports {
+			assert.NotContains(t, imp.Path.Value, "/internal/", "%s imports %s", f, imp.Path.Value)
+		}
+	}
 }

@@ -109,6 +109,7 @@ func TestPipeline(t *testing.T) {
 	svg, err := os.ReadFile(p("sizes.svg"))
 	require.NoError(t, err)
 	assert.Contains(t, string(svg), `data-label="students" data-value="`)
+	golden(t, "sizes.svg", string(svg))
 
 	out, stderr, code = runCLI(t, "split", "--index", snap, "--now", "2026-06-30", "--rule", `has("mother")`, "--groups", "A=0.45,B=0.45,holdout=0.1", "--salt", "side-income", "--format", "count")
 	require.Equal(t, 0, code, stderr)
@@ -147,6 +148,8 @@ func TestPipeline(t *testing.T) {
 	out, stderr, code = runCLI(t, "persona", "--defs", personas, "--index", snap, "--now", "2026-06-30", "--svg", p("personas.svg"))
 	require.Equal(t, 0, code, stderr)
 	golden(t, "persona", out)
+	golden(t, "personas.svg", readFile(t, p("personas.svg")))
+	golden(t, "tiers.svg", readFile(t, p("tiers.svg")))
 	csvOut, stderr, code := runCLI(t, "persona", "--defs", personas, "--index", snap, "--now", "2026-06-30", "--format", "csv", "--top", "2")
 	require.Equal(t, 0, code, stderr)
 	assert.True(t, strings.HasPrefix(csvOut, "customer_id,persona,rank,score\n"))
@@ -154,9 +157,17 @@ func TestPipeline(t *testing.T) {
 	best := strings.Count(csvOut, ",大学生,1,3\n")
 	assert.Equal(t, strings.TrimSpace(students), strconv.Itoa(best), "score 3 as best persona = both conditions")
 
-	out, stderr, code = runCLI(t, "lifecycle", "--transactions", p("transactions.csv"), "--now", "2026-06-30", "--from", "2026-03-31", "--format", "summary")
+	out, stderr, code = runCLI(t, "lifecycle", "--transactions", p("transactions.csv"), "--now", "2026-06-30", "--from", "2026-03-31", "--format", "summary",
+		"--svg", p("stages.svg"), "--svg-transitions", p("transitions.svg"))
 	require.Equal(t, 0, code, stderr)
 	golden(t, "lifecycle", out)
+	golden(t, "stages.svg", readFile(t, p("stages.svg")))
+	golden(t, "transitions.svg", readFile(t, p("transitions.svg")))
+	for _, f := range []string{"sizes.svg", "personas.svg", "tiers.svg", "stages.svg", "transitions.svg"} {
+		fi, err := os.Stat(p(f))
+		require.NoError(t, err)
+		assert.Zero(t, fi.Mode().Perm()&^0o644, "%s: mode %v", f, fi.Mode())
+	}
 }
 
 func atoi(t *testing.T, s string) int {
@@ -198,6 +209,7 @@ func TestRFMReproducesR(t *testing.T) {
 	}
 	data, err := os.ReadFile(svg)
 	require.NoError(t, err)
+	golden(t, "rf.svg", string(data))
 	got := map[string]int{}
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	for {

@@ -17,13 +17,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/segkit/segkit"
 	"github.com/segkit/segkit/bitmapindex"
 	"github.com/segkit/segkit/clv"
-	"github.com/segkit/segkit/internal/chart"
 	"github.com/segkit/segkit/lifecycle"
 	"github.com/segkit/segkit/rfm"
 	"github.com/segkit/segkit/segment"
@@ -136,38 +134,9 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	grid := res.Grid()
-	heat := chart.Heatmap{Title: "Customers by R and F score", RowTitle: "R", ColTitle: "F"}
-	for f := 1; f <= grid.FBins; f++ {
-		heat.Cols = append(heat.Cols, strconv.Itoa(f))
-	}
-	for r := grid.RBins; r >= 1; r-- {
-		heat.Rows = append(heat.Rows, strconv.Itoa(r))
-		row := make([]float64, grid.FBins)
-		for f := range row {
-			row[f] = float64(grid.Counts[r-1][f])
-		}
-		heat.Values = append(heat.Values, row)
-	}
-	sizes := chart.BarChart{Title: "Customers per RFM segment (rfm11)"}
-	for _, grp := range segs.Summary().Groups {
-		sizes.Bars = append(sizes.Bars, chart.Bar{Label: grp.Name, Value: float64(grp.Customers)})
-	}
-	all := slices.Concat([]lifecycle.Stage{lifecycle.StageNone}, lifecycle.AllStages())
-	trans := chart.Heatmap{Title: fmt.Sprintf("Lifecycle transitions %s → %s", moves.From, moves.To), RowTitle: "from", ColTitle: "to"}
-	for _, to := range all[1:] {
-		trans.Cols = append(trans.Cols, to.String())
-	}
-	for _, from := range all {
-		trans.Rows = append(trans.Rows, from.String())
-		row := make([]float64, 0, len(all)-1)
-		for _, to := range all[1:] {
-			row = append(row, float64(moves.Count(from, to)))
-		}
-		trans.Values = append(trans.Values, row)
-	}
 	for name, c := range map[string]interface{ WriteSVG(w io.Writer) error }{
-		"rf_heatmap.svg": heat, "rfm_segments.svg": sizes, "lifecycle_transitions.svg": trans,
+		// Each model draws its own results: no internal package needed.
+		"rf_heatmap.svg": res.Grid(), "rfm_segments.svg": segs.Summary(), "lifecycle_transitions.svg": moves,
 	} {
 		path := filepath.Join(dir, name)
 		f, err := os.Create(path)
