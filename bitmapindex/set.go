@@ -57,20 +57,42 @@ func (s Set) IDs() iter.Seq[uint32] {
 // views) are skipped.
 func (s Set) Keys() iter.Seq[string] {
 	return func(yield func(string) bool) {
-		if s.bm == nil || s.v == nil {
-			return
-		}
-		for id := range roaring.Values(s.bm) {
-			k, ok := s.v.keys.key(id)
-			if !ok {
-				continue
-			}
+		for _, k := range s.Members() {
 			if !yield(k) {
 				return
 			}
 		}
 	}
 }
+
+// Members iterates over the members in ascending ID order, yielding each
+// member's ID with its key, for code that needs both (splitting by key into
+// ID bitmaps, matching customers across views). Members unknown to the
+// set's view (possible only for sets combined across views) are skipped, so
+// fewer than Len pairs may come.
+func (s Set) Members() iter.Seq2[uint32, string] {
+	return func(yield func(uint32, string) bool) {
+		if s.bm == nil || s.v == nil {
+			return
+		}
+		it := s.bm.ManyIterator()
+		var buf [256]uint32
+		for n := it.NextMany(buf[:]); n > 0; n = it.NextMany(buf[:]) {
+			for _, id := range buf[:n] {
+				k, ok := s.v.keys.key(id)
+				if !ok {
+					continue
+				}
+				if !yield(id, k) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// View returns the view the set belongs to (nil for the zero Set).
+func (s Set) View() *View { return s.v }
 
 // Bitmap returns the set's bitmap, the escape hatch for interoperation. It
 // is shared with the view and MUST NOT be modified: Clone it first.

@@ -113,30 +113,6 @@ func BenchmarkOverlap(b *testing.B) {
 
 // BenchmarkDiff diffs a 50% segment between two views of one index after
 // 1% of the customers changed.
-func BenchmarkDiff(b *testing.B) {
-	for _, n := range benchSizes() {
-		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
-			ix := benchIndex(b, n)
-			v1 := ix.View()
-			batch := ix.NewBatch()
-			for i := 0; i < n; i += 100 {
-				batch.RemoveTag(keyOf(i), "seg4")
-				batch.AddTag(keyOf(i+1), "seg4")
-			}
-			require.NoError(b, batch.Commit())
-			v2 := ix.View()
-			b.ReportAllocs()
-			cpu := startCPU()
-			for b.Loop() {
-				if _, err := Diff(v1, v1.Tag("seg4"), v2, v2.Tag("seg4")); err != nil {
-					b.Fatal(err)
-				}
-			}
-			cpu.report(b)
-		})
-	}
-}
-
 type cpuClock struct {
 	start time.Duration
 	ok    bool

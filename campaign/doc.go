@@ -26,8 +26,9 @@
 // [Overlap] computes the shared-customer counts and Jaccard indexes of named
 // segments with cardinality-only bitmap intersections, and warns about
 // segments smaller than [Config].MinSize or nearly identical to another
-// ([Config].NearDuplicate). [Diff] tells who entered, left and stayed
-// between two evaluations, matching customers by key across views.
+// ([Config].NearDuplicate). Who entered, left and stayed between two
+// evaluations is bitmapindex.Diff, which matches customers by key across
+// views.
 //
 // # Measuring results
 //

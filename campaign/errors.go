@@ -1,6 +1,10 @@
 package campaign
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/segkit/segkit/bitmapindex"
+)
 
 // Sentinel errors. Errors returned by this package wrap one of them (test with
 // [errors.Is]) and add the offending group, key or value to the message.
@@ -15,8 +19,9 @@ var (
 	// ErrEmptySegment is returned when asked to split a segment with no members.
 	ErrEmptySegment = errors.New("campaign: empty segment")
 	// ErrForeignSet is returned when a Set does not belong to the View passed
-	// with it (its IDs denote other customers there), or a View is nil.
-	ErrForeignSet = errors.New("campaign: set does not belong to the view")
+	// with it (its IDs denote other customers there), or a View is nil. It
+	// is bitmapindex.ErrForeignSet, so one errors.Is covers both packages.
+	ErrForeignSet = bitmapindex.ErrForeignSet
 	// ErrSegmentName is returned by [Overlap] for an empty or duplicate
 	// segment name.
 	ErrSegmentName = errors.New("campaign: bad segment name")

@@ -110,31 +110,6 @@ func ExampleOverlap() {
 	// segments "students" and "job_seekers" are nearly identical: Jaccard 0.990
 }
 
-func ExampleDiff() {
-	ix, _ := bitmapindex.New(bitmapindex.DefaultConfig())
-	for _, k := range []string{"ann", "bob", "cai", "dee"} {
-		ix.AddTag(k, "inactive_30d")
-	}
-	yesterday := ix.View()
-
-	ix.RemoveTag("bob", "inactive_30d") // bob logged in
-	ix.Delete("dee")                    // dee closed her account
-	ix.AddTag("eve", "inactive_30d")    // eve stopped logging in
-	today := ix.View()
-
-	c, err := campaign.Diff(yesterday, yesterday.Tag("inactive_30d"), today, today.Tag("inactive_30d"))
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println("entered:", slices.Collect(c.Entered.Keys()))
-	fmt.Println("left:   ", slices.Collect(c.Left.Keys()))
-	fmt.Println("stayed: ", slices.Collect(c.Stayed.Keys()))
-	// Output:
-	// entered: [eve]
-	// left:    [bob dee]
-	// stayed:  [ann cai]
-}
-
 func ExampleAnalysis_Run() {
 	sp := campaign.MustSplitter("side-income-message",
 		campaign.Group{Name: "holdout", Ratio: 0.2},

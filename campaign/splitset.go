@@ -82,25 +82,13 @@ func (sp *Splitter) Split(v *bitmapindex.View, s bitmapindex.Set) (*Split, error
 			bufs[i] = make([]uint32, 0, splitChunk)
 		}
 	}
-	ids := s.Bitmap().ManyIterator()
-	idbuf := make([]uint32, 1024)
-	have, next := 0, 0
 	hashbuf := make([]byte, 0, 128)
 	hashbuf = append(hashbuf, sp.prefix...)
 	np := len(sp.prefix)
 	seen := 0
 	var firstKey, lastKey string
 	var firstID, lastID uint32
-	// Keys() yields in ID order, so the i-th key belongs to the i-th ID.
-	for key := range s.Keys() {
-		if next == have {
-			have, next = ids.NextMany(idbuf), 0
-			if have == 0 {
-				return nil, fmt.Errorf("%w: the set yields more keys than IDs", ErrForeignSet)
-			}
-		}
-		id := idbuf[next]
-		next++
+	for id, key := range s.Members() {
 		if seen == 0 {
 			firstKey, firstID = key, id
 		}
@@ -115,7 +103,7 @@ func (sp *Splitter) Split(v *bitmapindex.View, s bitmapindex.Set) (*Split, error
 		lastKey, lastID = key, id
 	}
 	if seen != total {
-		return nil, fmt.Errorf("%w: the set has %d members but yields %d keys", ErrForeignSet, total, seen)
+		return nil, fmt.Errorf("%w: the set has %d members but its view knows %d of them", ErrForeignSet, total, seen)
 	}
 	// A Set from an unrelated view would hand v IDs of other customers;
 	// checking the two ends catches that without a pass over the members.

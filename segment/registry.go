@@ -572,46 +572,19 @@ type Point struct {
 	Now  time.Time
 }
 
-// Diff evaluates a segment at two points and returns who entered and who
-// left between them.
-func (r *Registry) Diff(ctx context.Context, name string, before, after Point) (Changes, error) {
+// Diff evaluates a segment at two points and returns who entered, who left
+// and who stayed between them, matched by customer key (see
+// [bitmapindex.Diff]): the points may be different views of an index.
+func (r *Registry) Diff(ctx context.Context, name string, before, after Point) (bitmapindex.Changes, error) {
 	a, err := r.Eval(ctx, name, before.View, before.Now)
 	if err != nil {
-		return Changes{}, err
+		return bitmapindex.Changes{}, err
 	}
 	b, err := r.Eval(ctx, name, after.View, after.Now)
 	if err != nil {
-		return Changes{}, err
+		return bitmapindex.Changes{}, err
 	}
-	return DiffSets(a, b), nil
-}
-
-// Changes is the difference between two evaluations of a segment, by
-// customer key. It is a plain value, owned by the caller.
-type Changes struct {
-	Entered []string // in after, not in before; in after's ID order
-	Left    []string // in before, not in after; in before's ID order
-	Stayed  int      // in both
-}
-
-// DiffSets compares two member sets by customer key, so the sets may come
-// from different views of an index (customer IDs of a deleted and re-added
-// key differ; keys do not).
-func DiffSets(before, after bitmapindex.Set) Changes {
-	var c Changes
-	for k := range after.Keys() {
-		if before.ContainsKey(k) {
-			c.Stayed++
-		} else {
-			c.Entered = append(c.Entered, k)
-		}
-	}
-	for k := range before.Keys() {
-		if !after.ContainsKey(k) {
-			c.Left = append(c.Left, k)
-		}
-	}
-	return c
+	return bitmapindex.Diff(a, b)
 }
 
 // ---- JSON ---------------------------------------------------------------------------
