@@ -2,6 +2,7 @@ package segkit
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 )
 
@@ -102,6 +103,54 @@ func (e *Exclusion) Drop(d Day) bool {
 		}
 	}
 	return false
+}
+
+// Transactions yields the transactions of seq dated (in z) outside the
+// periods, counting the others against their period. Counts accumulate over
+// every pass over the returned sequence.
+func (e *Exclusion) Transactions(seq iter.Seq[Transaction], z *Zone) iter.Seq[Transaction] {
+	if !e.Active() || seq == nil {
+		return seq
+	}
+	return func(yield func(Transaction) bool) {
+		for t := range seq {
+			if !t.At.IsZero() && e.Drop(z.DayOf(t.At)) {
+				continue
+			}
+			if !yield(t) {
+				return
+			}
+		}
+	}
+}
+
+// Events is [Exclusion.Transactions] for events.
+func (e *Exclusion) Events(seq iter.Seq[Event], z *Zone) iter.Seq[Event] {
+	if !e.Active() || seq == nil {
+		return seq
+	}
+	return func(yield func(Event) bool) {
+		for ev := range seq {
+			if !ev.At.IsZero() && e.Drop(z.DayOf(ev.At)) {
+				continue
+			}
+			if !yield(ev) {
+				return
+			}
+		}
+	}
+}
+
+// Removed returns the number of records dropped so far.
+func (e *Exclusion) Removed() int {
+	if e == nil {
+		return 0
+	}
+	n := 0
+	for _, r := range e.removed {
+		n += r
+	}
+	return n
 }
 
 // Excluded is one excluded period and the number of records a model removed

@@ -83,6 +83,11 @@ type SummaryConfig struct {
 	// Location is the time zone that decides a transaction's calendar day;
 	// nil means UTC.
 	Location *time.Location
+	// Exclude lists periods (days in Location) whose transactions are left
+	// out, such as promotions (双十一) that distort normal purchase rhythm;
+	// SummaryTable.Excluded says how many each removed. T and the recency
+	// are still measured in calendar days.
+	Exclude []segkit.Period
 }
 
 // SummaryTable is the result of [Summarize]. It is a plain value; it is
@@ -100,6 +105,9 @@ type SummaryTable struct {
 	Ignored int
 	// Late counts customers whose first purchase is after CalibrationEnd.
 	Late int
+	// Excluded is, per period of SummaryConfig.Exclude, the number of
+	// transactions it removed; nil without excluded periods.
+	Excluded []segkit.Excluded
 }
 
 type dayAmount struct {
@@ -126,6 +134,10 @@ func Summarize(txns iter.Seq[segkit.Transaction], cfg SummaryConfig) (_ *Summary
 		last = cfg.HoldoutEnd
 	}
 	zone := segkit.NewZone(cfg.Location)
+	ex, err := segkit.NewExclusion(cfg.Exclude)
+	if err != nil {
+		return nil, fmt.Errorf("clv: summary: %w", err)
+	}
 	tab := &SummaryTable{Unit: cfg.Unit, CalibrationEnd: cfg.CalibrationEnd, HoldoutEnd: cfg.HoldoutEnd}
 	if cfg.HoldoutEnd != 0 {
 		tab.HoldoutLength = float64(cfg.HoldoutEnd.Sub(cfg.CalibrationEnd)) / cfg.Unit.Days()
@@ -145,6 +157,9 @@ func Summarize(txns iter.Seq[segkit.Transaction], cfg SummaryConfig) (_ *Summary
 			tab.Ignored++
 			return true
 		}
+		if ex.Active() && ex.Drop(d) {
+			return true
+		}
 		i, ok := index[t.Customer]
 		if !ok {
 			i = len(keys)
@@ -158,6 +173,7 @@ func Summarize(txns iter.Seq[segkit.Transaction], cfg SummaryConfig) (_ *Summary
 	if err != nil {
 		return nil, err
 	}
+	tab.Excluded = ex.Report()
 	unit := cfg.Unit.Days()
 	order := make([]int, len(keys))
 	for i := range order {

@@ -168,3 +168,20 @@ func TestValidateSummaries(t *testing.T) {
 		})
 	}
 }
+
+func TestSummarizeExcludes(t *testing.T) {
+	p, _ := segkit.ParsePeriod("双十一=2025-11-01..2025-11-11")
+	day := func(m time.Month, d int) time.Time { return segkit.Date(2025, m, d).Time(nil) }
+	txns := []segkit.Transaction{
+		{Customer: "a", At: day(10, 1), Amount: 10},
+		{Customer: "a", At: day(11, 5), Amount: 300},
+		{Customer: "a", At: day(12, 1), Amount: 20},
+		{Customer: "b", At: day(11, 11), Amount: 50},
+	}
+	tab, err := Summarize(slices.Values(txns), SummaryConfig{CalibrationEnd: segkit.Date(2025, 12, 31), Exclude: []segkit.Period{p}})
+	require.NoError(t, err)
+	require.Equal(t, []segkit.Excluded{{Period: p, Records: 2}}, tab.Excluded)
+	require.Len(t, tab.Customers, 1)
+	require.Equal(t, 1, tab.Customers[0].Frequency)
+	require.Equal(t, 20.0, tab.Customers[0].Monetary)
+}

@@ -15,33 +15,80 @@ import (
 	"github.com/segkit/segkit/internal/textwidth"
 )
 
-// Histories holds every customer's purchase days, built once from
-// transactions and evaluated at any number of as-of dates. It is immutable
-// after [NewHistories] and safe for concurrent use.
+// Histories holds every customer's activity days — purchase days, or the
+// days of one event such as a login — built once and evaluated at any
+// number of as-of dates. It is immutable after [NewHistories] or [Build]
+// and safe for concurrent use.
 type Histories struct {
-	loc     *time.Location
-	keys    []string       // sorted
-	days    [][]segkit.Day // per customer: distinct purchase days, ascending; empty for prospects
-	listed  []bool         // per customer: named in the known-customers sequence
-	refunds int
+	loc      *time.Location
+	activity string         // "" for purchases, else the event name
+	keys     []string       // sorted
+	days     [][]segkit.Day // per customer: distinct activity days, ascending; empty for prospects
+	listed   []bool         // per customer: named in the known-customers sequence
+	refunds  int
+	excluded []segkit.Excluded
+}
+
+// Source says what [Build] builds histories from. It is a plain value.
+type Source struct {
+	// Transactions are purchases (refunds are skipped and counted). Set
+	// either Transactions or Events.
+	Transactions iter.Seq[segkit.Transaction]
+	// Events, with Activity, build histories from the days of one event
+	// instead of purchases, for businesses that do not live on
+	// transactions: stages from logins or interactions, with reasons that
+	// name the event ("no login for 28 days"). Events of other names are
+	// skipped.
+	Events   iter.Seq[segkit.Event]
+	Activity string
+	// Customers, which may be nil, lists known customers so that those
+	// without any activity are evaluated as prospects (their registration
+	// dates are not known, so they are prospects at every date).
+	Customers iter.Seq[string]
+	// Location is the time zone of the days; nil means UTC.
+	Location *time.Location
+	// Exclude lists periods (days in Location) whose transactions or events
+	// are left out, such as promotions that distort normal behaviour;
+	// [Histories.Excluded] says how many each removed.
+	Exclude []segkit.Period
 }
 
 // NewHistories groups transactions per customer into distinct purchase days
-// in loc (nil means UTC). customers, which may be nil, lists known customers
-// so that those without any purchase are evaluated as prospects (their
-// registration dates are not known, so they are prospects at every date).
+// in loc (nil means UTC); it is [Build] with Transactions, Customers and
+// Location.
 //
 // Transactions with a negative amount are refunds, not purchase activity:
 // they are skipped and counted ([Histories.Refunds]). A transaction without
 // a customer key or time, or with a NaN or infinite amount, is a
 // [*segkit.TransactionError].
-func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string], loc *time.Location) (_ *Histories, err error) {
+func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string], loc *time.Location) (*Histories, error) {
+	return Build(Source{Transactions: txns, Customers: customers, Location: loc})
+}
+
+// Build groups the activity of src per customer into distinct activity
+// days. An event without a customer key or time is an [*EventError]; see
+// [NewHistories] for transactions.
+func Build(src Source) (_ *Histories, err error) {
 	defer guard(&err, "histories")
+	if src.Transactions != nil && src.Events != nil {
+		return nil, fmt.Errorf("lifecycle: histories: set Transactions or Events, not both")
+	}
+	if src.Events != nil && src.Activity == "" {
+		return nil, fmt.Errorf("lifecycle: histories: events need the Activity (event name) that counts")
+	}
+	if src.Events == nil && src.Activity != "" {
+		return nil, fmt.Errorf("lifecycle: histories: Activity %q without Events", src.Activity)
+	}
+	loc := src.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	h := &Histories{loc: loc}
+	h := &Histories{loc: loc, activity: src.Activity}
 	zone := segkit.NewZone(loc)
+	ex, err := segkit.NewExclusion(src.Exclude)
+	if err != nil {
+		return nil, fmt.Errorf("lifecycle: %w", err)
+	}
 	index := make(map[string]int)
 	var days [][]segkit.Day
 	var listed []bool
@@ -56,7 +103,7 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 		}
 		return i
 	}
-	if txns != nil {
+	if txns := src.Transactions; txns != nil {
 		pos := 0
 		txns(func(t segkit.Transaction) bool {
 			if t.Customer != "" && !t.At.IsZero() && t.Amount < 0 && !math.IsInf(t.Amount, -1) {
@@ -69,15 +116,48 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 				return false
 			}
 			pos++
+			d := zone.DayOf(t.At)
+			if ex.Active() && ex.Drop(d) {
+				return true
+			}
 			i := add(t.Customer)
-			days[i] = append(days[i], zone.DayOf(t.At))
+			days[i] = append(days[i], d)
 			return true
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
-	if customers != nil {
+	if evs := src.Events; evs != nil {
+		pos := 0
+		evs(func(e segkit.Event) bool {
+			p := pos
+			pos++
+			if e.Name != src.Activity {
+				return true
+			}
+			switch {
+			case e.Customer == "":
+				err = &EventError{Pos: p, Name: e.Name, Reason: "empty customer key"}
+			case e.At.IsZero():
+				err = &EventError{Pos: p, Customer: e.Customer, Name: e.Name, Reason: "no time"}
+			}
+			if err != nil {
+				return false
+			}
+			d := zone.DayOf(e.At)
+			if ex.Active() && ex.Drop(d) {
+				return true
+			}
+			i := add(e.Customer)
+			days[i] = append(days[i], d)
+			return true
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if customers := src.Customers; customers != nil {
 		pos := 0
 		customers(func(k string) bool {
 			if k == "" {
@@ -92,6 +172,7 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 			return nil, err
 		}
 	}
+	h.excluded = ex.Report()
 	order := make([]int, len(h.keys))
 	for i := range order {
 		order[i] = i
@@ -110,6 +191,13 @@ func NewHistories(txns iter.Seq[segkit.Transaction], customers iter.Seq[string],
 	h.keys = keys
 	return h, nil
 }
+
+// Activity returns the event the histories count, "" for purchases.
+func (h *Histories) Activity() string { return h.activity }
+
+// Excluded returns, per excluded period, the number of transactions or
+// events it removed; nil without excluded periods.
+func (h *Histories) Excluded() []segkit.Excluded { return slices.Clone(h.excluded) }
 
 // Len returns the number of customers (prospects included).
 func (h *Histories) Len() int { return len(h.keys) }
@@ -211,6 +299,7 @@ func (h *Histories) Stages(asOf segkit.Day, cfg Config) (_ *Snapshot, err error)
 			continue
 		}
 		r := c.classify(d, asOf, &scratch)
+		r.Activity = h.activity
 		snap.Assignments = append(snap.Assignments, Assignment{Customer: key, Stage: r.Stage, Reason: r})
 		snap.counts[r.Stage]++
 	}

@@ -249,6 +249,9 @@ const (
 type Reason struct {
 	Rule  Rule
 	Stage Stage
+	// Activity is the event the stage was computed from ("login"); empty
+	// for purchases. The counts below are then of that event's days.
+	Activity string
 
 	Purchases   int // distinct purchase days up to the as-of date
 	RecencyDays int // days since the last purchase
@@ -287,29 +290,34 @@ type Reason struct {
 	PriorRule Rule
 }
 
-// String explains the reason in one English sentence.
+// String explains the reason in one English sentence, naming the activity
+// ("no login for 28 days …") or purchases.
 func (r Reason) String() string {
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	days := func(v float64) string { return num(math.Round(v*10)/10) + " days" }
+	act := r.Activity
+	if act == "" {
+		act = "purchase"
+	}
 	switch r.Rule {
 	case RuleProspect:
-		return "no purchase yet"
+		return "no " + act + " yet"
 	case RuleNewRecent:
-		return fmt.Sprintf("first purchase %d days ago (< %s)", r.TenureDays, num(r.ThresholdDays))
+		return fmt.Sprintf("first %s %d days ago (< %s)", act, r.TenureDays, num(r.ThresholdDays))
 	case RuleNewSingle:
-		return fmt.Sprintf("one purchase day, %d days ago", r.TenureDays)
+		return fmt.Sprintf("one %s day, %d days ago", act, r.TenureDays)
 	case RuleGrowing:
-		return fmt.Sprintf("%d purchase days over %d days, not yet mature", r.Purchases, r.TenureDays)
+		return fmt.Sprintf("%d %s days over %d days, not yet mature", r.Purchases, act, r.TenureDays)
 	case RuleMature:
-		return fmt.Sprintf("%d purchase days over %d days", r.Purchases, r.TenureDays)
+		return fmt.Sprintf("%d %s days over %d days", r.Purchases, act, r.TenureDays)
 	case RuleReactivated:
 		why := fmt.Sprintf("%s: churned beyond %s", r.PriorRule, days(r.ThresholdDays))
 		if r.PriorRule == RuleModel {
 			why = fmt.Sprintf("%s: P(alive) %.3f < %s under %s", r.PriorRule, r.PAlive, num(r.PAliveBelow), r.Model)
 		}
-		return fmt.Sprintf("returned on %s after %d days without a purchase (%s), %d days ago", r.ReturnDay, r.GapDays, why, r.ReturnAgeDays)
+		return fmt.Sprintf("returned on %s after %d days without a %s (%s), %d days ago", r.ReturnDay, r.GapDays, act, why, r.ReturnAgeDays)
 	case RuleMaxInactive, RuleFixed:
-		return fmt.Sprintf("no purchase for %d days (> %s)", r.RecencyDays, days(r.ThresholdDays))
+		return fmt.Sprintf("no %s for %d days (> %s)", act, r.RecencyDays, days(r.ThresholdDays))
 	case RuleRhythm:
 		gaps := fmt.Sprintf("%s × typical gap %s", num(r.Gaps), days(r.TypicalGapDays))
 		switch r.Stage {
@@ -318,9 +326,9 @@ func (r Reason) String() string {
 		case Churned:
 			gaps = fmt.Sprintf("max(%s, %s × longest gap %d days)", gaps, num(r.LongestGaps), r.LongestGapDays)
 		}
-		return fmt.Sprintf("no purchase for %d days (> %s = %s)", r.RecencyDays, days(r.ThresholdDays), gaps)
+		return fmt.Sprintf("no %s for %d days (> %s = %s)", act, r.RecencyDays, days(r.ThresholdDays), gaps)
 	case RulePopulation:
-		return fmt.Sprintf("%d purchase day(s); no purchase for %d days (> %s = %s × population typical gap %s)", r.Purchases, r.RecencyDays, days(r.ThresholdDays), num(r.Gaps), days(r.TypicalGapDays))
+		return fmt.Sprintf("%d %s day(s); no %s for %d days (> %s = %s × population typical gap %s)", r.Purchases, act, act, r.RecencyDays, days(r.ThresholdDays), num(r.Gaps), days(r.TypicalGapDays))
 	case RuleModel:
 		return fmt.Sprintf("P(alive) %.3f < %s under %s", r.PAlive, num(r.PAliveBelow), r.Model)
 	}

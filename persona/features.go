@@ -111,6 +111,18 @@ const (
 	FeatureMonetary  = "monetary"
 )
 
+// RFMFeaturesExcluding is [RFMFeatures] over the transactions outside the
+// excluded periods (days in loc), such as promotions that distort normal
+// behaviour, and reports how many transactions each period removed.
+func RFMFeaturesExcluding(txs iter.Seq[segkit.Transaction], now time.Time, loc *time.Location, exclude []segkit.Period) (Features, []segkit.Excluded, error) {
+	ex, err := segkit.NewExclusion(exclude)
+	if err != nil {
+		return Features{}, nil, fmt.Errorf("persona: %w", err)
+	}
+	f := RFMFeatures(ex.Transactions(txs, segkit.NewZone(loc)), now, loc)
+	return f, ex.Report(), nil
+}
+
 // RFMFeatures summarises transactions into one row per customer (sorted by
 // key) with the columns recency_days (day(now) − day(last purchase) in loc,
 // whole days), frequency (number of transactions) and monetary (sum of

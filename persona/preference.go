@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/segkit/segkit"
 )
 
 // Behavior is one interaction of a customer with something carrying a tag: a
@@ -76,6 +78,12 @@ type PreferenceConfig struct {
 	// Top is how many tags to keep per customer, strongest first; 0 keeps
 	// all.
 	Top int
+	// Exclude lists periods whose records are left out, such as promotions
+	// (双十一) that distort normal preferences; their days are counted in
+	// Location (nil means UTC). [Preferences.Excluded] says how many each
+	// removed.
+	Exclude  []segkit.Period
+	Location *time.Location
 }
 
 // DefaultPreferenceConfig returns purchase 4 > favorite 3 (also "favourite")
@@ -132,7 +140,12 @@ type Preferences struct {
 	population int
 	future     int
 	rarity     Rarity
+	excluded   []segkit.Excluded
 }
+
+// Excluded returns, per excluded period, the number of behaviour records it
+// removed; nil without excluded periods.
+func (p *Preferences) Excluded() []segkit.Excluded { return slices.Clone(p.excluded) }
 
 // ComputePreferences scores, for every customer, each tag it interacted with:
 //
@@ -148,6 +161,11 @@ func ComputePreferences(records iter.Seq[Behavior], now time.Time, cfg Preferenc
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	ex, err := segkit.NewExclusion(cfg.Exclude)
+	if err != nil {
+		return nil, fmt.Errorf("%w: preference: %w", ErrInvalidConfig, err)
+	}
+	zone := segkit.NewZone(cfg.Location)
 	raw := map[string]map[string]float64{}
 	future, i := 0, -1
 	for r := range records {
@@ -169,6 +187,9 @@ func ComputePreferences(records iter.Seq[Behavior], now time.Time, cfg Preferenc
 			future++
 			continue
 		}
+		if ex.Active() && ex.Drop(zone.DayOf(r.At)) {
+			continue
+		}
 		if w == 0 {
 			continue
 		}
@@ -180,11 +201,12 @@ func ComputePreferences(records iter.Seq[Behavior], now time.Time, cfg Preferenc
 		tags[r.Tag] += w * decay(now.Sub(r.At), cfg.HalfLife)
 	}
 	p := &Preferences{
-		top:     make(map[string][]TagScore, len(raw)),
-		keys:    slices.Sorted(maps.Keys(raw)),
-		docFreq: map[string]int{},
-		future:  future,
-		rarity:  cfg.Rarity,
+		top:      make(map[string][]TagScore, len(raw)),
+		keys:     slices.Sorted(maps.Keys(raw)),
+		docFreq:  map[string]int{},
+		future:   future,
+		rarity:   cfg.Rarity,
+		excluded: ex.Report(),
 	}
 	for _, tags := range raw {
 		for t := range tags {

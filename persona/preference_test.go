@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/segkit/segkit"
 )
 
 var prefNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -205,4 +207,38 @@ func TestPreferencesBadInput(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.msg)
 		})
 	}
+}
+
+func TestPreferencesExclude(t *testing.T) {
+	p, _ := segkit.ParsePeriod("双十一=2026-11-01..2026-11-11")
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, sh)
+	recs := []Behavior{
+		{Customer: "a", Tag: "outdoor", Type: "purchase", At: time.Date(2026, 10, 20, 12, 0, 0, 0, sh)},
+		// 2026-11-01 00:30 in Shanghai is 2026-10-31 in UTC: excluded only
+		// when days are counted in Shanghai.
+		{Customer: "a", Tag: "beauty", Type: "purchase", At: time.Date(2026, 11, 1, 0, 30, 0, 0, sh)},
+		{Customer: "a", Tag: "beauty", Type: "purchase", At: time.Date(2026, 11, 11, 20, 0, 0, 0, sh)},
+		{Customer: "a", Tag: "beauty", Type: "cart", At: time.Date(2026, 11, 11, 21, 0, 0, 0, sh)},
+	}
+	cfg := DefaultPreferenceConfig()
+	cfg.Exclude, cfg.Location = []segkit.Period{p}, sh
+	prefs, err := ComputePreferences(slices.Values(recs), now, cfg)
+	require.NoError(t, err)
+	require.Equal(t, []segkit.Excluded{{Period: p, Records: 3}}, prefs.Excluded())
+	require.Len(t, prefs.Top("a"), 1)
+	require.Equal(t, "outdoor", prefs.Top("a")[0].Tag)
+
+	cfg.Location = nil
+	prefs, err = ComputePreferences(slices.Values(recs), now, cfg)
+	require.NoError(t, err)
+	require.Equal(t, []segkit.Excluded{{Period: p, Records: 2}}, prefs.Excluded())
+
+	f, ex, err := RFMFeaturesExcluding(slices.Values([]segkit.Transaction{
+		{Customer: "a", At: time.Date(2026, 11, 5, 0, 0, 0, 0, sh), Amount: 100},
+		{Customer: "a", At: time.Date(2026, 10, 5, 0, 0, 0, 0, sh), Amount: 10},
+	}), now, sh, []segkit.Period{p})
+	require.NoError(t, err)
+	require.Equal(t, 1, ex[0].Records)
+	require.Equal(t, []float64{57, 1, 10}, f.Rows[0])
 }

@@ -72,6 +72,10 @@ type Result struct {
 	// RefundOnly is the number of customers left out because every one of
 	// their transactions up to Now was a refund.
 	RefundOnly int
+	// Excluded is, per period of Config.Exclude, the number of transactions
+	// up to Now it removed (a transaction in overlapping periods counts in
+	// the first); nil without excluded periods.
+	Excluded []segkit.Excluded
 
 	cycles []Cycle // per customer, with Config.Cycles
 
@@ -145,6 +149,10 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 	zone := segkit.NewZone(loc)
 	res := &Result{Location: loc, Config: cfg}
 	res.Now = zone.DayOf(now)
+	ex, err := segkit.NewExclusion(cfg.Exclude)
+	if err != nil {
+		return nil, fmt.Errorf("rfm: %w", err)
+	}
 
 	trackDays := cfg.Frequency == Days || cfg.Cycles
 	ag := aggregator{tab: newCustTable(), trackDays: trackDays}
@@ -169,6 +177,9 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 			res.Future++
 			continue
 		}
+		if ex.Active() && ex.Drop(day) {
+			continue
+		}
 		if amt < 0 {
 			if cfg.Refunds == RejectRefunds {
 				return nil, &segkit.TransactionError{Model: "rfm", Pos: p, Customer: t.Customer, At: t.At, Amount: amt,
@@ -187,6 +198,7 @@ func Analyze(txns iter.Seq[segkit.Transaction], now time.Time, cfg Config) (*Res
 	}
 	tab, pairs := ag.tab, ag.pairs
 	res.Transactions = pos
+	res.Excluded = ex.Report()
 
 	// Customers in first-seen order; refund-only customers are dropped, so
 	// remember where each accumulator went.

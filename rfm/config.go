@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/segkit/segkit"
 )
 
 // Binning is the rule that turns a metric into a score 1..n. The zero value is
@@ -167,6 +169,10 @@ type Config struct {
 	// customer's distinct purchase days in memory while analysing: 8 bytes
 	// per purchase day. Off by default.
 	Cycles bool
+	// Exclude lists periods (days in Location) whose transactions are left
+	// out, such as promotions (双十一) that distort normal behaviour;
+	// Result.Excluded says how many each removed.
+	Exclude []segkit.Period
 }
 
 // DefaultConfig returns the default configuration: UTC, 5 bins, quantile
