@@ -20,6 +20,7 @@ import (
 // (cmd_NAME.go) with its flags, its run method and its help example.
 var commands = []func() command{
 	cmd[evalCmd],
+	cmd[exportCmd],
 	cmd[fitCmd],
 	cmd[genCmd],
 	cmd[indexBuildCmd],
@@ -31,6 +32,8 @@ var commands = []func() command{
 	cmd[rfmCmd],
 	cmd[segmentsCmd],
 	cmd[splitCmd],
+	cmd[sqlCmd],
+	cmd[sqlDDLCmd],
 	cmd[summaryCmd],
 	cmd[tierCmd],
 }
