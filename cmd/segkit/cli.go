@@ -6,8 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/segkit/segkit/internal/dataio"
 
 	"github.com/segkit/segkit/segment"
 )
@@ -127,7 +132,7 @@ func run(ctx context.Context, args []string, e *env) int {
 			printUsage(e.stdout, c, fs)
 			return 0
 		}
-		fmt.Fprintf(e.stderr, "segkit %s: %v\n\n", d.name, err)
+		fmt.Fprintf(e.stderr, "segkit %s: %s\n\n", d.name, clip(err.Error()))
 		printUsage(e.stderr, c, fs)
 		return 2
 	}
@@ -162,18 +167,54 @@ func report(e *env, name string, err error) int {
 	var re *ruleError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(e.stderr, "segkit %s: %s\nRun 'segkit %s --help' for usage.\n", name, ue.msg, name)
+		fmt.Fprintf(e.stderr, "segkit %s: %s\nRun 'segkit %s --help' for usage.\n", name, clip(ue.msg), name)
 		return 2
 	case errors.As(err, &re):
-		fmt.Fprintf(e.stderr, "segkit %s: %s\n", name, strings.TrimRight(re.err.Error(), "\n"))
+		fmt.Fprintf(e.stderr, "segkit %s: %s\n", name, clip(strings.TrimRight(re.err.Error(), "\n")))
 		return 2
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintf(e.stderr, "segkit %s: interrupted\n", name)
 		return 1
 	default:
-		fmt.Fprintf(e.stderr, "segkit %s: %s\n", name, strings.TrimRight(err.Error(), "\n"))
+		fmt.Fprintf(e.stderr, "segkit %s: %s\n", name, clip(strings.TrimRight(err.Error(), "\n")))
 		return 1
 	}
+}
+
+// quoted matches a Go-quoted string in a message.
+var quoted = regexp.MustCompile(`"(?:[^"\\\n]|\\.)*"`)
+
+// maxLine bounds one line of a message on stderr.
+const maxLine = 2000
+
+// clip shortens what a message quotes from the input: every quoted value
+// longer than dataio.MaxQuoted bytes is cut to that (with its length noted),
+// whichever package wrote the message, and a line still longer than maxLine
+// is cut. A 50 MB field or rule is never echoed whole.
+func clip(msg string) string {
+	msg = quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		if len(q) <= dataio.MaxQuoted+2 {
+			return q
+		}
+		if s, err := strconv.Unquote(q); err == nil {
+			return dataio.Quote(s)
+		}
+		return q
+	})
+	if len(msg) <= maxLine {
+		return msg
+	}
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		if len(l) > maxLine {
+			cut := maxLine
+			for cut > 0 && !utf8.RuneStart(l[cut]) {
+				cut--
+			}
+			lines[i] = fmt.Sprintf("%s… (%d bytes)", l[:cut], len(l))
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // resolve finds the longest command name that prefixes args ("index build").

@@ -235,9 +235,9 @@ func (f *limitsFlag) options(v *bitmapindex.View) []segment.Option {
 func printWarnings(e *env, cmdName, label string, r *segment.Rule, v *bitmapindex.View) {
 	for _, w := range r.Warnings(v) {
 		if label != "" {
-			fmt.Fprintf(e.stderr, "segkit %s: warning: %s: %s\n", cmdName, label, w)
+			fmt.Fprintf(e.stderr, "segkit %s: warning: %s: %s\n", cmdName, label, clip(w.String()))
 		} else {
-			fmt.Fprintf(e.stderr, "segkit %s: warning: %s\n", cmdName, w)
+			fmt.Fprintf(e.stderr, "segkit %s: warning: %s\n", cmdName, clip(w.String()))
 		}
 	}
 }
