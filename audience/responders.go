@@ -59,6 +59,11 @@ type ResponderConfig struct {
 	// suggestions then say whether to widen that persona. Both optional.
 	Persona          string
 	PersonaAttribute string
+	// Skip names tags and attributes not to test: those the outcome
+	// itself changes (a total spend that includes the campaign's
+	// purchases, a VIP flag derived from it) would only rediscover the
+	// conversions.
+	Skip []string
 	// Campaign is the campaign's period and Excluded the periods to keep
 	// out of analyses (promotions, holidays): an overlap is a warning.
 	Campaign Span
@@ -273,14 +278,18 @@ func cmpFloat(a, b float64) int {
 // bools and numeric bands, each with its bitmap.
 func candidates(v *bitmapindex.View, exposed *roaring.Bitmap, cfg ResponderConfig) ([]candidate, error) {
 	var out []candidate
+	skip := map[string]bool{}
+	for _, f := range cfg.Skip {
+		skip[f] = true
+	}
 	for _, t := range v.Tags() {
-		if t.Count > 0 {
+		if t.Count > 0 && !skip[t.Name] {
 			out = append(out, candidate{field: "tag:" + t.Name, label: t.Name, rule: fmt.Sprintf("has(%q)", t.Name), bm: v.Tag(t.Name).Bitmap()})
 		}
 	}
 	ex := v.Wrap(exposed.Clone())
 	for _, a := range v.Schema() {
-		if a.Name == cfg.PersonaAttribute && cfg.Persona != "" {
+		if skip[a.Name] || (a.Name == cfg.PersonaAttribute && cfg.Persona != "") {
 			continue // the persona itself is what the suggestions are about
 		}
 		switch a.Kind {

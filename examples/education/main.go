@@ -9,7 +9,13 @@
 // first-purchase and repeat-purchase groups and the 30-days-without-login
 // recall list as named segments, and sends a "side income" message to two
 // sub-groups (office workers aged 26–30 and young mothers) as an A/B test
-// with a holdout, read out per persona.
+// with a holdout, read out per persona. Then it closes the loop: the design
+// checks before sending that the audience can detect the effect, the
+// readout covers conversion and revenue per customer, the responder
+// analysis finds the trait that set A's converters apart (a SIMULATED
+// interest in finance) and warns that the campaign overlapped the 618
+// promotion, the persona 宝妈 and the audience rule are refined with it, and
+// a second, designed campaign goes to the widened audience.
 //
 // It needs no files: 20,000 customers of a business that opened a year ago
 // (signups, logins, trial classes and purchases from 2025-07-01 to
@@ -31,6 +37,7 @@ import (
 	"unicode"
 
 	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/audience"
 	"github.com/segkit/segkit/bitmapindex"
 	"github.com/segkit/segkit/campaign"
 	"github.com/segkit/segkit/persona"
@@ -151,6 +158,16 @@ var simulatedUplift = map[string]map[string]float64{
 	armB: {"宝妈": 0.02, "上班族": 0.02},
 }
 
+// simulatedInterest is the SIMULATED hidden responder trait: message A
+// also persuades customers interested in finance (赚外快 appeals to them)
+// with probability simulatedInterestUplift, whatever their persona. The
+// campaign's audience rule does not know it; the responder analysis should
+// find it.
+const (
+	simulatedInterest       = "finance"
+	simulatedInterestUplift = 0.15
+)
+
 // coursePrice is the (simulated) amount of a purchase the message caused.
 const coursePrice = 399.0
 
@@ -164,6 +181,15 @@ type figures struct {
 	AudienceSet    bitmapindex.Set
 	Arms           map[string]int
 	Results        *campaign.Results
+	Outcomes       []campaign.Outcome
+	Splitter       *campaign.Splitter
+	// the loop: design, metrics, responders, refined persona, second campaign
+	Designs    []campaign.SampleSize
+	Metrics    *campaign.MetricResults
+	Responders *audience.ResponderReport
+	Refined    persona.Definition
+	Second     *campaign.Results
+	SecondSize int
 }
 
 func run(w io.Writer, n int) (*figures, error) {
@@ -273,8 +299,14 @@ func run(w io.Writer, n int) (*figures, error) {
 		return nil, err
 	}
 
-	// 5. The side-income campaign.
+	// 5. The side-income campaign: design, split, measure.
 	if err := runCampaign(ctx, w, g, v, reg, out); err != nil {
+		return nil, err
+	}
+
+	// 6. Closing the loop: several metrics, what set the responders apart,
+	//    the refined persona and the second campaign.
+	if err := closeLoop(ctx, w, ix, reg, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -376,6 +408,14 @@ func runCampaign(ctx context.Context, w io.Writer, g *synth.Generator, v *bitmap
 		return err
 	}
 
+	// Design before sending: is the audience big enough to detect the
+	// effect we care about? The baseline is the audience's purchase rate in
+	// the 14 days before the send; we want to see +3 points in arm A
+	// against the holdout (A is twice the holdout's size).
+	if err := writeDesign(w, v, audience, sendAt, 0.03, 2, out); err != nil {
+		return err
+	}
+
 	sp, err := campaign.NewSplitter("side-income-2026-06",
 		campaign.Group{Name: armHoldout, Ratio: 0.2},
 		campaign.Group{Name: armA, Ratio: 0.4},
@@ -408,6 +448,10 @@ func runCampaign(ctx context.Context, w io.Writer, g *synth.Generator, v *bitmap
 	if err != nil {
 		return err
 	}
+	interested, err := v.WithValue("interests", simulatedInterest)
+	if err != nil {
+		return err
+	}
 	var outcomes []campaign.Outcome
 	simulated := 0
 	for _, gr := range split.Groups {
@@ -415,7 +459,11 @@ func runCampaign(ctx context.Context, w io.Writer, g *synth.Generator, v *bitmap
 			key, _ := v.Key(id)
 			o := campaign.Outcome{Key: key, Group: gr.Name, Converted: bought.Contains(id), Value: spent[key]}
 			who, _ := label(key)
-			if !o.Converted && uniform("side-income-response:"+key) < simulatedUplift[gr.Name][who] {
+			uplift := simulatedUplift[gr.Name][who]
+			if gr.Name == armA && interested.Contains(id) {
+				uplift += simulatedInterestUplift
+			}
+			if !o.Converted && uniform("side-income-response:"+key) < uplift {
 				o.Converted, o.Value = true, coursePrice
 				simulated++
 			}
@@ -435,9 +483,10 @@ func runCampaign(ctx context.Context, w io.Writer, g *synth.Generator, v *bitmap
 		return err
 	}
 	out.Results = res
-	fmt.Fprintf(w, "\nconversions %s to %s: %s audience members bought in the generated data (in every arm alike),\nplus %s SIMULATED responses to the messages (simulated uplift: A %s; B %s)\n\n",
+	out.Outcomes, out.Splitter = outcomes, sp
+	fmt.Fprintf(w, "\nconversions %s to %s: %s audience members bought in the generated data (in every arm alike),\nplus %s SIMULATED responses to the messages (simulated uplift: A %s, +%.0f%% with interest %q; B %s)\n\n",
 		first, last, thousands(bought.And(audience).Len()), thousands(simulated),
-		upliftText(simulatedUplift[armA]), upliftText(simulatedUplift[armB]))
+		upliftText(simulatedUplift[armA]), simulatedInterestUplift*100, simulatedInterest, upliftText(simulatedUplift[armB]))
 	if _, err := res.WriteTo(w); err != nil {
 		return err
 	}
