@@ -70,7 +70,7 @@ func (c *fitCmd) run(ctx context.Context, e *env, args []string) error {
 		return usagef("give --transactions (with --now) or --summary")
 	case c.tx.path != "":
 		c.tx.columns = c.columns
-		table, err := summarize(e, "fit", &c.tx, &c.now, c.unit)
+		table, err := summarize(e, "fit", &c.tx, &c.now, c.unit, nil)
 		if err != nil {
 			return err
 		}

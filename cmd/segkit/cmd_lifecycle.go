@@ -27,13 +27,14 @@ type lifecycleCmd struct {
 	format    string
 	svg       string
 	svgT      string
+	exclude   excludeFlag
 }
 
 func (*lifecycleCmd) doc() doc {
 	return doc{
 		name:    "lifecycle",
 		summary: "assign lifecycle stages (new, growing, mature, at risk, sleeping, churned, reactivated) with reasons, P(alive) and expected purchases",
-		usage:   "--transactions CSV [--columns …] --now DATE [--model rules|bgnbd|mbgnbd|paretonbd] [--horizon DAYS] [--from DATE] [--format csv|json|summary] [--svg FILE]",
+		usage:   "--transactions CSV [--columns …] --now DATE [--model rules|bgnbd|mbgnbd|paretonbd] [--horizon DAYS] [--from DATE] [--format csv|json|summary] [--svg FILE] [--exclude FROM..TO]…",
 		example: "segkit lifecycle --transactions transactions.csv --now 2026-07-01 --model bgnbd --format summary",
 	}
 }
@@ -48,6 +49,7 @@ func (c *lifecycleCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.format, "format", "csv", "output `format`: csv (one row per customer), json, or summary (counts per stage, transitions)")
 	fs.StringVar(&c.svg, "svg", "", "write the stage sizes bar chart to this SVG `FILE`")
 	fs.StringVar(&c.svgT, "svg-transitions", "", "with --from: write the stage transition matrix to this SVG `FILE`")
+	c.exclude.register(fs, "transactions")
 }
 
 func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
@@ -89,7 +91,7 @@ func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
 	// The predictive model is fitted on the purchases (refunds are
 	// not purchase activity) up to the as-of day, in weeks.
 	purchases := txs.Filter(func(x segkit.Transaction) bool { return x.Amount >= 0 })
-	table, err := clv.Summarize(slices.Values(purchases.Records), clv.SummaryConfig{CalibrationEnd: asOf, Unit: clv.Weeks})
+	table, err := clv.Summarize(slices.Values(purchases.Records), clv.SummaryConfig{CalibrationEnd: asOf, Unit: clv.Weeks, Exclude: c.exclude.periods})
 	if err != nil {
 		return purchases.Locate(err)
 	}
@@ -97,10 +99,11 @@ func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	hist, err := lifecycle.NewHistories(slices.Values(txs.Records), nil, time.UTC)
+	hist, err := lifecycle.Build(lifecycle.Source{Transactions: slices.Values(txs.Records), Location: time.UTC, Exclude: c.exclude.periods})
 	if err != nil {
 		return txs.Locate(err)
 	}
+	c.exclude.report(e, "lifecycle", hist.Excluded(), "transactions")
 	cfg := lifecycle.DefaultConfig()
 	if c.model != "rules" {
 		cfg.Family = lifecycle.Model

@@ -27,13 +27,16 @@ type rfmCmd struct {
 	format  string
 	svg     string
 	svgSeg  string
+	exclude excludeFlag
+	from    timeFlag
+	custs   string
 }
 
 func (*rfmCmd) doc() doc {
 	return doc{
 		name:    "rfm",
 		summary: "score customers by recency, frequency and monetary value and name their segments",
-		usage:   "--transactions CSV [--columns …] --now DATE [--bins N] [--binning B] [--scheme S] [--format csv|json|summary] [--svg FILE]",
+		usage:   "--transactions CSV [--columns …] --now DATE [--bins N] [--binning B] [--scheme S] [--format csv|json|summary] [--svg FILE] [--exclude FROM..TO]… [--from DATE [--customers FILE]]",
 		example: `segkit rfm --transactions orders.csv --columns id=customer_id,time=order_date,amount=revenue \
   --now 2006-12-31 --binning rcompat --scheme rfm10 --format summary`,
 	}
@@ -48,6 +51,9 @@ func (c *rfmCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.format, "format", "csv", "output `format`: csv (one row per customer), json, or summary (a table per segment)")
 	fs.StringVar(&c.svg, "svg", "", "write the R × F heatmap (customers per cell) to this SVG `FILE`")
 	fs.StringVar(&c.svgSeg, "svg-segments", "", "write the segment sizes bar chart to this SVG `FILE`")
+	c.exclude.register(fs, "transactions")
+	nowVar(fs, &c.from, "from", "report how customers moved between the A–E groups (A prospects, B–E frequency × order value) from this earlier `DATE` to --now; with --svg, draw the transitions")
+	fs.StringVar(&c.custs, "customers", "", "with --from: customers `FILE` (JSON Lines) whose non-buyers are the A group (prospects)")
 }
 
 func (c *rfmCmd) run(ctx context.Context, e *env, args []string) error {
@@ -66,6 +72,10 @@ func (c *rfmCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cfg := rfm.DefaultConfig()
+	cfg.Exclude = c.exclude.periods
+	if c.from.set() {
+		return c.transitions(e, t, cfg)
+	}
 	split := sch.Name() == "cn8" || sch.Name() == "quadrant"
 	if split {
 		cfg.Binning, cfg.Bins = rfm.SplitMean, 2
@@ -93,6 +103,7 @@ func (c *rfmCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return txs.Locate(err)
 	}
+	c.exclude.report(e, "rfm", res.Excluded, "transactions")
 	segs, err := res.Segment(sch)
 	if err != nil {
 		return err

@@ -17,16 +17,17 @@ import (
 // summaryCmd turns transactions into the customer summary the predictive
 // models fit: frequency (x), recency (t_x), T and monetary value.
 type summaryCmd struct {
-	tx   txFlags
-	now  timeFlag
-	unit string
+	tx      txFlags
+	now     timeFlag
+	unit    string
+	exclude excludeFlag
 }
 
 func (*summaryCmd) doc() doc {
 	return doc{
 		name:    "summary",
 		summary: "turn transactions into the per-customer summary the predictive models fit: frequency (x), recency (t_x), T, monetary value",
-		usage:   "--transactions CSV [--columns …] --now DATE [--unit weeks|days]",
+		usage:   "--transactions CSV [--columns …] --now DATE [--unit weeks|days] [--exclude FROM..TO]…",
 		example: `segkit summary --transactions transactions.csv --now 2026-06-30 > summary.csv
 segkit fit bgnbd --summary summary.csv`,
 	}
@@ -36,13 +37,14 @@ func (c *summaryCmd) flags(fs *flag.FlagSet) {
 	c.tx.register(fs)
 	nowVar(fs, &c.now, "now", "last `DATE` of the calibration period (YYYY-MM-DD), inclusive: T is measured up to it, later transactions are left out")
 	fs.StringVar(&c.unit, "unit", "weeks", "`unit` of recency and T: weeks or days")
+	c.exclude.register(fs, "purchases")
 }
 
 func (c *summaryCmd) run(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 {
 		return usagef("unexpected arguments %q", args)
 	}
-	table, err := summarize(e, "summary", &c.tx, &c.now, c.unit)
+	table, err := summarize(e, "summary", &c.tx, &c.now, c.unit, c.exclude.periods)
 	if err != nil {
 		return err
 	}
@@ -52,7 +54,7 @@ func (c *summaryCmd) run(ctx context.Context, e *env, args []string) error {
 // summarize reads transactions and summarises the purchases up to --now:
 // refunds (negative amounts) are left out, as they are not purchase
 // activity; what was left out is noted on stderr.
-func summarize(e *env, cmdName string, tx *txFlags, now *timeFlag, unit string) (*clv.SummaryTable, error) {
+func summarize(e *env, cmdName string, tx *txFlags, now *timeFlag, unit string, exclude []segkit.Period) (*clv.SummaryTable, error) {
 	var u clv.Unit
 	switch unit {
 	case "weeks":
@@ -71,9 +73,12 @@ func summarize(e *env, cmdName string, tx *txFlags, now *timeFlag, unit string) 
 		return nil, err
 	}
 	purchases := txs.Filter(func(x segkit.Transaction) bool { return x.Amount >= 0 })
-	table, err := clv.Summarize(slices.Values(purchases.Records), clv.SummaryConfig{CalibrationEnd: end, Unit: u})
+	table, err := clv.Summarize(slices.Values(purchases.Records), clv.SummaryConfig{CalibrationEnd: end, Unit: u, Exclude: exclude})
 	if err != nil {
 		return nil, purchases.Locate(err)
+	}
+	if len(table.Excluded) > 0 {
+		fmt.Fprintf(e.stderr, "segkit %s: %s\n", cmdName, segkit.ExclusionSummary(table.Excluded, "purchases"))
 	}
 	if n := len(txs.Records) - len(purchases.Records); n > 0 {
 		fmt.Fprintf(e.stderr, "segkit %s: %d refunds (negative amounts) left out\n", cmdName, n)

@@ -136,11 +136,15 @@ func (c *tierCmd) run(ctx context.Context, e *env, args []string) error {
 			Level        string `json:"level"`
 			Since        string `json:"since"`
 			Points       int64  `json:"points"`
+			Growth       *int64 `json:"growth,omitempty"`
 			ValidThrough string `json:"valid_through,omitempty"`
 		}
 		rows := make([]row, 0, len(statuses))
 		for _, st := range statuses {
 			r := row{ID: st.Customer, Level: eng.Name(st.Level), Since: st.Since.String(), Points: st.Points}
+			if prog.Growth != nil {
+				r.Growth = &st.Growth
+			}
 			if st.Guaranteed {
 				r.ValidThrough = st.ValidThrough.String()
 			}
@@ -151,13 +155,21 @@ func (c *tierCmd) run(ctx context.Context, e *env, args []string) error {
 		return enc.Encode(rows)
 	}
 	w := csv.NewWriter(e.stdout)
-	_ = w.Write([]string{"customer_id", "level", "since", "points", "valid_through"})
+	header := []string{"customer_id", "level", "since", "points", "valid_through"}
+	if prog.Growth != nil {
+		header = append(header, "growth")
+	}
+	_ = w.Write(header)
 	for _, st := range statuses {
 		valid := ""
 		if st.Guaranteed {
 			valid = st.ValidThrough.String()
 		}
-		_ = w.Write([]string{st.Customer, eng.Name(st.Level), st.Since.String(), strconv.FormatInt(st.Points, 10), valid})
+		rec := []string{st.Customer, eng.Name(st.Level), st.Since.String(), strconv.FormatInt(st.Points, 10), valid}
+		if prog.Growth != nil {
+			rec = append(rec, strconv.FormatInt(st.Growth, 10))
+		}
+		_ = w.Write(rec)
 	}
 	w.Flush()
 	return w.Error()
