@@ -47,6 +47,7 @@ type bulkOp struct {
 	vals   []Value   // SetIDs
 	floats []float64 // RecordIDs (nil: no values)
 	day    segkit.Day
+	badDay bool // RecordIDs: the instant is outside the supported range
 }
 
 const opPage = 4096
@@ -120,11 +121,24 @@ func (b *Batch) Clear(key, attr string) { b.add(op{kind: opClear, key: key, name
 // AmountScale fractional digits (Commit rejects 0.12345); RecordEvent takes
 // an exact Amount and properties.
 func (b *Batch) Record(key, event string, at time.Time, value float64) {
-	b.addRecord(key, event, b.ix.tz.DayOf(at), value)
+	b.add(op{kind: opRecord, key: key, name: event, v: Value{n: dayNumber(at, b.ix.tz), f: value}})
 }
 
 func (b *Batch) addRecord(key, event string, d segkit.Day, value float64) {
 	b.add(op{kind: opRecord, key: key, name: event, v: Value{n: int64(d), f: value}})
+}
+
+// badDayNumber marks a record whose instant is outside the supported range
+// (no segkit.Day is this far from zero).
+const badDayNumber = math.MinInt64
+
+// dayNumber is the day of an instant as a record op keeps it, or
+// badDayNumber when the instant is out of range (see validTime).
+func dayNumber(at time.Time, tz *segkit.Zone) int64 {
+	if !validTime(at.Unix()) {
+		return badDayNumber
+	}
+	return int64(tz.DayOf(at))
 }
 
 // RecordEvent records an occurrence of event for the customer at the given
@@ -132,13 +146,16 @@ func (b *Batch) addRecord(key, event string, d segkit.Day, value float64) {
 // keys must not be empty).
 func (b *Batch) RecordEvent(key, event string, at time.Time, d EventDetail) {
 	b.dets = append(b.dets, d)
-	b.add(op{kind: opRecordEvent, key: key, name: event, v: Value{n: int64(segkit.DayOf(at, b.ix.loc)), f: d.Value.Float64()}, bulk: int32(len(b.dets) - 1)})
+	b.add(op{kind: opRecordEvent, key: key, name: event, v: Value{n: dayNumber(at, b.ix.tz), f: d.Value.Float64()}, bulk: int32(len(b.dets) - 1)})
 }
 
 // The bulk-load path: writes addressed by ID instead of key skip the key
 // lookups and are applied with one bitmap operation per field. IDs must be
 // live customers when the batch is committed (as returned by Index.Add or
-// View.ID; keys added to an empty index get IDs 0, 1, 2, … in order). The
+// View.ID; keys added to an empty index get IDs 0, 1, 2, … in order). A
+// write by ID to a customer deleted earlier in the same batch does nothing
+// for that ID (IDs are never reused: the customer stays deleted, and
+// nothing is declared for it). The
 // batch keeps the slices until Commit: do not modify them before.
 
 // AddTagIDs tags the customers with the given IDs.
@@ -157,7 +174,8 @@ func (b *Batch) SetIDs(attr string, ids []uint32, values []Value) {
 // ID (an ID listed twice has two occurrences), with values[i] as the value
 // of ids[i]'s occurrence; values may be nil.
 func (b *Batch) RecordIDs(event string, at time.Time, ids []uint32, values []float64) {
-	b.bulk = append(b.bulk, bulkOp{ids: ids, floats: values, day: b.ix.tz.DayOf(at)})
+	n := dayNumber(at, b.ix.tz)
+	b.bulk = append(b.bulk, bulkOp{ids: ids, floats: values, day: segkit.Day(n), badDay: n == badDayNumber})
 	b.add(op{kind: opRecordIDs, name: event, bulk: int32(len(b.bulk) - 1)})
 }
 
@@ -228,6 +246,15 @@ func (b *Batch) validateLocked() error {
 				return fmt.Errorf("bitmapindex: attribute %q: %v at scale %d: %w", a.Name, v.f, a.Scale, err)
 			}
 		}
+		if a.Kind == KindTime && !validTime(v.n) {
+			return fmt.Errorf("bitmapindex: attribute %q: time %d s from 1970 is outside the supported range (±%d s)", a.Name, v.n, maxUnix)
+		}
+		return nil
+	}
+	checkDay := func(event string, bad bool) error {
+		if bad {
+			return fmt.Errorf("bitmapindex: event %q: instant outside the supported range (±%d s from 1970)", event, maxUnix)
+		}
 		return nil
 	}
 	checkIDs := func(ids []uint32) error {
@@ -248,14 +275,39 @@ func (b *Batch) validateLocked() error {
 		return nil
 	}
 	room := ix.keys.room()
+	// New IDs: every write by key may create its customer. The exact count
+	// (keys not live, each once per delete) is only worked out near the end
+	// of the ID space.
+	ids := uint64(ix.keys.n())
+	tightIDs := ids+uint64(b.n) > maxIDCount
+	var newKeys, deleted map[string]bool
 	return b.each(func(i int, o *op) error {
 		fail := func(err error) error {
 			return &BatchError{Pos: i, Op: opKindNames[o.kind], Key: o.key, Field: o.name, Err: err}
 		}
-		if o.kind != opDelete && o.kind < opTagIDs {
+		if o.kind == opDelete && tightIDs {
+			if deleted == nil {
+				deleted = map[string]bool{}
+			}
+			deleted[o.key] = true
+			delete(newKeys, o.key) // a later write creates it again
+		}
+		if o.kind != opDelete && (o.kind < opTagIDs || o.kind == opRecordEvent) {
 			// a write by key may create the customer: its key must fit
 			if room -= recordSize(o.key); room < 0 {
 				return fail(fmt.Errorf("bitmapindex: key storage full (4 GiB of keys)"))
+			}
+			if tightIDs && !newKeys[o.key] {
+				id, ok := ix.keys.latest(o.key)
+				if !ok || !live.contains(id) || deleted[o.key] {
+					if newKeys == nil {
+						newKeys = map[string]bool{}
+					}
+					newKeys[o.key] = true
+					if ids++; ids > maxIDCount {
+						return fail(fmt.Errorf("%w (%d assigned)", ErrIDsExhausted, uint64(maxIDCount)))
+					}
+				}
 			}
 		}
 		switch o.kind {
@@ -271,6 +323,13 @@ func (b *Batch) validateLocked() error {
 		case opRecord, opRecordIDs, opRecordEvent:
 			if o.name == "" {
 				return fail(fmt.Errorf("bitmapindex: empty event name"))
+			}
+			if o.kind == opRecordEvent || o.kind == opRecord {
+				if err := checkDay(o.name, o.v.n == badDayNumber); err != nil {
+					return fail(err)
+				}
+			} else if err := checkDay(o.name, b.bulk[o.bulk].badDay); err != nil {
+				return fail(err)
 			}
 			if o.kind == opRecordEvent {
 				d := b.dets[o.bulk]
@@ -340,6 +399,20 @@ func (b *Batch) validateLocked() error {
 		return nil
 	})
 }
+
+// anyIn reports whether some of ids is in b.
+func anyIn(b *roaring.Bitmap, ids []uint32) bool {
+	for _, id := range ids {
+		if b.Contains(id) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxIDCount is the number of customer IDs an index can assign (IDs
+// 0..maxIDCount-1; IDs are never reused).
+const maxIDCount = math.MaxUint32
 
 // inferAttr is the attribute a non-strict index declares on first write.
 func inferAttr(name string, v Value) Attribute {
@@ -438,6 +511,28 @@ func (b *Batch) applyLocked() {
 		}
 		return d
 	}
+	// liveBulk returns a write by ID without the IDs deleted earlier in the
+	// batch: such a write does nothing for them (it neither revives the
+	// customer nor declares a tag, attribute or event), as in the model.
+	liveBulk := func(bo bulkOp) bulkOp {
+		if del == nil || !anyIn(del, bo.ids) {
+			return bo
+		}
+		out := bulkOp{day: bo.day}
+		for i, id := range bo.ids {
+			if del.Contains(id) {
+				continue
+			}
+			out.ids = append(out.ids, id)
+			if bo.vals != nil {
+				out.vals = append(out.vals, bo.vals[i])
+			}
+			if bo.floats != nil {
+				out.floats = append(out.floats, bo.floats[i])
+			}
+		}
+		return out
+	}
 	apply := func(o *op) error {
 		switch o.kind {
 		case opAdd:
@@ -454,11 +549,11 @@ func (b *Batch) applyLocked() {
 		case opTag, opUntag:
 			tagBufOf(o.name).add(idOf(o.key), o.kind == opUntag)
 		case opTagIDs:
-			if len(b.bulk[o.bulk].ids) == 0 {
+			ids := liveBulk(b.bulk[o.bulk]).ids
+			if len(ids) == 0 {
 				return nil
 			}
 			t := tagBufOf(o.name)
-			ids := b.bulk[o.bulk].ids
 			if len(t.ids) == 0 {
 				t.ids, t.aliased = ids[:len(ids):len(ids)], true // appends copy
 				t.remove = nil
@@ -484,7 +579,7 @@ func (b *Batch) applyLocked() {
 			a.ids = append(a.ids, id)
 			a.vals = append(a.vals, Value{}) // the zero Value means clear
 		case opSetIDs:
-			bo := b.bulk[o.bulk]
+			bo := liveBulk(b.bulk[o.bulk])
 			if len(bo.ids) == 0 {
 				return nil
 			}
@@ -516,7 +611,7 @@ func (b *Batch) applyLocked() {
 				d.det = append(d.det, occIn{id: id, val: int64(det.Value), props: det.Props})
 			}
 		case opRecordIDs:
-			bo := b.bulk[o.bulk]
+			bo := liveBulk(b.bulk[o.bulk])
 			if len(bo.ids) == 0 {
 				return nil
 			}

@@ -17,6 +17,10 @@ var (
 	// ErrCorrupt is returned when a snapshot or a serialized set is truncated,
 	// corrupted or inconsistent.
 	ErrCorrupt = errors.New("bitmapindex: corrupt data")
+	// ErrIDsExhausted is returned (wrapped in a *BatchError) by a write
+	// that needs a new customer ID when the index has assigned every ID
+	// (IDs are never reused; a snapshot keeps the count).
+	ErrIDsExhausted = errors.New("bitmapindex: no customer IDs left")
 )
 
 // KindError is returned when a value of one kind is written to, or compared

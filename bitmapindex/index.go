@@ -225,8 +225,10 @@ func (ix *Index) Clear(key, attr string) error {
 
 // Record records an occurrence of event for the customer at the given
 // instant, with an optional value (0 when there is none; see EventSum).
+// Values out of the Amount range and instants more than 2³⁰ days from 1970
+// are errors naming the event (time attribute values have the same range).
 func (ix *Index) Record(key, event string, at time.Time, value float64) error {
-	return ix.single(op{kind: opRecord, key: key, name: event, v: Value{n: int64(ix.tz.DayOf(at)), f: value}})
+	return ix.single(op{kind: opRecord, key: key, name: event, v: Value{n: dayNumber(at, ix.tz), f: value}})
 }
 
 func (ix *Index) single(o op) error {

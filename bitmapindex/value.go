@@ -137,6 +137,15 @@ func Time(t time.Time) Value {
 	return Value{k: KindTime, n: t.Unix(), ns: int32(t.Nanosecond())}
 }
 
+// maxUnix bounds the instants an index stores (time values and event
+// occurrences): ±2³⁰ days from 1970 (about ±2.9 million years), so that
+// every day number and the day after it fit a segkit.Day in any zone.
+const maxUnix = (1<<30 - 2) * 86400
+
+// validTime reports whether an instant (seconds from 1970) is within the
+// supported range.
+func validTime(unix int64) bool { return unix >= -maxUnix && unix <= maxUnix }
+
 // Bool returns a bool value.
 func Bool(b bool) Value {
 	if b {

@@ -1,0 +1,1019 @@
+package bitmapindex
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"maps"
+	"math"
+	"math/bits"
+	"os"
+	"slices"
+	"sync"
+	"unsafe"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/segkit/segkit"
+)
+
+// The snapshot reader: Read and Load, which validate everything they read
+// (the format and what is checked are described in snapshot.go).
+
+// dec decodes a section payload with bounds checks.
+type dec struct {
+	b   []byte
+	err error
+}
+
+func (d *dec) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = corruptf(format, args...)
+	}
+}
+
+func (d *dec) take(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n < 0 || n > len(d.b) {
+		d.fail("truncated section")
+		return nil
+	}
+	p := d.b[:n]
+	d.b = d.b[n:]
+	return p
+}
+
+func (d *dec) u8() uint8 {
+	p := d.take(1)
+	if p == nil {
+		return 0
+	}
+	return p[0]
+}
+
+func (d *dec) u32() uint32 {
+	p := d.take(4)
+	if p == nil {
+		return 0
+	}
+	return binary.LittleEndian.Uint32(p)
+}
+
+func (d *dec) u64() uint64 {
+	p := d.take(8)
+	if p == nil {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(p)
+}
+
+func (d *dec) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	x, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("bad varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return x
+}
+
+// count reads an element count and checks that the remaining bytes can hold
+// that many elements of at least minSize bytes each.
+func (d *dec) count(minSize int) int {
+	x := d.uvarint()
+	if d.err == nil && x > uint64(len(d.b)/minSize) {
+		d.fail("count %d exceeds the section", x)
+		return 0
+	}
+	return int(x)
+}
+
+func (d *dec) str() string {
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.b)) {
+		d.fail("string length %d exceeds the section", n)
+		return ""
+	}
+	return string(d.take(int(n)))
+}
+
+// bitmap reads a bitmap whose members must all be below limit.
+func (d *dec) bitmap(limit uint32) *roaring.Bitmap {
+	if d.err != nil {
+		return nil
+	}
+	b, n, err := readBitmapPrefix(d.b)
+	if err != nil {
+		d.err = err
+		return nil
+	}
+	d.b = d.b[n:]
+	if !b.IsEmpty() && uint64(b.Maximum()) >= uint64(limit) {
+		d.fail("bitmap member %d beyond the ID count %d", b.Maximum(), limit)
+		return nil
+	}
+	return b
+}
+
+func (d *dec) end() {
+	if d.err == nil && len(d.b) != 0 {
+		d.fail("%d unexpected bytes at the end of a section", len(d.b))
+	}
+}
+
+// Load reads a snapshot file written by Save or View.WriteTo. It removes
+// temporary files left by interrupted saves of the same path, as Save does.
+func Load(path string) (*Index, error) {
+	removeStaleTemps(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("bitmapindex: load: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("bitmapindex: load: %w", err)
+	}
+	return read(bufio.NewReaderSize(f, 1<<20), st.Size())
+}
+
+// Read reads a snapshot written by View.WriteTo into a new Index. The bytes
+// are untrusted: truncated, corrupted or hostile input returns an error
+// (wrapping ErrCorrupt) and never panics; memory is allocated only for bytes
+// actually read (section lengths are not trusted), plus the indexes rebuilt
+// from them.
+func Read(r io.Reader) (*Index, error) {
+	size := int64(-1)
+	if l, ok := r.(interface{ Len() int }); ok {
+		size = int64(l.Len())
+	}
+	return read(r, size)
+}
+
+// read reads a snapshot; size is the number of bytes r holds, or -1 when
+// unknown. With a known size, a section is read into a buffer of exactly its
+// length after checking that the input holds that many bytes; otherwise the
+// buffer grows only as bytes arrive.
+func read(r io.Reader, size int64) (ix *Index, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			ix, err = nil, corruptf("snapshot: %v", p)
+		}
+	}()
+	var head [12]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil {
+		return nil, corruptf("snapshot header: %v", err)
+	}
+	if string(head[:8]) != snapMagic {
+		return nil, corruptf("not a segkit index snapshot (bad magic)")
+	}
+	if v := binary.LittleEndian.Uint32(head[8:]); v != snapVersion && v != 1 {
+		return nil, fmt.Errorf("bitmapindex: snapshot version %d not supported (want %d)", v, snapVersion)
+	}
+	ld := &loader{}
+	var buf bytes.Buffer
+	var scratch []byte
+	consumed := int64(12)
+	for i := 0; ; i++ {
+		var h [16]byte
+		if _, err := io.ReadFull(r, h[:]); err != nil {
+			return nil, corruptf("section %d header: %v", i, err)
+		}
+		typ := binary.LittleEndian.Uint32(h[0:])
+		length := binary.LittleEndian.Uint64(h[4:])
+		sum := binary.LittleEndian.Uint32(h[12:])
+		if length > math.MaxInt64 {
+			return nil, corruptf("section %d length %d", i, length)
+		}
+		var payload []byte
+		if size >= 0 {
+			remaining := size - consumed - 16
+			if int64(length) > remaining {
+				return nil, corruptf("section %d length %d exceeds the %d bytes left", i, length, remaining)
+			}
+			if cap(scratch) < int(length) {
+				scratch = make([]byte, length)
+			}
+			payload = scratch[:length]
+			if _, err := io.ReadFull(r, payload); err != nil {
+				return nil, corruptf("section %d truncated: %v", i, err)
+			}
+		} else {
+			buf.Reset()
+			// CopyN grows the buffer only as bytes arrive: a lying length
+			// cannot make us allocate more than the input holds.
+			if n, err := io.CopyN(&buf, r, int64(length)); err != nil {
+				return nil, corruptf("section %d truncated after %d of %d bytes", i, n, length)
+			}
+			payload = buf.Bytes()
+		}
+		consumed += 16 + int64(length)
+		if crc32.Checksum(payload, crcTable) != sum {
+			return nil, corruptf("section %d (type %d) checksum mismatch", i, typ)
+		}
+		if typ == secKeys {
+			// the key table keeps this payload as its first chunk
+			if size >= 0 {
+				scratch = nil
+			} else {
+				payload = bytes.Clone(payload)
+			}
+		}
+		if typ == secEnd {
+			if length != 0 {
+				return nil, corruptf("end section with payload")
+			}
+			var one [1]byte
+			if n, _ := io.ReadFull(r, one[:]); n != 0 {
+				return nil, corruptf("bytes after the end section")
+			}
+			break
+		}
+		if err := ld.section(i, typ, payload); err != nil {
+			return nil, err
+		}
+	}
+	return ld.finish()
+}
+
+// loader assembles an index from snapshot sections.
+type loader struct {
+	ix       *Index
+	w        wctx
+	st       *state
+	stage    uint32 // last of meta/keys/schema seen
+	idCount  uint32
+	strict   bool
+	zone     zoneInfo
+	seenTag  map[string]bool
+	seenAttr map[string]bool
+	seenDay  map[string]map[segkit.Day]bool
+	// lastTotal is the last ID with a value read per event.
+	lastTotal map[string]int64
+	// liveDense: the live customers are exactly 0..liveCard-1.
+	liveDense bool
+	liveCard  uint32
+}
+
+func (ld *loader) section(i int, typ uint32, payload []byte) error {
+	d := &dec{b: payload}
+	switch {
+	case typ == secMeta && ld.stage == 0:
+		ld.readMeta(d)
+	case typ == secKeys && ld.stage == secMeta:
+		ld.readKeys(d)
+	case typ == secSchema && ld.stage == secKeys:
+		ld.readSchema(d)
+	case ld.stage < secSchema:
+		return corruptf("section %d: type %d out of order", i, typ)
+	case typ == secTag:
+		ld.readTag(d)
+	case typ == secAttr:
+		ld.readAttr(d)
+	case typ == secDay:
+		ld.readDay(d)
+	case typ == secTotals:
+		ld.readTotals(d)
+	case typ == secBlock:
+		ld.readBlock(d)
+	case typ == secFirst:
+		ld.readFirst(d)
+	case typ == secProps:
+		ld.readProps(d)
+	case typ == secOcc:
+		ld.readOcc(d)
+	default:
+		return corruptf("section %d: unknown or repeated type %d", i, typ)
+	}
+	d.end()
+	if d.err != nil {
+		return fmt.Errorf("section %d: %w", i, d.err)
+	}
+	return nil
+}
+
+func (ld *loader) readMeta(d *dec) {
+	fixed := d.u8()
+	name := d.str()
+	off := int32(d.u32())
+	strict := d.u8()
+	ld.idCount = d.u32()
+	if d.err != nil {
+		return
+	}
+	if fixed > 1 || strict > 1 {
+		d.fail("bad flags")
+		return
+	}
+	ld.zone = zoneInfo{name: name, fixed: fixed == 1, offset: int(off)}
+	loc, err := ld.zone.location()
+	if err != nil {
+		d.err = err
+		return
+	}
+	ld.strict = strict == 1
+	ix := newIndex(loc, ld.zone, ld.strict)
+	ld.ix, ld.w, ld.st = ix, wctx{gen: 1, tz: ix.tz}, ix.cur
+	ld.seenTag, ld.seenAttr, ld.seenDay = map[string]bool{}, map[string]bool{}, map[string]map[segkit.Day]bool{}
+	ld.stage = secMeta
+}
+
+func (ld *loader) readKeys(d *dec) {
+	live := d.bitmap(ld.idCount)
+	if d.err != nil {
+		return
+	}
+	problem, ok := ld.ix.keys.loadBase(ld.idCount, live, d.b)
+	if !ok {
+		d.fail("keys: %s", problem)
+		return
+	}
+	d.b = nil
+	ld.st.live = &bm{b: live.Clone(), gen: 1}
+	if c := live.GetCardinality(); c > 0 && uint64(live.Maximum())+1 == c {
+		ld.liveDense, ld.liveCard = true, uint32(c)
+	}
+	ld.stage = secKeys
+}
+
+func (ld *loader) readSchema(d *dec) {
+	n := d.count(3)
+	for range n {
+		a := Attribute{Name: d.str(), Kind: Kind(d.u8()), Scale: int(d.u8())}
+		if d.err != nil {
+			return
+		}
+		if err := a.validate(); err != nil {
+			d.fail("schema: %v", err)
+			return
+		}
+		if _, dup := ld.st.schema[a.Name]; dup {
+			d.fail("schema: attribute %q twice", a.Name)
+			return
+		}
+		ld.st.schema[a.Name] = a
+	}
+	ld.stage = secSchema
+}
+
+// member reads a bitmap that must hold live customers only.
+func (ld *loader) member(d *dec) *roaring.Bitmap {
+	b := d.bitmap(ld.idCount)
+	if d.err != nil || b.IsEmpty() {
+		return b
+	}
+	if ld.liveDense { // live is 0..n-1: a bound check suffices
+		if b.Maximum() >= ld.liveCard {
+			d.fail("bitmap holds customers that are not live")
+			return nil
+		}
+		return b
+	}
+	if b.AndCardinality(ld.st.live.b) != b.GetCardinality() {
+		d.fail("bitmap holds customers that are not live")
+		return nil
+	}
+	return b
+}
+
+func (ld *loader) readTag(d *dec) {
+	name := d.str()
+	b := ld.member(d)
+	if d.err != nil {
+		return
+	}
+	if name == "" || ld.seenTag[name] {
+		d.fail("tag %q empty or repeated", name)
+		return
+	}
+	ld.seenTag[name] = true
+	ld.st.tags[name] = &bm{b: b, gen: 1}
+}
+
+func (ld *loader) readAttr(d *dec) {
+	name := d.str()
+	if d.err != nil {
+		return
+	}
+	def, ok := ld.st.schema[name]
+	if !ok || ld.seenAttr[name] {
+		d.fail("attribute %q undeclared or repeated", name)
+		return
+	}
+	ld.seenAttr[name] = true
+	a := newAttr(ld.w, def)
+	present := ld.member(d)
+	if d.err != nil {
+		return
+	}
+	a.present = &bm{b: present, gen: 1}
+	if def.Kind.numeric() {
+		a.ref = d.u64()
+		a.hasRef = !present.IsEmpty()
+		narrow := d.u8()
+		if d.err != nil {
+			return
+		}
+		switch narrow {
+		case 1:
+			ld.readVals(d, a, present)
+			if d.err == nil {
+				ld.st.attrs[name] = a
+			}
+			return
+		case 0:
+			if def.Kind == KindBool {
+				d.fail("attribute %q: bool stored as bit slices", name)
+				return
+			}
+			a.days = nil // written before day bitmaps: the bit slices answer
+		case 2:
+			if def.Kind != KindTime {
+				d.fail("attribute %q: day bitmaps of a %s attribute", name, def.Kind)
+				return
+			}
+		default:
+			d.fail("attribute %q: bad layout %d", name, narrow)
+			return
+		}
+		a.wide, a.vals = true, nil
+		mask := d.u64()
+		for i := range 64 {
+			if mask&(1<<uint(i)) == 0 {
+				continue
+			}
+			s := ld.member(d)
+			if d.err != nil {
+				return
+			}
+			if s.AndCardinality(present) != s.GetCardinality() {
+				d.fail("attribute %q: bit slice beyond the present customers", name)
+				return
+			}
+			a.slices[i] = &bm{b: s, gen: 1}
+		}
+		if narrow == 2 {
+			ld.readDays(d, a, present)
+		}
+	} else {
+		n := d.count(2)
+		var parts []*roaring.Bitmap
+		var total uint64
+		for range n {
+			val := d.str()
+			b := ld.member(d)
+			if d.err != nil {
+				return
+			}
+			if _, dup := a.dict[val]; dup || b.IsEmpty() {
+				d.fail("attribute %q: value %q repeated or empty", name, val)
+				return
+			}
+			a.dict[val] = &bm{b: b, gen: 1}
+			parts = append(parts, b)
+			total += b.GetCardinality()
+		}
+		union := roaring.FastOr(parts...)
+		if !union.Equals(present) {
+			d.fail("attribute %q: values do not match the present customers", name)
+			return
+		}
+		if def.Kind == KindCategory && total != present.GetCardinality() {
+			d.fail("attribute %q: a customer has two category values", name)
+			return
+		}
+	}
+	ld.st.attrs[name] = a
+}
+
+// readDays reads the day bitmaps of a time attribute stored as bit slices
+// and checks them against the slices: they partition the present customers,
+// and each day's customers have values within that day.
+func (ld *loader) readDays(d *dec, a *attr, present *roaring.Bitmap) {
+	n := d.count(5)
+	if d.err != nil {
+		return
+	}
+	slices := a.sliceBitmaps()
+	var parts []*roaring.Bitmap
+	var total uint64
+	last := minDay
+	for i := range n {
+		day := segkit.Day(int32(d.u32()))
+		b := ld.member(d)
+		if d.err != nil {
+			return
+		}
+		if (i > 0 && day <= last) || b.IsEmpty() {
+			d.fail("attribute %q: day bitmaps out of order or empty", a.def.Name)
+			return
+		}
+		last = day
+		lo := ordered(a.tz.Start(day).Unix())
+		hi := ordered(a.tz.End(day).Unix())
+		card := b.GetCardinality()
+		if oneil(b, slices, a.ref, Ge, lo).GetCardinality() != card || oneil(b, slices, a.ref, Le, hi).GetCardinality() != card {
+			d.fail("attribute %q: day %s holds values of other days", a.def.Name, day)
+			return
+		}
+		a.days[day] = &bm{b: b, gen: 1}
+		parts = append(parts, b)
+		total += card
+	}
+	if total != present.GetCardinality() || !roaring.FastOr(parts...).Equals(present) {
+		d.fail("attribute %q: day bitmaps do not partition the present customers", a.def.Name)
+	}
+}
+
+// readVals reads the value bitmaps of a numeric attribute and derives its
+// bit slices.
+func (ld *loader) readVals(d *dec, a *attr, present *roaring.Bitmap) {
+	n := d.count(9)
+	if d.err != nil {
+		return
+	}
+	if n > maxValueBitmaps {
+		d.fail("attribute %q: %d value bitmaps", a.def.Name, n)
+		return
+	}
+	var parts []*roaring.Bitmap
+	var total uint64
+	var bitsOf [64][]*roaring.Bitmap
+	last := uint64(0)
+	for i := range n {
+		u := d.u64()
+		b := ld.member(d)
+		if d.err != nil {
+			return
+		}
+		if (i > 0 && u <= last) || b.IsEmpty() {
+			d.fail("attribute %q: value bitmaps out of order or empty", a.def.Name)
+			return
+		}
+		if a.def.Kind == KindBool && u != ordered(0) && u != ordered(1) {
+			d.fail("attribute %q: bool value %d", a.def.Name, unordered(u))
+			return
+		}
+		last = u
+		a.vals[u] = &bm{b: b, gen: 1}
+		parts = append(parts, b)
+		total += b.GetCardinality()
+		for x := u ^ a.ref; x != 0; x &= x - 1 {
+			bit := bits.TrailingZeros64(x)
+			bitsOf[bit] = append(bitsOf[bit], b)
+		}
+	}
+	if total != present.GetCardinality() || !roaring.FastOr(parts...).Equals(present) {
+		d.fail("attribute %q: value bitmaps do not partition the present customers", a.def.Name)
+		return
+	}
+	for i, bs := range bitsOf {
+		if len(bs) > 0 {
+			a.slices[i] = &bm{b: roaring.FastOr(bs...), gen: 1}
+		}
+	}
+	if a.days != nil {
+		byDay := map[segkit.Day][]*roaring.Bitmap{}
+		for u, p := range a.vals {
+			byDay[a.dayOf(u)] = append(byDay[a.dayOf(u)], p.b)
+		}
+		for day, bs := range byDay {
+			a.days[day] = &bm{b: roaring.FastOr(bs...), gen: 1}
+		}
+	}
+}
+
+func (ld *loader) readDay(d *dec) {
+	name := d.str()
+	day := segkit.Day(int32(d.u32()))
+	one := ld.member(d)
+	n := d.count(8)
+	if d.err != nil {
+		return
+	}
+	if name == "" {
+		d.fail("empty event name")
+		return
+	}
+	if ld.seenDay[name] == nil {
+		ld.seenDay[name] = map[segkit.Day]bool{}
+	}
+	if ld.seenDay[name][day] {
+		d.fail("event %q day %s repeated", name, day)
+		return
+	}
+	ld.seenDay[name][day] = true
+	dn := &dayNode{gen: 1, one: &bm{b: one, gen: 1}}
+	for range n {
+		x := ld.member(d)
+		if d.err != nil {
+			return
+		}
+		if x.AndCardinality(one) != x.GetCardinality() {
+			d.fail("event %q day %s: count beyond the day's customers", name, day)
+			return
+		}
+		dn.extra = append(dn.extra, &bm{b: x, gen: 1})
+	}
+	e := ld.st.events[name]
+	if e == nil {
+		e = newEvent(ld.w)
+		ld.st.events[name] = e
+	}
+	e.days[day] = dn
+	if !e.has || day > e.maxDay {
+		e.maxDay = day
+	}
+	if !e.has || day < e.minDay {
+		e.minDay = day
+	}
+	e.has = true
+}
+
+// eventOf returns the event a block or first section refers to: one whose
+// days were read before.
+func (ld *loader) eventOf(d *dec, name string) *event {
+	e := ld.st.events[name]
+	if e == nil {
+		d.fail("section for event %q before its days", name)
+	}
+	return e
+}
+
+func (ld *loader) readBlock(d *dec) {
+	name := d.str()
+	b := int32(d.u32())
+	n := d.count(8)
+	if d.err != nil {
+		return
+	}
+	e := ld.eventOf(d, name)
+	if e == nil {
+		return
+	}
+	if e.blocks[b] != nil {
+		d.fail("event %q block %d repeated", name, b)
+		return
+	}
+	bn := &blockNode{gen: 1}
+	var slices []*roaring.Bitmap
+	for range n {
+		x := ld.member(d)
+		if d.err != nil {
+			return
+		}
+		bn.cnt = append(bn.cnt, &bm{b: x, gen: 1})
+		slices = append(slices, x)
+	}
+	bn.any = &bm{b: roaring.FastOr(slices...), gen: 1}
+	if bn.any.b.IsEmpty() {
+		d.fail("event %q block %d is empty", name, b)
+		return
+	}
+	e.blocks[b] = bn
+}
+
+func (ld *loader) readFirst(d *dec) {
+	name := d.str()
+	day := segkit.Day(int32(d.u32()))
+	x := ld.member(d)
+	if d.err != nil {
+		return
+	}
+	e := ld.eventOf(d, name)
+	if e == nil {
+		return
+	}
+	dn := e.days[day]
+	if e.first[day] != nil || dn == nil || x.IsEmpty() || x.AndCardinality(dn.one.b) != x.GetCardinality() {
+		d.fail("event %q: first occurrences on %s repeated, empty or beyond the day's customers", name, day)
+		return
+	}
+	e.first[day] = &bm{b: x, gen: 1}
+}
+
+func (ld *loader) readTotals(d *dec) {
+	name := d.str()
+	n := d.count(12)
+	if d.err != nil {
+		return
+	}
+	e := ld.st.events[name]
+	if e == nil {
+		d.fail("totals for unknown event %q", name)
+		return
+	}
+	if ld.lastTotal == nil {
+		ld.lastTotal = map[string]int64{}
+	}
+	last, seen := ld.lastTotal[name]
+	if !seen {
+		last = -1
+	}
+	var c *chunk
+	var ci uint32
+	for range n {
+		id := d.u32()
+		f := math.Float64frombits(d.u64())
+		if d.err != nil {
+			return
+		}
+		// ascending IDs across all of the event's sections: no repeats
+		isLive := (ld.liveDense && id < ld.liveCard) || (!ld.liveDense && ld.st.live.b.Contains(id))
+		if int64(id) <= last || !isLive || math.IsNaN(f) || math.IsInf(f, 0) || f == 0 {
+			d.fail("event %q: bad value entry for ID %d", name, id)
+			return
+		}
+		last = int64(id)
+		if c == nil || id/chunkSize != ci {
+			ci = id / chunkSize
+			if c = e.totals[ci]; c == nil {
+				c = &chunk{gen: ld.w.gen}
+				e.totals[ci] = c
+			}
+		}
+		c.v[id%chunkSize] = f
+	}
+	ld.lastTotal[name] = last
+}
+
+// finish rebuilds derived structures and returns the index.
+func (ld *loader) finish() (*Index, error) {
+	if ld.stage < secSchema {
+		return nil, corruptf("snapshot ends before its schema")
+	}
+	for name, e := range ld.st.events {
+		if err := e.checkLoaded(name); err != nil {
+			return nil, err
+		}
+		if err := checkEventCounts(name, e); err != nil {
+			return nil, err
+		}
+		// totals only for customers with occurrences
+		for ci, c := range e.totals {
+			for j, f := range c.v {
+				if f != 0 && !e.ever.contains(ci*chunkSize+uint32(j)) {
+					return nil, corruptf("event value for a customer without occurrences")
+				}
+			}
+		}
+	}
+	return ld.ix, nil
+}
+
+// checkEventCounts checks an event's stored aggregates against its days,
+// per customer: each block counter is the sum of its days' occurrences,
+// and each customer's first occurrence (the first bitmaps partition the
+// event's customers and lie within their days, checked before) is its
+// earliest day.
+//
+// Per block, the counts are added up in an array indexed by ID (one pass
+// over the members of the block's day bitmaps and counters, one range of
+// 65536 IDs at a time so the array stays in the cache), and within the
+// block no customer occurs before its first occurrence; blocks are split
+// between two goroutines. Across blocks, the number of first occurrences
+// in each block equals the number of its customers absent from every
+// earlier block: as no first occurrence can precede a customer's earliest
+// occurrence, equal counts in every block mean no first occurrence is in a
+// later block than the customer's earliest one. The cost at 10M customers
+// is in BENCHMARKS.md.
+func checkEventCounts(name string, e *event) error {
+	if e.ever.empty() {
+		return nil
+	}
+	byBlock := map[int32][]segkit.Day{}
+	for d, n := range e.days {
+		if !n.one.empty() {
+			byBlock[blockOf(d)] = append(byBlock[blockOf(d)], d)
+		}
+	}
+	for _, ds := range byBlock {
+		slices.Sort(ds)
+	}
+	blocks := slices.Sorted(maps.Keys(e.blocks))
+	const workers = 2
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var cnt []uint16
+			var first []uint8
+			for i := w; i < len(blocks); i += workers {
+				b := blocks[i]
+				if cnt == nil && denseBlock(e, b, byBlock[b]) {
+					cnt, first = make([]uint16, 1<<16), make([]uint8, 1<<16)
+				}
+				if err := checkBlock(name, e, b, byBlock[b], cnt, first); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	before := roaring.New() // the customers of the blocks before
+	for _, b := range blocks {
+		var firsts uint64
+		for _, d := range byBlock[b] {
+			firsts += uint64(e.first[d].card())
+		}
+		all := e.blocks[b].any.b
+		if fresh := all.GetCardinality() - all.AndCardinality(before); firsts != fresh {
+			return corruptf("event %q: %d first occurrences in block %d, which has %d new customers", name, firsts, b, fresh)
+		}
+		before.Or(all)
+	}
+	return nil
+}
+
+// maxDenseSlice bounds the counter slices checkBlock adds in uint16 arrays:
+// with day counters below 2^12 and block counters below 2^16, no count of
+// a block of 16 days wraps, so equal modulo 2^16 means equal. Blocks with
+// higher slices are checked with bitmap arithmetic.
+var maxDenseSlice = 12
+
+func denseBlock(e *event, b int32, days []segkit.Day) bool {
+	if len(e.blocks[b].cnt) > 16 || maxDenseSlice == 0 {
+		return false
+	}
+	for _, d := range days {
+		if len(e.days[d].extra) >= maxDenseSlice {
+			return false
+		}
+	}
+	return true
+}
+
+// checkBlock checks one block counter against its days, and that no
+// customer occurs in the block before a first occurrence in it. cnt and
+// first (one range of 65536 IDs each) are zero on entry and on a nil
+// return; nil means use bitmap arithmetic.
+func checkBlock(name string, e *event, b int32, days []segkit.Day, cnt []uint16, first []uint8) error {
+	if cnt == nil || !denseBlock(e, b, days) {
+		return checkBlockSlow(name, e, b, days)
+	}
+	n := e.blocks[b]
+	var firsts, srcs []*countSource
+	src := func(list *[]*countSource, x *bm, v uint16, day uint8) {
+		if !x.empty() {
+			*list = append(*list, &countSource{it: x.b.ManyIterator(), add: v, day: day})
+		}
+	}
+	lo, hi := n.any.b.Minimum(), n.any.b.Maximum()
+	for k, d := range days {
+		dn := e.days[d]
+		src(&firsts, e.first[d], 0, uint8(k+1))
+		src(&srcs, dn.one, 1, uint8(k+1))
+		lo, hi = min(lo, dn.one.b.Minimum()), max(hi, dn.one.b.Maximum())
+		for j, x := range dn.extra {
+			src(&srcs, x, 1<<uint(j), 0)
+		}
+	}
+	for i, x := range n.cnt {
+		src(&srcs, x, -(1 << uint(i)), 0) // wraps: subtraction modulo 2^16
+	}
+	for c := uint64(lo) >> 16; c <= uint64(hi)>>16; c++ {
+		end := (c + 1) << 16
+		for _, s := range firsts {
+			s.mark(first, end)
+		}
+		late := false
+		for _, s := range srcs {
+			late = s.run(cnt, first, end) || late
+		}
+		if len(firsts) > 0 {
+			clear(first)
+		}
+		if late {
+			clear(cnt)
+			return corruptf("event %q: first occurrences in block %d later than an occurrence", name, b)
+		}
+		// Every count is now zero unless the block and its days disagree.
+		if !allZero(cnt) {
+			clear(cnt)
+			return corruptf("event %q: the counts of block %d differ from its days", name, b)
+		}
+	}
+	return nil
+}
+
+// countSource goes through the members of a bitmap one ID range at a time.
+type countSource struct {
+	it     roaring.ManyIntIterable
+	buf    [256]uint32
+	pos, n int
+	done   bool
+	add    uint16
+	day    uint8 // 1 + the day's position in its block; 0: not a day bitmap
+}
+
+// next makes buf[pos] the next member; false at the end.
+func (s *countSource) next() bool {
+	if s.pos < s.n {
+		return true
+	}
+	if s.done {
+		return false
+	}
+	s.n, s.pos = s.it.NextMany(s.buf[:]), 0
+	s.done = s.n == 0
+	return !s.done
+}
+
+// mark sets first[id & 0xffff] to day for the members below end.
+func (s *countSource) mark(first []uint8, end uint64) {
+	for s.next() && uint64(s.buf[s.pos]) < end {
+		for s.pos < s.n && uint64(s.buf[s.pos]) < end {
+			first[s.buf[s.pos]&0xffff] = s.day
+			s.pos++
+		}
+	}
+}
+
+// run adds add to cnt[id & 0xffff] for the members below end; for a day
+// bitmap it reports whether one of them has its first occurrence on a later
+// day of the block.
+func (s *countSource) run(cnt []uint16, first []uint8, end uint64) (late bool) {
+	for s.next() && uint64(s.buf[s.pos]) < end {
+		if s.day == 0 {
+			for s.pos < s.n && uint64(s.buf[s.pos]) < end {
+				cnt[s.buf[s.pos]&0xffff] += s.add
+				s.pos++
+			}
+			continue
+		}
+		for s.pos < s.n && uint64(s.buf[s.pos]) < end {
+			i := s.buf[s.pos] & 0xffff
+			cnt[i] += s.add
+			late = late || first[i] > s.day
+			s.pos++
+		}
+	}
+	return late
+}
+
+// allZero reports whether every element of x is zero, reading 64 bits at
+// a time.
+func allZero(x []uint16) bool {
+	var acc uint64
+	for len(x) > 0 && uintptr(unsafe.Pointer(&x[0]))%8 != 0 {
+		acc |= uint64(x[0])
+		x = x[1:]
+	}
+	words := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(x))), len(x)/4)
+	for _, w := range words {
+		acc |= w
+	}
+	for _, c := range x[len(words)*4:] {
+		acc |= uint64(c)
+	}
+	return acc == 0
+}
+
+// checkBlockSlow checks a block counter with bitmap arithmetic (counts too
+// large for checkBlock's arrays).
+func checkBlockSlow(name string, e *event, b int32, days []segkit.Day) error {
+	var terms [][]*roaring.Bitmap
+	for _, d := range days {
+		dn := e.days[d]
+		terms = append(terms, []*roaring.Bitmap{dn.one.b})
+		if len(dn.extra) > 0 {
+			terms = append(terms, bitmapsOf(dn.extra))
+		}
+	}
+	sum := sumTerms(terms).s
+	n := e.blocks[b]
+	for k, d := range days {
+		for _, prev := range days[:k] {
+			if e.first[d].intersects(e.days[prev].one.b) {
+				return corruptf("event %q: first occurrences in block %d later than an occurrence", name, b)
+			}
+		}
+	}
+	for i := range max(len(sum), len(n.cnt)) {
+		x, y := emptyBitmap, emptyBitmap
+		if i < len(sum) && sum[i] != nil {
+			x = sum[i]
+		}
+		if i < len(n.cnt) && !n.cnt[i].empty() {
+			y = n.cnt[i].b
+		}
+		if !x.Equals(y) {
+			return corruptf("event %q: the counts of block %d differ from its days", name, b)
+		}
+	}
+	return nil
+}

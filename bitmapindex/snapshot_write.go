@@ -1,0 +1,311 @@
+package bitmapindex
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// The snapshot writer: View.WriteTo and Index.Save (the format is described
+// in snapshot.go).
+
+type snapWriter struct {
+	w       io.Writer
+	n       int64
+	buf     bytes.Buffer
+	err     error
+	scratch [binary.MaxVarintLen64]byte
+}
+
+func (s *snapWriter) write(p []byte) {
+	if s.err != nil {
+		return
+	}
+	n, err := s.w.Write(p)
+	s.n += int64(n)
+	s.err = err
+}
+
+func (s *snapWriter) section(typ uint32) {
+	if s.err != nil {
+		return
+	}
+	var h [16]byte
+	binary.LittleEndian.PutUint32(h[0:], typ)
+	binary.LittleEndian.PutUint64(h[4:], uint64(s.buf.Len()))
+	binary.LittleEndian.PutUint32(h[12:], crc32.Checksum(s.buf.Bytes(), crcTable))
+	s.write(h[:])
+	s.write(s.buf.Bytes())
+	s.buf.Reset()
+}
+
+func (s *snapWriter) u8(x uint8) { s.buf.WriteByte(x) }
+func (s *snapWriter) u32(x uint32) {
+	s.buf.Write(binary.LittleEndian.AppendUint32(s.scratch[:0], x))
+}
+func (s *snapWriter) u64(x uint64) {
+	s.buf.Write(binary.LittleEndian.AppendUint64(s.scratch[:0], x))
+}
+func (s *snapWriter) uvarint(x uint64) {
+	s.buf.Write(binary.AppendUvarint(s.scratch[:0], x))
+}
+func (s *snapWriter) str(x string) {
+	s.uvarint(uint64(len(x)))
+	s.buf.WriteString(x)
+}
+func (s *snapWriter) bitmap(b *roaring.Bitmap) {
+	if s.err != nil {
+		return
+	}
+	if b == nil {
+		b = emptyBitmap
+	}
+	_, s.err = b.WriteTo(&s.buf)
+}
+
+// WriteTo writes the view as a versioned snapshot (see Read). It returns the
+// number of bytes written.
+func (v *View) WriteTo(w io.Writer) (int64, error) {
+	s := &snapWriter{w: w}
+	s.write([]byte(snapMagic))
+	s.write(binary.LittleEndian.AppendUint32(nil, snapVersion))
+
+	// meta
+	if v.zone.fixed {
+		s.u8(1)
+	} else {
+		s.u8(0)
+	}
+	s.str(v.zone.name)
+	s.u32(uint32(int32(v.zone.offset)))
+	if v.strict {
+		s.u8(1)
+	} else {
+		s.u8(0)
+	}
+	s.u32(v.keys.n)
+	s.section(secMeta)
+
+	// keys
+	live := v.live()
+	s.bitmap(live)
+	for id := range roaring.Values(live) {
+		k, _ := v.keys.key(id)
+		s.str(k)
+	}
+	s.section(secKeys)
+
+	// schema
+	schema := sortedSchema(v.st.schema)
+	s.uvarint(uint64(len(schema)))
+	for _, a := range schema {
+		s.str(a.Name)
+		s.u8(uint8(a.Kind))
+		s.u8(uint8(a.Scale))
+	}
+	s.section(secSchema)
+
+	for _, name := range slices.Sorted(maps.Keys(v.st.tags)) {
+		s.str(name)
+		s.bitmap(v.st.tags[name].b)
+		s.section(secTag)
+	}
+
+	for _, def := range schema {
+		a := v.st.attrs[def.Name]
+		if a == nil {
+			continue
+		}
+		s.str(def.Name)
+		s.bitmap(a.present.bits())
+		if def.Kind.numeric() && !a.wide {
+			// few values: the value bitmaps (the bit slices follow from them)
+			s.u64(a.ref)
+			s.u8(1)
+			us := slices.Sorted(maps.Keys(a.vals))
+			s.uvarint(uint64(len(us)))
+			for _, u := range us {
+				s.u64(u)
+				s.bitmap(a.vals[u].b)
+			}
+		} else if def.Kind.numeric() {
+			s.u64(a.ref)
+			layout := uint8(0)
+			if a.days != nil {
+				layout = 2
+			}
+			s.u8(layout)
+			var mask uint64
+			for i, p := range a.slices {
+				if !p.empty() {
+					mask |= 1 << uint(i)
+				}
+			}
+			s.u64(mask)
+			for i, p := range a.slices {
+				if mask&(1<<uint(i)) != 0 {
+					s.bitmap(p.b)
+				}
+			}
+			if a.days != nil {
+				ds := slices.Sorted(maps.Keys(a.days))
+				s.uvarint(uint64(len(ds)))
+				for _, d := range ds {
+					s.u32(uint32(int32(d)))
+					s.bitmap(a.days[d].b)
+				}
+			}
+		} else {
+			vals := slices.Sorted(maps.Keys(a.dict))
+			s.uvarint(uint64(len(vals)))
+			for _, val := range vals {
+				s.str(val)
+				s.bitmap(a.dict[val].b)
+			}
+		}
+		s.section(secAttr)
+	}
+
+	for _, name := range slices.Sorted(maps.Keys(v.st.events)) {
+		e := v.st.events[name]
+		for _, d := range slices.Sorted(maps.Keys(e.days)) {
+			n := e.days[d]
+			s.str(name)
+			s.u32(uint32(int32(d)))
+			s.bitmap(n.one.bits())
+			top := len(n.extra)
+			for top > 0 && n.extra[top-1].empty() {
+				top--
+			}
+			s.uvarint(uint64(top))
+			for _, x := range n.extra[:top] {
+				s.bitmap(x.bits())
+			}
+			s.section(secDay)
+		}
+		for _, b := range slices.Sorted(maps.Keys(e.blocks)) {
+			n := e.blocks[b]
+			if n.any.empty() {
+				continue // everyone in it was deleted
+			}
+			s.str(name)
+			s.u32(uint32(b))
+			top := len(n.cnt)
+			for top > 0 && n.cnt[top-1].empty() {
+				top--
+			}
+			s.uvarint(uint64(top))
+			for _, x := range n.cnt[:top] {
+				s.bitmap(x.bits())
+			}
+			s.section(secBlock)
+		}
+		for _, d := range slices.Sorted(maps.Keys(e.first)) {
+			if e.first[d].empty() {
+				continue
+			}
+			s.str(name)
+			s.u32(uint32(int32(d)))
+			s.bitmap(e.first[d].b)
+			s.section(secFirst)
+		}
+		var entries int
+		flush := func() {
+			// The section is built as count-less entries, then prefixed.
+			body := slices.Clone(s.buf.Bytes())
+			s.buf.Reset()
+			s.str(name)
+			s.uvarint(uint64(entries))
+			s.buf.Write(body)
+			s.section(secTotals)
+			entries = 0
+		}
+		for _, ci := range slices.Sorted(maps.Keys(e.totals)) {
+			c := e.totals[ci]
+			for j, f := range c.v {
+				if f == 0 {
+					continue
+				}
+				id := ci*chunkSize + uint32(j)
+				if !live.Contains(id) {
+					continue
+				}
+				s.u32(id)
+				s.u64(math.Float64bits(f))
+				entries++
+				if entries == maxTotalsPerSection {
+					flush()
+				}
+			}
+		}
+		if entries > 0 {
+			flush()
+		}
+		s.writeEventCols(name, e, live.Contains)
+	}
+	s.section(secEnd)
+	if s.err != nil {
+		return s.n, fmt.Errorf("bitmapindex: write snapshot: %w", s.err)
+	}
+	return s.n, nil
+}
+
+// Save writes a snapshot of the index's current state to path atomically:
+// it writes a temporary file in the same directory, syncs it, renames it
+// over path and syncs the directory, so a crash leaves either the previous
+// file or the new one, never a mix. The file gets mode 0644. Temporary files
+// left by interrupted saves of the same path are removed (see savetemp.go).
+func (ix *Index) Save(path string) (err error) {
+	v := ix.View()
+	dir := filepath.Dir(path)
+	removeStaleTemps(path)
+	f, err := os.CreateTemp(dir, tempPattern(path))
+	if err != nil {
+		return fmt.Errorf("bitmapindex: save: %w", err)
+	}
+	lockTemp(f)
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if _, err = v.WriteTo(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return fmt.Errorf("bitmapindex: save: %w", err)
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return fmt.Errorf("bitmapindex: save: %w", err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("bitmapindex: save: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("bitmapindex: save: %w", err)
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("bitmapindex: save: %w", err)
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		serr := d.Sync()
+		d.Close()
+		if serr != nil {
+			return fmt.Errorf("bitmapindex: save: sync directory: %w", serr)
+		}
+	}
+	return nil
+}
