@@ -19,6 +19,7 @@ import (
 // commands lists every subcommand, one line each; each is a small struct
 // (cmd_NAME.go) with its flags, its run method and its help example.
 var commands = []func() command{
+	cmd[creditCmd],
 	cmd[evalCmd],
 	cmd[exportCmd],
 	cmd[fitCmd],

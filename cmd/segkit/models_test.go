@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -49,4 +51,49 @@ eve,2026-11-11,999
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, errOut, "excluded 2026-11-01..2026-11-11: 1 transactions removed")
 	require.NotEmpty(t, out)
+}
+
+// credit scores customers from their attributes and events, and fits the
+// points from an outcome attribute.
+func TestCredit(t *testing.T) {
+	dir := t.TempDir()
+	cu := filepath.Join(dir, "customers.jsonl")
+	var b strings.Builder
+	for i := range 400 {
+		verified := i%3 != 0
+		bad := (i%3 == 0 && i%4 == 0) || i%17 == 0
+		fmt.Fprintf(&b, `{"id":"c%03d","attrs":{"verified":%t,"signup_at":"2024-%02d-01","defaulted":%t}}`+"\n", i, verified, 1+i%12, bad)
+	}
+	require.NoError(t, os.WriteFile(cu, []byte(b.String()), 0o644))
+	ev := filepath.Join(dir, "events.jsonl")
+	b.Reset()
+	for i := range 400 {
+		for k := range i % 5 {
+			fmt.Fprintf(&b, `{"id":"c%03d","event":"late_payment","at":"2026-%02d-10"}`+"\n", i, 1+k)
+		}
+	}
+	require.NoError(t, os.WriteFile(ev, []byte(b.String()), 0o644))
+	sc := filepath.Join("..", "..", "credit", "testdata", "retail.json")
+	out, errOut, code := runCLI(t, "credit", "--scorecard", sc, "--customers", cu, "--events", ev, "--joined", "signup_at", "--now", "2026-12-01", "--format", "summary")
+	require.Equal(t, 0, code, errOut)
+	golden(t, "credit_summary", out)
+
+	out, errOut, code = runCLI(t, "credit", "--scorecard", sc, "--customers", cu, "--events", ev, "--joined", "signup_at", "--now", "2026-12-01")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "customer_id,score,band,restrictions,reasons\n")
+	require.Contains(t, out, "c004,")
+
+	fitted := filepath.Join(dir, "fitted.json")
+	out, errOut, code = runCLI(t, "credit", "--scorecard", sc, "--customers", cu, "--events", ev, "--joined", "signup_at", "--now", "2026-12-01",
+		"--fit", fitted, "--outcome", "defaulted")
+	require.Equal(t, 0, code, errOut)
+	golden(t, "credit_fit", out)
+	_, errOut, code = runCLI(t, "credit", "--scorecard", fitted, "--customers", cu, "--now", "2026-12-01", "--format", "summary")
+	require.Equal(t, 0, code, errOut)
+
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"base":1,"characteristics":[],"bands":[]}`), 0o644))
+	_, errOut, code = runCLI(t, "credit", "--scorecard", bad, "--customers", cu, "--now", "2026-12-01")
+	require.NotEqual(t, 0, code)
+	require.Contains(t, errOut, "bad.json: credit: invalid scorecard: characteristics: at least one characteristic is needed")
 }
