@@ -43,6 +43,10 @@ type command interface {
 	run(ctx context.Context, e *env, args []string) error
 }
 
+// argsTaker is a command that takes positional arguments ("fit bgnbd");
+// the others get a usage error for any, before they run.
+type argsTaker interface{ takesArgs() }
+
 // cmd returns a constructor of T's zero value as a command: the entries of
 // the table in main.go.
 func cmd[T any, P interface {
@@ -135,6 +139,9 @@ func run(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintf(e.stderr, "segkit %s: %s\n\n", d.name, clip(err.Error()))
 		printUsage(e.stderr, c, fs)
 		return 2
+	}
+	if _, ok := c.(argsTaker); !ok && len(positional) > 0 {
+		return report(e, d.name, usagef("unexpected arguments %q (quote values with spaces, and give them to a flag)", positional))
 	}
 	return report(e, d.name, c.run(ctx, e, positional))
 }

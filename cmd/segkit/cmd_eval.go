@@ -38,24 +38,13 @@ func (c *evalCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *evalCmd) run(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		return usagef("unexpected arguments %q (quote the rule and pass it with --rule)", args)
-	}
 	if c.rule == "" {
 		return usagef("--rule is required")
 	}
 	if err := checkFormat(c.format, "ids", "count", "json"); err != nil {
 		return err
 	}
-	if err := c.now.required(); err != nil {
-		return err
-	}
-	ix, err := c.data.load(ctx, e)
-	if err != nil {
-		return err
-	}
-	v := ix.View()
-	t, err := c.now.in(v.Location())
+	v, t, err := c.data.loadAt(ctx, e, &c.now)
 	if err != nil {
 		return err
 	}

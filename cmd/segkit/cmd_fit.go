@@ -43,6 +43,8 @@ type fitCmd struct {
 	unit    string
 }
 
+func (*fitCmd) takesArgs() {}
+
 func (*fitCmd) doc() doc {
 	return doc{
 		name:    "fit",

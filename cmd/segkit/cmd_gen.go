@@ -40,9 +40,6 @@ func (c *genCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *genCmd) run(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		return usagef("unexpected arguments %q", args)
-	}
 	if c.out == "" {
 		return usagef("--out is required")
 	}

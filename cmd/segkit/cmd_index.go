@@ -34,9 +34,6 @@ func (c *indexBuildCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *indexBuildCmd) run(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		return usagef("unexpected arguments %q", args)
-	}
 	if c.out == "" {
 		return usagef("--out is required")
 	}
@@ -82,9 +79,6 @@ func (c *indexStatsCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *indexStatsCmd) run(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		return usagef("unexpected arguments %q", args)
-	}
 	if err := checkFormat(c.format, "text", "json"); err != nil {
 		return err
 	}

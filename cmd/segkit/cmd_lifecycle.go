@@ -53,9 +53,6 @@ func (c *lifecycleCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		return usagef("unexpected arguments %q", args)
-	}
 	if err := checkFormat(c.format, "csv", "json", "summary"); err != nil {
 		return err
 	}

@@ -49,9 +49,6 @@ func (c *personaCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *personaCmd) run(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		return usagef("unexpected arguments %q", args)
-	}
 	if c.defs == "" {
 		return usagef("--defs is required")
 	}
@@ -61,19 +58,11 @@ func (c *personaCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := checkFormat(c.format, "summary", "csv", "json"); err != nil {
 		return err
 	}
-	if err := c.now.required(); err != nil {
-		return err
-	}
 	ds, err := dataio.ReadPersonasFile(c.defs)
 	if err != nil {
 		return err
 	}
-	ix, err := c.d.load(ctx, e)
-	if err != nil {
-		return err
-	}
-	v := ix.View()
-	t, err := c.now.in(v.Location())
+	v, t, err := c.d.loadAt(ctx, e, &c.now)
 	if err != nil {
 		return err
 	}

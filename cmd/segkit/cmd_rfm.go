@@ -57,9 +57,6 @@ func (c *rfmCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *rfmCmd) run(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		return usagef("unexpected arguments %q", args)
-	}
 	if err := checkFormat(c.format, "csv", "json", "summary"); err != nil {
 		return err
 	}

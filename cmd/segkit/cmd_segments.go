@@ -49,24 +49,13 @@ func (c *segmentsCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *segmentsCmd) run(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		return usagef("unexpected arguments %q", args)
-	}
 	if c.defs == "" {
 		return usagef("--defs is required")
 	}
 	if err := checkFormat(c.format, "text", "csv", "json"); err != nil {
 		return err
 	}
-	if err := c.now.required(); err != nil {
-		return err
-	}
-	ix, err := c.d.load(ctx, e)
-	if err != nil {
-		return err
-	}
-	v := ix.View()
-	t, err := c.now.in(v.Location())
+	v, t, err := c.d.loadAt(ctx, e, &c.now)
 	if err != nil {
 		return err
 	}

@@ -142,9 +142,6 @@ func (c *splitCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *splitCmd) run(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		return usagef("unexpected arguments %q", args)
-	}
 	if c.rule == "" || c.groups == "" || c.salt == "" {
 		return usagef("--rule, --groups and --salt are required")
 	}
@@ -159,15 +156,7 @@ func (c *splitCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	if err := c.now.required(); err != nil {
-		return err
-	}
-	ix, err := c.d.load(ctx, e)
-	if err != nil {
-		return err
-	}
-	v := ix.View()
-	t, err := c.now.in(v.Location())
+	v, t, err := c.d.loadAt(ctx, e, &c.now)
 	if err != nil {
 		return err
 	}

@@ -41,9 +41,6 @@ func (c *summaryCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *summaryCmd) run(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		return usagef("unexpected arguments %q", args)
-	}
 	table, err := summarize(e, "summary", &c.tx, &c.now, c.unit, c.exclude.periods)
 	if err != nil {
 		return err

@@ -48,9 +48,6 @@ func (c *tierCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *tierCmd) run(ctx context.Context, e *env, args []string) error {
-	if len(args) > 0 {
-		return usagef("unexpected arguments %q", args)
-	}
 	if c.program == "" {
 		return usagef("--program is required")
 	}

@@ -157,6 +157,22 @@ func (d *dataFlags) load(ctx context.Context, e *env) (*bitmapindex.Index, error
 	return ix, nil
 }
 
+// loadAt checks that now was given, loads the data and returns its view and
+// the time now names in the view's time zone: the preamble of every command
+// that evaluates rules.
+func (d *dataFlags) loadAt(ctx context.Context, e *env, now *timeFlag) (*bitmapindex.View, time.Time, error) {
+	if err := now.required(); err != nil {
+		return nil, time.Time{}, err
+	}
+	ix, err := d.load(ctx, e)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	v := ix.View()
+	t, err := now.in(v.Location())
+	return v, t, err
+}
+
 // txFlags are the flags of commands that read a transactions CSV.
 type txFlags struct {
 	path, columns string
