@@ -32,7 +32,12 @@ type Event struct {
 	// At is when the event happened.
 	At time.Time
 	// Value is an optional amount attached to the event; zero when absent.
+	// The index keeps it per occurrence as a decimal with at most 4
+	// fractional digits (bitmapindex.Amount).
 	Value float64
+	// Props are optional string properties of the occurrence
+	// ({"category": "math"}); nil when none.
+	Props map[string]string
 }
 
 // Day is a calendar day counted from 1970-01-01 (day 0) in some time zone.

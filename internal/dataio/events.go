@@ -6,17 +6,21 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"math"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/bitmapindex"
 )
 
 // ReadEvents decodes an events JSON Lines file:
 //
-//	{"id":"c1","event":"login","at":"2026-10-01T08:00:00Z","value":12.5}
+//	{"id":"c1","event":"purchase","at":"2026-10-01T08:00:00Z","value":12.5,"props":{"category":"math"}}
 //
-// value is optional. Times are RFC 3339, or YYYY-MM-DD for midnight in loc
+// value is optional: a decimal number with at most 4 fractional digits
+// (more is an error). props is optional: an object of string values (any
+// other JSON type is an error naming the key). Times are RFC 3339, or YYYY-MM-DD for midnight in loc
 // (UTC when nil). The first error ends the sequence; name labels errors.
 func ReadEvents(name string, r io.Reader, loc *time.Location) iter.Seq2[segkit.Event, error] {
 	if loc == nil {
@@ -42,15 +46,16 @@ func ReadEvents(name string, r io.Reader, loc *time.Location) iter.Seq2[segkit.E
 
 func decodeEvent(name string, line int, data []byte, loc *time.Location) (segkit.Event, error) {
 	var raw struct {
-		ID    *string  `json:"id"`
-		Event *string  `json:"event"`
-		At    *string  `json:"at"`
-		Value *float64 `json:"value"`
+		ID    *string                    `json:"id"`
+		Event *string                    `json:"event"`
+		At    *string                    `json:"at"`
+		Value json.RawMessage            `json:"value"`
+		Props map[string]json.RawMessage `json:"props"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
-		return segkit.Event{}, fmt.Errorf("dataio: %s:%d: %s", name, line, jsonMessage(err, `"id", "event", "at", "value"`))
+		return segkit.Event{}, fmt.Errorf("dataio: %s:%d: %s", name, line, jsonMessage(err, `"id", "event", "at", "value", "props"`))
 	}
 	if dec.More() {
 		return segkit.Event{}, fmt.Errorf("dataio: %s:%d: more than one JSON value on the line (one event per line)", name, line)
@@ -71,11 +76,50 @@ func decodeEvent(name string, line int, data []byte, loc *time.Location) (segkit
 		return segkit.Event{}, fmt.Errorf("dataio: %s:%d: field \"at\": %s: %v", name, line, Quote(*raw.At), err)
 	}
 	e := segkit.Event{Customer: *raw.ID, Name: *raw.Event, At: at}
-	if raw.Value != nil {
-		if math.IsNaN(*raw.Value) || math.IsInf(*raw.Value, 0) {
-			return segkit.Event{}, fmt.Errorf("dataio: %s:%d: field \"value\": not a finite number", name, line)
+	if v := bytes.TrimSpace(raw.Value); len(v) > 0 && string(v) != "null" {
+		if c := v[0]; c != '-' && (c < '0' || c > '9') {
+			return segkit.Event{}, fmt.Errorf("dataio: %s:%d: field \"value\": want a number, got %s", name, line, jsonKind(v))
 		}
-		e.Value = *raw.Value
+		a, err := bitmapindex.ParseAmount(string(v))
+		if err != nil {
+			return segkit.Event{}, fmt.Errorf("dataio: %s:%d: field \"value\": %v", name, line, err)
+		}
+		e.Value = a.Float64()
+	}
+	if len(raw.Props) > 0 {
+		e.Props = make(map[string]string, len(raw.Props))
+		for _, k := range slices.Sorted(maps.Keys(raw.Props)) {
+			var s string
+			if k == "" {
+				return segkit.Event{}, fmt.Errorf("dataio: %s:%d: field \"props\": empty property name", name, line)
+			}
+			pv := bytes.TrimSpace(raw.Props[k])
+			if len(pv) == 0 || pv[0] != '"' || json.Unmarshal(pv, &s) != nil {
+				return segkit.Event{}, fmt.Errorf("dataio: %s:%d: field \"props\": key %s: want a string, got %s", name, line, Quote(k), jsonKind(raw.Props[k]))
+			}
+			e.Props[k] = s
+		}
 	}
 	return e, nil
+}
+
+// jsonKind names the JSON type of a raw value for messages.
+func jsonKind(raw json.RawMessage) string {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 {
+		return "nothing"
+	}
+	switch t[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean " + string(t)
+	case 'n':
+		return "null"
+	case '"':
+		return "a string"
+	}
+	return "a number " + string(t)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/segkit/segkit/bitmapindex"
 	"github.com/segkit/segkit/segment"
 )
 
@@ -32,10 +33,20 @@ func FuzzCustomers(f *testing.F) {
 
 func FuzzEvents(f *testing.F) {
 	f.Add([]byte(`{"id":"c1","event":"login","at":"2026-10-01T08:00:00Z","value":12.5}`))
+	f.Add([]byte(`{"id":"c1","event":"purchase","at":"2026-10-01","value":-0.0001,"props":{"category":"数学","channel":"app"}}` + "\n" + `{"id":"c2","event":"x","at":"2026-10-01","value":1e-4,"props":{"k":3}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, err := range ReadEvents("f", bytes.NewReader(data), nil) {
+		for e, err := range ReadEvents("f", bytes.NewReader(data), nil) {
 			if err != nil {
 				return
+			}
+			// a decoded value is an exact Amount; property names are not empty
+			if _, err := bitmapindex.AmountFromFloat(e.Value); err != nil {
+				t.Fatalf("value %v decoded but not an amount: %v", e.Value, err)
+			}
+			for k := range e.Props {
+				if k == "" {
+					t.Fatal("empty property name decoded")
+				}
 			}
 		}
 	})

@@ -80,7 +80,12 @@ func LoadEvents(ctx context.Context, ix *bitmapindex.Index, name string, r io.Re
 		if err != nil {
 			return n, err
 		}
-		b.Record(e.Customer, e.Name, e.At, e.Value)
+		if len(e.Props) > 0 {
+			a, _ := bitmapindex.AmountFromFloat(e.Value) // exact: ReadEvents parsed it as an Amount
+			b.RecordEvent(e.Customer, e.Name, e.At, bitmapindex.EventDetail{Value: a, Props: e.Props})
+		} else {
+			b.Record(e.Customer, e.Name, e.At, e.Value)
+		}
 		n++
 		if b.Len() >= batchSize {
 			if err := commit(ctx, b, name); err != nil {
