@@ -340,6 +340,9 @@ func (b *Batch) validateLocked() error {
 					if k == "" {
 						return fail(fmt.Errorf("bitmapindex: empty event property name"))
 					}
+					if err := ix.checkEventProp(o.name, k); err != nil {
+						return fail(err)
+					}
 				}
 				return nil
 			}

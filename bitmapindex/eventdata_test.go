@@ -429,3 +429,29 @@ func TestDetailsAppend(t *testing.T) {
 		assert.Equal(t, 0, v.DidWhere("buy", d, d, Filter{{Key: "n", Values: []string{fmt.Sprint(i + 1)}}}).Len(), "view %d sees a later write", i)
 	}
 }
+
+func TestEventSchema(t *testing.T) {
+	_, err := New(Config{Events: map[string][]string{"buy": {"a", "a"}}})
+	require.Error(t, err)
+	ix, err := New(Config{Events: map[string][]string{"buy": {"channel", "category"}}})
+	require.NoError(t, err)
+	at := time.Date(2026, 11, 11, 8, 0, 0, 0, time.UTC)
+	b := ix.NewBatch()
+	b.RecordEvent("c1", "buy", at, EventDetail{Props: map[string]string{"category": "math"}})
+	b.RecordEvent("c1", "login", at, EventDetail{Props: map[string]string{"anything": "x"}})
+	require.NoError(t, b.Commit())
+	b = ix.NewBatch()
+	b.RecordEvent("c1", "buy", at, EventDetail{Props: map[string]string{"colour": "red"}})
+	err = b.Commit()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `event "buy" has no property "colour" (declared: category, channel)`)
+	var buf bytes.Buffer
+	_, err = ix.View().WriteTo(&buf)
+	require.NoError(t, err)
+	ix2, err := Read(&buf)
+	require.NoError(t, err)
+	assert.Equal(t, map[string][]string{"buy": {"category", "channel"}}, ix2.View().EventSchema())
+	b = ix2.NewBatch()
+	b.RecordEvent("c1", "buy", at, EventDetail{Props: map[string]string{"colour": "red"}})
+	require.Error(t, b.Commit())
+}

@@ -26,6 +26,11 @@ type Config struct {
 	Strict bool
 	// Schema is declared up front (Declare may add more later).
 	Schema []Attribute
+	// Events declares the properties of events: an occurrence of an event
+	// listed here may only carry the listed property keys (other events
+	// take any). Rules compiled with segment.WithEventSchema(View.EventSchema())
+	// may then only name declared properties.
+	Events map[string][]string
 }
 
 // DefaultConfig returns the default configuration: UTC, not strict, no
@@ -42,6 +47,7 @@ type Index struct {
 	tz     *segkit.Zone // loc's day arithmetic, shared by views and attributes
 	zone   zoneInfo
 	strict bool
+	evDecl map[string][]string // declared event properties (eventdecl.go); immutable
 
 	keys *keyTable
 	cur  *state
@@ -91,6 +97,9 @@ func New(cfg Config) (*Index, error) {
 		return nil, err
 	}
 	ix := newIndex(loc, zone, cfg.Strict)
+	if err := ix.declareEvents(cfg.Events); err != nil {
+		return nil, err
+	}
 	for _, a := range cfg.Schema {
 		if err := a.validate(); err != nil {
 			return nil, err
@@ -266,6 +275,7 @@ func (ix *Index) viewLocked() *View {
 		tz:     ix.tz,
 		zone:   ix.zone,
 		strict: ix.strict,
+		evDecl: ix.evDecl,
 	}
 	freeze(ix.nodes)
 	clear(ix.nodes)

@@ -72,8 +72,9 @@ const (
 	secTotals
 	secBlock
 	secFirst
-	secProps // eventcols_snap.go
-	secOcc   // eventcols_snap.go
+	secProps  // eventcols_snap.go
+	secOcc    // eventcols_snap.go
+	secEvDecl // eventdecl.go
 )
 
 // maxTotalsPerSection bounds the entries of one totals section.

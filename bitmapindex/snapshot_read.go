@@ -290,6 +290,8 @@ func (ld *loader) section(i int, typ uint32, payload []byte) error {
 		ld.readProps(d)
 	case typ == secOcc:
 		ld.readOcc(d)
+	case typ == secEvDecl:
+		ld.readEvDecl(d)
 	default:
 		return corruptf("section %d: unknown or repeated type %d", i, typ)
 	}

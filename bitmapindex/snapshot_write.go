@@ -176,6 +176,7 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 		s.section(secAttr)
 	}
 
+	s.writeEvDecl(v.evDecl)
 	for _, name := range slices.Sorted(maps.Keys(v.st.events)) {
 		e := v.st.events[name]
 		for _, d := range slices.Sorted(maps.Keys(e.days)) {

@@ -21,6 +21,7 @@ type View struct {
 	tz     *segkit.Zone
 	zone   zoneInfo
 	strict bool
+	evDecl map[string][]string
 }
 
 func (v *View) live() *roaring.Bitmap { return v.st.live.b }

@@ -237,9 +237,13 @@ func (f *limitsFlag) register(fs *flag.FlagSet) {
 		d.MaxNodes, d.MaxDepth, d.MaxListItems, d.MaxRefDepth))
 }
 
-// options returns the compile options: the view's schema and the limits.
+// options returns the compile options: the view's schema (attributes and
+// declared event properties) and the limits.
 func (f *limitsFlag) options(v *bitmapindex.View) []segment.Option {
 	opts := []segment.Option{segment.WithSchema(v.Schema())}
+	if ev := v.EventSchema(); ev != nil {
+		opts = append(opts, segment.WithEventSchema(ev))
+	}
 	if f.raw != "" {
 		opts = append(opts, segment.WithLimits(f.l))
 	}

@@ -8,6 +8,7 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/segkit/segkit"
@@ -23,6 +24,12 @@ import (
 // other JSON type is an error naming the key). Times are RFC 3339, or YYYY-MM-DD for midnight in loc
 // (UTC when nil). The first error ends the sequence; name labels errors.
 func ReadEvents(name string, r io.Reader, loc *time.Location) iter.Seq2[segkit.Event, error] {
+	return readEvents(name, r, loc, nil)
+}
+
+// readEvents is ReadEvents checking properties against declarations (event
+// → sorted keys; nil: none).
+func readEvents(name string, r io.Reader, loc *time.Location, decl map[string][]string) iter.Seq2[segkit.Event, error] {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -33,6 +40,9 @@ func ReadEvents(name string, r io.Reader, loc *time.Location) iter.Seq2[segkit.E
 				return
 			}
 			e, err := decodeEvent(name, line, data, loc)
+			if err == nil {
+				err = checkDeclared(name, line, e, decl)
+			}
 			if err != nil {
 				yield(segkit.Event{}, err)
 				return
@@ -101,6 +111,20 @@ func decodeEvent(name string, line int, data []byte, loc *time.Location) (segkit
 		}
 	}
 	return e, nil
+}
+
+// checkDeclared rejects a property its event's declaration does not list.
+func checkDeclared(name string, line int, e segkit.Event, decl map[string][]string) error {
+	keys, ok := decl[e.Name]
+	if !ok {
+		return nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(e.Props)) {
+		if !slices.Contains(keys, k) {
+			return fmt.Errorf("dataio: %s:%d: field \"props\": key %s: the schema declares only %s for event %s", name, line, Quote(k), strings.Join(keys, ", "), Quote(e.Name))
+		}
+	}
+	return nil
 }
 
 // jsonKind names the JSON type of a raw value for messages.

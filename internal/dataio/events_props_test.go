@@ -70,3 +70,25 @@ func TestLoadEventsProps(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, []string{"art", "math"}, vals)
 }
+
+func TestSchemaEvents(t *testing.T) {
+	s, err := ReadSchema("s.json", strings.NewReader(`{"timezone":"UTC","attributes":{"age":"int"},"events":{"purchase":{"properties":["channel","category"]}}}`))
+	require.NoError(t, err)
+	assert.Equal(t, map[string][]string{"purchase": {"category", "channel"}}, s.Events)
+	_, err = ReadSchema("s.json", strings.NewReader(`{"events":{"purchase":{"properties":["a","a",""]}}}`))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `event "purchase": property "a" listed twice`)
+	assert.Contains(t, err.Error(), `event "purchase": property with an empty name`)
+	_, err = ReadSchema("s.json", strings.NewReader(`{"events":{"purchase":["a"]}}`))
+	require.Error(t, err)
+
+	ix, err := NewIndex(s)
+	require.NoError(t, err)
+	in := `{"id":"c1","event":"purchase","at":"2026-10-01","props":{"category":"math"}}
+
+{"id":"c1","event":"purchase","at":"2026-10-01","props":{"colour":"red"}}
+`
+	_, err = LoadEvents(context.Background(), ix, "ev.jsonl", strings.NewReader(in))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `ev.jsonl:3: field "props": key "colour": the schema declares only category, channel for event "purchase"`)
+}

@@ -76,7 +76,7 @@ func LoadCustomers(ctx context.Context, ix *bitmapindex.Index, cr *CustomerReade
 func LoadEvents(ctx context.Context, ix *bitmapindex.Index, name string, r io.Reader) (int, error) {
 	b := ix.NewBatch()
 	n := 0
-	for e, err := range ReadEvents(name, r, ix.Location()) {
+	for e, err := range readEvents(name, r, ix.Location(), ix.View().EventSchema()) {
 		if err != nil {
 			return n, err
 		}
@@ -116,6 +116,7 @@ func NewIndex(schema *Schema) (*bitmapindex.Index, error) {
 	if schema != nil {
 		cfg.Location = schema.Location
 		cfg.Schema = schema.Attributes
+		cfg.Events = schema.Events
 		cfg.Strict = true
 	}
 	if cfg.Location == nil {

@@ -19,6 +19,9 @@ import (
 type Schema struct {
 	Location   *time.Location
 	Attributes []bitmapindex.Attribute // sorted by name
+	// Events declares event properties (the optional "events" section):
+	// event name → property keys, sorted. nil when the file has none.
+	Events map[string][]string
 }
 
 // Lookup returns the declared attribute called name.
@@ -37,6 +40,13 @@ func (s *Schema) Lookup(name string) (bitmapindex.Attribute, bool) {
 //
 //	{"timezone": "Asia/Shanghai", "attributes": {"age": "int", "spend": "decimal(2)"}}
 //
+// An optional "events" section declares the properties of events:
+//
+//	"events": {"purchase": {"properties": ["category", "channel"]}}
+//
+// A declared event's occurrences may then only carry those properties, and
+// a rule naming another property of it is a compile error.
+//
 // "time_zone" is accepted as another spelling of "timezone"; a UTF-8
 // byte-order mark is skipped. Kinds are category, set, int, decimal(N)
 // (N decimal places, 0..9), time and bool.
@@ -49,11 +59,14 @@ func ReadSchema(name string, r io.Reader) (*Schema, error) {
 		Timezone   *string           `json:"timezone"`
 		TimeZone   *string           `json:"time_zone"`
 		Attributes map[string]string `json:"attributes"`
+		Events     map[string]struct {
+			Properties []string `json:"properties"`
+		} `json:"events"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("dataio: %s:%s", name, describeJSONError(data, err, `"timezone", "attributes"`))
+		return nil, fmt.Errorf("dataio: %s:%s", name, describeJSONError(data, err, `"timezone", "attributes", "events"`))
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("dataio: %s: more than one JSON document", name)
@@ -85,6 +98,32 @@ func ReadSchema(name string, r io.Reader) (*Schema, error) {
 			continue
 		}
 		s.Attributes = append(s.Attributes, bitmapindex.Attribute{Name: attr, Kind: k, Scale: scale})
+	}
+	for ev, decl := range raw.Events {
+		if ev == "" {
+			probs = append(probs, "event with an empty name")
+			continue
+		}
+		keys := append([]string{}, decl.Properties...)
+		sort.Strings(keys)
+		bad := false
+		for i, k := range keys {
+			switch {
+			case k == "":
+				probs = append(probs, fmt.Sprintf("event %s: property with an empty name", Quote(ev)))
+				bad = true
+			case i > 0 && keys[i-1] == k:
+				probs = append(probs, fmt.Sprintf("event %s: property %s listed twice", Quote(ev), Quote(k)))
+				bad = true
+			}
+		}
+		if bad {
+			continue
+		}
+		if s.Events == nil {
+			s.Events = map[string][]string{}
+		}
+		s.Events[ev] = keys
 	}
 	if len(probs) > 0 {
 		sort.Strings(probs)
