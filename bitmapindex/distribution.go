@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"math/bits"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/segkit/segkit"
@@ -107,6 +108,7 @@ func (v *View) MomentsIn(s Set, attr string) (Moments, error) {
 			idx = append(idx, i)
 		}
 	}
+	pairs := pairCounter(base, bits, idx)
 	t := new(big.Int)
 	for x, i := range idx {
 		wi := bitWeight(i)
@@ -114,8 +116,8 @@ func (v *View) MomentsIn(s Set, attr string) (Moments, error) {
 		sum.Add(sum, t.Mul(wi, ci))
 		// the diagonal: bit i squared is bit i
 		sq.Add(sq, t.Mul(t.Mul(wi, wi), ci))
-		for _, j := range idx[x+1:] {
-			cij := int64(bits[i].AndCardinality(bits[j]))
+		for y, j := range idx[x+1:] {
+			cij := pairs(x, x+1+y)
 			if cij == 0 {
 				continue
 			}
@@ -140,6 +142,39 @@ func (v *View) MomentsIn(s Set, attr string) (Moments, error) {
 		Mean: fsum / nn / unit,
 		Var:  fnum / (nn * nn) / (unit * unit),
 	}, nil
+}
+
+// densePairs is the set size from which pairCounter uses bitsets.
+var densePairs uint64 = 1 << 16
+
+// pairCounter returns a function counting the members with both of two
+// bits (by position in idx). Large sets are compared as plain bitsets
+// over the words their IDs span: the per-bit sets of a large set are
+// array containers of a few thousand members each, whose pairwise merges
+// would cost far more than AND-popcounts of the words.
+func pairCounter(base *roaring.Bitmap, sets [64]*roaring.Bitmap, idx []int) func(x, y int) int64 {
+	if base.GetCardinality() < densePairs || len(idx) < 4 {
+		return func(x, y int) int64 { return int64(sets[idx[x]].AndCardinality(sets[idx[y]])) }
+	}
+	lo, hi := int(base.Minimum()/64), int(base.Maximum()/64)
+	w := hi - lo + 1
+	buf := make([]uint64, (hi+1)+w*len(idx))
+	dense := make([][]uint64, len(idx))
+	scratch := buf[:hi+1]
+	for x, i := range idx {
+		clear(scratch)
+		sets[i].WriteDenseTo(scratch)
+		dense[x] = buf[hi+1+x*w : hi+1+(x+1)*w]
+		copy(dense[x], scratch[lo:])
+	}
+	return func(x, y int) int64 {
+		a, b := dense[x], dense[y]
+		n := 0
+		for k := range a {
+			n += bits.OnesCount64(a[k] & b[k])
+		}
+		return int64(n)
+	}
 }
 
 // NthIn returns, for each k of ks, the k-th smallest (0-based) value of a

@@ -55,11 +55,15 @@ func BenchmarkCompute(b *testing.B) {
 						From: through.AddDays(-364), Through: through, By: by}
 					b.ReportAllocs()
 					var m *Matrix
+					cpu0, ok := processCPU()
 					for b.Loop() {
 						var err error
 						if m, err = Compute(context.Background(), v, c); err != nil {
 							b.Fatal(err)
 						}
+					}
+					if cpu1, ok1 := processCPU(); ok && ok1 {
+						b.ReportMetric(float64(cpu1-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 					}
 					b.ReportMetric(float64(len(m.Cohorts)), "cohorts")
 				})
