@@ -66,11 +66,3 @@ func TestSaveCleansStaleTemps(t *testing.T) {
 	assert.NoFileExists(t, p)
 	assert.FileExists(t, locked, "a locked temporary file belongs to a save in progress")
 }
-
-func TestIsTempOf(t *testing.T) {
-	for name, want := range map[string]bool{
-		".a.tmp-1": true, ".a.tmp-": false, ".a.tmp-1x": false, "a.tmp-1": false, ".b.tmp-1": false, ".a.tmp-12345678901": true,
-	} {
-		assert.Equal(t, want, isTempOf(name, "/x/a"), name)
-	}
-}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/internal/atomicfile"
 )
 
 // The snapshot reader: Read and Load, which validate everything they read
@@ -132,7 +133,7 @@ func (d *dec) end() {
 // Load reads a snapshot file written by Save or View.WriteTo. It removes
 // temporary files left by interrupted saves of the same path, as Save does.
 func Load(path string) (*Index, error) {
-	removeStaleTemps(path)
+	atomicfile.RemoveStale(path)
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("bitmapindex: load: %w", err)

@@ -1,7 +1,6 @@
 package bitmapindex
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
@@ -9,11 +8,10 @@ import (
 	"io"
 	"maps"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/segkit/segkit/internal/atomicfile"
 )
 
 // The snapshot writer: View.WriteTo and Index.Save (the format is described
@@ -265,48 +263,19 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 // it writes a temporary file in the same directory, syncs it, renames it
 // over path and syncs the directory, so a crash leaves either the previous
 // file or the new one, never a mix. The file gets mode 0644. Temporary files
-// left by interrupted saves of the same path are removed (see savetemp.go).
-func (ix *Index) Save(path string) (err error) {
-	v := ix.View()
-	dir := filepath.Dir(path)
-	removeStaleTemps(path)
-	f, err := os.CreateTemp(dir, tempPattern(path))
+// left by interrupted saves of the same path are removed (internal/atomicfile
+// writes it, as it writes every file segkit writes).
+func (ix *Index) Save(path string) error {
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return fmt.Errorf("bitmapindex: save: %w", err)
 	}
-	lockTemp(f)
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if _, err = v.WriteTo(bw); err != nil {
+	defer f.Abort()
+	if _, err := ix.View().WriteTo(f); err != nil {
 		return err
 	}
-	if err = bw.Flush(); err != nil {
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("bitmapindex: save: %w", err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("bitmapindex: save: %w", err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("bitmapindex: save: %w", err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("bitmapindex: save: %w", err)
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("bitmapindex: save: %w", err)
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		serr := d.Sync()
-		d.Close()
-		if serr != nil {
-			return fmt.Errorf("bitmapindex: save: sync directory: %w", serr)
-		}
 	}
 	return nil
 }

@@ -23,12 +23,17 @@ type File struct {
 	done bool
 }
 
-// Create starts an atomic write of path. The directory must exist.
+// Create starts an atomic write of path. The directory must exist. It
+// first removes the leftovers of interrupted writes of path (RemoveStale),
+// and holds an advisory lock on its temporary file while writing, so that
+// another process's cleaning never removes a write in progress.
 func Create(path string) (*File, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	RemoveStale(path)
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPattern(path))
 	if err != nil {
 		return nil, fmt.Errorf("atomicfile: %w", err)
 	}
+	lockTemp(tmp)
 	return &File{path: path, tmp: tmp, bw: bufio.NewWriterSize(tmp, 1<<20)}, nil
 }
 
@@ -108,9 +113,9 @@ func WriteFile(path string, write func(w io.Writer) error) error {
 	return f.Commit()
 }
 
-// TempPattern returns the glob (for filepath.Glob) matching the temporary
+// TempGlob returns the glob (for filepath.Glob) matching the temporary
 // files of writes to path, such as those an interrupted process left behind.
-func TempPattern(path string) string {
+func TempGlob(path string) string {
 	return filepath.Join(filepath.Dir(path), "."+escapeGlob(filepath.Base(path))+".tmp-*")
 }
 

@@ -27,7 +27,7 @@ func TestWriteFileMode(t *testing.T) {
 	// 0644 before the umask; a umask never adds bits.
 	assert.Zero(t, fi.Mode().Perm()&^Mode, "mode %v has bits beyond 0644", fi.Mode())
 	assert.NotZero(t, fi.Mode().Perm()&0o044, "readable by others unless the umask forbids it: %v", fi.Mode())
-	left, _ := filepath.Glob(TempPattern(path))
+	left, _ := filepath.Glob(TempGlob(path))
 	assert.Empty(t, left)
 }
 
@@ -43,7 +43,7 @@ func TestErrorKeepsPreviousFile(t *testing.T) {
 	assert.ErrorIs(t, err, boom)
 	data, _ := os.ReadFile(path)
 	assert.Equal(t, "old", string(data))
-	left, _ := filepath.Glob(TempPattern(path))
+	left, _ := filepath.Glob(TempGlob(path))
 	assert.Empty(t, left, "the temporary file is removed on error")
 }
 
@@ -53,12 +53,12 @@ func TestAbortAndCommitOnce(t *testing.T) {
 	f, err := Create(path)
 	require.NoError(t, err)
 	fmt.Fprint(f, "x")
-	left, _ := filepath.Glob(TempPattern(path))
+	left, _ := filepath.Glob(TempGlob(path))
 	assert.Len(t, left, 1, "TempPattern matches the temporary file even with glob characters in the name")
 	f.Abort()
 	_, err = os.Stat(path)
 	assert.True(t, os.IsNotExist(err))
-	left, _ = filepath.Glob(TempPattern(path))
+	left, _ = filepath.Glob(TempGlob(path))
 	assert.Empty(t, left)
 	assert.Error(t, f.Commit())
 
@@ -76,4 +76,12 @@ func TestAbortAndCommitOnce(t *testing.T) {
 func TestCreateInMissingDirectory(t *testing.T) {
 	_, err := Create(filepath.Join(t.TempDir(), "no", "such", "f"))
 	assert.Error(t, err)
+}
+
+func TestIsTempOf(t *testing.T) {
+	for name, want := range map[string]bool{
+		".a.tmp-1": true, ".a.tmp-": false, ".a.tmp-1x": false, "a.tmp-1": false, ".b.tmp-1": false, ".a.tmp-12345678901": true,
+	} {
+		assert.Equal(t, want, isTempOf(name, "/x/a"), name)
+	}
 }

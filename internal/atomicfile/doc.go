@@ -9,5 +9,5 @@
 // publishes it, Abort discards it.
 //
 // Temporary files are named "." + base + ".tmp-" + random, beside the
-// destination; TempPattern returns the glob that matches them.
+// destination; TempGlob returns the glob that matches them.
 package atomicfile

@@ -1,6 +1,6 @@
 //go:build unix
 
-package bitmapindex
+package atomicfile
 
 import (
 	"os"

@@ -1,4 +1,4 @@
-package bitmapindex
+package atomicfile
 
 import (
 	"os"
@@ -7,15 +7,15 @@ import (
 	"time"
 )
 
-// Temporary files of Save.
+// Leftovers of interrupted writes.
 //
-// Save writes path's snapshot to a temporary file named
-// ".<base>.tmp-<digits>" in path's directory and renames it over path. A
-// process killed during a save leaves its temporary file behind; the next
-// Save or Load of the same path removes such leftovers. A leftover is only
+// Create writes path through a temporary file named ".<base>.tmp-<digits>"
+// in path's directory, renamed over path by Commit. A process killed during
+// a write leaves its temporary file behind; the next Create of the same path
+// (and RemoveStale, which bitmapindex.Load calls) removes such leftovers. A leftover is only
 // removed when it matches that pattern for that path, is older than
 // staleTempAge (a save in progress writes its file continuously), and, where
-// the platform has advisory locks, is not locked: Save holds a lock on its
+// the platform has advisory locks, is not locked: Create holds a lock on its
 // temporary file while writing it, which the kernel releases when the
 // process dies.
 
@@ -41,10 +41,10 @@ func isTempOf(name, path string) bool {
 	return true
 }
 
-// removeStaleTemps removes the leftovers of interrupted saves of path and
+// RemoveStale removes the leftovers of interrupted writes of path and
 // returns how many it removed. Errors are ignored: cleaning is best effort
-// and never fails a save or a load.
-func removeStaleTemps(path string) int {
+// and never fails a write or a read.
+func RemoveStale(path string) int {
 	dir := filepath.Dir(path)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
