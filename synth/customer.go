@@ -399,6 +399,7 @@ func (g *Generator) mergeEvents(st *state, rec *Record, signup, signupLogin int6
 		case 4:
 			ev.Name = EventPurchase
 			ev.Value = float64(st.txCents[pi]) / 100
+			ev.Props = categoryProps[purchaseCategory(g.cfg.Seed, key, pi)]
 			pi++
 		}
 		rec.Events = append(rec.Events, ev)

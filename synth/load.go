@@ -97,7 +97,13 @@ func (g *Generator) Load(ctx context.Context, ix *bitmapindex.Index, lc LoadConf
 	g.run(0, g.cfg.Customers, what, func(r *Record) bool {
 		addCustomer(b, &r.Customer)
 		for _, e := range r.Events {
-			if all || recordEvent(e.Name) {
+			if !all && !recordEvent(e.Name) {
+				continue
+			}
+			if len(e.Props) > 0 {
+				a, _ := bitmapindex.AmountFromFloat(e.Value) // cents: exact
+				b.RecordEvent(e.Customer, e.Name, e.At, bitmapindex.EventDetail{Value: a, Props: e.Props})
+			} else {
 				b.Record(e.Customer, e.Name, e.At, e.Value)
 			}
 		}

@@ -15,9 +15,74 @@ const (
 	// EventTrialClass is a free trial class; the takers are more likely to buy.
 	EventTrialClass = "trial_class"
 	// EventPurchase mirrors a transaction inside the event window; its Value
-	// is the transaction amount.
+	// is the transaction amount and its PropCategory property the course
+	// category bought.
 	EventPurchase = "purchase"
 )
+
+// PropCategory is the property of purchase events naming the category
+// bought, one of PurchaseCategories.
+const PropCategory = "category"
+
+// purchaseCategories are the categories of purchases with their overall
+// shares (in percent); each customer also has a favourite category, drawn
+// with the same shares, which takes 60% of its purchases.
+var purchaseCategories = []struct {
+	name  string
+	share int
+}{{"math", 40}, {"english", 30}, {"art", 20}, {"coding", 10}}
+
+// PurchaseCategories returns the values of PropCategory, most common first.
+func PurchaseCategories() []string {
+	out := make([]string, len(purchaseCategories))
+	for i, c := range purchaseCategories {
+		out[i] = c.name
+	}
+	return out
+}
+
+// categoryProps holds one shared, read-only property map per category.
+var categoryProps = func() []map[string]string {
+	out := make([]map[string]string, len(purchaseCategories))
+	for i, c := range purchaseCategories {
+		out[i] = map[string]string{PropCategory: c.name}
+	}
+	return out
+}()
+
+// purchaseCategory picks the category of a customer's n-th purchase from a
+// hash of the seed, the key and n (so the other generated values are
+// unchanged): the customer's favourite with probability 0.6, else by the
+// overall shares.
+func purchaseCategory(seed uint64, key string, n int) int {
+	h := fnv64(key) ^ mix64(seed)
+	fav := byShare(h % 100)
+	x := mix64(h ^ uint64(n+1)*0x9e3779b97f4a7c15)
+	if x%100 < 60 {
+		return fav
+	}
+	return byShare((x / 100) % 100)
+}
+
+func byShare(p uint64) int {
+	acc := uint64(0)
+	for i, c := range purchaseCategories {
+		acc += uint64(c.share)
+		if p < acc {
+			return i
+		}
+	}
+	return len(purchaseCategories) - 1
+}
+
+func fnv64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return mix64(h)
+}
 
 // EventNames returns the generated event names in the order of their kind
 // codes (signup, login, trial_class, purchase).

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -216,6 +218,18 @@ func appendEventJSON(b []byte, e *segkit.Event) []byte {
 	if e.Value != 0 {
 		b = append(b, `,"value":`...)
 		b = strconv.AppendFloat(b, e.Value, 'f', -1, 64)
+	}
+	if len(e.Props) > 0 {
+		b = append(b, `,"props":{`...)
+		for i, k := range slices.Sorted(maps.Keys(e.Props)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = appendJSONString(b, e.Props[k])
+		}
+		b = append(b, '}')
 	}
 	return append(b, "}\n"...)
 }
