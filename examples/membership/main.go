@@ -1,7 +1,9 @@
 // Membership: a hotel loyalty program (会员等级) and channel-agent levels
 // A/B/C, both defined as data and run by package tier's engine, with the
 // audit trail of every decision, and the levels written into a bitmap index
-// so that segment rules select on them:
+// so that segment rules select on them; then an online mall's levels by
+// growth value (成长值) next to a credit scorecard (信誉模型) whose bands
+// carry the restrictions the checkout applies:
 //
 //	go run ./examples/membership
 //
@@ -109,10 +111,17 @@ type figures struct {
 	Rules map[string]int
 	// Base is the generated guest base with each guest's status.
 	Base []guest
+	// MallLevels and Bands count the mall members per level and credit
+	// band; MallRules holds the mall rules' member counts; Members the
+	// members with their results.
+	MallLevels, Bands map[string]int
+	MallRules         map[string]int
+	Members           []member
 }
 
 func run(w io.Writer, n int) (*figures, error) {
-	out := &figures{Hotel: map[string]tier.Status{}, Agents: map[string]tier.Status{}, Levels: map[string]int{}, Rules: map[string]int{}}
+	out := &figures{Hotel: map[string]tier.Status{}, Agents: map[string]tier.Status{}, Levels: map[string]int{}, Rules: map[string]int{},
+		MallLevels: map[string]int{}, Bands: map[string]int{}, MallRules: map[string]int{}}
 	hotel, err := compile(hotelJSON)
 	if err != nil {
 		return nil, err
@@ -128,6 +137,9 @@ func run(w io.Writer, n int) (*figures, error) {
 		return nil, err
 	}
 	if err := indexed(w, hotel, n, out); err != nil {
+		return nil, err
+	}
+	if err := mall(w, n, out); err != nil {
 		return nil, err
 	}
 	return out, nil
