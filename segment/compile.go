@@ -13,7 +13,6 @@ import (
 	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
-	"github.com/expr-lang/expr/parser/lexer"
 
 	"github.com/segkit/segkit/bitmapindex"
 )
@@ -40,6 +39,7 @@ var functionTable = func() conf.FunctionsTable {
 
 // compiler walks expr's syntax tree into a plan, collecting every problem.
 type compiler struct {
+	minInts map[int]bool // positions of -9223372036854775808's digits (bounds.go)
 	pos     positions
 	opts    *options
 	errs    ErrorList
@@ -111,7 +111,8 @@ func compile(src string, o *options) (*Rule, error) {
 		c.errorf(0, "empty rule")
 		return nil, c.errs
 	}
-	if !c.prescan(src) {
+	psrc, ok := c.prescan(src) // bounds.go
+	if !ok {
 		return nil, c.errs
 	}
 	cfg := &conf.Config{
@@ -120,7 +121,7 @@ func compile(src string, o *options) (*Rule, error) {
 		Disabled:          map[string]bool{},
 		DisableIfOperator: true,
 	}
-	tree, err := parser.ParseWithConfig(src, cfg)
+	tree, err := parser.ParseWithConfig(psrc, cfg)
 	if err != nil {
 		c.parseError(err)
 		return nil, c.errs
@@ -167,38 +168,6 @@ func compile(src string, o *options) (*Rule, error) {
 	}
 	sort.Slice(r.refs, func(i, j int) bool { return r.refs[i].name < r.refs[j].name })
 	return r, nil
-}
-
-// prescan bounds the input before expr's recursive-descent parser sees it:
-// a bounded number of tokens and bracket nesting no deeper than MaxDepth.
-func (c *compiler) prescan(src string) bool {
-	toks, err := lexer.Lex(file.NewSource(src))
-	if err != nil {
-		c.parseError(err)
-		return false
-	}
-	maxTokens := 4*(c.opts.limits.MaxNodes+c.opts.limits.MaxListItems) + 64
-	depth := 0
-	for i, t := range toks {
-		if i > maxTokens {
-			c.errorf(t.From, "rule is too long (more than %d tokens)", maxTokens)
-			return false
-		}
-		if t.Kind != lexer.Bracket {
-			continue
-		}
-		switch t.Value {
-		case "(", "[", "{":
-			depth++
-			if depth > c.opts.limits.MaxDepth {
-				c.errorf(t.From, "rule is nested deeper than %d levels", c.opts.limits.MaxDepth)
-				return false
-			}
-		default:
-			depth--
-		}
-	}
-	return true
 }
 
 var tokenRE = regexp.MustCompile(`(Identifier|Number|String|Bytes|Operator|Bracket)\("((?:[^"\\]|\\.)*)"\)`)

@@ -153,6 +153,9 @@ var (
 	// ErrNoResolver is returned (wrapped) when a rule that uses inSegment is
 	// evaluated outside a Registry and was compiled without WithResolver.
 	ErrNoResolver = errors.New("segment: inSegment needs a resolver (evaluate through a Registry or compile WithResolver)")
+	// ErrMatchWork is returned by Registry.Match when matching a profile
+	// would evaluate more rule nodes than Limits.MaxMatchWork.
+	ErrMatchWork = errors.New("matching needs more work than the limit (Limits.MaxMatchWork)")
 )
 
 // CycleError is returned by Registry.Define when definitions would reference

@@ -8,6 +8,33 @@ import (
 	"github.com/segkit/segkit/bitmapindex"
 )
 
+// matchMemo is the state of one Registry.Match: the result of every
+// segment evaluated so far, and the rule nodes evaluated (work), bounded by
+// Limits.MaxMatchWork.
+type matchMemo struct {
+	done   map[string]matchResult
+	work   int
+	budget int
+}
+
+type matchResult struct {
+	ok  bool
+	err error
+}
+
+func newMatchMemo(l Limits) *matchMemo {
+	return &matchMemo{done: map[string]matchResult{}, budget: l.MaxMatchWork}
+}
+
+// spend counts the evaluation of a segment's rule against the budget.
+func (m *matchMemo) spend(name string, r *Rule) error {
+	m.work += max(r.nnodes, 1)
+	if m.work > m.budget {
+		return fmt.Errorf("segment: %q: %w (%d rule nodes)", name, ErrMatchWork, m.budget)
+	}
+	return nil
+}
+
 // matcher evaluates a plan on one profile. It mirrors evaluator node by
 // node; scalar comparisons go through bitmapindex.Holds with the very
 // (op, Value) pairs the evaluator hands to the view.

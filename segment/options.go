@@ -25,12 +25,24 @@ type Limits struct {
 	// MaxRefDepth is the length of the longest chain of inSegment references
 	// a Registry accepts (a → b → c is 2). Default 8.
 	MaxRefDepth int
+	// MaxRuleBytes is the length of a rule's text, checked before anything
+	// else. Default 64 KiB.
+	MaxRuleBytes int
+	// MaxRegexInsts bounds the program a matches pattern compiles to
+	// (instructions, repetitions expanded). Default 10,000.
+	MaxRegexInsts int
+	// MaxMatchWork bounds the work of one Registry.Match: the number of
+	// rule nodes evaluated over the segment and everything it references
+	// (each referenced segment once). Default 100,000.
+	MaxMatchWork int
 }
 
 // DefaultLimits returns the default limits: 256 nodes, depth 32, 1,000 list
-// items, reference depth 8.
+// items, reference depth 8, rules of 64 KiB, regex programs of 10,000
+// instructions, Match work of 100,000 nodes.
 func DefaultLimits() Limits {
-	return Limits{MaxNodes: 256, MaxDepth: 32, MaxListItems: 1000, MaxRefDepth: 8}
+	return Limits{MaxNodes: 256, MaxDepth: 32, MaxListItems: 1000, MaxRefDepth: 8,
+		MaxRuleBytes: 64 << 10, MaxRegexInsts: 10_000, MaxMatchWork: 100_000}
 }
 
 func (l Limits) withDefaults() Limits {
@@ -46,6 +58,15 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxRefDepth <= 0 {
 		l.MaxRefDepth = d.MaxRefDepth
+	}
+	if l.MaxRuleBytes <= 0 {
+		l.MaxRuleBytes = d.MaxRuleBytes
+	}
+	if l.MaxRegexInsts <= 0 {
+		l.MaxRegexInsts = d.MaxRegexInsts
+	}
+	if l.MaxMatchWork <= 0 {
+		l.MaxMatchWork = d.MaxMatchWork
 	}
 	return l
 }

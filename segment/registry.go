@@ -541,11 +541,24 @@ func (r *Registry) EvalAll(ctx context.Context, v *bitmapindex.View, now time.Ti
 // Match reports whether the profile is a member of the named segment at
 // now. For a static segment it is membership of p.Key in the frozen
 // members (an error wrapping ErrNotFrozen before the first freeze).
+//
+// Each segment is evaluated at most once per call (references shared by
+// several segments are remembered), and the rule nodes evaluated in all are
+// bounded by Limits.MaxMatchWork (an error wrapping ErrMatchWork).
 func (r *Registry) Match(name string, p bitmapindex.Profile, now time.Time) (bool, error) {
-	return r.matchIn(r.load(), name, p, now, 0)
+	return r.matchIn(r.load(), name, p, now, 0, newMatchMemo(r.limits())) // match.go
 }
 
-func (r *Registry) matchIn(st *regState, name string, p bitmapindex.Profile, now time.Time, depth int) (bool, error) {
+func (r *Registry) matchIn(st *regState, name string, p bitmapindex.Profile, now time.Time, depth int, memo *matchMemo) (bool, error) {
+	if res, ok := memo.done[name]; ok {
+		return res.ok, res.err
+	}
+	ok, err := r.matchOnce(st, name, p, now, depth, memo)
+	memo.done[name] = matchResult{ok, err}
+	return ok, err
+}
+
+func (r *Registry) matchOnce(st *regState, name string, p bitmapindex.Profile, now time.Time, depth int, memo *matchMemo) (bool, error) {
 	e, ok := st.defs[name]
 	if !ok {
 		return false, fmt.Errorf("segment: %q: %w", name, ErrNotFound)
@@ -560,8 +573,11 @@ func (r *Registry) matchIn(st *regState, name string, p bitmapindex.Profile, now
 		_, in := e.frozen[p.Key]
 		return in, nil
 	}
+	if err := memo.spend(name, e.rule); err != nil {
+		return false, err
+	}
 	return e.rule.matchWith(p, now, func(ref string, p bitmapindex.Profile, now time.Time) (bool, error) {
-		return r.matchIn(st, ref, p, now, depth+1)
+		return r.matchIn(st, ref, p, now, depth+1, memo)
 	})
 }
 

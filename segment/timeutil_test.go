@@ -59,8 +59,8 @@ func TestDayStartSaturates(t *testing.T) {
 }
 
 func TestLimitsDefaults(t *testing.T) {
-	assert.Equal(t, Limits{MaxNodes: 256, MaxDepth: 32, MaxListItems: 1000, MaxRefDepth: 8}, DefaultLimits())
-	assert.Equal(t, Limits{MaxNodes: 5, MaxDepth: 32, MaxListItems: 1000, MaxRefDepth: 8}, Limits{MaxNodes: 5, MaxDepth: -1}.withDefaults())
+	assert.Equal(t, Limits{MaxNodes: 256, MaxDepth: 32, MaxListItems: 1000, MaxRefDepth: 8, MaxRuleBytes: 64 << 10, MaxRegexInsts: 10_000, MaxMatchWork: 100_000}, DefaultLimits())
+	assert.Equal(t, Limits{MaxNodes: 5, MaxDepth: 32, MaxListItems: 1000, MaxRefDepth: 8, MaxRuleBytes: 64 << 10, MaxRegexInsts: 10_000, MaxMatchWork: 100_000}, Limits{MaxNodes: 5, MaxDepth: -1}.withDefaults())
 	// The default node limit admits a long but reasonable rule, and the
 	// list limit a 1,000-item list.
 	long := `has("t0")`

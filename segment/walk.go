@@ -133,6 +133,10 @@ func (c *compiler) value(n ast.Node, depth int) operand {
 	case *ast.IntegerNode:
 		return operand{kind: opdConst, pos: pos, lit: intLit(int64(n.Value))}
 	case *ast.FloatNode:
+		if c.minInts[pos] {
+			c.errorf(pos, "integer %s is out of range (largest: 9223372036854775807)", minIntDigits)
+			return operand{}
+		}
 		if math.IsInf(n.Value, 0) || math.IsNaN(n.Value) {
 			c.errorf(pos, "number is out of range")
 			return operand{}
@@ -191,6 +195,10 @@ func (c *compiler) unary(n *ast.UnaryNode, pos, depth int) operand {
 		}
 		return pred(notNode(k, pos))
 	case "-", "+":
+		if f, ok := n.Node.(*ast.FloatNode); ok && n.Operator == "-" && c.minInts[f.Location().From] {
+			c.visit(f, depth+1)
+			return operand{kind: opdConst, pos: pos, lit: intLit(math.MinInt64)} // bounds.go
+		}
 		o := c.value(n.Node, depth+1)
 		if o.kind == opdInvalid {
 			return o
@@ -455,7 +463,7 @@ func (c *compiler) membership(n *ast.BinaryNode, pos, depth int) operand {
 			}
 			return operand{kind: opdConst, pos: pos, lit: boolLit(false)}
 		case opdAttr:
-			var items []scalar
+			items := make([]scalar, 0, len(r.list)) // sized once: compile memory stays linear (bounds.go)
 			var kids []*pnode
 			for i, it := range r.list {
 				if it.kind == litNil {
@@ -519,7 +527,7 @@ func (c *compiler) stringMatch(n *ast.BinaryNode, pos, depth int) operand {
 	var re *regexp.Regexp
 	if n.Operator == "matches" {
 		var err error
-		re, err = regexp.Compile(r.lit.s)
+		re, err = compileRegex(r.lit.s, c.opts.limits) // bounds.go
 		if err != nil {
 			c.errorf(r.pos, "bad regular expression %s: %s", strconv.Quote(r.lit.s), strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 			return operand{}
