@@ -2,6 +2,9 @@ package bitmapindex
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -14,6 +17,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(snapshotBytes(f, sampleIndex(f)))
 	f.Add(snapshotBytes(f, mustNew(f, DefaultConfig())))
 	f.Add([]byte(snapMagic))
+	failOnRecoveredPanics(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ix, err := Read(bytes.NewReader(data))
 		if err != nil {
@@ -40,6 +44,14 @@ func FuzzRead(f *testing.F) {
 		}
 		ix.Add("fuzz-new-key")
 	})
+}
+
+// failOnRecoveredPanics makes a panic that Read recovers into an error
+// panic again, so that the fuzz target reports it (with its input).
+func failOnRecoveredPanics(tb testing.TB) {
+	old := recoveredPanic
+	recoveredPanic = func(p any) { panic(fmt.Sprintf("Read recovered a panic: %v", p)) }
+	tb.Cleanup(func() { recoveredPanic = old })
 }
 
 // FuzzReadSet feeds arbitrary bytes to ReadSet: an error or a set of live
@@ -101,4 +113,32 @@ func FuzzOperations(f *testing.F) {
 			h.check(h.oldView, h.oldModel)
 		}
 	})
+}
+
+// panicReader panics when read: a stand-in for a bug inside Read.
+type panicReader struct{}
+
+func (panicReader) Read([]byte) (int, error) { panic("boom") }
+
+// TestRecoveredPanicFailsFuzzing: Read recovers a panic into an error, and
+// the hook FuzzRead installs raises it again so the fuzz target fails.
+func TestRecoveredPanicFailsFuzzing(t *testing.T) {
+	_, err := Read(panicReader{})
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("Read of a panicking reader: %v, want a recovered error", err)
+	}
+	var msg any
+	t.Run("hooked", func(t *testing.T) {
+		failOnRecoveredPanics(t)
+		func() {
+			defer func() { msg = recover() }()
+			_, _ = Read(panicReader{})
+		}()
+	})
+	if msg == nil || !strings.Contains(fmt.Sprint(msg), "Read recovered a panic: boom") {
+		t.Fatalf("the hook did not raise the recovered panic again: %v", msg)
+	}
+	if recoveredPanic != nil {
+		t.Fatal("the hook outlived its test")
+	}
 }

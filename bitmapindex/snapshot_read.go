@@ -130,6 +130,11 @@ func (d *dec) end() {
 	}
 }
 
+// recoveredPanic, when set (by tests and fuzz targets), sees every panic
+// that read recovers into an error: a recovered panic is still a bug, which
+// FuzzRead must report rather than pass as a rejected input.
+var recoveredPanic func(p any)
+
 // Load reads a snapshot file written by Save or View.WriteTo. It removes
 // temporary files left by interrupted saves of the same path, as Save does.
 func Load(path string) (*Index, error) {
@@ -166,6 +171,9 @@ func Read(r io.Reader) (*Index, error) {
 func read(r io.Reader, size int64) (ix *Index, err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			if recoveredPanic != nil {
+				recoveredPanic(p)
+			}
 			ix, err = nil, corruptf("snapshot: %v", p)
 		}
 	}()
