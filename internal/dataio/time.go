@@ -54,7 +54,7 @@ const (
 )
 
 func checkRecordTime(t time.Time) error {
-	if y := t.UTC().Year(); y < MinRecordYear || y > MaxRecordYear {
+	if y := t.Year(); y < MinRecordYear || y > MaxRecordYear {
 		return fmt.Errorf("year %d outside %d..%d (a placeholder date?)", y, MinRecordYear, MaxRecordYear)
 	}
 	return nil
