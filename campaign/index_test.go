@@ -60,14 +60,3 @@ func setOf(s bitmapindex.Set) map[string]bool {
 	}
 	return m
 }
-
-func sortedKeys(m map[string]bool) []string {
-	var out []string
-	for k, in := range m {
-		if in {
-			out = append(out, k)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
