@@ -29,6 +29,7 @@ func BenchmarkAnalyzeExclude(b *testing.B) {
 				cfg.Exclude = ex.periods
 				b.ReportAllocs()
 				var removed int
+				u0, s0 := cpuTimes()
 				for b.Loop() {
 					res, err := Analyze(p.seq(false), benchNow, cfg)
 					if err != nil {
@@ -41,6 +42,9 @@ func BenchmarkAnalyzeExclude(b *testing.B) {
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(txns), "ns/txn")
 				b.ReportMetric(float64(removed), "removed")
+				u1, s1 := cpuTimes()
+				b.ReportMetric((u1-u0)/float64(b.N), "user-s/op")
+				b.ReportMetric((s1-s0)/float64(b.N), "sys-s/op")
 			})
 		}
 	}
