@@ -68,7 +68,7 @@ func BenchmarkFit(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric((cpuTime() - c0).Seconds()/float64(b.N), "cpu-s/op")
+			b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
 		})
 	}
 }
@@ -83,7 +83,7 @@ func BenchmarkGenerate(b *testing.B) {
 		for range population(1_000_000, asOf) {
 		}
 	}
-	b.ReportMetric((cpuTime() - c0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 func BenchmarkScore(b *testing.B) {
