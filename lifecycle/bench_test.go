@@ -20,7 +20,7 @@ func BenchmarkStages(b *testing.B) {
 			cfg.Family = fam
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := h.Stages(segkit.Date(2024, 12, 31), cfg); err != nil {
+				if _, err := h.stages(segkit.Date(2024, 12, 31), cfg); err != nil {
 					b.Fatal(err)
 				}
 			}

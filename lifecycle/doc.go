@@ -25,7 +25,7 @@
 // the customers who moved.
 //
 //	h, _ := lifecycle.NewHistories(slices.Values(txns), nil, nil)
-//	snap, _ := h.Stages(segkit.Date(2025, 6, 30), lifecycle.DefaultConfig())
+//	snap, _ := h.Stages(time.Date(2025, 6, 30, 18, 0, 0, 0, time.UTC), lifecycle.DefaultConfig())
 //	for _, a := range snap.Assignments {
 //		fmt.Println(a.Customer, a.Stage, a.Reason) // c42 at_risk no purchase for 70 days (> 60 days = 2 × typical gap 30 days)
 //	}

@@ -28,7 +28,7 @@ func ExampleHistories_Stages() {
 	if err != nil {
 		panic(err)
 	}
-	snap, err := h.Stages(asOf, lifecycle.DefaultConfig())
+	snap, err := h.Stages(asOf.Time(nil), lifecycle.DefaultConfig())
 	if err != nil {
 		panic(err)
 	}
@@ -59,7 +59,7 @@ func ExampleHistories_Transitions() {
 	if err != nil {
 		panic(err)
 	}
-	tr, err := h.Transitions(start.AddDays(60), start.AddDays(185), lifecycle.DefaultConfig())
+	tr, err := h.Transitions(start.AddDays(60).Time(nil), start.AddDays(185).Time(nil), lifecycle.DefaultConfig())
 	if err != nil {
 		panic(err)
 	}
@@ -110,7 +110,7 @@ func ExampleUpdate() {
 	buy("ann", 5, 35, 65, 95)
 	buy("bob", 100, 130, 160)
 	h, _ := lifecycle.NewHistories(slices.Values(txns), nil, nil)
-	snap, _ := h.Stages(asOf, lifecycle.DefaultConfig())
+	snap, _ := h.Stages(asOf.Time(nil), lifecycle.DefaultConfig())
 	m := clv.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
 	preds, _ := clv.Predict(m, []clv.Summary{
 		{Customer: "ann", Frequency: 3, Recency: 12.86, T: 13.57},

@@ -266,11 +266,17 @@ func (s *Snapshot) Lookup(customer string) (Assignment, bool) {
 	return s.Assignments[i], true
 }
 
-// Stages evaluates every customer's stage as of the end of day asOf, with
-// no look-ahead: purchases after asOf are ignored, and customers whose first
-// purchase is after it are not assigned (counted in Snapshot.Unknown)
-// unless listed as known customers, in which case they are prospects.
-func (h *Histories) Stages(asOf segkit.Day, cfg Config) (_ *Snapshot, err error) {
+// Stages evaluates every customer's stage as of the end of asOf's day in the
+// histories' time zone, with no look-ahead: purchases on later days are
+// ignored, and customers whose first purchase is later are not assigned
+// (counted in Snapshot.Unknown) unless listed as known customers, in which
+// case they are prospects. Snapshot.AsOf is that day.
+func (h *Histories) Stages(asOf time.Time, cfg Config) (*Snapshot, error) {
+	return h.stages(segkit.DayOf(asOf, h.loc), cfg)
+}
+
+// stages is Stages as of the end of day asOf.
+func (h *Histories) stages(asOf segkit.Day, cfg Config) (_ *Snapshot, err error) {
 	defer guard(&err, "stages")
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -383,16 +389,22 @@ func Compare(a, b *Snapshot) (*Transitions, error) {
 	return t, nil
 }
 
-// Transitions evaluates the stages at two dates and compares them.
-func (h *Histories) Transitions(from, to segkit.Day, cfg Config) (*Transitions, error) {
+// Transitions evaluates the stages at two instants (as [Histories.Stages]
+// does) and compares them.
+func (h *Histories) Transitions(from, to time.Time, cfg Config) (*Transitions, error) {
+	return h.transitions(segkit.DayOf(from, h.loc), segkit.DayOf(to, h.loc), cfg)
+}
+
+// transitions is Transitions between the ends of two days.
+func (h *Histories) transitions(from, to segkit.Day, cfg Config) (*Transitions, error) {
 	if from > to {
 		return nil, fmt.Errorf("lifecycle: transitions: from %s is after to %s", from, to)
 	}
-	a, err := h.Stages(from, cfg)
+	a, err := h.stages(from, cfg)
 	if err != nil {
 		return nil, err
 	}
-	b, err := h.Stages(to, cfg)
+	b, err := h.stages(to, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/segkit/segkit/bitmapindex"
 	"github.com/segkit/segkit/clv"
@@ -142,60 +141,33 @@ func Update(ix *bitmapindex.Index, out Output, cfg IndexConfig) (err error) {
 	if err := out.check(); err != nil {
 		return err
 	}
-	for _, a := range cfg.Attributes(out) {
-		if err := ix.Declare(a); err != nil {
-			return fmt.Errorf("lifecycle: index: %w", err)
-		}
+	if err := ix.DeclareAll(cfg.Attributes(out)); err != nil {
+		return fmt.Errorf("lifecycle: index: %w", err)
 	}
 	b := ix.NewBatch()
 	v := ix.View()
-	stageKeys := func() []string {
-		if out.Stages == nil {
-			return nil
+	stageKeys := map[string]bool{}
+	if out.Stages != nil {
+		for _, a := range out.Stages.Assignments {
+			stageKeys[a.Customer] = true
 		}
-		keys := make([]string, len(out.Stages.Assignments))
-		for i, a := range out.Stages.Assignments {
-			keys[i] = a.Customer
-		}
-		return keys // sorted: Snapshot assignments are sorted by key
-	}()
-	predKeys := make([]string, len(out.Predictions))
-	for i, p := range out.Predictions {
-		predKeys[i] = p.Customer
 	}
-	slices.Sort(predKeys)
-	clearStale := func(attr string, keys []string) error {
-		if attr == "" {
-			return nil
-		}
-		if _, ok := v.Attribute(attr); !ok {
-			return nil
-		}
-		present, err := v.Present(attr)
-		if err != nil {
+	predKeys := make(map[string]bool, len(out.Predictions))
+	for _, p := range out.Predictions {
+		predKeys[p.Customer] = true
+	}
+	clear := func(attr string, keys map[string]bool) error {
+		if err := bitmapindex.ClearStale(b, v, attr, func(key string) bool { return keys[key] }); err != nil {
 			return fmt.Errorf("lifecycle: index: %w", err)
-		}
-		for key := range present.Keys() {
-			if _, found := slices.BinarySearch(keys, key); !found {
-				b.Clear(key, attr)
-			}
 		}
 		return nil
 	}
-	if out.Stages != nil {
-		if err := clearStale(cfg.Stage, stageKeys); err != nil {
-			return err
+	for _, a := range cfg.Attributes(out) {
+		keys := predKeys
+		if a.Name == cfg.Stage && out.Stages != nil {
+			keys = stageKeys
 		}
-	}
-	if out.Predictions != nil {
-		for _, attr := range []string{cfg.PAlive, cfg.ExpectedPurchases} {
-			if err := clearStale(attr, predKeys); err != nil {
-				return err
-			}
-		}
-	}
-	if out.CLV != nil {
-		if err := clearStale(cfg.CLV, predKeys); err != nil {
+		if err := clear(a.Name, keys); err != nil {
 			return err
 		}
 	}

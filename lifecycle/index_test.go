@@ -24,7 +24,7 @@ func TestIndexUpdate(t *testing.T) {
 	h, err := NewHistories(slices.Values(txnsOf(ps)), slices.Values([]string{"prospect-1"}), nil)
 	require.NoError(t, err)
 	asOf := segkit.Date(2024, 10, 1)
-	snap, err := h.Stages(asOf, DefaultConfig())
+	snap, err := h.stages(asOf, DefaultConfig())
 	require.NoError(t, err)
 	tab, err := clv.Summarize(slices.Values(txnsOf(ps)), clv.SummaryConfig{CalibrationEnd: asOf, Unit: clv.Weeks})
 	require.NoError(t, err)

@@ -257,9 +257,9 @@ func TestStagesNoLookAhead(t *testing.T) {
 			}
 			past, err := NewHistories(slices.Values(txnsOf(cut)), slices.Values(prospects), nil)
 			require.NoError(t, err)
-			a, err := full.Stages(day, cfg)
+			a, err := full.stages(day, cfg)
 			require.NoError(t, err)
-			b, err := past.Stages(day, cfg)
+			b, err := past.stages(day, cfg)
 			require.NoError(t, err)
 			require.Equal(t, b.Assignments, a.Assignments, "%s as of %s", cfg.Family, day)
 			assert.Equal(t, 0, b.Unknown)
@@ -305,11 +305,11 @@ func TestHistories(t *testing.T) {
 	_, ok = h.Days("c")
 	assert.False(t, ok, "a customer with refunds only is not known")
 
-	snap, err := h.Stages(segkit.Date(2025, 1, 10), DefaultConfig())
+	snap, err := h.stages(segkit.Date(2025, 1, 10), DefaultConfig())
 	require.NoError(t, err)
 	// Known customers whose first purchase is later are prospects before it;
 	// unlisted ones do not exist yet.
-	early, err := h.Stages(segkit.Date(2024, 12, 31), DefaultConfig())
+	early, err := h.stages(segkit.Date(2024, 12, 31), DefaultConfig())
 	require.NoError(t, err)
 	assert.Equal(t, 1, early.Unknown, "b")
 	a0, ok := early.Lookup("a")
@@ -331,7 +331,7 @@ func TestHistories(t *testing.T) {
 	require.ErrorAs(t, err, &te)
 	_, err = NewHistories(nil, slices.Values([]string{"ok", ""}), nil)
 	assert.EqualError(t, err, "lifecycle: customer 1: empty customer key")
-	_, err = h.Stages(asOf, Config{Family: Rhythm})
+	_, err = h.stages(asOf, Config{Family: Rhythm})
 	assert.ErrorContains(t, err, "RhythmMinPurchases")
 }
 
@@ -352,10 +352,10 @@ func TestTransitions(t *testing.T) {
 	h, err := NewHistories(slices.Values(txnsOf(ps)), slices.Values([]string{"prospect"}), nil)
 	require.NoError(t, err)
 	cfg := DefaultConfig()
-	tr, err := h.Transitions(from, to, cfg)
+	tr, err := h.transitions(from, to, cfg)
 	require.NoError(t, err)
-	a, _ := h.Stages(from, cfg)
-	b, _ := h.Stages(to, cfg)
+	a, _ := h.stages(from, cfg)
+	b, _ := h.stages(to, cfg)
 	// The matrix agrees with a naive count over both snapshots.
 	keys := []string{"steady", "fading", "late", "oneshot", "back", "prospect"}
 	var naive [numStages][numStages]int
@@ -390,7 +390,7 @@ func TestTransitions(t *testing.T) {
 
 	_, err = Compare(b, a)
 	assert.ErrorContains(t, err, "is after the second")
-	_, err = h.Transitions(to, from, cfg)
+	_, err = h.transitions(to, from, cfg)
 	assert.ErrorContains(t, err, "is after to")
 	_, err = Compare(nil, a)
 	assert.Error(t, err)
@@ -412,8 +412,8 @@ func TestModelPanicBecomesError(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Family = Model
 	cfg.PurchaseModel = panicky{paperBG}
-	_, err = h.Stages(asOf, cfg)
+	_, err = h.stages(asOf, cfg)
 	assert.NoError(t, err, "no customer, no call")
-	_, err = h2.Stages(asOf, cfg)
+	_, err = h2.stages(asOf, cfg)
 	assert.EqualError(t, err, "lifecycle: stages: internal error: boom")
 }

@@ -1,76 +1,131 @@
 package persona
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/segkit/segkit/bitmapindex"
 )
 
-// DefaultAttribute is the category attribute the adapters write personas
-// to, so rules can select `persona == "student_jobseeker"`.
+// DefaultAttribute is the category attribute the adapter writes personas
+// to by default, so rules can select `persona == "student_jobseeker"`.
 const DefaultAttribute = "persona"
 
-// Apply adds to b, for every live customer of the assignment's view, a write
-// of its best persona to the category attribute attr, and a clear of attr
-// for unassigned customers (so a persona from an earlier run does not
-// linger). It returns the number of writes added. The batch is not
-// committed. Batch writes create missing customers, so apply to the index
-// the view came from; [Write] also skips customers deleted since.
-func (a *Assignment) Apply(b *bitmapindex.Batch, attr string) int {
-	return a.apply(b, attr, func(string, uint32) bool { return true })
+// IndexConfig names the index attributes the adapter writes. An empty name
+// skips that attribute. It is a plain value; start from
+// [DefaultIndexConfig].
+type IndexConfig struct {
+	// Persona is the category attribute that receives each customer's best
+	// persona; default "persona".
+	Persona string
+	// Preferences is the set attribute that receives each customer's
+	// strongest tags (as many as PreferenceConfig.Top kept); default
+	// "preferred_tags".
+	Preferences string
 }
 
-func (a *Assignment) apply(b *bitmapindex.Batch, attr string, keep func(key string, id uint32) bool) int {
-	n := 0
-	for _, p := range a.c.sc.order {
-		value := bitmapindex.Category(a.c.defs[p].Name)
-		for id := range a.view.Wrap(a.st.members[p]).IDs() {
-			if key, ok := a.view.Key(id); ok && keep(key, id) {
-				b.Set(key, attr, value)
-				n++
-			}
-		}
-	}
-	for id := range a.view.Wrap(a.unassigned).IDs() {
-		if key, ok := a.view.Key(id); ok && keep(key, id) {
-			b.Clear(key, attr)
-			n++
-		}
-	}
-	return n
+// DefaultIndexConfig writes personas to "persona" and preferences to
+// "preferred_tags".
+func DefaultIndexConfig() IndexConfig {
+	return IndexConfig{Persona: DefaultAttribute, Preferences: "preferred_tags"}
 }
 
-// Write declares attr as a category attribute of ix (if it is not declared
-// yet) and writes the assignment into it in one atomic batch: each
-// customer's best persona, and no value for unassigned customers. Customers
-// deleted from ix since the assignment's view (or deleted and added again)
-// are skipped. ix must be the index the assignment's view came from.
-func Write(ix *bitmapindex.Index, a *Assignment, attr string) error {
-	if err := ix.Declare(bitmapindex.Attribute{Name: attr, Kind: bitmapindex.KindCategory}); err != nil {
-		return fmt.Errorf("persona: write: %w", err)
+// Output is what the adapter writes: an assignment ([Catalog.Assign]), and
+// preferences ([ComputePreferences]); either may be nil. It is a plain
+// value.
+type Output struct {
+	Assignment  *Assignment
+	Preferences *Preferences
+}
+
+// Attributes returns the attributes the adapter writes for out, for
+// [bitmapindex.Config.Schema] or [bitmapindex.Index.DeclareAll] (a strict
+// index needs them declared before [Apply]).
+func (c IndexConfig) Attributes(out Output) []bitmapindex.Attribute {
+	var attrs []bitmapindex.Attribute
+	if out.Assignment != nil && c.Persona != "" {
+		attrs = append(attrs, bitmapindex.Attribute{Name: c.Persona, Kind: bitmapindex.KindCategory})
 	}
-	live := ix.View()
-	b := ix.NewBatch()
-	a.apply(b, attr, func(key string, id uint32) bool {
-		now, ok := live.ID(key)
-		return ok && now == id
-	})
-	if err := b.Commit(); err != nil {
-		return fmt.Errorf("persona: write: %w", err)
+	if out.Preferences != nil && c.Preferences != "" {
+		attrs = append(attrs, bitmapindex.Attribute{Name: c.Preferences, Kind: bitmapindex.KindSet})
 	}
+	return attrs
+}
+
+// Apply adds to b, for every live customer of the assignment's view, a
+// write of its best persona, and a clear for unassigned customers (so a
+// persona from an earlier run does not linger); and for every customer with
+// preferences, a write of its strongest tags. The batch is not committed.
+// Batch writes create missing customers, so apply to the index the view
+// came from; [Update] also skips customers deleted since.
+func Apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) error {
+	if b == nil {
+		return errors.New("persona: index: nil batch")
+	}
+	apply(b, out, cfg, func(string, uint32) bool { return true })
 	return nil
 }
 
-// Apply adds to b, for every customer with preferences, a write of its
-// strongest tags (as many as PreferenceConfig.Top kept) to the set attribute
-// attr. It returns the number of writes added; the batch is not committed.
-func (p *Preferences) Apply(b *bitmapindex.Batch, attr string) int {
-	for key, tags := range p.All() {
-		values := make([]string, len(tags))
-		for i, t := range tags {
-			values[i] = t.Tag
+func apply(b *bitmapindex.Batch, out Output, cfg IndexConfig, keep func(key string, id uint32) bool) {
+	if a := out.Assignment; a != nil && cfg.Persona != "" {
+		for _, p := range a.c.sc.order {
+			value := bitmapindex.Category(a.c.defs[p].Name)
+			for id, key := range a.view.Wrap(a.st.members[p]).Members() {
+				if keep(key, id) {
+					b.Set(key, cfg.Persona, value)
+				}
+			}
 		}
-		b.Set(key, attr, bitmapindex.SetOf(values...))
+		for id, key := range a.view.Wrap(a.unassigned).Members() {
+			if keep(key, id) {
+				b.Clear(key, cfg.Persona)
+			}
+		}
 	}
-	return p.Len()
+	if p := out.Preferences; p != nil && cfg.Preferences != "" {
+		for key, tags := range p.All() {
+			values := make([]string, len(tags))
+			for i, t := range tags {
+				values[i] = t.Tag
+			}
+			b.Set(key, cfg.Preferences, bitmapindex.SetOf(values...))
+		}
+	}
+}
+
+// Update writes out into the index in one atomic batch: it declares the
+// attributes the index does not have yet, writes each customer's best
+// persona (and no value for unassigned customers) and preferences, and
+// clears them for customers the output does not cover (added since the
+// assignment's view, or without preferences now). Customers deleted from ix
+// since the assignment's view (or deleted and added again) are skipped. ix
+// must be the index the assignment's view came from.
+func Update(ix *bitmapindex.Index, out Output, cfg IndexConfig) error {
+	if ix == nil {
+		return errors.New("persona: index: nil index")
+	}
+	if err := ix.DeclareAll(cfg.Attributes(out)); err != nil {
+		return fmt.Errorf("persona: index: %w", err)
+	}
+	live := ix.View()
+	b := ix.NewBatch()
+	apply(b, out, cfg, func(key string, id uint32) bool {
+		now, ok := live.ID(key)
+		return ok && now == id
+	})
+	if a := out.Assignment; a != nil && cfg.Persona != "" {
+		inView := func(key string) bool { _, ok := a.view.ID(key); return ok }
+		if err := bitmapindex.ClearStale(b, live, cfg.Persona, inView); err != nil {
+			return fmt.Errorf("persona: index: %w", err)
+		}
+	}
+	if p := out.Preferences; p != nil && cfg.Preferences != "" {
+		if err := bitmapindex.ClearStale(b, live, cfg.Preferences, func(key string) bool { return p.top[key] != nil }); err != nil {
+			return fmt.Errorf("persona: index: %w", err)
+		}
+	}
+	if err := b.Commit(); err != nil {
+		return fmt.Errorf("persona: index: %w", err)
+	}
+	return nil
 }

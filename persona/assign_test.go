@@ -384,7 +384,7 @@ func TestWriteAttribute(t *testing.T) {
 	a, err := cat.Assign(context.Background(), v, testNow)
 	require.NoError(t, err)
 	ix.Delete("c0002") // deleted after the view: must not come back
-	require.NoError(t, Write(ix, a, DefaultAttribute))
+	require.NoError(t, Update(ix, Output{Assignment: a}, DefaultIndexConfig()))
 	after := ix.View()
 	_, ok := after.ID("c0002")
 	assert.False(t, ok, "Write must not re-create deleted customers")
@@ -447,7 +447,7 @@ func TestPreferencesApply(t *testing.T) {
 	p, err := ComputePreferences(slices.Values(recs), testNow, cfg)
 	require.NoError(t, err)
 	b := ix.NewBatch()
-	assert.Equal(t, 2, p.Apply(b, "preferred"))
+	require.NoError(t, Apply(b, Output{Preferences: p}, IndexConfig{Preferences: "preferred"}))
 	require.NoError(t, b.Commit())
 	v := ix.View()
 	ann, _ := v.Profile("ann")
@@ -457,4 +457,13 @@ func TestPreferencesApply(t *testing.T) {
 	golf, err := v.WithValue("preferred", "golf")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"bo"}, slices.Collect(golf.Keys()))
+
+	// Update clears the preferences of customers no longer in the output.
+	p2, err := ComputePreferences(slices.Values(recs[3:]), testNow, cfg)
+	require.NoError(t, err)
+	require.NoError(t, Update(ix, Output{Preferences: p2}, IndexConfig{Preferences: "preferred"}))
+	ann, _ = ix.View().Profile("ann")
+	assert.NotContains(t, ann.Attrs, "preferred")
+	assert.Error(t, Apply(nil, Output{Preferences: p2}, DefaultIndexConfig()))
+	assert.Error(t, Update(nil, Output{Preferences: p2}, DefaultIndexConfig()))
 }

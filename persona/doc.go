@@ -15,7 +15,7 @@
 //	cat, err := persona.Compile(defs, persona.DefaultConfig())
 //	a, err := cat.Assign(ctx, ix.View(), now)
 //	students, _ := a.Members("student_jobseeker")
-//	err = persona.Write(ix, a, persona.DefaultAttribute) // rules can now say persona == "student_jobseeker"
+//	err = persona.Update(ix, persona.Output{Assignment: a}, persona.DefaultIndexConfig()) // rules can now say persona == "student_jobseeker"
 //
 // # Scores and ties
 //

@@ -133,12 +133,12 @@ func ExampleCompile_ruleError() {
 	// night_owl 1 2 3
 }
 
-func ExampleWrite() {
+func ExampleUpdate() {
 	defs, _ := persona.ParseDefinitions([]byte(definitions))
 	cat := persona.MustCompile(defs, persona.DefaultConfig())
 	ix := customers()
 	a, _ := cat.Assign(context.Background(), ix.View(), now)
-	if err := persona.Write(ix, a, persona.DefaultAttribute); err != nil {
+	if err := persona.Update(ix, persona.Output{Assignment: a}, persona.DefaultIndexConfig()); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/segkit/segkit"
 	"github.com/segkit/segkit/internal/chart"
@@ -331,20 +332,21 @@ func (t *Transitions) WriteSVG(w io.Writer) error {
 	return h.WriteSVG(w)
 }
 
-// TransitionReport groups the customers as of from and as of to, the
-// second with the thresholds found for the first, and compares them. Both
-// analyses read the same transactions (each ignores those after its day)
-// with the same configuration; customers (may be nil) lists the known
-// customers, whose non-buyers are prospects (A) on either day.
-func TransitionReport(txns iter.Seq[segkit.Transaction], from, to segkit.Day, customers []string, cfg Config, gcfg AEConfig) (*Transitions, *AEGroups, *AEGroups, error) {
-	if to < from {
-		return nil, nil, nil, fmt.Errorf("rfm: transitions: %s is before %s", to, from)
+// TransitionReport groups the customers as of from and as of to (each the
+// "now" of an [Analyze]), the second with the thresholds found for the
+// first, and compares them. Both analyses read the same transactions (each
+// ignores those after its now) with the same configuration; customers (may
+// be nil) lists the known customers, whose non-buyers are prospects (A) at
+// either time.
+func TransitionReport(txns iter.Seq[segkit.Transaction], from, to time.Time, customers []string, cfg Config, gcfg AEConfig) (*Transitions, *AEGroups, *AEGroups, error) {
+	if to.Before(from) {
+		return nil, nil, nil, fmt.Errorf("rfm: transitions: %s is before %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
-	loc := cfg.location()
-	group := func(day segkit.Day, gc AEConfig) (*AEGroups, error) {
-		res, err := Analyze(txns, segkit.NewZone(loc).Start(day), cfg)
+	zone := segkit.NewZone(cfg.location())
+	group := func(now time.Time, gc AEConfig) (*AEGroups, error) {
+		res, err := Analyze(txns, now, cfg)
 		if errors.Is(err, ErrNoCustomers) {
-			res, err = &Result{Now: day}, nil
+			res, err = &Result{Now: zone.DayOf(now)}, nil
 		}
 		if err != nil {
 			return nil, err

@@ -86,7 +86,7 @@ func TestAEGroupsAgainstNaive(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 99))
 		txns, keys := randomTxns(rng, 20+rng.IntN(200))
 		from, to := segkit.Date(2026, 6, 30), segkit.Date(2026, 12, 31)
-		tr, g1, g2, err := TransitionReport(slices.Values(txns), from, to, keys, DefaultConfig(), AEConfig{})
+		tr, g1, g2, err := TransitionReport(slices.Values(txns), from.Time(nil), to.Time(nil), keys, DefaultConfig(), AEConfig{})
 		require.NoError(t, err)
 		want1, fa, va := naiveGroups(txns, keys, from, 0, 0)
 		want2, _, _ := naiveGroups(txns, keys, to, fa, va)
@@ -132,7 +132,7 @@ func TestAEGroupsNamesAndReport(t *testing.T) {
 		tx("eve", day(9, 1), 60), // A → B
 	}
 	cfg := AEConfig{FrequencyAbove: 1, OrderValueAbove: 100}
-	tr, _, g2, err := TransitionReport(slices.Values(txns), segkit.Date(2026, 6, 30), segkit.Date(2026, 12, 31),
+	tr, _, g2, err := TransitionReport(slices.Values(txns), segkit.Date(2026, 6, 30).Time(nil), segkit.Date(2026, 12, 31).Time(nil),
 		[]string{"ann", "bob", "cat", "dan", "eve", "fay"}, DefaultConfig(), cfg)
 	require.NoError(t, err)
 	require.Equal(t, [5]int{1, 1, 1, 1, 2}, g2.Counts)

@@ -82,14 +82,6 @@ func (c IndexConfig) Attributes(out Output) []bitmapindex.Attribute {
 	return attrs
 }
 
-func (c IndexConfig) names(out Output) []string {
-	var names []string
-	for _, a := range c.Attributes(out) {
-		names = append(names, a.Name)
-	}
-	return names
-}
-
 func (out Output) check() error {
 	if out.Result == nil {
 		return fmt.Errorf("rfm: index: Output.Result is nil")
@@ -110,8 +102,7 @@ func (out Output) check() error {
 // (upserting customers the index does not know yet). Nothing is written
 // until the caller commits the batch; the index then rejects the whole batch
 // if an attribute exists with another kind. Customers that are in the index
-// but not in the result keep their old values: see [ClearStale] and
-// [Update].
+// but not in the result keep their old values: see [Update].
 func Apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) error {
 	if b == nil {
 		return fmt.Errorf("rfm: index: nil batch")
@@ -152,38 +143,11 @@ func Apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) error {
 	return nil
 }
 
-// ClearStale adds to the batch a Clear of every attribute Apply would write
-// for out, for the customers of the view that hold such an attribute but are
-// no longer in out.Result (they stopped buying, or left the window), so that
-// rules do not select them on yesterday's segment.
-func ClearStale(b *bitmapindex.Batch, v *bitmapindex.View, out Output, cfg IndexConfig) error {
-	if b == nil || v == nil {
-		return fmt.Errorf("rfm: index: nil batch or view")
-	}
-	if err := out.check(); err != nil {
-		return err
-	}
-	for _, name := range cfg.names(out) {
-		if _, ok := v.Attribute(name); !ok {
-			continue
-		}
-		present, err := v.Present(name)
-		if err != nil {
-			return fmt.Errorf("rfm: index: %w", err)
-		}
-		for key := range present.Keys() {
-			if _, ok := out.Result.Find(key); !ok {
-				b.Clear(key, name)
-			}
-		}
-	}
-	return nil
-}
-
 // Update writes out into the index in one batch, made visible atomically:
 // it declares the attributes when the index does not have them yet, clears
-// them for customers no longer in the result (ClearStale) and sets them for
-// every customer in it (Apply).
+// them for customers of the index that are no longer in the result (they
+// stopped buying, or left the window, so that rules do not select them on
+// yesterday's segment), and sets them for every customer in it ([Apply]).
 func Update(ix *bitmapindex.Index, out Output, cfg IndexConfig) error {
 	if ix == nil {
 		return fmt.Errorf("rfm: index: nil index")
@@ -191,14 +155,16 @@ func Update(ix *bitmapindex.Index, out Output, cfg IndexConfig) error {
 	if err := out.check(); err != nil {
 		return err
 	}
-	for _, a := range cfg.Attributes(out) {
-		if err := ix.Declare(a); err != nil {
-			return fmt.Errorf("rfm: index: %w", err)
-		}
+	if err := ix.DeclareAll(cfg.Attributes(out)); err != nil {
+		return fmt.Errorf("rfm: index: %w", err)
 	}
 	b := ix.NewBatch()
-	if err := ClearStale(b, ix.View(), out, cfg); err != nil {
-		return err
+	v := ix.View()
+	inResult := func(key string) bool { _, ok := out.Result.Find(key); return ok }
+	for _, a := range cfg.Attributes(out) {
+		if err := bitmapindex.ClearStale(b, v, a.Name, inResult); err != nil {
+			return fmt.Errorf("rfm: index: %w", err)
+		}
 	}
 	if err := Apply(b, out, cfg); err != nil {
 		return err

@@ -120,7 +120,6 @@ func TestIndexErrors(t *testing.T) {
 		"rfm: index: Output.Segments comes from a different Result")
 	assert.Error(t, Update(nil, Output{Result: res}, DefaultIndexConfig()))
 	assert.Error(t, Apply(nil, Output{Result: res}, DefaultIndexConfig()))
-	assert.Error(t, ClearStale(ix.NewBatch(), nil, Output{Result: res}, DefaultIndexConfig()))
 
 	// An attribute that exists with another kind: nothing is written.
 	require.NoError(t, ix.Set("a", "rfm_r", bitmapindex.Category("x")))

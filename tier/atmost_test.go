@@ -33,7 +33,7 @@ func TestAtMostCriteria(t *testing.T) {
 	h.Transactions = append(h.Transactions, buy("2026-02-25", 1200, "A"))
 	// Two complaints keep the member out of Gold although spend is enough.
 	require.Equal(t, "Member", levelOn(t, e, h, "2026-02-25"))
-	tl, err := e.Replay(h, day("2026-08-31"))
+	tl, err := e.ReplayDay(h, day("2026-08-31"))
 	require.NoError(t, err)
 	// The review of June 30 looks at January..June: two complaints; that
 	// of July 31 at February..July: one.
@@ -53,7 +53,7 @@ func TestAtMostCriteria(t *testing.T) {
 	require.Equal(t, "Member", levelOn(t, e, h, "2026-09-01"))
 
 	// Progress says how many complaints too many.
-	p, err := e.Progress(tier.History{Customer: "c", Activities: []tier.Activity{complaint("2026-03-01", 3)}}, day("2026-03-02"))
+	p, err := e.ProgressDay(tier.History{Customer: "c", Activities: []tier.Activity{complaint("2026-03-01", 3)}}, day("2026-03-02"))
 	require.NoError(t, err)
 	require.Contains(t, p.ToNext.String(), "complaints 3 of at most 1 (2 too many)")
 }

@@ -85,7 +85,7 @@ func BenchmarkEvaluateAll(b *testing.B) {
 				cpu0, cpuOK := processCPU()
 				for b.Loop() {
 					count := 0
-					for _, err := range e.EvaluateAll(histories(keys, pool), asOf) {
+					for _, err := range e.EvaluateAllDay(histories(keys, pool), asOf) {
 						if err != nil {
 							b.Fatal(err)
 						}
@@ -112,7 +112,7 @@ func BenchmarkReplay(b *testing.B) {
 	b.Run("audit", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := e.Replay(h, asOf); err != nil {
+			if _, err := e.ReplayDay(h, asOf); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -120,7 +120,7 @@ func BenchmarkReplay(b *testing.B) {
 	b.Run("evaluate", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := e.Evaluate(h, asOf); err != nil {
+			if _, err := e.EvaluateDay(h, asOf); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -128,7 +128,7 @@ func BenchmarkReplay(b *testing.B) {
 	b.Run("progress", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := e.Progress(h, asOf); err != nil {
+			if _, err := e.ProgressDay(h, asOf); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -166,7 +166,7 @@ func TestEvaluateAllowsFewAllocations(t *testing.T) {
 	keys, pool := benchPopulation(200, 20)
 	asOf := segkit.Date(2026, 12, 31)
 	run := func() {
-		for _, err := range e.EvaluateAll(histories(keys, pool), asOf) {
+		for _, err := range e.EvaluateAllDay(histories(keys, pool), asOf) {
 			if err != nil {
 				t.Fatal(err)
 			}

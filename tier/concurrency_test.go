@@ -15,7 +15,7 @@ func TestEngineIsSafeForConcurrentUse(t *testing.T) {
 	keys, pool := benchPopulation(300, 20)
 	asOf := day("2026-12-31")
 	var want []tier.Status
-	for st, err := range e.EvaluateAll(histories(keys, pool), asOf) {
+	for st, err := range e.EvaluateAllDay(histories(keys, pool), asOf) {
 		require.NoError(t, err)
 		want = append(want, st)
 	}
@@ -26,7 +26,7 @@ func TestEngineIsSafeForConcurrentUse(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			i := 0
-			for st, err := range e.EvaluateAll(histories(keys, pool), asOf) {
+			for st, err := range e.EvaluateAllDay(histories(keys, pool), asOf) {
 				if err != nil || st != want[i] {
 					errs <- err
 					return
@@ -35,12 +35,12 @@ func TestEngineIsSafeForConcurrentUse(t *testing.T) {
 				i++
 				if g%2 == 0 && j%50 == 0 {
 					h := tier.History{Customer: keys[j], Transactions: pool[j%len(pool)]}
-					tl, err := e.Replay(h, asOf)
+					tl, err := e.ReplayDay(h, asOf)
 					if err != nil || tl.Status != want[j] {
 						errs <- err
 						return
 					}
-					if _, err := e.Progress(h, asOf); err != nil {
+					if _, err := e.ProgressDay(h, asOf); err != nil {
 						errs <- err
 						return
 					}

@@ -74,7 +74,7 @@
 //	if err != nil { … }
 //	eng, err := tier.Compile(prog)
 //	if err != nil { … }
-//	tl, err := eng.Replay(history, segkit.Date(2026, 12, 31))
+//	tl, err := eng.Replay(history, time.Date(2026, 12, 31, 18, 0, 0, 0, eng.Location()))
 //	fmt.Println(tl.Explain())
 //	for st, err := range eng.EvaluateAll(slices.Values(histories), asOf) { … }
 package tier

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"time"
 
 	"github.com/segkit/segkit"
 )
@@ -38,13 +39,8 @@ func (e *Engine) replayInto(s *state, h *History, asOf segkit.Day, audit bool) (
 	return s.run()
 }
 
-// Replay replays h through the end of day asOf and returns the full
-// timeline: status, every decision with its reason, and the points ledger.
-// Records dated after asOf are not replayed (Status.Ignored counts them).
-// The same history always gives the same timeline, whatever the order of
-// its records (see [History]). Errors are *RecordError values for a record
-// that cannot be replayed.
-func (e *Engine) Replay(h History, asOf segkit.Day) (*Timeline, error) {
+// replayDay is [Engine.Replay] on a day of the program's time zone.
+func (e *Engine) replayDay(h History, asOf segkit.Day) (*Timeline, error) {
 	s := e.getState()
 	defer e.putState(s)
 	if err := e.replayInto(s, &h, asOf, true); err != nil {
@@ -67,9 +63,8 @@ func (e *Engine) Replay(h History, asOf segkit.Day) (*Timeline, error) {
 	return t, nil
 }
 
-// Evaluate returns h's status as of the end of day asOf. It is Replay
-// without the audit trail, and much cheaper.
-func (e *Engine) Evaluate(h History, asOf segkit.Day) (Status, error) {
+// evaluateDay is [Engine.Evaluate] on a day of the program's time zone.
+func (e *Engine) evaluateDay(h History, asOf segkit.Day) (Status, error) {
 	s := e.getState()
 	defer e.putState(s)
 	if err := e.replayInto(s, &h, asOf, false); err != nil {
@@ -78,11 +73,8 @@ func (e *Engine) Evaluate(h History, asOf segkit.Day) (Status, error) {
 	return s.status(), nil
 }
 
-// EvaluateAll evaluates every history as of the end of day asOf, reusing
-// one scratch state, and yields each status with its error (a failed
-// history yields a Status carrying only Customer and AsOf). Stop early by
-// breaking out of the loop.
-func (e *Engine) EvaluateAll(histories iter.Seq[History], asOf segkit.Day) iter.Seq2[Status, error] {
+// evaluateAllDay is [Engine.EvaluateAll] on a day of the program's time zone.
+func (e *Engine) evaluateAllDay(histories iter.Seq[History], asOf segkit.Day) iter.Seq2[Status, error] {
 	return func(yield func(Status, error) bool) {
 		s := e.getState()
 		defer e.putState(s)
@@ -127,9 +119,8 @@ type Progress struct {
 	ToKeep Need
 }
 
-// Progress replays h through asOf and reports the progress toward the next
-// level and what is needed to keep the current one.
-func (e *Engine) Progress(h History, asOf segkit.Day) (p Progress, err error) {
+// progressDay is [Engine.Progress] on a day of the program's time zone.
+func (e *Engine) progressDay(h History, asOf segkit.Day) (p Progress, err error) {
 	s := e.getState()
 	defer e.putState(s)
 	if err := e.replayInto(s, &h, asOf, false); err != nil {
@@ -169,4 +160,38 @@ func (e *Engine) Progress(h History, asOf segkit.Day) (p Progress, err error) {
 		p.ToKeep = e.levels[s.earned].retain.need(e.metrics, win)
 	}
 	return p, nil
+}
+
+// The public evaluations take the instant a host has, as segment, rfm and
+// campaign do; the day they evaluate through is its day in the program's
+// time zone ([Engine.Location]).
+
+// Replay replays h through the end of asOf's day and returns the full
+// timeline: status, every decision with its reason, and the points ledger.
+// Records dated after asOf's day are not replayed (Status.Ignored counts them).
+// The same history always gives the same timeline, whatever the order of
+// its records (see [History]). Errors are *RecordError values for a record
+// that cannot be replayed.
+func (e *Engine) Replay(h History, asOf time.Time) (*Timeline, error) {
+	return e.replayDay(h, e.tz.DayOf(asOf))
+}
+
+// Evaluate returns h's status as of the end of asOf's day. It is Replay
+// without the audit trail, and much cheaper.
+func (e *Engine) Evaluate(h History, asOf time.Time) (Status, error) {
+	return e.evaluateDay(h, e.tz.DayOf(asOf))
+}
+
+// EvaluateAll evaluates every history as of the end of asOf's day, reusing
+// one scratch state, and yields each status with its error (a failed
+// history yields a Status carrying only Customer and AsOf). Stop early by
+// breaking out of the loop.
+func (e *Engine) EvaluateAll(histories iter.Seq[History], asOf time.Time) iter.Seq2[Status, error] {
+	return e.evaluateAllDay(histories, e.tz.DayOf(asOf))
+}
+
+// Progress replays h through the end of asOf's day and reports the progress toward the next
+// level and what is needed to keep the current one.
+func (e *Engine) Progress(h History, asOf time.Time) (Progress, error) {
+	return e.progressDay(h, e.tz.DayOf(asOf))
 }

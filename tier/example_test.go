@@ -57,7 +57,7 @@ func Example() {
 	stay("2026-03-04", 7, 1150, "B-2")
 	stay("2026-06-20", 55, 9800, "B-3")
 
-	tl, err := eng.Replay(h, segkit.Date(2028, 6, 30))
+	tl, err := eng.Replay(h, time.Date(2028, 6, 30, 18, 0, 0, 0, eng.Location()))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -115,7 +115,7 @@ func Example_agentLevels() {
 			order("hangzhou-07", "2026-04-12", 64000), order("suzhou-03", "2026-04-20", 80000),
 		}),
 	})
-	for st, err := range eng.EvaluateAll(slices.Values(histories), segkit.Date(2026, 12, 31)) {
+	for st, err := range eng.EvaluateAll(slices.Values(histories), time.Date(2026, 12, 31, 18, 0, 0, 0, eng.Location())) {
 		if err != nil {
 			fmt.Println(err)
 			continue
@@ -141,7 +141,7 @@ func ExampleEngine_Progress() {
 		{At: date("2027-05-02"), Metric: tier.MetricNights, Value: 4},
 		{At: date("2027-05-02"), Metric: tier.MetricStays, Value: 1},
 	}}
-	p, err := eng.Progress(h, segkit.Date(2027, 6, 1))
+	p, err := eng.Progress(h, time.Date(2027, 6, 1, 18, 0, 0, 0, eng.Location()))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -186,7 +186,7 @@ func ExampleTimeline_BalanceAt() {
 		},
 		Points: []tier.PointEvent{{At: date("2025-03-01"), Kind: tier.Redeem, Points: 100, Note: "coupon"}},
 	}
-	tl, _ := eng.Replay(h, segkit.Date(2025, 12, 31))
+	tl, _ := eng.Replay(h, time.Date(2025, 12, 31, 18, 0, 0, 0, eng.Location()))
 	for _, d := range []string{"2025-01-31", "2025-02-01", "2025-03-01", "2027-02-28", "2027-03-01"} {
 		day, _ := segkit.ParseDay(d)
 		fmt.Println(d, tl.BalanceAt(day))

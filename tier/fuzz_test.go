@@ -51,7 +51,7 @@ func FuzzParseProgram(f *testing.F) {
 		}
 		// The engine replays a small history without trouble.
 		h := tier.History{Customer: "f", Transactions: []segkit.Transaction{buy("2026-01-01", 100, "A"), buy("2026-02-01", -50, "A")}}
-		if _, err := e.Replay(h, day("2027-01-01")); err != nil {
+		if _, err := e.ReplayDay(h, day("2027-01-01")); err != nil {
 			t.Fatalf("replay: %v", err)
 		}
 	})
@@ -111,17 +111,17 @@ func FuzzReplay(f *testing.F) {
 		e := engines[int(which)%len(engines)]
 		h := decodeHistory(e, data)
 		asOf := day("2027-06-30")
-		tl, err := e.Replay(h, asOf)
+		tl, err := e.ReplayDay(h, asOf)
 		if err != nil {
 			if strings.Contains(err.Error(), "internal error") {
 				t.Fatalf("internal error: %v", err)
 			}
-			if _, err2 := e.Evaluate(h, asOf); err2 == nil || err2.Error() != err.Error() {
+			if _, err2 := e.EvaluateDay(h, asOf); err2 == nil || err2.Error() != err.Error() {
 				t.Fatalf("Replay failed with %v, Evaluate with %v", err, err2)
 			}
 			return
 		}
-		st, err := e.Evaluate(h, asOf)
+		st, err := e.EvaluateDay(h, asOf)
 		if err != nil || st != tl.Status {
 			t.Fatalf("Evaluate %+v (%v) differs from Replay %+v", st, err, tl.Status)
 		}
@@ -137,7 +137,7 @@ func FuzzReplay(f *testing.F) {
 		// Reversal changes the order of same-instant records of one kind, so
 		// compare only when instants are distinct within each kind.
 		if distinct(h) {
-			tl2, err := e.Replay(g, asOf)
+			tl2, err := e.ReplayDay(g, asOf)
 			if err != nil {
 				t.Fatalf("reordered history failed: %v", err)
 			}
@@ -146,7 +146,7 @@ func FuzzReplay(f *testing.F) {
 			}
 		}
 		_ = tl.String()
-		if p, err := e.Progress(h, asOf); err != nil || p.Status != tl.Status {
+		if p, err := e.ProgressDay(h, asOf); err != nil || p.Status != tl.Status {
 			t.Fatalf("Progress: %v", err)
 		}
 	})

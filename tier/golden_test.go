@@ -28,7 +28,7 @@ func golden(t *testing.T, name, got string) {
 
 func TestGoldenHotelAudit(t *testing.T) {
 	e := loadEngine(t, "testdata/hotel.json")
-	tl, err := e.Replay(richHotelHistory(), day("2029-06-30"))
+	tl, err := e.ReplayDay(richHotelHistory(), day("2029-06-30"))
 	require.NoError(t, err)
 	golden(t, "hotel_audit.txt", tl.String())
 }
@@ -49,7 +49,7 @@ func TestGoldenRetailAudit(t *testing.T) {
 		},
 		Overrides: []tier.Override{{At: at("2026-04-01"), Level: 3, Until: at("2026-04-30"), Reason: "anniversary campaign"}},
 	}
-	tl, err := e.Replay(h, day("2027-03-31"))
+	tl, err := e.ReplayDay(h, day("2027-03-31"))
 	require.NoError(t, err)
 	golden(t, "retail_audit.txt", tl.String())
 }

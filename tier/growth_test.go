@@ -30,7 +30,7 @@ func TestGrowthValue(t *testing.T) {
 			{At: at("2026-04-01"), Metric: "referrals", Value: 1, Ref: "friend f1"},
 		},
 	}
-	tl, err := e.Replay(h, day("2027-02-01"))
+	tl, err := e.ReplayDay(h, day("2027-02-01"))
 	require.NoError(t, err)
 	require.Equal(t, []string{
 		"2026-03-01 earn +300 = 300 order A",
@@ -53,12 +53,12 @@ func TestGrowthValue(t *testing.T) {
 	require.Contains(t, reasons[1], "growth 1,055 < 2,000")
 
 	// Evaluate agrees with Replay.
-	st, err := e.Evaluate(h, day("2027-02-01"))
+	st, err := e.EvaluateDay(h, day("2027-02-01"))
 	require.NoError(t, err)
 	require.Equal(t, tl.Status, st)
 
 	// Progress reads the balance.
-	p, err := e.Progress(h, day("2027-02-01"))
+	p, err := e.ProgressDay(h, day("2027-02-01"))
 	require.NoError(t, err)
 	require.Equal(t, "growth 1,055 of 2,000 (945 more)", p.ToNext.String())
 }
@@ -68,7 +68,7 @@ func TestGrowthReset(t *testing.T) {
     "decay_percent": 50`, "", 1)
 	e := engineFromJSON(t, js)
 	h := tier.History{Customer: "c", Transactions: []segkit.Transaction{buy("2025-12-31", 600, "A"), buy("2026-12-31", 100, "B")}}
-	tl, err := e.Replay(h, day("2027-01-01"))
+	tl, err := e.ReplayDay(h, day("2027-01-01"))
 	require.NoError(t, err)
 	require.Equal(t, []string{
 		"2025-12-31 earn +600 = 600 order A",
@@ -99,7 +99,7 @@ func TestGrowthValidation(t *testing.T) {
 	}
 	// Activities cannot feed the growth metric directly.
 	e := loadEngine(t, "testdata/growth.json")
-	_, err := e.Evaluate(tier.History{Customer: "c", Activities: []tier.Activity{{At: at("2026-01-01"), Metric: "growth", Value: 5}}}, day("2026-02-01"))
+	_, err := e.EvaluateDay(tier.History{Customer: "c", Activities: []tier.Activity{{At: at("2026-01-01"), Metric: "growth", Value: 5}}}, day("2026-02-01"))
 	require.ErrorIs(t, err, tier.ErrUnknownMetric)
 }
 

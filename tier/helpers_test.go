@@ -63,7 +63,7 @@ func changes(e *tier.Engine, tl *tier.Timeline) []string {
 // levelOn replays through d and returns the effective level's name.
 func levelOn(t testing.TB, e *tier.Engine, h tier.History, d string) string {
 	t.Helper()
-	st, err := e.Evaluate(h, day(d))
+	st, err := e.EvaluateDay(h, day(d))
 	require.NoError(t, err)
 	return e.Name(st.Level)
 }

@@ -1,81 +1,142 @@
 package tier
 
 import (
+	"errors"
+	"fmt"
 	"iter"
+	"slices"
 
 	"github.com/segkit/segkit/bitmapindex"
 )
 
-// AdapterConfig names the index attributes [Apply] writes. It is a plain
-// value.
-type AdapterConfig struct {
-	// LevelAttribute is the category attribute that receives the effective
-	// level's name; empty means "tier".
-	LevelAttribute string
-	// EarnedAttribute, if not empty, is a category attribute that receives
-	// the earned level's name (it differs from the level under an override).
-	EarnedAttribute string
-	// PointsAttribute, if not empty, is an int attribute that receives the
-	// points balance.
-	PointsAttribute string
+// IndexConfig names the index attributes the adapter writes. An empty name
+// skips that attribute. It is a plain value; start from
+// [DefaultIndexConfig].
+type IndexConfig struct {
+	// Level is the category attribute that receives the effective level's
+	// name; default "tier".
+	Level string
+	// Earned, if not empty, is a category attribute that receives the
+	// earned level's name (it differs from the level under an override).
+	Earned string
+	// Points, if not empty, is an int attribute that receives the points
+	// balance; default "points".
+	Points string
 }
 
-// DefaultAdapterConfig writes the level to "tier" and the points balance to
+// DefaultIndexConfig writes the level to "tier" and the points balance to
 // "points".
-func DefaultAdapterConfig() AdapterConfig {
-	return AdapterConfig{LevelAttribute: "tier", PointsAttribute: "points"}
+func DefaultIndexConfig() IndexConfig {
+	return IndexConfig{Level: "tier", Points: "points"}
 }
 
-func (c AdapterConfig) levelAttr() string {
-	if c.LevelAttribute == "" {
-		return "tier"
-	}
-	return c.LevelAttribute
+// Output is what the adapter writes: the statuses of an evaluation, as
+// [Engine.EvaluateAll] yields them, and the engine that names their levels.
+// Statuses may be a sequence that can be consumed once ([Update] reads it
+// once). Output is a plain value.
+type Output struct {
+	Engine   *Engine
+	Statuses iter.Seq2[Status, error]
 }
 
-// Attributes returns the schema of the attributes Apply writes, for
-// [bitmapindex.Config.Schema] or [bitmapindex.Index.Declare] (a strict index
-// needs them declared).
-func (c AdapterConfig) Attributes() []bitmapindex.Attribute {
-	out := []bitmapindex.Attribute{{Name: c.levelAttr(), Kind: bitmapindex.KindCategory}}
-	if c.EarnedAttribute != "" {
-		out = append(out, bitmapindex.Attribute{Name: c.EarnedAttribute, Kind: bitmapindex.KindCategory})
+// Statuses adapts a slice of statuses (of successful evaluations) to the
+// sequence [Output] takes.
+func Statuses(sts []Status) iter.Seq2[Status, error] {
+	return func(yield func(Status, error) bool) {
+		for _, st := range sts {
+			if !yield(st, nil) {
+				return
+			}
+		}
 	}
-	if c.PointsAttribute != "" {
-		out = append(out, bitmapindex.Attribute{Name: c.PointsAttribute, Kind: bitmapindex.KindInt})
+}
+
+// Attributes returns the schema of the attributes the adapter writes, for
+// [bitmapindex.Config.Schema] or [bitmapindex.Index.DeclareAll] (a strict
+// index needs them declared before [Apply]).
+func (c IndexConfig) Attributes(Output) []bitmapindex.Attribute {
+	var out []bitmapindex.Attribute
+	for _, a := range []bitmapindex.Attribute{
+		{Name: c.Level, Kind: bitmapindex.KindCategory},
+		{Name: c.Earned, Kind: bitmapindex.KindCategory},
+		{Name: c.Points, Kind: bitmapindex.KindInt},
+	} {
+		if a.Name != "" {
+			out = append(out, a)
+		}
 	}
 	return out
 }
 
-// Declare declares the attributes of cfg in ix.
-func Declare(ix *bitmapindex.Index, cfg AdapterConfig) error {
-	for _, a := range cfg.Attributes() {
-		if err := ix.Declare(a); err != nil {
-			return err
-		}
-	}
-	return nil
+// Apply adds to b, for every status of out, the customer's level name as a
+// category value (and, as configured, the earned level and the points
+// balance), so that segment rules select on them: tier == "Gold",
+// points >= 1000. The first evaluation error in the sequence stops it and is
+// returned (the writes added so far stay in the batch: do not commit it).
+// Nothing is visible until the batch is committed; writing replaces each
+// customer's previous values. Customers in the index but not in out keep
+// their old values: see [Update].
+func Apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) error {
+	_, err := apply(b, out, cfg)
+	return err
 }
 
-// Apply adds to b, for every status, the customer's level name as a category
-// value (and, as configured, the earned level and the points balance), so
-// that segment rules select on them: tier == "Gold", points >= 1000. It
-// returns the number of statuses written. Nothing is visible until the batch
-// is committed; writing replaces each customer's previous values, and the
-// index keeps category values mutually exclusive. Statuses of failed
-// evaluations should not be passed.
-func Apply(b *bitmapindex.Batch, e *Engine, cfg AdapterConfig, statuses iter.Seq[Status]) int {
-	level := cfg.levelAttr()
-	n := 0
-	for st := range statuses {
-		b.Set(st.Customer, level, bitmapindex.Category(e.Name(st.Level)))
-		if cfg.EarnedAttribute != "" {
-			b.Set(st.Customer, cfg.EarnedAttribute, bitmapindex.Category(e.Name(st.Earned)))
-		}
-		if cfg.PointsAttribute != "" {
-			b.Set(st.Customer, cfg.PointsAttribute, bitmapindex.Int(st.Points))
-		}
-		n++
+func apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) (keys []string, err error) {
+	if b == nil {
+		return nil, errors.New("tier: index: nil batch")
 	}
-	return n
+	if out.Engine == nil || out.Statuses == nil {
+		return nil, errors.New("tier: index: Output needs an Engine and Statuses")
+	}
+	e := out.Engine
+	for st, err := range out.Statuses {
+		if err != nil {
+			return nil, fmt.Errorf("tier: index: %w", err)
+		}
+		if int(st.Level) >= len(e.levels) || int(st.Earned) >= len(e.levels) {
+			return nil, fmt.Errorf("tier: index: customer %q: level %d is not a level of the program", st.Customer, st.Level)
+		}
+		if cfg.Level != "" {
+			b.Set(st.Customer, cfg.Level, bitmapindex.Category(e.Name(st.Level)))
+		}
+		if cfg.Earned != "" {
+			b.Set(st.Customer, cfg.Earned, bitmapindex.Category(e.Name(st.Earned)))
+		}
+		if cfg.Points != "" {
+			b.Set(st.Customer, cfg.Points, bitmapindex.Int(st.Points))
+		}
+		keys = append(keys, st.Customer)
+	}
+	return keys, nil
+}
+
+// Update writes out into the index in one batch, made visible atomically:
+// it declares the attributes the index does not have yet, sets them for
+// every status ([Apply]), and clears them for customers of the index that
+// have none in out, so that rules do not select them on an old level. An
+// evaluation error in the sequence stops it before anything is written.
+func Update(ix *bitmapindex.Index, out Output, cfg IndexConfig) error {
+	if ix == nil {
+		return errors.New("tier: index: nil index")
+	}
+	if err := ix.DeclareAll(cfg.Attributes(out)); err != nil {
+		return fmt.Errorf("tier: index: %w", err)
+	}
+	b := ix.NewBatch()
+	keys, err := apply(b, out, cfg)
+	if err != nil {
+		return err
+	}
+	slices.Sort(keys)
+	written := func(key string) bool { _, ok := slices.BinarySearch(keys, key); return ok }
+	v := ix.View()
+	for _, a := range cfg.Attributes(out) {
+		if err := bitmapindex.ClearStale(b, v, a.Name, written); err != nil {
+			return fmt.Errorf("tier: index: %w", err)
+		}
+	}
+	if err := b.Commit(); err != nil {
+		return fmt.Errorf("tier: index: %w", err)
+	}
+	return nil
 }

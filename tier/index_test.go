@@ -2,8 +2,10 @@ package tier_test
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/segkit/segkit"
 	"github.com/segkit/segkit/bitmapindex"
@@ -16,9 +18,9 @@ func keysOf(s bitmapindex.Set) []string { return slices.Collect(s.Keys()) }
 
 func TestApplyWritesLevelsAndPoints(t *testing.T) {
 	e := loadEngine(t, "testdata/hotel.json")
-	cfg := tier.DefaultAdapterConfig()
-	cfg.EarnedAttribute = "tier_earned"
-	ix, err := bitmapindex.New(bitmapindex.Config{Strict: true, Schema: cfg.Attributes()})
+	cfg := tier.DefaultIndexConfig()
+	cfg.Earned = "tier_earned"
+	ix, err := bitmapindex.New(bitmapindex.Config{Strict: true, Schema: cfg.Attributes(tier.Output{})})
 	require.NoError(t, err)
 
 	silver := &hotelHistory{tier.History{Customer: "s"}}
@@ -30,13 +32,8 @@ func TestApplyWritesLevelsAndPoints(t *testing.T) {
 	hs := []tier.History{silver.History, gold.History, matched, plain}
 
 	write := func(asOf segkit.Day) *bitmapindex.View {
-		var sts []tier.Status
-		for st, err := range e.EvaluateAll(slices.Values(hs), asOf) {
-			require.NoError(t, err)
-			sts = append(sts, st)
-		}
 		b := ix.NewBatch()
-		require.Equal(t, len(hs), tier.Apply(b, e, cfg, slices.Values(sts)))
+		require.NoError(t, tier.Apply(b, tier.Output{Engine: e, Statuses: e.EvaluateAllDay(slices.Values(hs), asOf)}, cfg))
 		require.NoError(t, b.Commit())
 		return ix.View()
 	}
@@ -73,29 +70,96 @@ func TestApplyNeedsDeclaredAttributesInAStrictIndex(t *testing.T) {
 	e := loadEngine(t, "testdata/agent.json")
 	ix, err := bitmapindex.New(bitmapindex.Config{Strict: true})
 	require.NoError(t, err)
-	st, err := e.Evaluate(tier.History{Customer: "a", Transactions: []segkit.Transaction{buy("2026-01-01", 10, "")}}, day("2026-06-30"))
+	st, err := e.EvaluateDay(tier.History{Customer: "a", Transactions: []segkit.Transaction{buy("2026-01-01", 10, "")}}, day("2026-06-30"))
 	require.NoError(t, err)
+	out := tier.Output{Engine: e, Statuses: tier.Statuses([]tier.Status{st})}
 	b := ix.NewBatch()
-	tier.Apply(b, e, tier.DefaultAdapterConfig(), slices.Values([]tier.Status{st}))
+	require.NoError(t, tier.Apply(b, out, tier.DefaultIndexConfig()))
 	require.Error(t, b.Commit(), "undeclared attributes")
-	require.NoError(t, tier.Declare(ix, tier.DefaultAdapterConfig()))
+	require.NoError(t, ix.DeclareAll(tier.DefaultIndexConfig().Attributes(out)))
 	b = ix.NewBatch()
-	tier.Apply(b, e, tier.AdapterConfig{}, slices.Values([]tier.Status{st}))
+	require.NoError(t, tier.Apply(b, out, tier.IndexConfig{Level: "tier"}))
 	require.NoError(t, b.Commit())
 	c, err := ix.View().WithValue("tier", "C")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a"}, keysOf(c))
 	_, err = ix.View().Present("points")
-	require.NoError(t, err, "declared even if the zero config does not write it")
+	require.NoError(t, err, "declared even if this config does not write it")
+}
+
+// TestUpdate: Update declares, writes and clears the customers an output no
+// longer covers, atomically; an evaluation error writes nothing.
+func TestUpdate(t *testing.T) {
+	e := loadEngine(t, "testdata/agent.json")
+	ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
+	require.NoError(t, err)
+	h := func(c string) tier.History {
+		return tier.History{Customer: c, Transactions: []segkit.Transaction{buy("2026-01-01", 10, "")}}
+	}
+	asOf := day("2026-06-30").Time(e.Location()).Add(20 * time.Hour)
+	cfg := tier.DefaultIndexConfig()
+	require.NoError(t, tier.Update(ix, tier.Output{Engine: e, Statuses: e.EvaluateAll(slices.Values([]tier.History{h("a"), h("b")}), asOf)}, cfg))
+	c, err := ix.View().WithValue("tier", "C")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b"}, keysOf(c))
+	require.NoError(t, tier.Update(ix, tier.Output{Engine: e, Statuses: e.EvaluateAll(slices.Values([]tier.History{h("b")}), asOf)}, cfg))
+	p, _ := ix.View().Profile("a")
+	assert.NotContains(t, p.Attrs, "tier", "a is no longer in the output")
+	assert.NotContains(t, p.Attrs, "points")
+
+	bad := tier.History{Customer: "c", Transactions: []segkit.Transaction{{Customer: "c", Amount: 5}}} // no time
+	err = tier.Update(ix, tier.Output{Engine: e, Statuses: e.EvaluateAll(slices.Values([]tier.History{h("c"), bad}), asOf)}, cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "tier: index:")
+	_, ok := ix.View().ID("c")
+	assert.False(t, ok, "nothing written")
+	assert.Error(t, tier.Update(ix, tier.Output{}, cfg))
+	assert.Error(t, tier.Apply(nil, tier.Output{Engine: e, Statuses: tier.Statuses(nil)}, cfg))
+}
+
+// TestEvaluateAtInstant: the public evaluations count asOf's day in the
+// program's zone, as rules do: 23:30 in Shanghai on June 30 is still June
+// 30 there although it is June 30 15:30 UTC, and 01:00 on July 1 there is
+// July 1.
+func TestEvaluateAtInstant(t *testing.T) {
+	data, err := os.ReadFile("testdata/agent.json")
+	require.NoError(t, err)
+	p, err := tier.ParseProgram(data)
+	require.NoError(t, err)
+	p.TimeZone = "Asia/Shanghai"
+	e, err := tier.Compile(p)
+	require.NoError(t, err)
+	require.Equal(t, "Asia/Shanghai", e.Location().String())
+	h := tier.History{Customer: "a", Transactions: []segkit.Transaction{buy("2026-01-01", 10, "")}}
+	for _, c := range []struct {
+		at   time.Time
+		want segkit.Day
+	}{
+		{day("2026-06-30").Time(e.Location()).Add(23*time.Hour + 30*time.Minute), day("2026-06-30")},
+		{day("2026-07-01").Time(e.Location()).Add(time.Hour), day("2026-07-01")},
+	} {
+		st, err := e.Evaluate(h, c.at)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, st.AsOf, "%s in %s", c.at, e.Location())
+		want, err := e.EvaluateDay(h, c.want)
+		require.NoError(t, err)
+		assert.Equal(t, want, st)
+		p, err := e.Progress(h, c.at)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, p.AsOf)
+		tl, err := e.Replay(h, c.at)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, tl.Status.AsOf)
+	}
 }
 
 // Levels computed by the engine become a category attribute that segment
 // rules select on, like any other attribute.
-func ExampleApply() {
+func ExampleUpdate() {
 	prog, _ := tier.ParseProgram([]byte(hotelJSON))
 	eng := tier.MustCompile(prog)
-	cfg := tier.DefaultAdapterConfig()
-	ix, _ := bitmapindex.New(bitmapindex.Config{Strict: true, Schema: cfg.Attributes()})
+	cfg := tier.DefaultIndexConfig()
+	ix, _ := bitmapindex.New(bitmapindex.Config{Strict: true, Schema: cfg.Attributes(tier.Output{})})
 
 	nights := func(customer, day string, n float64) tier.Activity {
 		return tier.Activity{Customer: customer, At: date(day), Metric: tier.MetricNights, Value: n}
@@ -104,15 +168,9 @@ func ExampleApply() {
 		nights("ana", "2026-02-10", 12), nights("bo", "2026-04-01", 41), nights("cy", "2026-05-05", 3), nights("di", "2026-07-07", 15),
 	})})
 
-	b := ix.NewBatch()
-	for st, err := range eng.EvaluateAll(slices.Values(histories), segkit.Date(2026, 12, 31)) {
-		if err != nil {
-			fmt.Println(err)
-			continue
-		}
-		tier.Apply(b, eng, cfg, slices.Values([]tier.Status{st}))
-	}
-	if err := b.Commit(); err != nil {
+	asOf := time.Date(2026, 12, 31, 18, 0, 0, 0, eng.Location())
+	out := tier.Output{Engine: eng, Statuses: eng.EvaluateAll(slices.Values(histories), asOf)}
+	if err := tier.Update(ix, out, cfg); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -25,7 +25,7 @@ func TestLifetimeStatus(t *testing.T) {
 	t.Run("two years at Gold grant it for life", func(t *testing.T) {
 		h := &hotelHistory{tier.History{Customer: "l"}}
 		h.stay("2025-12-01", 40, 0).stay("2026-06-01", 40, 0)
-		tl, err := e.Replay(h.History, day("2035-01-01"))
+		tl, err := e.ReplayDay(h.History, day("2035-01-01"))
 		require.NoError(t, err)
 		// 730 days from 2025-12-01 is 2027-12-01; without activity in 2027
 		// Gold would have ended on 2028-01-01.
@@ -44,7 +44,7 @@ func TestLifetimeStatus(t *testing.T) {
 	t.Run("721 days are not enough", func(t *testing.T) {
 		h := &hotelHistory{tier.History{Customer: "l"}}
 		h.stay("2026-01-10", 40, 0)
-		tl, err := e.Replay(h.History, day("2030-01-01"))
+		tl, err := e.ReplayDay(h.History, day("2030-01-01"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-01-10 Member→Gold", "2028-01-01 Gold→Member"}, changes(e, tl))
 		assert.Equal(t, tier.Level(0), tl.Lifetime)
@@ -54,7 +54,7 @@ func TestLifetimeStatus(t *testing.T) {
 		// Gold 2026-01-10 .. 2027-12-31 (721 days), Member in 2028, Gold
 		// again from 2029-03-01: the 9 missing days run out on 2029-03-10.
 		h.stay("2026-01-10", 40, 0).stay("2029-03-01", 40, 0)
-		tl, err := e.Replay(h.History, day("2040-01-01"))
+		tl, err := e.ReplayDay(h.History, day("2040-01-01"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-01-10 Member→Gold", "2028-01-01 Gold→Member", "2029-03-01 Member→Gold"}, changes(e, tl))
 		assert.Equal(t, level(t, e, "Gold"), tl.Lifetime)
@@ -74,7 +74,7 @@ func TestLifetimeStatus(t *testing.T) {
 		e := engineFromJSON(t, js)
 		h := &hotelHistory{tier.History{Customer: "l"}}
 		h.stay("2026-01-10", 40, 0)
-		tl, err := e.Replay(h.History, day("2030-01-01"))
+		tl, err := e.ReplayDay(h.History, day("2030-01-01"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-01-10 Member→Gold", "2028-01-01 Gold→Silver"}, changes(e, tl))
 		assert.Contains(t, tl.Explain(), "; lifetime Silver")
@@ -97,10 +97,10 @@ func TestGracePeriod(t *testing.T) {
 		h := tier.History{Customer: "g", Transactions: []segkit.Transaction{buy("2026-02-01", 12000, "A")}}
 		// Review 2026-12-31 keeps Gold (12,000 in the window); review
 		// 2027-12-31 finds 0 < 8,000: grace through 2028-02-29 (60 days).
-		tl, err := e.Replay(h, day("2028-12-31"))
+		tl, err := e.ReplayDay(h, day("2028-12-31"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-02-01 Member→Gold", "2028-03-01 Gold→Member"}, changes(e, tl))
-		st, err := e.Evaluate(h, day("2028-02-01"))
+		st, err := e.EvaluateDay(h, day("2028-02-01"))
 		require.NoError(t, err)
 		assert.True(t, st.Grace)
 		assert.Equal(t, day("2028-02-29"), st.GraceEnds)
@@ -110,7 +110,7 @@ func TestGracePeriod(t *testing.T) {
 		h := tier.History{Customer: "g", Transactions: []segkit.Transaction{
 			buy("2026-02-01", 12000, "A"), buy("2028-01-20", 8500, "B"),
 		}}
-		tl, err := e.Replay(h, day("2028-12-31"))
+		tl, err := e.ReplayDay(h, day("2028-12-31"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-02-01 Member→Gold"}, changes(e, tl))
 		var kinds []tier.EntryKind
@@ -133,11 +133,11 @@ func TestOverrides(t *testing.T) {
 			Overrides:    []tier.Override{{At: at("2026-05-01"), Level: gold, Until: at("2026-08-31"), Reason: "status match"}},
 			Transactions: []segkit.Transaction{buy("2026-04-01", 100, "A"), buy("2026-06-01", 100, "B")},
 		}
-		tl, err := e.Replay(h, day("2026-12-31"))
+		tl, err := e.ReplayDay(h, day("2026-12-31"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-05-01 Member→Gold", "2026-09-01 Gold→Member"}, changes(e, tl))
 		assert.Equal(t, int64(100+300), tl.Points, "the June purchase earned at Gold's multiplier")
-		st, err := e.Evaluate(h, day("2026-08-31"))
+		st, err := e.EvaluateDay(h, day("2026-08-31"))
 		require.NoError(t, err)
 		assert.True(t, st.Override)
 		assert.Equal(t, day("2026-08-31"), st.OverrideUntil)
@@ -149,7 +149,7 @@ func TestOverrides(t *testing.T) {
 			Overrides:    []tier.Override{{At: at("2026-05-01"), Level: gold, Until: at("2026-08-31")}},
 			Transactions: []segkit.Transaction{buy("2026-06-01", 1200, "A")},
 		}
-		tl, err := e.Replay(h, day("2026-12-31"))
+		tl, err := e.ReplayDay(h, day("2026-12-31"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-05-01 Member→Gold", "2026-09-01 Gold→Silver"}, changes(e, tl))
 		// The upgrade under the override is in the audit, invisible in the level.
@@ -171,11 +171,11 @@ func TestOverrides(t *testing.T) {
 				{At: at("2026-03-01"), Cancel: true, Reason: "cleared"},
 			},
 		}
-		st, err := e.Evaluate(h, day("2026-02-15"))
+		st, err := e.EvaluateDay(h, day("2026-02-15"))
 		require.NoError(t, err)
 		assert.True(t, st.Override && st.OverridePermanent)
 		assert.Equal(t, tier.Level(0), st.Level)
-		tl, err := e.Replay(h, day("2026-12-31"))
+		tl, err := e.ReplayDay(h, day("2026-12-31"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-01-10 Member→Gold", "2026-02-01 Gold→Member", "2026-03-01 Member→Gold"}, changes(e, tl))
 		assert.Equal(t, "Gold since 2026-03-01: override cancelled: cleared", tl.Explain())
@@ -188,7 +188,7 @@ func TestUpgradeAtPeriodEndWithAnniversaryYear(t *testing.T) {
 	h := tier.History{Customer: "a", Joined: at("2026-03-15"), Transactions: []segkit.Transaction{
 		buy("2026-06-01", 6000, "A"), buy("2027-05-01", 1000, "B"),
 	}}
-	tl, err := e.Replay(h, day("2029-01-01"))
+	tl, err := e.ReplayDay(h, day("2029-01-01"))
 	require.NoError(t, err)
 	// Reviewed on each anniversary's eve: 2027-03-14 upgrades, 2028-03-14
 	// finds 1,000 in the membership year from 2027-03-15 and downgrades.
@@ -204,7 +204,7 @@ func TestNeverDowngrade(t *testing.T) {
 	h := tier.History{Customer: "n", Transactions: []segkit.Transaction{
 		buy("2026-01-01", 10, "A"), buy("2026-01-02", 10, "B"), buy("2026-01-03", 10, "C"),
 	}}
-	tl, err := e.Replay(h, day("2036-01-01"))
+	tl, err := e.ReplayDay(h, day("2036-01-01"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"2026-01-03 Member→VIP"}, changes(e, tl))
 }
@@ -216,9 +216,9 @@ func TestTimeZoneDecidesTheDay(t *testing.T) {
 	h := tier.History{Customer: "z", Transactions: []segkit.Transaction{{At: at("2026-12-31").Add(8 * 3600e9), Amount: 100}}}
 	utc := engineFromJSON(t, sprintf(js, "UTC"))
 	sh := engineFromJSON(t, sprintf(js, "Asia/Shanghai"))
-	tu, err := utc.Replay(h, day("2027-06-30"))
+	tu, err := utc.ReplayDay(h, day("2027-06-30"))
 	require.NoError(t, err)
-	ts, err := sh.Replay(h, day("2027-06-30"))
+	ts, err := sh.ReplayDay(h, day("2027-06-30"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"2026-12-31 Member→Gold"}, changes(utc, tu))
 	assert.Equal(t, []string{"2027-01-01 Member→Gold"}, changes(sh, ts))
@@ -230,7 +230,7 @@ func TestProgress(t *testing.T) {
 	t.Run("distance to the next level, any of three ways", func(t *testing.T) {
 		h := &hotelHistory{tier.History{Customer: "p"}}
 		h.stay("2026-02-01", 3, 800).stay("2026-04-01", 4, 600)
-		p, err := hotel.Progress(h.History, day("2026-05-01"))
+		p, err := hotel.ProgressDay(h.History, day("2026-05-01"))
 		require.NoError(t, err)
 		require.True(t, p.HasNext)
 		assert.Equal(t, level(t, hotel, "Silver"), p.Next)
@@ -241,7 +241,7 @@ func TestProgress(t *testing.T) {
 	t.Run("what keeps Silver at the next review that can take it", func(t *testing.T) {
 		h := &hotelHistory{tier.History{Customer: "p"}}
 		h.stay("2026-03-04", 10, 0).stay("2027-02-01", 6, 0)
-		p, err := hotel.Progress(h.History, day("2027-03-01"))
+		p, err := hotel.ProgressDay(h.History, day("2027-03-01"))
 		require.NoError(t, err)
 		assert.False(t, p.Secure)
 		// Valid through 2027-12-31, so the 2026 review could not take it;
@@ -256,11 +256,11 @@ func TestProgress(t *testing.T) {
 		h := tier.History{Customer: "p", Transactions: []segkit.Transaction{
 			buy("2026-01-10", 6000, "A"), buy("2026-03-04", 6400, "B"),
 		}}
-		p, err := e.Progress(h, day("2026-12-20"))
+		p, err := e.ProgressDay(h, day("2026-12-20"))
 		require.NoError(t, err)
 		assert.Equal(t, day("2026-12-31"), p.KeepBy)
 		assert.True(t, p.ToKeep.Met())
-		p, err = e.Progress(h, day("2027-01-05"))
+		p, err = e.ProgressDay(h, day("2027-01-05"))
 		require.NoError(t, err)
 		assert.Equal(t, day("2027-01-31"), p.KeepBy)
 		assert.Equal(t, "spend 6,400 of 10,000 (3,600 more)", p.ToKeep.String())
@@ -271,7 +271,7 @@ func TestProgress(t *testing.T) {
 			Activities:   []tier.Activity{{At: at("2026-01-05"), Metric: "fees", Value: 2000}},
 			Transactions: []segkit.Transaction{buy("2026-02-01", 30000, "P1")},
 		}
-		p, err := e.Progress(h, day("2026-03-01"))
+		p, err := e.ProgressDay(h, day("2026-03-01"))
 		require.NoError(t, err)
 		assert.Equal(t, "fees 2,000 of 2,000 (met) and spend 30,000 of 50,000 (20,000 more)", p.ToNext.String())
 	})
@@ -279,7 +279,7 @@ func TestProgress(t *testing.T) {
 		e := engineFromJSON(t, `{"window": {"kind": "rolling", "months": 3}, "upgrade": "period_end", "review": {"months": 3},
 		  "levels": [{"name": "Member"}, {"name": "Gold", "entry": {"metric": "spend", "min": 1000}}]}`)
 		h := tier.History{Customer: "p", Transactions: []segkit.Transaction{buy("2026-02-10", 700, "A"), buy("2026-05-10", 400, "B")}}
-		p, err := e.Progress(h, day("2026-05-15"))
+		p, err := e.ProgressDay(h, day("2026-05-15"))
 		require.NoError(t, err)
 		assert.Equal(t, day("2026-06-30"), p.UpgradeReview)
 		assert.Equal(t, "spend 400 of 1,000 (600 more)", p.ToNext.String())

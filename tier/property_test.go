@@ -426,7 +426,7 @@ func TestLevelsMatchNaiveReference(t *testing.T) {
 		naive := newNaive(p)
 		h := randomHistory(rng, start, 900, 5+rng.IntN(40))
 		end := start.AddDays(1300)
-		tl, err := e.Replay(h, end)
+		tl, err := e.ReplayDay(h, end)
 		require.NoError(t, err)
 		want := naive.levels(h, start, end)
 		for d := start; d <= end; d++ {
@@ -447,15 +447,15 @@ func TestReplayPrefixConsistency(t *testing.T) {
 	for it := range 60 {
 		h := randomHistory(rng, start, 700, 10+rng.IntN(30))
 		end := start.AddDays(900)
-		tl, err := e.Replay(h, end)
+		tl, err := e.ReplayDay(h, end)
 		require.NoError(t, err)
 		for range 15 {
 			d := start.AddDays(rng.IntN(900))
-			st, err := e.Evaluate(h, d)
+			st, err := e.EvaluateDay(h, d)
 			require.NoError(t, err)
 			require.Equal(t, tl.LevelAt(d), st.Level, "iteration %d day %s", it, d)
 			require.Equal(t, tl.BalanceAt(d), st.Points, "iteration %d day %s", it, d)
-			short, err := e.Replay(h, d)
+			short, err := e.ReplayDay(h, d)
 			require.NoError(t, err)
 			require.Equal(t, st, short.Status, "Evaluate and Replay statuses, iteration %d day %s", it, d)
 		}
@@ -685,16 +685,16 @@ func TestLedgerMatchesPerUnitReference(t *testing.T) {
 			balances[d] = n.balance()
 		}
 		if failAt != math.MaxInt32 {
-			_, err := e.Evaluate(h, end)
+			_, err := e.EvaluateDay(h, end)
 			require.ErrorIs(t, err, tier.ErrInsufficientPoints, "iteration %d", it)
 			if failAt > start {
-				tl, err := e.Replay(h, failAt-1)
+				tl, err := e.ReplayDay(h, failAt-1)
 				require.NoError(t, err)
 				require.Equal(t, int64(balances[failAt-1]), tl.Points, "iteration %d", it)
 			}
 			continue
 		}
-		tl, err := e.Replay(h, end)
+		tl, err := e.ReplayDay(h, end)
 		require.NoError(t, err, "iteration %d", it)
 		for d := start; d <= end; d++ {
 			if got := tl.BalanceAt(d); got != int64(balances[d]) {
@@ -705,7 +705,7 @@ func TestLedgerMatchesPerUnitReference(t *testing.T) {
 		// Projections from an early replay match the reference when nothing
 		// happens after the replay day.
 		cut := start.AddDays(rng.IntN(span))
-		early, err := e.Replay(h, cut)
+		early, err := e.ReplayDay(h, cut)
 		require.NoError(t, err)
 		if lastRecord(h) <= cut {
 			for d := cut; d <= end; d += 7 {

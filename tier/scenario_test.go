@@ -113,7 +113,7 @@ func TestHotelProgram(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := tc.history()
-			tl, err := e.Replay(h, day("2030-06-30"))
+			tl, err := e.ReplayDay(h, day("2030-06-30"))
 			require.NoError(t, err)
 			assert.Equal(t, tc.changes, changes(e, tl))
 			for _, c := range tc.checks {
@@ -125,7 +125,7 @@ func TestHotelProgram(t *testing.T) {
 	t.Run("a requalification is part of the reason", func(t *testing.T) {
 		h := &hotelHistory{tier.History{Customer: "c"}}
 		h.stay("2026-03-04", 10, 0).stay("2027-05-10", 10, 0)
-		tl, err := e.Replay(h.History, day("2028-06-30"))
+		tl, err := e.ReplayDay(h.History, day("2028-06-30"))
 		require.NoError(t, err)
 		require.Equal(t, "Silver", e.Name(tl.Level))
 		assert.Equal(t, day("2028-12-31"), tl.ValidThrough)
@@ -136,7 +136,7 @@ func TestHotelProgram(t *testing.T) {
 	t.Run("reason and validity are reported", func(t *testing.T) {
 		h := &hotelHistory{tier.History{Customer: "c"}}
 		h.stay("2026-02-01", 3, 0).stay("2026-03-04", 7, 0)
-		tl, err := e.Replay(h.History, day("2026-12-31"))
+		tl, err := e.ReplayDay(h.History, day("2026-12-31"))
 		require.NoError(t, err)
 		assert.Equal(t, "Silver since 2026-03-04: nights 10 ≥ 10 in calendar year 2026; valid through 2027-12-31", tl.Explain())
 		assert.True(t, tl.Guaranteed)
@@ -197,7 +197,7 @@ func TestSoftLanding(t *testing.T) {
 			if tc.extra != nil {
 				tc.extra(h)
 			}
-			tl, err := e.Replay(h.History, day("2031-01-01"))
+			tl, err := e.ReplayDay(h.History, day("2031-01-01"))
 			require.NoError(t, err)
 			assert.Equal(t, tc.changes, changes(e, tl))
 		})
@@ -206,7 +206,7 @@ func TestSoftLanding(t *testing.T) {
 		e := engineFromJSON(t, sprintf(softLandingHotel, 1))
 		h := &hotelHistory{tier.History{Customer: "d"}}
 		h.stay("2026-05-01", 60, 0)
-		tl, err := e.Replay(h.History, day("2028-01-01"))
+		tl, err := e.ReplayDay(h.History, day("2028-01-01"))
 		require.NoError(t, err)
 		assert.Equal(t, "Gold since 2028-01-01: review 2027-12-31: Diamond not retained: nights 0 < 60, stays 0 < 30 in calendar year 2027; soft landing: at most 1 level per review", tl.Explain())
 	})
@@ -247,14 +247,14 @@ func TestInactivityExpiry(t *testing.T) {
 			h := base
 			h.Transactions = append([]segkit.Transaction(nil), base.Transactions...)
 			tc.add(&h)
-			st, err := e.Evaluate(h, day(tc.before))
+			st, err := e.EvaluateDay(h, day(tc.before))
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, st.Points)
-			st, err = e.Evaluate(h, day(tc.expireOn))
+			st, err = e.EvaluateDay(h, day(tc.expireOn))
 			require.NoError(t, err)
 			assert.Equal(t, int64(0), st.Points)
 			// The projection from the earlier replay agrees.
-			tl, err := e.Replay(h, day(tc.before))
+			tl, err := e.ReplayDay(h, day(tc.before))
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, tl.BalanceAt(day(tc.before)))
 			assert.Equal(t, int64(0), tl.BalanceAt(day(tc.expireOn)), "projection")
@@ -264,7 +264,7 @@ func TestInactivityExpiry(t *testing.T) {
 		h := base
 		h.Transactions = append([]segkit.Transaction(nil), base.Transactions...)
 		h.Transactions = append(h.Transactions, buy("2026-04-01", 30, "C"))
-		tl, err := e.Replay(h, day("2026-04-30"))
+		tl, err := e.ReplayDay(h, day("2026-04-30"))
 		require.NoError(t, err)
 		assert.Equal(t, int64(30), tl.Points)
 		require.Len(t, tl.Ledger, 3)
@@ -290,7 +290,7 @@ func TestRollingWindow(t *testing.T) {
 	}}
 	t.Run("upgrade on the qualifying purchase, downgrade at the review after it rolls out", func(t *testing.T) {
 		e := engineFromJSON(t, sprintf(rollingProgram, ""))
-		tl, err := e.Replay(h, day("2027-12-31"))
+		tl, err := e.ReplayDay(h, day("2027-12-31"))
 		require.NoError(t, err)
 		// Monthly reviews (the default for rolling windows): the 6,000 leaves
 		// the window on 2027-01-10; the January review finds 6,400 < 10,000.
@@ -301,7 +301,7 @@ func TestRollingWindow(t *testing.T) {
 	})
 	t.Run("lower retention keeps the level until the window falls below it", func(t *testing.T) {
 		e := engineFromJSON(t, sprintf(rollingProgram, `, "retain": {"metric": "spend", "min": 6000}`))
-		tl, err := e.Replay(h, day("2027-12-31"))
+		tl, err := e.ReplayDay(h, day("2027-12-31"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-03-04 Member→Gold", "2027-04-01 Gold→Member"}, changes(e, tl))
 	})
@@ -309,7 +309,7 @@ func TestRollingWindow(t *testing.T) {
 		js := `{"window": {"kind": "rolling", "months": 12}, "review": {"months": 3},
 		  "levels": [{"name": "Member"}, {"name": "Gold", "entry": {"metric": "spend", "min": 10000}}]}`
 		e := engineFromJSON(t, js)
-		tl, err := e.Replay(h, day("2027-12-31"))
+		tl, err := e.ReplayDay(h, day("2027-12-31"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-03-04 Member→Gold", "2027-04-01 Gold→Member"}, changes(e, tl))
 	})
@@ -317,7 +317,7 @@ func TestRollingWindow(t *testing.T) {
 
 func explainOn(t *testing.T, e *tier.Engine, h tier.History, d string) string {
 	t.Helper()
-	tl, err := e.Replay(h, day(d))
+	tl, err := e.ReplayDay(h, day(d))
 	require.NoError(t, err)
 	return tl.Explain()
 }
@@ -339,7 +339,7 @@ func TestRefundAcrossReview(t *testing.T) {
 		h := tier.History{Customer: "f", Transactions: []segkit.Transaction{
 			buy("2026-11-15", 12400, "O1"), buy("2026-12-10", -3000, "O1"),
 		}}
-		tl, err := e.Replay(h, day("2027-06-30"))
+		tl, err := e.ReplayDay(h, day("2027-06-30"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-11-15 Member→Gold", "2027-01-01 Gold→Member"}, changes(e, tl))
 		assert.Equal(t, "Member since 2027-01-01: review 2026-12-31: Gold not retained: spend 9,400 < 10,000 over rolling 12 months", tl.Explain())
@@ -350,7 +350,7 @@ func TestRefundAcrossReview(t *testing.T) {
 		h := tier.History{Customer: "f", Transactions: []segkit.Transaction{
 			buy("2026-11-15", 12400, "O1"), buy("2026-12-10", -3000, "O1"),
 		}}
-		tl, err := e.Replay(h, day("2027-06-30"))
+		tl, err := e.ReplayDay(h, day("2027-06-30"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-11-15 Member→Gold", "2026-12-10 Gold→Member"}, changes(e, tl))
 		assert.Equal(t, "Member since 2026-12-10: refund of order O1: Gold entry no longer met: spend 9,400 < 10,000 over rolling 12 months", tl.Explain())
@@ -361,7 +361,7 @@ func TestRefundAcrossReview(t *testing.T) {
 	for _, revoke := range []bool{false, true} {
 		t.Run(sprintf("refund after the review does not undo it (revoke %t)", revoke), func(t *testing.T) {
 			e := engineFromJSON(t, sprintf(refundProgram, revoke))
-			tl, err := e.Replay(after, day("2028-06-30"))
+			tl, err := e.ReplayDay(after, day("2028-06-30"))
 			require.NoError(t, err)
 			// The review of 2026-12-31 retained Gold on 12,400; the refund of
 			// 2027-01-10 reverses spend dated 2026-11-15, outside the 2027
@@ -375,7 +375,7 @@ func TestRefundAcrossReview(t *testing.T) {
 		h := tier.History{Customer: "u", Transactions: []segkit.Transaction{
 			buy("2026-11-15", 12400, "O1"), buy("2027-01-10", -3000, ""), buy("2027-06-01", 10000, "O2"),
 		}}
-		tl, err := e.Replay(h, day("2028-06-30"))
+		tl, err := e.ReplayDay(h, day("2028-06-30"))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"2026-11-15 Member→Gold", "2028-01-01 Gold→Member"}, changes(e, tl))
 		assert.Contains(t, tl.Explain(), "spend 7,000 < 10,000")
@@ -385,13 +385,13 @@ func TestRefundAcrossReview(t *testing.T) {
 func TestReplayIsDeterministic(t *testing.T) {
 	e := loadEngine(t, "testdata/hotel.json")
 	h := richHotelHistory()
-	a, err := e.Replay(h, day("2029-06-30"))
+	a, err := e.ReplayDay(h, day("2029-06-30"))
 	require.NoError(t, err)
-	b, err := e.Replay(h, day("2029-06-30"))
+	b, err := e.ReplayDay(h, day("2029-06-30"))
 	require.NoError(t, err)
 	assert.Equal(t, a, b)
 	e2 := loadEngine(t, "testdata/hotel.json")
-	c, err := e2.Replay(h, day("2029-06-30"))
+	c, err := e2.ReplayDay(h, day("2029-06-30"))
 	require.NoError(t, err)
 	assert.Equal(t, a.String(), c.String())
 	assert.Equal(t, a.Entries, c.Entries)
@@ -416,7 +416,7 @@ func richHotelHistory() tier.History {
 func TestOutOfOrderInputIsSortedStably(t *testing.T) {
 	e := loadEngine(t, "testdata/hotel.json")
 	h := richHotelHistory()
-	want, err := e.Replay(h, day("2029-06-30"))
+	want, err := e.ReplayDay(h, day("2029-06-30"))
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 50 {
@@ -424,7 +424,7 @@ func TestOutOfOrderInputIsSortedStably(t *testing.T) {
 		g.Transactions = shuffled(h.Transactions, rng.Perm(len(h.Transactions)))
 		g.Activities = shuffled(h.Activities, rng.Perm(len(h.Activities)))
 		g.Points = shuffled(h.Points, rng.Perm(len(h.Points)))
-		got, err := e.Replay(g, day("2029-06-30"))
+		got, err := e.ReplayDay(g, day("2029-06-30"))
 		require.NoError(t, err)
 		require.Equal(t, want.Entries, got.Entries, "permutation %d", i)
 		require.Equal(t, want.Ledger, got.Ledger, "permutation %d", i)
@@ -437,12 +437,12 @@ func TestOutOfOrderInputIsSortedStably(t *testing.T) {
 			Points:       []tier.PointEvent{{At: at("2026-01-01"), Kind: tier.Redeem, Points: 100}},
 			Transactions: []segkit.Transaction{buy("2026-01-01", 100, "A")},
 		}
-		st, err := e.Evaluate(h, day("2026-01-02"))
+		st, err := e.EvaluateDay(h, day("2026-01-02"))
 		require.NoError(t, err)
 		assert.Equal(t, int64(0), st.Points)
 		// One second earlier, the redemption comes first and fails.
 		h.Points[0].At = h.Points[0].At.Add(-1)
-		_, err = e.Evaluate(h, day("2026-01-02"))
+		_, err = e.EvaluateDay(h, day("2026-01-02"))
 		require.ErrorIs(t, err, tier.ErrInsufficientPoints)
 		var re *tier.RecordError
 		require.True(t, errors.As(err, &re))
@@ -471,7 +471,7 @@ func TestBadRecords(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := e.Replay(tc.h, day("2026-12-31"))
+			_, err := e.ReplayDay(tc.h, day("2026-12-31"))
 			require.ErrorIs(t, err, tc.want)
 			assert.Contains(t, err.Error(), tc.msg)
 			var re *tier.RecordError
@@ -481,7 +481,7 @@ func TestBadRecords(t *testing.T) {
 	}
 	t.Run("records after the as-of day are not replayed, not even checked", func(t *testing.T) {
 		h := tier.History{Customer: "a", Transactions: []segkit.Transaction{buy("2026-01-01", 10, ""), {At: at("2027-01-01"), Amount: nan()}}}
-		st, err := e.Evaluate(h, day("2026-12-31"))
+		st, err := e.EvaluateDay(h, day("2026-12-31"))
 		require.NoError(t, err)
 		assert.Equal(t, 1, st.Ignored)
 	})

@@ -107,7 +107,7 @@ func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
 		cfg.PurchaseModel = m
 		cfg.ModelUnit = clv.Weeks
 	}
-	snap, err := hist.Stages(asOf, cfg)
+	snap, err := hist.Stages(asOf.Time(time.UTC), cfg)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
 	}
 	var trans *lifecycle.Transitions
 	if c.from.set() {
-		before, err := hist.Stages(fromDay, cfg)
+		before, err := hist.Stages(fromDay.Time(time.UTC), cfg)
 		if err != nil {
 			return err
 		}

@@ -86,14 +86,14 @@ func (c *tierCmd) run(ctx context.Context, e *env, args []string) error {
 		if i < 0 {
 			return fmt.Errorf("customer %q has no records", c.customer)
 		}
-		tl, err := eng.Replay(histories[i], asOf)
+		tl, err := eng.Replay(histories[i], asOf.Time(eng.Location()))
 		if err != nil {
 			return locate(err)
 		}
 		if _, err := tl.WriteTo(e.stdout); err != nil {
 			return err
 		}
-		p, err := eng.Progress(histories[i], asOf)
+		p, err := eng.Progress(histories[i], asOf.Time(eng.Location()))
 		if err != nil {
 			return locate(err)
 		}
@@ -101,7 +101,7 @@ func (c *tierCmd) run(ctx context.Context, e *env, args []string) error {
 	}
 	slices.SortFunc(histories, func(a, b tier.History) int { return strings.Compare(a.Customer, b.Customer) })
 	var statuses []tier.Status
-	for st, err := range eng.EvaluateAll(slices.Values(histories), asOf) {
+	for st, err := range eng.EvaluateAll(slices.Values(histories), asOf.Time(eng.Location())) {
 		if err != nil {
 			return locate(err)
 		}

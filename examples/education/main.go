@@ -247,7 +247,7 @@ func run(w io.Writer, n int) (*figures, error) {
 	}
 
 	// The persona becomes a category attribute: rules can say persona == "宝妈".
-	if err := persona.Write(ix, a, persona.DefaultAttribute); err != nil {
+	if err := persona.Update(ix, persona.Output{Assignment: a}, persona.DefaultIndexConfig()); err != nil {
 		return nil, err
 	}
 	v = ix.View()

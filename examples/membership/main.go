@@ -92,6 +92,12 @@ const agentJSON = `{
 // asOf is the day everything is evaluated at, in the programs' time zone.
 var asOf = segkit.Date(2027, 3, 31)
 
+// evening is 20:00 on asOf in eng's time zone: the instant evaluations
+// take, as a host would pass its clock reading.
+func evening(eng *tier.Engine) time.Time {
+	return segkit.NewZone(eng.Location()).Start(asOf).Add(20 * time.Hour)
+}
+
 // guests is the size of the generated guest base of the index part.
 const guests = 3_000
 
@@ -224,7 +230,7 @@ func hotelStories(w io.Writer, eng *tier.Engine, out *figures) error {
 	chen.Overrides = append(chen.Overrides, tier.Override{At: at("2026-11-01", loc), Level: gold, Until: at("2027-01-31", loc), Reason: "status match: competitor Gold"})
 
 	for _, h := range []tier.History{li, wang, zhang, chen} {
-		tl, err := eng.Replay(h, asOf)
+		tl, err := eng.Replay(h, evening(eng))
 		if err != nil {
 			return err
 		}
@@ -246,7 +252,7 @@ func hotelStories(w io.Writer, eng *tier.Engine, out *figures) error {
 			}
 		}
 		fmt.Fprintf(w, "  why: %s\n", tl.Explain())
-		p, err := eng.Progress(h, asOf)
+		p, err := eng.Progress(h, evening(eng))
 		if err != nil {
 			return err
 		}
@@ -329,7 +335,7 @@ func agentLevels(w io.Writer, eng *tier.Engine, out *figures) error {
 	histories := tier.Group(tier.Sources{Activities: slices.Values(fees), Transactions: slices.Values(orders)})
 	fmt.Fprintf(w, "\n== %s: agent levels as of %s ==\n", eng.Program().Name, asOf)
 	fmt.Fprintf(w, "  %-12s %-5s %-10s  %s\n", "agent", "level", "since", "benefits")
-	for st, err := range eng.EvaluateAll(slices.Values(histories), asOf) {
+	for st, err := range eng.EvaluateAll(slices.Values(histories), evening(eng)) {
 		if err != nil {
 			return err
 		}
@@ -340,7 +346,7 @@ func agentLevels(w io.Writer, eng *tier.Engine, out *figures) error {
 		if h.Customer != "nanjing-12" && h.Customer != "ningbo-05" {
 			continue
 		}
-		tl, err := eng.Replay(h, asOf)
+		tl, err := eng.Replay(h, evening(eng))
 		if err != nil {
 			return err
 		}
@@ -348,7 +354,7 @@ func agentLevels(w io.Writer, eng *tier.Engine, out *figures) error {
 		for _, e := range tl.Entries {
 			fmt.Fprintf(w, "  %s  %-13s %s → %s  %s\n", e.Day, e.Kind, eng.Name(e.From), eng.Name(e.To), e.Reason)
 		}
-		p, err := eng.Progress(h, asOf)
+		p, err := eng.Progress(h, evening(eng))
 		if err != nil {
 			return err
 		}
@@ -432,8 +438,8 @@ func indexed(w io.Writer, eng *tier.Engine, n int, out *figures) error {
 	ctx := context.Background()
 	loc := eng.Location()
 	base := generate(n, loc)
-	cfg := tier.DefaultAdapterConfig()
-	ix, err := bitmapindex.New(bitmapindex.Config{Location: loc, Schema: cfg.Attributes()})
+	cfg := tier.DefaultIndexConfig()
+	ix, err := bitmapindex.New(bitmapindex.Config{Location: loc, Schema: cfg.Attributes(tier.Output{})})
 	if err != nil {
 		return err
 	}
@@ -445,7 +451,7 @@ func indexed(w io.Writer, eng *tier.Engine, n int, out *figures) error {
 		}
 	}
 	i := 0
-	for st, err := range eng.EvaluateAll(histories, asOf) {
+	for st, err := range eng.EvaluateAll(histories, evening(eng)) {
 		if err != nil {
 			return err
 		}
@@ -468,7 +474,7 @@ func indexed(w io.Writer, eng *tier.Engine, n int, out *figures) error {
 		}
 		// Progress replays the history again; it says how far the next
 		// level is, which becomes a tag rules can use.
-		p, err := eng.Progress(g.History, asOf)
+		p, err := eng.Progress(g.History, evening(eng))
 		if err != nil {
 			return err
 		}
@@ -477,13 +483,14 @@ func indexed(w io.Writer, eng *tier.Engine, n int, out *figures) error {
 			b.AddTag(key, "near_next_level")
 		}
 	}
-	written := tier.Apply(b, eng, cfg, func(yield func(tier.Status) bool) {
-		for i := range base {
-			if !yield(base[i].Status) {
-				return
-			}
-		}
-	})
+	statuses := make([]tier.Status, len(base))
+	for i := range base {
+		statuses[i] = base[i].Status
+	}
+	if err := tier.Apply(b, tier.Output{Engine: eng, Statuses: tier.Statuses(statuses)}, cfg); err != nil {
+		return err
+	}
+	written := len(statuses)
 	if err := b.Commit(); err != nil {
 		return err
 	}
@@ -526,7 +533,7 @@ func indexed(w io.Writer, eng *tier.Engine, n int, out *figures) error {
 			break
 		}
 		g := base[byKey[key]]
-		tl, err := eng.Replay(g.History, asOf)
+		tl, err := eng.Replay(g.History, evening(eng))
 		if err != nil {
 			return err
 		}

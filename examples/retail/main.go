@@ -92,11 +92,11 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	stages, err := hist.Stages(asOf, lifecycle.DefaultConfig())
+	stages, err := hist.Stages(now, lifecycle.DefaultConfig())
 	if err != nil {
 		return err
 	}
-	moves, err := hist.Transitions(asOf.AddDays(-91), asOf, lifecycle.DefaultConfig())
+	moves, err := hist.Transitions(now.AddDate(0, 0, -91), now, lifecycle.DefaultConfig())
 	if err != nil {
 		return err
 	}
