@@ -40,9 +40,9 @@ func TestStagesFromEvents(t *testing.T) {
 		c.Family = lifecycle.Fixed
 		return c
 	}()} {
-		a, err := byTx.Stages(asOf, cfg)
+		a, err := byTx.Stages(asOf.Time(nil), cfg)
 		require.NoError(t, err)
-		b, err := byEv.Stages(asOf, cfg)
+		b, err := byEv.Stages(asOf.Time(nil), cfg)
 		require.NoError(t, err)
 		require.Equal(t, len(a.Assignments), len(b.Assignments))
 		for i := range a.Assignments {
@@ -65,7 +65,7 @@ func TestStagesFromEvents(t *testing.T) {
 	require.NoError(t, err)
 	cfg := lifecycle.DefaultConfig()
 	cfg.Family = lifecycle.Fixed
-	snap, err := h.Stages(segkit.Date(2026, 5, 1), cfg)
+	snap, err := h.Stages(segkit.Date(2026, 5, 1).Time(nil), cfg)
 	require.NoError(t, err)
 	require.Regexp(t, `^no login for 106 days \(> `, snap.Assignments[0].Reason.String())
 

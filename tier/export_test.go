@@ -9,7 +9,9 @@ import (
 // The tests replay through days; the public methods take instants and
 // count their day in the program's zone (tested in zone_test.go).
 
-func (e *Engine) ReplayDay(h History, asOf segkit.Day) (*Timeline, error) { return e.replayDay(h, asOf) }
+func (e *Engine) ReplayDay(h History, asOf segkit.Day) (*Timeline, error) {
+	return e.replayDay(h, asOf)
+}
 func (e *Engine) EvaluateDay(h History, asOf segkit.Day) (Status, error) {
 	return e.evaluateDay(h, asOf)
 }

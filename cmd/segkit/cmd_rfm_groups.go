@@ -36,7 +36,7 @@ func (c *rfmCmd) transitions(e *env, now time.Time, cfg rfm.Config) error {
 			return err
 		}
 	}
-	tr, g1, g2, err := rfm.TransitionReport(slices.Values(txs.Records), from, to, keys, cfg, rfm.AEConfig{})
+	tr, g1, g2, err := rfm.TransitionReport(slices.Values(txs.Records), from.Time(time.UTC), to.Time(time.UTC), keys, cfg, rfm.AEConfig{})
 	if err != nil {
 		return txs.Locate(err)
 	}

@@ -156,7 +156,7 @@ func closeLoop(ctx context.Context, w io.Writer, ix *bitmapindex.Index, reg *seg
 		return err
 	}
 	after, _ := a.Members(rc.Persona)
-	if err := persona.Write(ix, a, persona.DefaultAttribute); err != nil {
+	if err := persona.Update(ix, persona.Output{Assignment: a}, persona.DefaultIndexConfig()); err != nil {
 		return err
 	}
 	v = ix.View()
