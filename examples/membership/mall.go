@@ -165,7 +165,7 @@ func mall(w io.Writer, n int, out *figures) error {
 	results := make([]credit.Result, len(members))
 	for i := range members {
 		m := &members[i]
-		if m.Status, err = eng.Evaluate(m.History, asOf); err != nil {
+		if m.Status, err = eng.Evaluate(m.History, evening(eng)); err != nil {
 			return err
 		}
 		if m.Score, err = model.Score(m.Credit, asOf); err != nil {
@@ -186,7 +186,7 @@ func mall(w io.Writer, n int, out *figures) error {
 			break
 		}
 	}
-	tl, err := eng.Replay(story.History, asOf)
+	tl, err := eng.Replay(story.History, evening(eng))
 	if err != nil {
 		return err
 	}
@@ -225,21 +225,21 @@ func mall(w io.Writer, n int, out *figures) error {
 	}
 
 	// Levels, growth and credit in one index.
-	tcfg, ccfg := tier.DefaultAdapterConfig(), credit.DefaultIndexConfig()
-	schema := append(tcfg.Attributes(), ccfg.Attributes()...)
+	tcfg, ccfg := tier.DefaultIndexConfig(), credit.DefaultIndexConfig()
+	schema := append(tcfg.Attributes(tier.Output{}), ccfg.Attributes()...)
 	schema = append(schema, bitmapindex.Attribute{Name: "growth", Kind: bitmapindex.KindInt})
 	ix, err := bitmapindex.New(bitmapindex.Config{Location: loc, Schema: schema, Strict: true})
 	if err != nil {
 		return err
 	}
 	b := ix.NewBatch()
-	tier.Apply(b, eng, tcfg, func(yield func(tier.Status) bool) {
-		for i := range members {
-			if !yield(members[i].Status) {
-				return
-			}
-		}
-	})
+	statuses := make([]tier.Status, len(members))
+	for i := range members {
+		statuses[i] = members[i].Status
+	}
+	if err := tier.Apply(b, tier.Output{Engine: eng, Statuses: tier.Statuses(statuses)}, tcfg); err != nil {
+		return err
+	}
 	for _, m := range members {
 		b.Set(m.History.Customer, "growth", bitmapindex.Int(m.Status.Growth))
 	}
