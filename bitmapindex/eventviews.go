@@ -3,6 +3,7 @@ package bitmapindex
 import (
 	"cmp"
 	"maps"
+	"math"
 	"slices"
 	"sync"
 
@@ -54,36 +55,14 @@ func (v *View) CountWhere(event string, from, to segkit.Day, f Filter, op Op, n 
 	live := v.live()
 	zeroOK := cmpHolds(cmp.Compare(0, n), op)
 	e := v.st.events[event]
-	var r *roaring.Bitmap
-	touched := roaring.New()
+	var keep, touched []uint32
 	if e != nil && from <= to {
 		rf := e.resolveFilter(f)
-		if !rf.never {
-			acc := getAcc(e)
-			var buf []uint32
-			e.scanDays(from, to, func(_ segkit.Day, dn *dayNode) {
-				buf = rf.matchingIDs(dn, buf[:0])
-				for _, id := range buf {
-					acc.n[id]++
-				}
-				touched.AddMany(buf)
-			})
-			keep := make([]uint32, 0, 1024)
-			for id := range roaring.Values(touched) {
-				if cmpHolds(cmp.Compare(int64(acc.n[id]), n), op) {
-					keep = append(keep, id)
-				}
-				acc.n[id] = 0
-			}
-			putAcc(acc)
-			r = roaring.BitmapOf(keep...)
-		}
+		keep, touched = e.sums(from, to, &rf, sumQuery{kind: qCount, op: op, c: n, touched: zeroOK})
 	}
-	if r == nil {
-		r = roaring.New()
-	}
+	r := roaring.BitmapOf(keep...)
 	if zeroOK {
-		r.Or(roaring.AndNot(live, touched))
+		r.Or(roaring.AndNot(live, roaring.BitmapOf(touched...)))
 	}
 	return Set{v: v, bm: r}
 }
@@ -107,82 +86,151 @@ func (v *View) FirstWhere(event string, from, to segkit.Day, f Filter) Set {
 	return Set{v: v, bm: in}
 }
 
-// acc is a dense per-customer accumulator, recycled between evaluations:
-// every entry is zero when it is returned to the pool.
+// accChunk is the number of customers sums accumulates at a time: its
+// per-customer counters (12 bytes each) stay in the CPU's cache while the
+// window's days are merged into them.
+const accChunk = 1 << 15
+
+// acc holds sums' per-chunk counters, recycled between evaluations; they
+// are all zero when returned to the pool.
 type acc struct {
-	n []uint32
-	s []int64
+	n [accChunk]uint32
+	s [accChunk]int64
 }
 
-var accs sync.Pool
+var accs = sync.Pool{New: func() any { return new(acc) }}
 
-func getAcc(e *event) *acc {
-	size := 1
-	if !e.ever.empty() {
-		size = int(e.ever.b.Maximum()) + 1
-	}
-	a, _ := accs.Get().(*acc)
-	if a == nil {
-		a = &acc{}
-	}
-	if len(a.n) < size {
-		a.n = make([]uint32, size)
-		a.s = make([]int64, size)
-	}
-	return a
+// dayCursor walks one day's occurrences in ID order.
+type dayCursor struct {
+	ids  []uint32
+	vals []int64 // nil: all 0
+	o    *occCols
+	pos  int
 }
-
-func putAcc(a *acc) { accs.Put(a) }
 
 // sums adds up, per customer, the values and the number of the occurrences
 // of event matching rf on days in [from, to]: fn is called once per
-// customer with at least one such occurrence, in ascending ID order.
-func (e *event) sums(from, to segkit.Day, rf *rfilter, fn func(id uint32, sum int64, n uint32)) {
+// customer with at least one such occurrence, in ascending ID order. The
+// days' occurrences (each day's in ID order) are merged a chunk of
+// customers at a time into counters that stay in cache, so the cost is
+// about one cached add per occurrence in the window.
+func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touched []uint32) {
 	if rf.never {
-		return
+		return nil, nil
 	}
-	a := getAcc(e)
-	defer putAcc(a)
-	touched := roaring.New()
-	var buf []uint32
+	var curs []dayCursor
+	lo, hi := uint32(math.MaxUint32), uint32(0)
 	e.scanDays(from, to, func(_ segkit.Day, dn *dayNode) {
-		o := dn.occ
-		if o == nil {
-			if !rf.empty() || dn.one.empty() {
-				return
-			}
-			// value 0, no properties: only the number of occurrences counts
+		var c dayCursor
+		switch {
+		case dn.occ != nil:
+			c = dayCursor{ids: dn.occ.ids, vals: dn.occ.vals, o: dn.occ}
+		case rf.empty() && !dn.one.empty():
+			// value 0, no properties: the occurrences from the bitmaps
 			extra := len(dn.extra) > 0
-			buf = buf[:0]
 			for id := range roaring.Values(dn.one.b) {
-				k := uint32(1)
+				k := uint64(1)
 				if extra {
-					k += uint32(readBits(dn.extra, id))
+					k += readBits(dn.extra, id)
 				}
-				a.n[id] += k
-				buf = append(buf, id)
+				for range k {
+					c.ids = append(c.ids, id)
+				}
 			}
-			touched.AddMany(buf)
+		}
+		if len(c.ids) == 0 {
 			return
 		}
-		buf = buf[:0]
-		all := len(rf.terms) == 0
-		for i, id := range o.ids {
-			if !all && !rf.matches(o, i) {
+		lo, hi = min(lo, c.ids[0]), max(hi, c.ids[len(c.ids)-1])
+		curs = append(curs, c)
+	})
+	if len(curs) == 0 {
+		return nil, nil
+	}
+	holds := holdsTable(q.op)
+	small := q.c <= 1<<31 && q.c >= -1<<31 // c × n fits an int64 for every n < 2^32
+	a := accs.Get().(*acc)
+	defer accs.Put(a)
+	all := len(rf.terms) == 0
+	for base := uint64(lo) &^ (accChunk - 1); base <= uint64(hi); base += accChunk {
+		limit := base + accChunk
+		for ci := range curs {
+			c := &curs[ci]
+			i := c.pos
+			switch {
+			case !all:
+				for ; i < len(c.ids) && uint64(c.ids[i]) < limit; i++ {
+					if !rf.matches(c.o, i) {
+						continue
+					}
+					k := c.ids[i] - uint32(base)
+					a.n[k]++
+					if c.vals != nil {
+						a.s[k] = addSat(a.s[k], c.vals[i])
+					}
+				}
+			case c.vals != nil:
+				ids, vals := c.ids, c.vals[:len(c.ids)]
+				for ; i < len(ids) && uint64(ids[i]) < limit; i++ {
+					k := (ids[i] - uint32(base)) & (accChunk - 1)
+					a.n[k]++
+					a.s[k] = addSat(a.s[k], vals[i])
+				}
+			default:
+				ids := c.ids
+				for ; i < len(ids) && uint64(ids[i]) < limit; i++ {
+					a.n[(ids[i]-uint32(base))&(accChunk-1)]++
+				}
+			}
+			c.pos = i
+		}
+		for k := range a.n {
+			n := a.n[k]
+			if n == 0 {
 				continue
 			}
-			a.n[id]++
-			if o.vals != nil {
-				a.s[id] = addSat(a.s[id], o.vals[i])
+			id, sum := uint32(base)+uint32(k), a.s[k]
+			a.n[k], a.s[k] = 0, 0
+			if q.touched {
+				touched = append(touched, id)
 			}
-			buf = append(buf, id)
+			var r int
+			switch {
+			case q.kind == qCount:
+				r = cmp.Compare(int64(n), q.c)
+			case q.kind == qSum:
+				r = cmp.Compare(sum, q.c)
+			case small:
+				r = cmp.Compare(sum, q.c*int64(n))
+			default:
+				r = CompareAvg(Amount(sum), int64(n), Amount(q.c))
+			}
+			if holds[r+1] {
+				keep = append(keep, id)
+			}
 		}
-		touched.AddMany(buf)
-	})
-	for id := range roaring.Values(touched) {
-		fn(id, a.s[id], a.n[id])
-		a.s[id], a.n[id] = 0, 0
 	}
+	return keep, touched
+}
+
+// sumQuery says what sums keeps: the customers whose count, sum or mean
+// satisfies `op c`, and (touched) every customer it saw.
+type sumQuery struct {
+	kind    uint8
+	op      Op
+	c       int64
+	touched bool
+}
+
+const (
+	qCount uint8 = iota
+	qSum
+	qAvg
+)
+
+// holdsTable returns, by comparison result + 1, whether op holds.
+func holdsTable(op Op) [3]bool {
+	return [3]bool{cmpHolds(-1, op), cmpHolds(0, op), cmpHolds(1, op)}
 }
 
 // SumWhere returns the live customers whose sum of the values of event's
@@ -195,16 +243,10 @@ func (v *View) SumWhere(event string, from, to segkit.Day, f Filter, op Op, c Am
 	live := v.live()
 	zeroOK := cmpHolds(cmp.Compare(0, int64(c)), op)
 	e := v.st.events[event]
-	keep := make([]uint32, 0, 1024)
-	touched := make([]uint32, 0, 1024)
+	var keep, touched []uint32
 	if e != nil && from <= to {
 		rf := e.resolveFilter(f)
-		e.sums(from, to, &rf, func(id uint32, s int64, _ uint32) {
-			touched = append(touched, id)
-			if cmpHolds(cmp.Compare(s, int64(c)), op) {
-				keep = append(keep, id)
-			}
-		})
+		keep, touched = e.sums(from, to, &rf, sumQuery{kind: qSum, op: op, c: int64(c), touched: zeroOK})
 	}
 	r := roaring.BitmapOf(keep...)
 	if zeroOK {
@@ -224,12 +266,7 @@ func (v *View) AvgWhere(event string, from, to segkit.Day, f Filter, op Op, c Am
 		return Set{v: v}
 	}
 	rf := e.resolveFilter(f)
-	keep := make([]uint32, 0, 1024)
-	e.sums(from, to, &rf, func(id uint32, s int64, n uint32) {
-		if cmpHolds(CompareAvg(Amount(s), int64(n), c), op) {
-			keep = append(keep, id)
-		}
-	})
+	keep, _ := e.sums(from, to, &rf, sumQuery{kind: qAvg, op: op, c: int64(c)})
 	return Set{v: v, bm: roaring.BitmapOf(keep...)}
 }
 
@@ -269,34 +306,33 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 	if len(aDays) == 0 {
 		return Set{v: v}
 	}
+	// every pair of days (da, db) with 0 ≤ db − da < within: the pairs'
+	// intersections are small, so no union of a's days is materialised
 	var parts []*roaring.Bitmap
-	win := make([]*roaring.Bitmap, 0, within)
 	eb.scanDays(max(from, eb.minDay), to, func(d segkit.Day, n *dayNode) {
-		win = win[:0]
-		for da := d - segkit.Day(within-1); da <= d; da++ {
-			if x := aDays[da]; x != nil {
-				win = append(win, x)
-			}
-		}
-		if len(win) == 0 {
-			return
-		}
 		var bd *roaring.Bitmap
-		if rb.empty() {
-			if n.one.empty() {
-				return
+		for da := d - segkit.Day(within-1); da <= d; da++ {
+			x := aDays[da]
+			if x == nil {
+				continue
 			}
-			bd = n.one.b.Clone()
-		} else {
-			buf = rb.matchingIDs(n, buf[:0])
-			if len(buf) == 0 {
-				return
+			if bd == nil {
+				if rb.empty() {
+					if n.one.empty() {
+						return
+					}
+					bd = n.one.b
+				} else {
+					buf = rb.matchingIDs(n, buf[:0])
+					if len(buf) == 0 {
+						return
+					}
+					bd = roaring.BitmapOf(buf...)
+				}
 			}
-			bd = roaring.BitmapOf(buf...)
-		}
-		bd.AndAny(win...)
-		if !bd.IsEmpty() {
-			parts = append(parts, bd)
+			if p := roaring.And(x, bd); !p.IsEmpty() {
+				parts = append(parts, p)
+			}
 		}
 	})
 	return Set{v: v, bm: orAll(parts...)}
