@@ -15,8 +15,13 @@
 //   - segment: the rule language, evaluated over an index or one profile, and the segment registry;
 //   - rfm, lifecycle, tier, persona: the classic CRM customer models;
 //   - clv: BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma fits, P(alive) and lifetime value;
+//   - credit: credit scorecards with reasons and band restrictions, WoE/IV and logistic fits;
 //   - campaign: audience splits, overlaps and conversion measurement;
 //   - synth: seeded synthetic populations for examples, tests and benchmarks.
+//
+// [Period] names a range of days, such as a promotion, that models leave out
+// so that they describe normal behaviour; [Exclusion] filters records by
+// periods and counts what each removed.
 //
 // Time windows are never decided by the wall clock: every function that needs
 // "now" takes it as an argument.

@@ -53,6 +53,19 @@
 // cell map), cn8 (重要价值客户 … 一般挽留客户 with English aliases) and
 // quadrant (frequency × average order value).
 //
+// # The A–E groups
+//
+// [Result.AEGroups] puts buyers in the four quadrants of frequency × average
+// order value (B 低频低客单 … E 高频高客单) and known customers without a
+// purchase in A (潜在客户, prospects); [TransitionReport] compares two days
+// with the first day's thresholds, as a table and a heatmap.
+//
+// # Excluded periods
+//
+// Config.Exclude leaves out the transactions of named periods such as
+// 双十一, so that scores describe normal behaviour; Result.Excluded says how
+// many each period removed.
+//
 // # Other models
 //
 // [Result.Value] cuts customers into spend tiers by quantile or by ABC
