@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -202,7 +203,30 @@ type limitsFlag struct {
 	l   segment.Limits
 }
 
-var limitNames = []string{"nodes", "depth", "list-items", "ref-depth"}
+// ruleLimit is one name of --rule-limits and its segment.Limits field.
+type ruleLimit struct {
+	name  string
+	field func(*segment.Limits) *int
+}
+
+// ruleLimits maps the names of --rule-limits to segment.Limits fields.
+var ruleLimits = []ruleLimit{
+	{"nodes", func(l *segment.Limits) *int { return &l.MaxNodes }},
+	{"depth", func(l *segment.Limits) *int { return &l.MaxDepth }},
+	{"list-items", func(l *segment.Limits) *int { return &l.MaxListItems }},
+	{"ref-depth", func(l *segment.Limits) *int { return &l.MaxRefDepth }},
+	{"bytes", func(l *segment.Limits) *int { return &l.MaxRuleBytes }},
+	{"regex-insts", func(l *segment.Limits) *int { return &l.MaxRegexInsts }},
+	{"match-work", func(l *segment.Limits) *int { return &l.MaxMatchWork }},
+}
+
+func limitNames() string {
+	names := make([]string, len(ruleLimits))
+	for i, r := range ruleLimits {
+		names[i] = r.name
+	}
+	return strings.Join(names, ", ")
+}
 
 func (f *limitsFlag) String() string { return f.raw }
 
@@ -212,20 +236,13 @@ func (f *limitsFlag) Set(s string) error {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		n, err := strconv.Atoi(v)
 		if !ok || err != nil || n <= 0 {
-			return fmt.Errorf("want NAME=N pairs with N > 0 (names: %s), got %s", strings.Join(limitNames, ", "), dataio.Quote(part))
+			return fmt.Errorf("want NAME=N pairs with N > 0 (names: %s), got %s", limitNames(), dataio.Quote(part))
 		}
-		switch k {
-		case "nodes":
-			l.MaxNodes = n
-		case "depth":
-			l.MaxDepth = n
-		case "list-items":
-			l.MaxListItems = n
-		case "ref-depth":
-			l.MaxRefDepth = n
-		default:
-			return fmt.Errorf("unknown limit %s (want %s)", dataio.Quote(k), strings.Join(limitNames, ", "))
+		i := slices.IndexFunc(ruleLimits, func(r ruleLimit) bool { return r.name == k })
+		if i < 0 {
+			return fmt.Errorf("unknown limit %s (want %s)", dataio.Quote(k), limitNames())
 		}
+		*ruleLimits[i].field(&l) = n
 	}
 	f.raw, f.l = s, l
 	return nil
@@ -233,8 +250,11 @@ func (f *limitsFlag) Set(s string) error {
 
 func (f *limitsFlag) register(fs *flag.FlagSet) {
 	d := segment.DefaultLimits()
-	fs.Var(f, "rule-limits", fmt.Sprintf("raise the limits rules compile under: `NAME=N,…` with names nodes (default %d), depth (%d), list-items (%d), ref-depth (%d)",
-		d.MaxNodes, d.MaxDepth, d.MaxListItems, d.MaxRefDepth))
+	var defs []string
+	for _, r := range ruleLimits {
+		defs = append(defs, fmt.Sprintf("%s (%d)", r.name, *r.field(&d)))
+	}
+	fs.Var(f, "rule-limits", "raise the limits rules compile and match under: `NAME=N,…`; names and defaults: "+strings.Join(defs, ", "))
 }
 
 // options returns the compile options: the view's schema (attributes and

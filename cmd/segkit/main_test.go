@@ -346,6 +346,16 @@ func TestWarningsAndLimits(t *testing.T) {
 	assert.Equal(t, 0, code, stderr)
 	assert.Contains(t, stderr, `segkit persona: warning: `+pers+`: persona "x", condition 1: 1:5: unknown tag "nosuchtag": no customer has it`)
 
+	// A rule longer than 64 KiB is refused before it is read, unless the
+	// limit is raised.
+	huge := strings.Repeat(" ", 70_000) + `has("x")`
+	_, stderr, code = runCLI(t, "eval", "--customers", cust, "--now", "2026-06-30", "--rule", huge, "--format", "count")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "65536")
+	out, stderr, code = runCLI(t, "eval", "--customers", cust, "--now", "2026-06-30", "--rule", huge, "--format", "count", "--rule-limits", "bytes=100000")
+	assert.Equal(t, 0, code, stderr)
+	assert.Equal(t, "0\n", out)
+
 	// A rule over the default node limit compiles with --rule-limits.
 	long := strings.Repeat(`has("x") || `, 200) + `age > 1`
 	out, stderr, code = runCLI(t, "eval", "--customers", cust, "--now", "2026-06-30", "--rule", long, "--format", "count", "--rule-limits", "nodes=2000")
