@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/segkit/segkit"
@@ -108,7 +109,8 @@ func (v *View) MomentsIn(s Set, attr string) (Moments, error) {
 			idx = append(idx, i)
 		}
 	}
-	pairs := pairCounter(base, bits, idx)
+	pairs, release := pairCounter(base, bits, idx)
+	defer release()
 	t := new(big.Int)
 	for x, i := range idx {
 		wi := bitWeight(i)
@@ -152,20 +154,25 @@ var densePairs uint64 = 1 << 16
 // over the words their IDs span: the per-bit sets of a large set are
 // array containers of a few thousand members each, whose pairwise merges
 // would cost far more than AND-popcounts of the words.
-func pairCounter(base *roaring.Bitmap, sets [64]*roaring.Bitmap, idx []int) func(x, y int) int64 {
+func pairCounter(base *roaring.Bitmap, sets [64]*roaring.Bitmap, idx []int) (count func(x, y int) int64, release func()) {
 	if base.GetCardinality() < densePairs || len(idx) < 4 {
-		return func(x, y int) int64 { return int64(sets[idx[x]].AndCardinality(sets[idx[y]])) }
+		return func(x, y int) int64 { return int64(sets[idx[x]].AndCardinality(sets[idx[y]])) }, func() {}
 	}
 	lo, hi := int(base.Minimum()/64), int(base.Maximum()/64)
-	w := hi - lo + 1
-	buf := make([]uint64, (hi+1)+w*len(idx))
+	w := hi + 1 // WriteDenseTo writes at absolute word positions
+	need := w * len(idx)
+	bp, _ := densePool.Get().(*[]uint64)
+	if bp == nil || cap(*bp) < need {
+		b := make([]uint64, need)
+		bp = &b
+	}
+	buf := (*bp)[:need]
 	dense := make([][]uint64, len(idx))
-	scratch := buf[:hi+1]
 	for x, i := range idx {
-		clear(scratch)
-		sets[i].WriteDenseTo(scratch)
-		dense[x] = buf[hi+1+x*w : hi+1+(x+1)*w]
-		copy(dense[x], scratch[lo:])
+		d := buf[x*w : (x+1)*w]
+		clear(d[lo:])
+		sets[i].WriteDenseTo(d)
+		dense[x] = d[lo:]
 	}
 	return func(x, y int) int64 {
 		a, b := dense[x], dense[y]
@@ -174,8 +181,12 @@ func pairCounter(base *roaring.Bitmap, sets [64]*roaring.Bitmap, idx []int) func
 			n += bits.OnesCount64(a[k] & b[k])
 		}
 		return int64(n)
-	}
+	}, func() { densePool.Put(bp) }
 }
+
+// densePool keeps the bitset buffers of pairCounter between calls (tens
+// of megabytes at 10M customers).
+var densePool sync.Pool
 
 // NthIn returns, for each k of ks, the k-th smallest (0-based) value of a
 // numeric attribute among the members of s that have a value; an invalid
