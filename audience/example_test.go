@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"time"
+
+	"github.com/segkit/segkit"
 
 	"github.com/segkit/segkit/audience"
 	"github.com/segkit/segkit/bitmapindex"
+	"github.com/segkit/segkit/campaign"
 	"github.com/segkit/segkit/segment"
 )
 
@@ -77,4 +81,39 @@ func ExampleDescribe() {
 	// event        window  active segment  active base  difference interval  per member segment  per member base
 	// trial_class  30d     100.0%          40.0%        [+3.2, +83.2] pts    1.00                0.40
 	// trial_class  90d     100.0%          40.0%        [+3.2, +83.2] pts    1.00                0.40
+}
+
+func ExampleResponders() {
+	// 400 customers got a side-income message; those interested in
+	// finance converted far more often.
+	ix, _ := bitmapindex.New(bitmapindex.Config{Schema: []bitmapindex.Attribute{
+		{Name: "interests", Kind: bitmapindex.KindSet},
+	}})
+	b := ix.NewBatch()
+	var outcomes []campaign.Outcome
+	for i := range 400 {
+		k := fmt.Sprintf("c%03d", i)
+		interest := []string{"finance", "music", "games", "art"}[i%4]
+		b.Set(k, "interests", bitmapindex.SetOf(interest))
+		converted := i%10 == 0 || (interest == "finance" && i%3 == 0)
+		outcomes = append(outcomes, campaign.Outcome{Key: k, Group: "A", Converted: converted})
+	}
+	_ = b.Commit()
+	cfg := audience.DefaultResponderConfig()
+	cfg.MinGroup = 50
+	cfg.Campaign = audience.Span{Name: "side income", From: segkit.Date(2026, 6, 10), To: segkit.Date(2026, 6, 20)}
+	cfg.Excluded = []audience.Span{{Name: "618", From: segkit.Date(2026, 6, 1), To: segkit.Date(2026, 6, 18)}}
+	r, err := audience.Responders(context.Background(), ix.View(), slices.Values(outcomes), cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	top := r.Traits[0]
+	fmt.Printf("%s: %.1f%% vs %.1f%%, significant: %v\n", top.Label, top.With.Rate()*100, top.Without.Rate()*100, top.Significant(cfg.FDR))
+	fmt.Println(r.Suggestions[0])
+	fmt.Println(r.Warnings[0])
+	// Output:
+	// interests finance: 47.0% vs 6.7%, significant: true
+	// interests finance: 47.0% vs 6.7%, target it in the next segment (rule: "finance" in interests)
+	// the campaign (side income 2026-06-10..2026-06-20) overlaps the excluded period 618 2026-06-01..2026-06-18 on 9 days (2026-06-10..2026-06-18): who converted may reflect that period, not the message
 }
