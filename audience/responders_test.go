@@ -91,14 +91,17 @@ func TestRespondersMatchNaive(t *testing.T) {
 		}
 	}
 	now := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	profiles := map[string]bitmapindex.Profile{}
+	for k := range conv {
+		if p, ok := v.Profile(k); ok {
+			profiles[k] = p
+		}
+	}
 	for _, tr := range rep.Traits {
 		rule := segment.MustCompile(tr.Rule)
 		var with, without campaign.Proportion
-		for k, c := range conv {
-			p, ok := v.Profile(k)
-			if !ok {
-				continue
-			}
+		for k, p := range profiles {
+			c := conv[k]
 			m, err := rule.Match(p, now)
 			if err != nil {
 				t.Fatal(err)
