@@ -50,8 +50,10 @@ type Events struct {
 	Query string
 	Args  []any
 	// Key, Name and At are the columns with the customer key, the event
-	// name and its time (required); Value the event's amount (optional).
-	Key, Name, At, Value string
+	// name and its time (required); Value the event's amount (optional, at
+	// most 4 fractional digits: bitmapindex.Amount); Props its properties
+	// (optional: a JSON object, or a map, of string values).
+	Key, Name, At, Value, Props string
 	// Watermark as for Customers; usually the event time or an insertion
 	// sequence.
 	Watermark string
@@ -476,7 +478,7 @@ func (l *Loader) eventsRows(ctx context.Context, ix *bitmapindex.Index, e *Event
 	if err != nil {
 		return since, 0, 0, fmt.Errorf("dbload: events query: %w", err)
 	}
-	idx, err := columnIndex("events", cols, map[string]bool{e.Key: true, e.Name: true, e.At: true, e.Value: true, e.Watermark: true}, e.Key, e.Name, e.At)
+	idx, err := columnIndex("events", cols, map[string]bool{e.Key: true, e.Name: true, e.At: true, e.Value: true, e.Props: true, e.Watermark: true}, e.Key, e.Name, e.At)
 	if err != nil {
 		return since, 0, 0, err
 	}
@@ -523,11 +525,17 @@ func (l *Loader) eventsRows(ctx context.Context, ix *bitmapindex.Index, e *Event
 		if err != nil {
 			return since, n, skipped, rowErr(e.At, err)
 		}
-		var value float64
+		var d bitmapindex.EventDetail
 		if e.Value != "" && vals[idx[e.Value]] != nil {
-			value, err = asFloat(vals[idx[e.Value]])
+			d.Value, err = asAmount(vals[idx[e.Value]])
 			if err != nil {
 				return since, n, skipped, rowErr(e.Value, err)
+			}
+		}
+		if e.Props != "" {
+			d.Props, err = asProps(vals[idx[e.Props]])
+			if err != nil {
+				return since, n, skipped, rowErr(e.Props, err)
 			}
 		}
 		if e.Watermark != "" {
@@ -541,7 +549,7 @@ func (l *Loader) eventsRows(ctx context.Context, ix *bitmapindex.Index, e *Event
 				continue
 			}
 		}
-		b.Record(key, name, at, value)
+		b.RecordEvent(key, name, at, d)
 		pending++
 		if pending >= l.batchSize() {
 			if err := commit(false); err != nil {

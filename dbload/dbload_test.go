@@ -37,7 +37,7 @@ func loader(t testing.TB, customers, events string) *dbload.Loader {
 		DB:        db,
 		BatchSize: 7,
 		Customers: &dbload.Customers{Query: customers, Key: "id", Tags: "tags", Attributes: attrs, Deleted: "deleted", Watermark: "updated"},
-		Events:    &dbload.Events{Query: events, Key: "id", Name: "name", At: "at", Value: "value", Watermark: "seq"},
+		Events:    &dbload.Events{Query: events, Key: "id", Name: "name", At: "at", Value: "value", Props: "props", Watermark: "seq"},
 	}
 }
 
@@ -97,9 +97,16 @@ func TestRefreshEqualsFullLoad(t *testing.T) {
 	}
 	var evs [][]driver.Value
 	for i := 0; i < 200; i++ {
-		evs = append(evs, []driver.Value{fmt.Sprintf("c%02d", rng.IntN(60)), []string{"login", "buy"}[rng.IntN(2)], t0.Add(time.Duration(rng.IntN(5000)) * time.Hour), []byte("12.5"), int64(i)})
+		var props driver.Value
+		switch rng.IntN(3) {
+		case 0:
+			props = []byte(`{"channel": "app", "n": 3}`)
+		case 1:
+			props = `{}`
+		}
+		evs = append(evs, []driver.Value{fmt.Sprintf("c%02d", rng.IntN(60)), []string{"login", "buy"}[rng.IntN(2)], t0.Add(time.Duration(rng.IntN(5000)) * time.Hour), []byte("12.5"), props, int64(i)})
 	}
-	evCols := []string{"id", "name", "at", "value", "seq"}
+	evCols := []string{"id", "name", "at", "value", "props", "seq"}
 	setTable("c1", custCols, rows)
 	setTable("e1", evCols, evs)
 	ix, err := bitmapindex.New(bitmapindex.Config{})
@@ -133,7 +140,7 @@ func TestRefreshEqualsFullLoad(t *testing.T) {
 	}
 	evs2 := slices.Clone(evs)
 	for i := 200; i < 220; i++ {
-		evs2 = append(evs2, []driver.Value{fmt.Sprintf("c%02d", rng.IntN(65)), "buy", t0.Add(time.Duration(rng.IntN(5000)) * time.Hour), nil, int64(i)})
+		evs2 = append(evs2, []driver.Value{fmt.Sprintf("c%02d", rng.IntN(65)), "buy", t0.Add(time.Duration(rng.IntN(5000)) * time.Hour), nil, []byte(`{"channel":"web"}`), int64(i)})
 	}
 	setTable("c2", custCols, changed)
 	setTable("e2", evCols, evs2)
@@ -162,13 +169,22 @@ func TestValues(t *testing.T) {
 		{"a", []byte(`{x,"y z",NULL,"q\"r"}`), []byte("42"), 19.995, []byte("Beijing"), []string{"m", "n"}, []byte("2025-03-04 05:06:07+08"), []byte("t"), nil, int64(1)},
 		{"b", nil, nil, nil, nil, []byte("{}"), "2025-03-04", int64(0), nil, int64(1)},
 	})
-	setTable("none", []string{"id", "name", "at", "value", "seq"}, nil)
+	setTable("ev", []string{"id", "name", "at", "value", "props", "seq"}, [][]driver.Value{
+		{"a", "buy", t0, []byte("19.9999"), []byte(`{"channel": "app", "n": 3, "ok": true}`), int64(1)},
+		{"a", "buy", t0, float64(2.5), nil, int64(2)},
+		{"zz", "buy", t0, nil, nil, int64(3)}, // not a customer: skipped
+	})
 	ix, err := bitmapindex.New(bitmapindex.Config{})
 	require.NoError(t, err)
-	_, err = loader(t, "v", "none").Load(context.Background(), ix)
+	st, err := loader(t, "v", "ev").Load(context.Background(), ix)
+	require.NoError(t, err)
+	assert.Equal(t, 1, st.SkippedEvents)
+	pa, _ := ix.View().Profile("a")
+	assert.Equal(t, []bitmapindex.EventDetail{{Value: 199999, Props: map[string]string{"channel": "app", "n": "3", "ok": "true"}}, {Value: 25000}}, pa.Details["buy"])
 	require.NoError(t, err)
 	ps := profiles(ix)
 	a := ps["a"]
+	a.Events, a.Details = nil, nil
 	assert.Equal(t, map[string]bool{"x": true, "y z": true, `q"r`: true}, a.Tags)
 	assert.Equal(t, bitmapindex.Int(42), a.Attrs["age"])
 	assert.Equal(t, "20", a.Attrs["spend"].String())
@@ -188,7 +204,7 @@ func TestErrorsNameRowAndColumn(t *testing.T) {
 		{"a", nil, int64(1), nil, nil, nil, nil, nil, nil, int64(1)},
 		{"b", nil, []byte("old"), nil, nil, nil, nil, nil, nil, int64(1)},
 	})
-	setTable("none", []string{"id", "name", "at", "value", "seq"}, nil)
+	setTable("none", []string{"id", "name", "at", "value", "props", "seq"}, nil)
 	_, err = loader(t, "bad", "none").Load(context.Background(), ix)
 	require.Error(t, err)
 	assert.Equal(t, `dbload: customers row 2 (key "b"), column "age": want an integer, got text "old"`, err.Error())
@@ -196,7 +212,7 @@ func TestErrorsNameRowAndColumn(t *testing.T) {
 	require.True(t, errors.As(err, &re))
 	assert.Equal(t, 2, re.Row)
 
-	setTable("badev", []string{"id", "name", "at", "value", "seq"}, [][]driver.Value{{"a", "login", "yesterday", nil, int64(1)}})
+	setTable("badev", []string{"id", "name", "at", "value", "props", "seq"}, [][]driver.Value{{"a", "login", "yesterday", nil, nil, int64(1)}})
 	_, err = loader(t, "none2", "badev").Load(context.Background(), ix)
 	require.ErrorContains(t, err, `no table "none2"`)
 	l := loader(t, "bad", "badev")

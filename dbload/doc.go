@@ -1,6 +1,6 @@
 // Package dbload builds and refreshes a bitmapindex.Index from rows of any
 // database/sql driver: customers (key, tags, attributes) and events (key,
-// name, time, value), streamed in batches, with progress, errors that name
+// name, time, value, properties), streamed in batches, with progress, errors that name
 // the row and the column, and an incremental refresh from a watermark
 // column (rows changed since the last load). No driver is imported here:
 // the caller opens the *sql.DB with the driver of its choice.
@@ -13,7 +13,7 @@
 //			Key: "id", Tags: "tags", Watermark: "updated_at",
 //			Attributes: []dbload.Column{{Column: "age", Attribute: bitmapindex.Attribute{Name: "age", Kind: bitmapindex.KindInt}}, …},
 //		},
-//		Events: &dbload.Events{Query: `SELECT id, name, at, value FROM events`, Key: "id", Name: "name", At: "at", Value: "value", Watermark: "at"},
+//		Events: &dbload.Events{Query: `SELECT id, name, at, value, props, seq FROM events`, Key: "id", Name: "name", At: "at", Value: "value", Props: "props", Watermark: "seq"},
 //	}
 //	st, err := l.Load(ctx, ix)        // everything
 //	st, err = l.Refresh(ctx, ix, st)  // rows whose watermark passed st's

@@ -269,3 +269,65 @@ func convert(a bitmapindex.Attribute, v any, sep string, loc *time.Location) (bi
 	}
 	return bitmapindex.Value{}, false, fmt.Errorf("attribute %s has an invalid kind", a.Name)
 }
+
+// asAmount reads an event value exactly: numeric text as drivers return
+// it, integers, or floats whose shortest form has at most 4 fractional
+// digits.
+func asAmount(v any) (bitmapindex.Amount, error) {
+	switch x := v.(type) {
+	case int64:
+		return bitmapindex.ParseAmount(strconv.FormatInt(x, 10))
+	case float64:
+		return bitmapindex.AmountFromFloat(x)
+	case string, []byte:
+		s, _ := asString(x)
+		return bitmapindex.ParseAmount(strings.TrimSpace(s))
+	}
+	return 0, fmt.Errorf("want a number, got %s", describe(v))
+}
+
+// asProps reads event properties: a JSON object (text or bytes, as jsonb
+// arrives) or a map, with string values; numbers and booleans are kept as
+// their JSON text. NULL and {} are no properties.
+func asProps(v any) (map[string]string, error) {
+	var m map[string]any
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case map[string]any:
+		m = x
+	case map[string]string:
+		if len(x) == 0 {
+			return nil, nil
+		}
+		return x, nil
+	case string, []byte:
+		s, _ := asString(x)
+		d := json.NewDecoder(strings.NewReader(s))
+		d.UseNumber()
+		if err := d.Decode(&m); err != nil {
+			return nil, fmt.Errorf("want a JSON object of properties, got %s", describe(v))
+		}
+	default:
+		return nil, fmt.Errorf("want a JSON object of properties, got %s", describe(v))
+	}
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(m))
+	for k, val := range m {
+		switch y := val.(type) {
+		case string:
+			out[k] = y
+		case json.Number:
+			out[k] = y.String()
+		case bool:
+			out[k] = strconv.FormatBool(y)
+		case float64:
+			out[k] = strconv.FormatFloat(y, 'f', -1, 64)
+		default:
+			return nil, fmt.Errorf("property %q: want a string, got %s", k, describe(val))
+		}
+	}
+	return out, nil
+}

@@ -54,10 +54,16 @@ func need(t *testing.T, env string) string {
 }
 
 type event struct {
-	name string
-	at   time.Time
-	val  int64 // ten-thousandths
+	name  string
+	at    time.Time
+	val   int64 // ten-thousandths (bitmapindex.Amount)
+	props map[string]string
 }
+
+var (
+	categories = []string{"math", "art", "music", "数学", "it's"}
+	channels   = []string{"app", "web", "store"}
+)
 
 type customer struct {
 	id     string
@@ -136,9 +142,33 @@ func newPopulation(t testing.TB, seed uint64, n int, loc *time.Location) *popula
 				} else {
 					at = now.Add(time.Duration(rng.IntN(200*86400)-180*86400) * time.Second)
 				}
-				c.events = append(c.events, event{name: e, at: at, val: int64(rng.IntN(5_000_000))})
+				props := func() map[string]string {
+					if rng.IntN(4) == 0 {
+						return nil
+					}
+					p := map[string]string{}
+					if rng.IntN(3) > 0 {
+						p["category"] = categories[rng.IntN(len(categories))]
+					}
+					if rng.IntN(2) == 0 {
+						p["channel"] = channels[rng.IntN(len(channels))]
+					}
+					return p
+				}
+				value := func() int64 {
+					switch rng.IntN(4) {
+					case 0:
+						return 0
+					case 1:
+						return int64(rng.IntN(500)) * 10000
+					case 2:
+						return int64(125000 * (1 + rng.IntN(4)))
+					}
+					return int64(rng.IntN(4_000_000) - 100_000)
+				}
+				c.events = append(c.events, event{name: e, at: at, val: value(), props: props()})
 				if rng.Float64() < 0.2 {
-					c.events = append(c.events, event{name: e, at: at.Add(time.Duration(rng.IntN(3600)) * time.Second), val: int64(rng.IntN(5_000_000))})
+					c.events = append(c.events, event{name: e, at: at.Add(time.Duration(rng.IntN(3600)) * time.Second), val: value(), props: props()})
 				}
 			}
 		}
@@ -162,7 +192,7 @@ func (p *population) build(t testing.TB) {
 			b.Set(c.id, a, v)
 		}
 		for _, e := range c.events {
-			b.Record(c.id, e.name, e.at, float64(e.val)/10000)
+			b.RecordEvent(c.id, e.name, e.at, bitmapindex.EventDetail{Value: bitmapindex.Amount(e.val), Props: e.props})
 		}
 	}
 	require.NoError(t, b.Commit())
@@ -200,7 +230,11 @@ func pgLoad(t *testing.T, pool *pgxpool.Pool, p *population, pgSchema string) sq
 	var crow, erow [][]any
 	for _, c := range p.customers {
 		for _, e := range c.events {
-			erow = append(erow, []any{c.id, e.name, e.at, fmt.Sprintf("%d.%04d", e.val/10000, e.val%10000)})
+			props := e.props
+			if props == nil {
+				props = map[string]string{}
+			}
+			erow = append(erow, []any{c.id, e.name, e.at, bitmapindex.Amount(e.val).String(), props})
 		}
 		if !c.live {
 			continue
@@ -222,7 +256,7 @@ func pgLoad(t *testing.T, pool *pgxpool.Pool, p *population, pgSchema string) sq
 	}
 	_, err = pool.CopyFrom(ctx, pgx.Identifier{pgSchema, "customers"}, cols, pgx.CopyFromRows(crow))
 	require.NoError(t, err)
-	_, err = pool.CopyFrom(ctx, pgx.Identifier{pgSchema, "events"}, []string{"id", "name", "at", "value"}, pgx.CopyFromRows(erow))
+	_, err = pool.CopyFrom(ctx, pgx.Identifier{pgSchema, "events"}, []string{"id", "name", "at", "value", "props"}, pgx.CopyFromRows(erow))
 	require.NoError(t, err)
 	_, err = pool.Exec(ctx, "ANALYZE "+pgSchema+".customers; ANALYZE "+pgSchema+".events")
 	require.NoError(t, err)
@@ -345,9 +379,13 @@ func chLoad(t *testing.T, ch *clickhouse, p *population, db string) sqlgen.Layou
 	cenc, eenc := json.NewEncoder(&cbuf), json.NewEncoder(&ebuf)
 	for _, c := range p.customers {
 		for _, e := range c.events {
+			keys, vals := []string{}, []string{}
+			for k, v := range e.props {
+				keys, vals = append(keys, k), append(vals, v)
+			}
 			require.NoError(t, eenc.Encode(map[string]any{
 				"id": c.id, "name": e.name, "at": e.at.UTC().Format(time.DateTime),
-				"value": json.Number(fmt.Sprintf("%d.%04d", e.val/10000, e.val%10000)), "prop_keys": []string{}, "prop_values": []string{},
+				"value": json.Number(bitmapindex.Amount(e.val).String()), "prop_keys": keys, "prop_values": vals,
 			}))
 		}
 		if !c.live {

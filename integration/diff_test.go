@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/segkit/segkit/segment"
@@ -57,12 +58,21 @@ func diffSets(want, got map[string]bool) (missing, extra []string) {
 func TestDifferential(t *testing.T) {
 	pool := pgConnect(t)
 	ch := chConnect(t)
-	loc, err := time.LoadLocation("America/New_York")
+	ny, err := time.LoadLocation("America/New_York")
 	require.NoError(t, err)
-	p := newPopulation(t, 42, 3000, loc)
+	t.Run("America/New_York", func(t *testing.T) { differential(t, pool, ch, ny, 42, rulesCount()) })
+	t.Run("fixed-03:30", func(t *testing.T) {
+		differential(t, pool, ch, time.FixedZone("fixed-03:30", -(3*3600+30*60)), 43, rulesCount()/4)
+	})
+}
+
+func differential(t *testing.T, pool *pgxpool.Pool, ch *clickhouse, loc *time.Location, seed uint64, n int) {
+	p := newPopulation(t, seed, 3000, loc)
 	reg := registry(t, p)
 	pgLayout := pgLoad(t, pool, p, "segkit_diff")
 	chLayout := chLoad(t, ch, p, "segkit_diff")
+	chGlobal := chLayout
+	chGlobal.Events, chGlobal.GlobalIn = "segkit_diff.events", true // the Distributed events table
 
 	pgGen, err := sqlgen.New(sqlgen.Options{Dialect: sqlgen.Postgres, Schema: schema, Layout: pgLayout, Location: loc, Segments: reg, Params: true})
 	require.NoError(t, err)
@@ -70,10 +80,11 @@ func TestDifferential(t *testing.T) {
 	require.NoError(t, err)
 	chGen, err := sqlgen.New(sqlgen.Options{Dialect: sqlgen.ClickHouse, Schema: schema, Layout: chLayout, Location: loc, Segments: reg})
 	require.NoError(t, err)
+	chGlobalGen, err := sqlgen.New(sqlgen.Options{Dialect: sqlgen.ClickHouse, Schema: schema, Layout: chGlobal, Location: loc, Segments: reg})
+	require.NoError(t, err)
 
-	g := &ruleGen{rng: rand.New(rand.NewPCG(7, 11)), now: p.now}
+	g := &ruleGen{rng: rand.New(rand.NewPCG(seed, 11)), now: p.now}
 	ctx := context.Background()
-	n := rulesCount()
 	for i := 0; i < n; i++ {
 		src := g.rule(3)
 		// now moves around the day, so day edges and DST matter
@@ -105,6 +116,11 @@ func TestDifferential(t *testing.T) {
 		qc, err := chGen.Select(r, now)
 		require.NoError(t, err, src)
 		check("ClickHouse", qc, func(q sqlgen.Query) (map[string]bool, error) { return chIDs(ch, q) })
+		if i%4 == 0 { // GLOBAL IN over the Distributed events table
+			qg, err := chGlobalGen.Select(r, now)
+			require.NoError(t, err, src)
+			check("ClickHouse (GLOBAL IN)", qg, func(q sqlgen.Query) (map[string]bool, error) { return chIDs(ch, q) })
+		}
 		if i%10 == 0 {
 			cq, err := pgGen.Count(r, now)
 			require.NoError(t, err)

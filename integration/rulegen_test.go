@@ -96,6 +96,9 @@ func (g *ruleGen) atom() string {
 	event := func() string { return fmt.Sprintf("%q", g.pick(append(events, "never")...)) }
 	intAttr := func() string { return g.pick("age", "score") }
 	timeAttr := func() string { return g.pick("signup", "last_login") }
+	if g.rng.IntN(4) == 0 {
+		return g.eventAtom()
+	}
 	switch g.rng.IntN(42) {
 	case 0:
 		return "has(" + g.tag() + ")"
@@ -167,4 +170,79 @@ func (g *ruleGen) atom() string {
 		return fmt.Sprintf("city %s %q", g.pick("<", "<=", ">", ">="), g.pick("B", "Boston", "S", "a", "Ö"))
 	}
 	return fmt.Sprintf("%s %s %s", g.pick("age", "score"), g.op(), g.pick("10 * 3", "100 / 4", "-(3 + 4)", "2 ** 5"))
+}
+
+// filter is a property filter, possibly empty, naming unknown properties
+// or values now and then.
+func (g *ruleGen) filter() string {
+	return g.pick(`{}`, `{category: "math"}`, `{category: ["math", "art"]}`, `{"channel": "app"}`,
+		`{category: "数学", channel: ["app", "web"]}`, `{category: "none"}`, `{colour: "red"}`,
+		`{channel: "web", "category": ["music", "math", "art"]}`, `{category: "it's"}`, `{category: "'; DROP TABLE customers; --"}`)
+}
+
+func (g *ruleGen) optFilter() string {
+	if g.rng.IntN(3) == 0 {
+		return ""
+	}
+	return ", " + g.filter()
+}
+
+func (g *ruleGen) amount() string {
+	return g.pick("0", "12.5", "100", "99.9999", "-5", "250.25", "0.0001", "37.5", "150", fmt.Sprintf("%d.%d", g.rng.IntN(400), g.rng.IntN(10)))
+}
+
+// dates returns two calendar days a ≤ b around now.
+func (g *ruleGen) dates() string {
+	a := g.now.AddDate(0, 0, g.rng.IntN(240)-200)
+	b := a.AddDate(0, 0, g.rng.IntN(40))
+	return fmt.Sprintf("date(%q), date(%q)", a.Format(time.DateOnly), b.Format(time.DateOnly))
+}
+
+// eventAtom writes one of the event forms over values and properties.
+func (g *ruleGen) eventAtom() string {
+	event := func() string { return fmt.Sprintf("%q", g.pick(append(events, "never")...)) }
+	w := func() string { return fmt.Sprintf("%q", g.window()) }
+	switch g.rng.IntN(16) {
+	case 0:
+		return fmt.Sprintf("did(%s%s)", event(), g.optFilter())
+	case 1:
+		return fmt.Sprintf("didWithin(%s, %s%s)", event(), w(), g.optFilter())
+	case 2:
+		return g.cmp(fmt.Sprintf("countWithin(%s, %s%s)", event(), w(), g.optFilter()), g.pick("0", "1", "2", "3"))
+	case 3:
+		return fmt.Sprintf("firstWithin(%s, %s%s)", event(), w(), g.optFilter())
+	case 4, 5:
+		return g.cmp(fmt.Sprintf("sumWithin(%s, %s%s)", event(), w(), g.optFilter()), g.amount())
+	case 6, 7:
+		return g.cmp(fmt.Sprintf("avgWithin(%s, %s%s)", event(), w(), g.optFilter()), g.amount())
+	case 8:
+		return fmt.Sprintf("didBetween(%s, %s%s)", event(), g.dates(), g.optFilter())
+	case 9:
+		return g.cmp(fmt.Sprintf("countBetween(%s, %s%s)", event(), g.dates(), g.optFilter()), g.pick("0", "1", "2"))
+	case 10:
+		return g.cmp(fmt.Sprintf("sumBetween(%s, %s%s)", event(), g.dates(), g.optFilter()), g.amount())
+	case 11, 12:
+		a, b := event(), event()
+		fa, fb := "", ""
+		switch g.rng.IntN(3) {
+		case 1:
+			fa = ", " + g.filter()
+		case 2:
+			fa, fb = ", "+g.filter(), ", "+g.filter()
+		}
+		if a == b {
+			fa = `, {category: "math"}`
+		}
+		return fmt.Sprintf("didThen(%s, %s, %s%s%s)", a, b, w(), fa, fb)
+	case 13:
+		return fmt.Sprintf("between(%s(%s, %s%s), %s, %s)", g.pick("sumWithin", "avgWithin"), event(), w(), g.optFilter(), g.pick("0", "10", "-3"), g.amount())
+	case 14:
+		lo := g.rng.IntN(200)
+		f, days := g.pick("sumWithin", "avgWithin", "sumBetween"), w()
+		if f == "sumBetween" {
+			days = g.dates()
+		}
+		return fmt.Sprintf("%s(%s, %s%s) in %d..%d", f, event(), days, g.optFilter(), lo, lo+g.rng.IntN(300))
+	}
+	return fmt.Sprintf("%s(%s, %s%s) in [%s, %s]", g.pick("sumWithin", "avgWithin"), event(), w(), g.optFilter(), g.amount(), g.amount())
 }

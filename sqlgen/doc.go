@@ -24,7 +24,14 @@
 //     scale 2 is x > 100.55), times at second precision, categories as
 //     bytes (COLLATE "C" on PostgreSQL);
 //   - countWithin counts events (not days), firstWithin looks at the
-//     customer's first-ever event, and inSegment renders the referenced
+//     customer's first-ever event; property filters test the event's
+//     properties (props ->> key on PostgreSQL, the prop_keys/prop_values
+//     arrays on ClickHouse); sumWithin/sumBetween add the values exactly in
+//     numeric / Decimal(38,4) (0 without events) and avgWithin compares
+//     sum op value × count (false without events); didBetween and friends
+//     use their fixed days; didThen joins the events with themselves and
+//     compares days in the zone (an IANA zone name, or a fixed offset);
+//   - inSegment renders the referenced
 //     segment from [Options.Segments] (a PostgreSQL CTE per segment; inline
 //     on ClickHouse, which has no table CTEs before 20.x; frozen static
 //     segments as their member list);

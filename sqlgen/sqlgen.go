@@ -282,20 +282,17 @@ func (rr *renderer) node(n segment.Node) (pred, error) {
 	case *segment.StrMatch:
 		return rr.strMatch(n)
 	case *segment.Did:
-		if n.Filter != nil {
-			return pred{}, rr.errAt(n, "event property filters cannot be rendered yet")
-		}
-		return rr.did(n.Event, n.Window), nil
+		return rr.did(n.Event, n.Window, n.Filter), nil
 	case *segment.Count:
-		if n.Filter != nil {
-			return pred{}, rr.errAt(n, "event property filters cannot be rendered yet")
-		}
 		return rr.count(n), nil
 	case *segment.First:
-		if n.Filter != nil {
-			return pred{}, rr.errAt(n, "event property filters cannot be rendered yet")
-		}
 		return rr.first(n), nil
+	case *segment.Sum:
+		return rr.sum(n), nil
+	case *segment.Avg:
+		return rr.avg(n), nil
+	case *segment.Then:
+		return rr.then(n)
 	case *segment.Ref:
 		return rr.ref(n)
 	}

@@ -68,6 +68,10 @@ var goldenRules = []string{
 	`countWithin("purchase", "90d") >= 3 || countWithin("login", "1w") < 2 || countWithin("login", "2w") == 0`,
 	`inSegment("recent") || inSegment("frozen") || inSegment("adults")`,
 	`true || has("x")`,
+	`did("purchase", {category: ["math", "it's"]}) && countWithin("login", "30d", {channel: "app"}) < 2 && firstWithin("trial", "7d", {channel: "web"})`,
+	`sumWithin("purchase", "90d") >= 500 || sumWithin("purchase", "30d", {channel: "app"}) < 12.5 || avgWithin("purchase", "1y") > 99.9999`,
+	`didBetween("purchase", date("2025-01-01"), date("2025-01-31")) && countBetween("login", date("2025-02-01"), date("2025-02-28")) >= 3 && sumBetween("purchase", date("2025-03-01"), date("2025-03-31"), {category: "math"}) > 0`,
+	`didThen("trial", "purchase", "7d") || didThen("login", "login", "2d", {channel: "app"}, {channel: "web"})`,
 }
 
 func TestGolden(t *testing.T) {

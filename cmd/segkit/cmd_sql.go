@@ -25,24 +25,35 @@ func (f *sqlSchemaFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.index, "index", "", "index `SNAPSHOT` to take the schema and time zone from, instead of --schema")
 }
 
-func (f *sqlSchemaFlags) load() ([]bitmapindex.Attribute, *time.Location, error) {
+// sqlSchema is what rendering needs to know about the data.
+type sqlSchema struct {
+	attrs  []bitmapindex.Attribute
+	loc    *time.Location
+	events map[string][]string // declared event properties; nil when none
+}
+
+func (f *sqlSchemaFlags) load() (sqlSchema, error) {
 	switch {
 	case f.schema != "" && f.index != "":
-		return nil, nil, usagef("give either --schema or --index, not both")
+		return sqlSchema{}, usagef("give either --schema or --index, not both")
 	case f.index != "":
 		ix, err := bitmapindex.Load(f.index)
 		if err != nil {
-			return nil, nil, err
+			return sqlSchema{}, err
 		}
-		return ix.Schema(), ix.Location(), nil
+		return sqlSchema{ix.Schema(), ix.Location(), ix.View().EventSchema()}, nil
 	case f.schema != "":
 		s, err := dataio.ReadSchemaFile(f.schema)
 		if err != nil {
-			return nil, nil, err
+			return sqlSchema{}, err
 		}
-		return s.Attributes, s.Location, nil
+		loc := s.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		return sqlSchema{s.Attributes, loc, s.Events}, nil
 	}
-	return nil, nil, usagef("--schema FILE (or --index SNAPSHOT) is required: the SQL of a comparison depends on the attribute's kind")
+	return sqlSchema{}, usagef("--schema FILE (or --index SNAPSHOT) is required: the SQL of a comparison depends on the attribute's kind")
 }
 
 func dialectFlag(s string) (sqlgen.Dialect, error) {
@@ -109,15 +120,19 @@ func (c *sqlCmd) run(ctx context.Context, e *env, args []string) error {
 	if err := c.now.required(); err != nil {
 		return err
 	}
-	attrs, loc, err := c.schema.load()
+	sch, err := c.schema.load()
 	if err != nil {
 		return err
 	}
+	attrs, loc := sch.attrs, sch.loc
 	t, err := c.now.in(loc)
 	if err != nil {
 		return err
 	}
 	opts := []segment.Option{segment.WithSchema(attrs)}
+	if sch.events != nil {
+		opts = append(opts, segment.WithEventSchema(sch.events))
+	}
 	if c.limits.raw != "" {
 		opts = append(opts, segment.WithLimits(c.limits.l))
 	}
@@ -211,10 +226,11 @@ func (c *sqlDDLCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	attrs, _, err := c.schema.load()
+	sch, err := c.schema.load()
 	if err != nil {
 		return err
 	}
+	attrs := sch.attrs
 	if c.cluster != "" {
 		if d != sqlgen.ClickHouse {
 			return usagef("--cluster is for ClickHouse")
