@@ -60,7 +60,7 @@ const opPage = 4096
 // use; the Index it came from may be used concurrently as usual.
 type Batch struct {
 	ix    *Index
-	pages [][]op // writes in pages of opPage, so a growing batch never copies
+	pages [][]op // writes in pages of opPage, so a growing batch copies only its first
 	n     int
 	bulk  []bulkOp
 	dets  []EventDetail // RecordEvent's details, by op.bulk
@@ -73,7 +73,11 @@ func (ix *Index) NewBatch() *Batch { return &Batch{ix: ix} }
 func batchOf(ix *Index, o op) *Batch { return &Batch{ix: ix, pages: [][]op{{o}}, n: 1} }
 
 func (b *Batch) add(o op) {
-	if len(b.pages) == 0 || len(b.pages[len(b.pages)-1]) == opPage {
+	switch {
+	case len(b.pages) == 0:
+		// the first page grows by appending (a small batch stays small)
+		b.pages = append(b.pages, make([]op, 0, 8))
+	case len(b.pages[len(b.pages)-1]) == opPage:
 		b.pages = append(b.pages, make([]op, 0, opPage))
 	}
 	last := &b.pages[len(b.pages)-1]
@@ -186,20 +190,32 @@ func (b *Batch) Len() int { return b.n }
 // (a *BatchError naming the write's position, key, field and the reason,
 // e.g. a *KindError) nothing is applied. A batch may be committed once;
 // later calls return ErrCommitted.
+//
+// For an index opened with Open, the batch is logged after validation and
+// Commit returns once its log record is durable under the index's
+// SyncPolicy (a logging error is returned then, and the batch may or may
+// not survive a crash). A View taken meanwhile may already show the batch.
 func (b *Batch) Commit() error {
 	if b.done {
 		return ErrCommitted
 	}
-	b.ix.mu.Lock()
-	defer b.ix.mu.Unlock()
+	ix := b.ix
+	ix.mu.Lock()
 	if err := b.validateLocked(); err != nil {
+		ix.mu.Unlock()
+		return err
+	}
+	seq, err := ix.logBatchLocked(b)
+	if err != nil {
+		ix.mu.Unlock()
 		return err
 	}
 	b.done = true
 	if b.n > 0 {
 		b.applyLocked()
 	}
-	return nil
+	ix.mu.Unlock()
+	return ix.waitDurable(seq)
 }
 
 // validateLocked checks every write against the schema (as it would be

@@ -31,6 +31,15 @@ type Config struct {
 	// take any). Rules compiled with segment.WithEventSchema(View.EventSchema())
 	// may then only name declared properties.
 	Events map[string][]string
+
+	// Sync is when Commit returns relative to the log reaching stable
+	// storage, for an index opened with Open (New ignores it); the zero
+	// value is SyncAlways.
+	Sync SyncPolicy
+	// CheckpointLogBytes, when positive, makes an index opened with Open
+	// checkpoint in the background once the log since its last checkpoint
+	// holds that many bytes (see Index.Checkpoint, Index.LogStats).
+	CheckpointLogBytes int64
 }
 
 // DefaultConfig returns the default configuration: UTC, not strict, no
@@ -58,6 +67,11 @@ type Index struct {
 	dirty bool
 	// nodes lists the bitmaps created or copied in this generation.
 	nodes []*bm
+
+	// dur is the directory of an index opened with Open, nil otherwise;
+	// recovery is what Open or LoadDir found.
+	dur      *durable
+	recovery *RecoveryReport
 }
 
 // state is the root of the copy-on-write tree (see cow.go).
@@ -120,18 +134,38 @@ func (ix *Index) Declare(a Attribute) error {
 		return err
 	}
 	ix.mu.Lock()
-	defer ix.mu.Unlock()
 	if old, ok := ix.cur.schema[a.Name]; ok {
+		ix.mu.Unlock()
 		if old.Kind != a.Kind || old.Scale != a.Scale {
 			return fmt.Errorf("bitmapindex: attribute %q is already declared as %s, not %s", a.Name, kindScale(old), kindScale(a))
 		}
 		return nil
 	}
+	seq, err := ix.logDeclareLocked(a)
+	if err == nil {
+		_, err = ix.declareLocked(a)
+	}
+	ix.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return ix.waitDurable(seq)
+}
+
+// declareLocked declares a validated attribute (see Declare) and reports
+// whether it was new.
+func (ix *Index) declareLocked(a Attribute) (bool, error) {
+	if old, ok := ix.cur.schema[a.Name]; ok {
+		if old.Kind != a.Kind || old.Scale != a.Scale {
+			return false, fmt.Errorf("bitmapindex: attribute %q is already declared as %s, not %s", a.Name, kindScale(old), kindScale(a))
+		}
+		return false, nil
+	}
 	w := ix.writer()
 	st := w.root(ix)
 	w.mutSchema(st)[a.Name] = a
 	ix.dirty = true
-	return nil
+	return true, nil
 }
 
 func kindScale(a Attribute) string {
@@ -179,34 +213,52 @@ func (ix *Index) Len() int {
 
 // Add adds a customer (no-op when it exists) and returns its ID and whether
 // it was created (false also when the index cannot store more keys: its key
-// storage holds 4 GiB).
+// storage holds 4 GiB, or, for an index opened with Open, when the write
+// cannot be logged: Commit a batch to get the error).
 func (ix *Index) Add(key string) (id uint32, created bool) {
 	ix.mu.Lock()
-	defer ix.mu.Unlock()
 	if id, ok := ix.keys.latest(key); ok && ix.cur.live.contains(id) {
+		ix.mu.Unlock()
 		return id, false
 	}
 	b := batchOf(ix, op{kind: opAdd, key: key})
 	if b.validateLocked() != nil {
+		ix.mu.Unlock()
 		return 0, false // only when the key storage is full (4 GiB of keys)
+	}
+	seq, err := ix.logBatchLocked(b)
+	if err != nil {
+		ix.mu.Unlock()
+		return 0, false
 	}
 	b.applyLocked()
 	id, _ = ix.keys.latest(key)
+	ix.mu.Unlock()
+	if ix.waitDurable(seq) != nil {
+		return 0, false
+	}
 	return id, true
 }
 
 // Delete removes a customer from every bitmap; the key may be added again
-// later and then gets a new ID. It reports whether the customer existed.
+// later and then gets a new ID. It reports whether the customer existed
+// (and, for an index opened with Open, the deletion was logged).
 func (ix *Index) Delete(key string) bool {
 	ix.mu.Lock()
-	defer ix.mu.Unlock()
 	id, ok := ix.keys.latest(key)
 	if !ok || !ix.cur.live.contains(id) {
+		ix.mu.Unlock()
 		return false
 	}
 	b := batchOf(ix, op{kind: opDelete, key: key})
+	seq, err := ix.logBatchLocked(b)
+	if err != nil {
+		ix.mu.Unlock()
+		return false
+	}
 	b.applyLocked()
-	return true
+	ix.mu.Unlock()
+	return ix.waitDurable(seq) == nil
 }
 
 // AddTag tags a customer, creating the customer when the key is new.
@@ -242,13 +294,19 @@ func (ix *Index) Record(key, event string, at time.Time, value float64) error {
 
 func (ix *Index) single(o op) error {
 	ix.mu.Lock()
-	defer ix.mu.Unlock()
 	b := batchOf(ix, o)
 	if err := b.validateLocked(); err != nil {
+		ix.mu.Unlock()
+		return err
+	}
+	seq, err := ix.logBatchLocked(b)
+	if err != nil {
+		ix.mu.Unlock()
 		return err
 	}
 	b.applyLocked()
-	return nil
+	ix.mu.Unlock()
+	return ix.waitDurable(seq)
 }
 
 // View returns an immutable, consistent snapshot of the index that holds
