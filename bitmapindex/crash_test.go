@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,7 +34,7 @@ import (
 // 50 for checkpoints).
 
 const (
-	crashKeys    = 200
+	crashKeys    = 120
 	envCrashDir  = "SEGKIT_CRASH_DIR"
 	envCrashMode = "SEGKIT_CRASH_MODE"
 )
@@ -43,7 +44,8 @@ func crashConfig() Config {
 }
 
 // crashBatch returns the writes of batch i: several customers each get a
-// few tags, attributes and events, and "meta" records the batch number.
+// few tags, attributes and events (some with a value and a property), and
+// "meta" records the batch number.
 func crashBatch(i int) []op {
 	r := randSource(uint64(i)*7919 + 17)
 	var ops []op
@@ -66,6 +68,12 @@ func crashBatch(i int) []op {
 				ops = append(ops, op{kind: opSet, key: key, name: a.Name, v: genValue(r, a)})
 			case 7:
 				ops = append(ops, op{kind: opClear, key: key, name: genAttrs[r.IntN(len(genAttrs))].Name})
+			case 8:
+				// an event with a value and a property (RecordEvent)
+				at := baseTime.Add(time.Duration(r.IntN(90*24)-45*24) * time.Hour)
+				o := recOp(key, "order", segkit.DayOf(at, time.UTC), float64(r.IntN(100000))/100)
+				o.kind, o.v.s = opRecordEvent, []string{"app", "web", "store"}[r.IntN(3)]
+				ops = append(ops, o)
 			default:
 				at := baseTime.Add(time.Duration(r.IntN(90*24)-45*24) * time.Hour)
 				ops = append(ops, recOp(key, genEvents[r.IntN(len(genEvents))], segkit.DayOf(at, time.UTC), float64(r.IntN(400))/4))
@@ -167,6 +175,7 @@ func crashRun(t *testing.T, trials int, mode func(r *rand.Rand, trial int) strin
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	m := newModel(crashConfig())
+	details := orderDetails{}
 	applied := 0
 	h := &harness{t: t, r: randSource(1)}
 	torn, killedInOpen := 0, 0
@@ -238,9 +247,17 @@ func crashRun(t *testing.T, trials int, mode func(r *rand.Rand, trial int) strin
 		require.GreaterOrEqual(t, k, acked, "trial %d (%s): batch %d was acknowledged but the index ends at %d (%v)", trial, md, acked, k, rep)
 		require.LessOrEqual(t, k, acked+1, "trial %d (%s): batches after the one in flight are present", trial, md)
 		for ; applied < k; applied++ {
-			require.True(t, m.applyBatch(crashBatch(applied+1)))
+			ops := crashBatch(applied + 1)
+			require.True(t, m.applyBatch(ops))
+			details.apply(ops)
 		}
 		h.check(v, m)
+		details.check(t, v)
+		if trial%5 == 4 {
+			// keep the log short (every child replays it), and crash
+			// later children on top of a checkpoint made here
+			require.NoError(t, ix.Checkpoint())
+		}
 		require.NoError(t, ix.Close())
 	}
 	t.Logf("%d trials in %v: %d batches acknowledged and recovered, %d torn log tails truncated, %d kills during Open",
@@ -271,4 +288,33 @@ func TestCrashDuringCheckpoints(t *testing.T) {
 		p := checkpointPoints[(trial/2)%len(checkpointPoints)]
 		return fmt.Sprintf("hook:%s@%d", p, 1+r.IntN(20))
 	})
+}
+
+// orderDetails is the model of the "order" events' values and properties:
+// per customer, "day amount channel" of each occurrence.
+type orderDetails map[string][]string
+
+func (d orderDetails) apply(ops []op) {
+	for _, o := range ops {
+		switch o.kind {
+		case opDelete:
+			delete(d, o.key)
+		case opRecordEvent:
+			a, _ := AmountFromFloat(o.f())
+			d[o.key] = append(d[o.key], fmt.Sprintf("%d %s %s", o.day(), a, o.v.s))
+		}
+	}
+}
+
+func (d orderDetails) check(t *testing.T, v *View) {
+	for key := range v.All().Keys() {
+		p, _ := v.Profile(key)
+		var got []string
+		for i, det := range p.Details["order"] {
+			got = append(got, fmt.Sprintf("%d %s %s", segkit.DayOf(p.Events["order"][i], time.UTC), det.Value, det.Props["channel"]))
+		}
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(d[key]))
+		require.Equal(t, want, got, "order details of %s", key)
+	}
 }

@@ -38,6 +38,14 @@
 // second precision. Event windows are whole days [from, to] in the index's
 // time zone; the package never reads the wall clock.
 //
+// [Open] backs an index with a directory: a checkpoint (a snapshot) and a
+// write-ahead log of the batches committed after it, so that a batch whose
+// Commit has returned survives kill -9 and power loss (under [SyncAlways],
+// the default; see [SyncPolicy]). Open recovers the directory after a crash
+// (a torn log tail is truncated and reported by [Index.Recovery]),
+// [Index.Checkpoint] writes a new checkpoint and retires the log, and
+// [LoadDir] reads a directory into an in-memory index.
+//
 // A view can be written as a versioned, checksummed snapshot
 // ([View.WriteTo], [Index.Save], which is atomic) and read back ([Read],
 // [Load]), which rejects damaged or hostile input with an error.

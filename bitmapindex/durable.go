@@ -235,8 +235,15 @@ func Open(dir string, cfg Config) (ix *Index, err error) {
 	if cfg.Sync.periodic && cfg.Sync.interval <= 0 {
 		return nil, fmt.Errorf("bitmapindex: open %s: sync interval %v must be positive", dir, cfg.Sync.interval)
 	}
+	_, statErr := os.Stat(dir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bitmapindex: open %s: %w", dir, err)
+	}
+	if os.IsNotExist(statErr) {
+		// the new directory's entry in its parent must survive a crash too
+		if err := syncDir(filepath.Dir(filepath.Clean(dir))); err != nil {
+			return nil, err
+		}
 	}
 	lock, err := lockDir(dir)
 	if err != nil {

@@ -79,7 +79,7 @@ func (m *model) upsert(key string) *mcust {
 // validation), given the attributes declared so far in the batch.
 func (m *model) valid(o op, pending map[string]Attribute) bool {
 	switch o.kind {
-	case opTag, opUntag, opRecord:
+	case opTag, opUntag, opRecord, opRecordEvent:
 		return o.name != ""
 	case opClear:
 		_, ok := m.schema[o.name]
@@ -156,7 +156,7 @@ func (m *model) apply(o op) {
 		}
 	case opClear:
 		delete(m.upsert(o.key).attrs, o.name)
-	case opRecord:
+	case opRecord, opRecordEvent:
 		c := m.upsert(o.key)
 		c.events[o.name] = append(c.events[o.name], o.day())
 		c.sums[o.name] += o.f()
@@ -365,6 +365,10 @@ func addToBatch(b *Batch, o op) {
 		b.Clear(o.key, o.name)
 	case opRecord:
 		b.addRecord(o.key, o.name, o.day(), o.f()) // the day is already in the index's zone
+	case opRecordEvent:
+		// tests put the value in f and one property, "channel", in v.s
+		a, _ := AmountFromFloat(o.f())
+		b.RecordEvent(o.key, o.name, o.day().Time(b.ix.loc).Add(90*time.Minute), EventDetail{Value: a, Props: map[string]string{"channel": o.v.s}})
 	}
 }
 

@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/segkit/segkit"
 )
@@ -27,6 +29,8 @@ import (
 //	  8 tag IDs   tag | ids
 //	  9 set IDs   attr | ids | value per ID
 //	  10 rec IDs  event | day varint | ids | 0 u8 | or 1 u8 then f64 per ID
+//	  11 event    key | event | day varint | amount varint | count uvarint | (property str | value str)*
+//	                (RecordEvent: the value as an Amount, properties sorted by name)
 //	ids   = count uvarint | (ID − previous ID) zigzag varint per ID (previous starts at 0)
 //	value = kind u8 | category, set: str (a set's encoded sorted strings)
 //	                | int: varint | decimal: f64 | time: unix seconds varint, nanoseconds uvarint
@@ -54,15 +58,17 @@ const (
 	lopTagIDs
 	lopSetIDs
 	lopRecordIDs
+	lopRecordEvent
 )
 
 var opToLog = map[opKind]byte{
 	opAdd: lopAdd, opDelete: lopDelete, opTag: lopTag, opUntag: lopUntag, opSet: lopSet,
 	opClear: lopClear, opRecord: lopRecord, opTagIDs: lopTagIDs, opSetIDs: lopSetIDs, opRecordIDs: lopRecordIDs,
+	opRecordEvent: lopRecordEvent,
 }
 
-var logToOp = func() [lopRecordIDs + 1]opKind {
-	var m [lopRecordIDs + 1]opKind
+var logToOp = func() [lopRecordEvent + 1]opKind {
+	var m [lopRecordEvent + 1]opKind
 	for k, c := range opToLog {
 		m[c] = k
 	}
@@ -135,6 +141,17 @@ func appendBatchPayload(dst []byte, b *Batch) ([]byte, error) {
 			dst = appendStr(dst, o.name)
 			dst = binary.AppendVarint(dst, o.v.n)
 			dst = appendF64(dst, o.v.f)
+		case opRecordEvent:
+			det := b.dets[o.bulk]
+			dst = appendStr(dst, o.key)
+			dst = appendStr(dst, o.name)
+			dst = binary.AppendVarint(dst, o.v.n)
+			dst = binary.AppendVarint(dst, int64(det.Value))
+			dst = binary.AppendUvarint(dst, uint64(len(det.Props)))
+			for _, k := range slices.Sorted(maps.Keys(det.Props)) {
+				dst = appendStr(dst, k)
+				dst = appendStr(dst, det.Props[k])
+			}
 		case opTagIDs:
 			dst = appendStr(dst, o.name)
 			dst = appendIDs(dst, b.bulk[o.bulk].ids)
@@ -405,6 +422,24 @@ func decodeBatch(ix *Index, d *logDec) *Batch {
 			o.key, o.name = d.str(), d.str()
 			day := d.day()
 			o.v = Value{n: int64(day), f: d.f64()}
+		case opRecordEvent:
+			o.key, o.name = d.str(), d.str()
+			day := d.day()
+			det := EventDetail{Value: Amount(d.varint())}
+			if n := d.count(2); n > 0 {
+				det.Props = make(map[string]string, n)
+				prev := ""
+				for j := 0; j < n && d.err == nil; j++ {
+					k, v := d.str(), d.str()
+					if d.err == nil && j > 0 && k <= prev {
+						d.failf("event properties out of order")
+					}
+					det.Props[k], prev = v, k
+				}
+			}
+			b.dets = append(b.dets, det)
+			o.v = Value{n: int64(day), f: det.Value.Float64()}
+			o.bulk = int32(len(b.dets) - 1)
 		case opTagIDs:
 			o.name = d.str()
 			b.bulk = append(b.bulk, bulkOp{ids: d.ids()})

@@ -234,6 +234,8 @@ func TestLogEncodingRoundTrip(t *testing.T) {
 	b.SetIDs("n", []uint32{0}, []Value{Int(7)})
 	b.RecordIDs("login", baseTime, []uint32{0}, nil)
 	b.RecordIDs("login", baseTime, []uint32{0}, []float64{2})
+	b.RecordEvent("a", "buy", baseTime, EventDetail{Value: 1234567, Props: map[string]string{"sku": "A1", "channel": "app"}})
+	b.RecordEvent("a", "view", baseTime, EventDetail{})
 	seen := map[opKind]bool{}
 	b.each(func(_ int, o *op) error { seen[o.kind] = true; return nil })
 	require.Len(t, seen, len(opKindNames)-1, "every write kind is in the batch")
@@ -247,6 +249,7 @@ func TestLogEncodingRoundTrip(t *testing.T) {
 	lr.batch.each(func(_ int, o *op) error { got = append(got, *o); return nil })
 	require.Equal(t, want, got)
 	require.Equal(t, b.bulk, lr.batch.bulk)
+	require.Equal(t, b.dets, lr.batch.dets)
 	// a declaration
 	lr, err = decodeRecord(ix, appendDeclarePayload(binary.LittleEndian.AppendUint64(nil, 5), Attribute{Name: "d", Kind: KindDecimal, Scale: 3}))
 	require.NoError(t, err)
