@@ -118,6 +118,8 @@ type RecoveryReport struct {
 	// CheckpointSeq the sequence number of the last batch it holds.
 	Checkpoint    string
 	CheckpointSeq uint64
+	// CheckpointTime is when it was written (its modification time).
+	CheckpointTime time.Time
 	// Replayed is the number of log records applied after the checkpoint,
 	// LogBytes the size of the log segments read, and LastSeq the sequence
 	// number of the last batch in the index.
@@ -316,6 +318,47 @@ func Open(dir string, cfg Config) (ix *Index, err error) {
 	return ix, nil
 }
 
+// CreateDir writes v as the first checkpoint of a new durable index in dir
+// (created if missing; it must not hold an index yet), which Open then
+// continues from. A host that built an index in memory (New and a bulk
+// load) makes it durable with one snapshot write instead of logging every
+// batch. The directory is locked while it is written, as Open locks it.
+func CreateDir(dir string, v *View) (err error) {
+	_, statErr := os.Stat(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("bitmapindex: create %s: %w", dir, err)
+	}
+	if os.IsNotExist(statErr) {
+		if err := syncDir(filepath.Dir(filepath.Clean(dir))); err != nil {
+			return err
+		}
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if uerr := unlockDir(lock); err == nil {
+			err = uerr
+		}
+	}()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("bitmapindex: create %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if _, ok := parseSeqName(n, ckptPrefix, ckptSuffix); ok {
+			return fmt.Errorf("bitmapindex: create %s: the directory already holds an index (%s)", dir, n)
+		}
+		if _, ok := parseSeqName(n, logPrefix, logSuffix); ok {
+			return fmt.Errorf("bitmapindex: create %s: the directory already holds an index (%s)", dir, n)
+		}
+	}
+	_, err = writeCheckpoint(v, filepath.Join(dir, checkpointName(0)))
+	return err
+}
+
 // LoadDir reads the state of the durable index in dir (its newest
 // checkpoint and the log after it) into a new in-memory Index, as Load
 // reads a snapshot file: writes to it are not logged, and the directory is
@@ -360,13 +403,15 @@ func (ix *Index) LogStats() (LogStats, bool) {
 	if d == nil {
 		return LogStats{}, false
 	}
+	// the checkpoint first: a checkpoint completing meanwhile then cannot
+	// look newer than the last sequence number
+	d.infoMu.Lock()
+	info := d.info
+	d.infoMu.Unlock()
 	ix.mu.Lock()
 	seq := d.seq
 	ix.mu.Unlock()
 	size, n := d.log.stats()
-	d.infoMu.Lock()
-	info := d.info
-	d.infoMu.Unlock()
 	return LogStats{
 		Dir: d.dir, Sync: d.sync, LastSeq: seq, LogBytes: size, LogRecords: n,
 		CheckpointFile: info.file, CheckpointSeq: info.seq, CheckpointBytes: info.bytes,
@@ -689,6 +734,7 @@ func recoverDir(dir string, cfg *Config) (*recovered, error) {
 		rec.report.Created = true
 		rec.report.Checkpoint = name
 		rec.ckpt = ckptInfo{file: name, bytes: size, at: time.Now()}
+		rec.report.CheckpointTime = rec.ckpt.at
 		return rec, nil
 	}
 	snapSeq := ckpts[len(ckpts)-1]
@@ -702,6 +748,7 @@ func recoverDir(dir string, cfg *Config) (*recovered, error) {
 	rec.ckpt = ckptInfo{file: name, seq: snapSeq}
 	if fi, err := os.Stat(filepath.Join(dir, name)); err == nil {
 		rec.ckpt.bytes, rec.ckpt.at = fi.Size(), fi.ModTime()
+		rec.report.CheckpointTime = rec.ckpt.at
 	}
 	for _, s := range ckpts[:len(ckpts)-1] {
 		rec.retire = append(rec.retire, filepath.Join(dir, checkpointName(s)))

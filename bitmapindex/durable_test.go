@@ -350,3 +350,27 @@ func TestLogWriteFailureIsSticky(t *testing.T) {
 	require.Equal(t, []string{"a"}, setKeys(ix.View().Tag("t")))
 	require.NoError(t, ix.Close())
 }
+
+func TestCreateDir(t *testing.T) {
+	ix, err := New(Config{Schema: []Attribute{{Name: "age", Kind: KindInt}}})
+	require.NoError(t, err)
+	for i := range 50 {
+		require.NoError(t, ix.Set(benchKey(i), "age", Int(int64(20+i))))
+	}
+	dir := filepath.Join(t.TempDir(), "new", "index")
+	require.NoError(t, CreateDir(dir, ix.View()))
+	require.ErrorContains(t, CreateDir(dir, ix.View()), "already holds an index")
+	d, err := Open(dir, Config{})
+	require.NoError(t, err)
+	require.Equal(t, 50, d.Len())
+	require.NoError(t, d.Set(benchKey(50), "age", Int(99)))
+	// CreateDir refuses a directory that is open
+	require.ErrorIs(t, CreateDir(dir, ix.View()), ErrLocked)
+	require.NoError(t, d.Close())
+	d, err = LoadDir(dir)
+	require.NoError(t, err)
+	require.Equal(t, 51, d.Len())
+	rep, _ := d.Recovery()
+	require.Equal(t, 1, rep.Replayed)
+	require.False(t, rep.CheckpointTime.IsZero())
+}

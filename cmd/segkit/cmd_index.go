@@ -15,8 +15,9 @@ import (
 
 // indexBuildCmd builds and saves an index.
 type indexBuildCmd struct {
-	data dataFlags
-	out  string
+	data    dataFlags
+	out     string
+	durable bool
 }
 
 func (*indexBuildCmd) doc() doc {
@@ -30,7 +31,8 @@ func (*indexBuildCmd) doc() doc {
 
 func (c *indexBuildCmd) flags(fs *flag.FlagSet) {
 	c.data.register(fs)
-	fs.StringVar(&c.out, "out", "", "snapshot `FILE` to write (atomically)")
+	fs.StringVar(&c.out, "out", "", "snapshot `FILE` to write (atomically), or with --durable a new index directory")
+	fs.BoolVar(&c.durable, "durable", false, "write a durable index directory (checkpoint and write-ahead log) for 'segkit index apply'; implied when --out is an existing directory")
 }
 
 func (c *indexBuildCmd) run(ctx context.Context, e *env, args []string) error {
@@ -45,6 +47,14 @@ func (c *indexBuildCmd) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	start := time.Now()
+	if c.durable || isDir(c.out) {
+		if err := bitmapindex.CreateDir(c.out, ix.View()); err != nil {
+			return err
+		}
+		newProgress(e, c.data.progress).printf("wrote %s in %v", c.out, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(e.stdout, "%d customers indexed into the durable index directory %s\n", ix.Len(), c.out)
+		return nil
+	}
 	// The CLI's one atomic writer: a temporary file renamed into place,
 	// mode 0644.
 	if err := atomicfile.WriteFile(c.out, func(w io.Writer) error {
@@ -88,12 +98,22 @@ func (c *indexStatsCmd) run(ctx context.Context, e *env, args []string) error {
 	}
 	v := ix.View()
 	st := v.Stats()
+	rep, durable := ix.Recovery()
 	if c.format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
+		if durable {
+			return enc.Encode(struct {
+				bitmapindex.Stats
+				Log durableStats `json:"log"`
+			}{st, durableStatsOf(rep)})
+		}
 		return enc.Encode(st)
 	}
-	return writeStatsText(e, v, st)
+	if err := writeStatsText(e, v, st); err != nil || !durable {
+		return err
+	}
+	return writeDurableStats(e, rep)
 }
 
 func writeStatsText(e *env, v *bitmapindex.View, st bitmapindex.Stats) error {

@@ -104,7 +104,7 @@ func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.customers, "customers", "", "customers `FILE` (JSON Lines)")
 	fs.StringVar(&d.events, "events", "", "events `FILE` (JSON Lines), optional")
 	fs.StringVar(&d.schema, "schema", "", "schema `FILE` (JSON), optional: without it kinds are inferred")
-	fs.StringVar(&d.index, "index", "", "index `SNAPSHOT` written by 'segkit index build', instead of --customers")
+	fs.StringVar(&d.index, "index", "", "index `SNAPSHOT` (or durable index directory) written by 'segkit index build', instead of --customers")
 	fs.BoolVar(&d.progress, "progress", false, "report progress on stderr even when it is not a terminal")
 }
 
@@ -116,7 +116,11 @@ func (d *dataFlags) load(ctx context.Context, e *env) (*bitmapindex.Index, error
 		return nil, usagef("give either --index or --customers/--events/--schema, not both")
 	case d.index != "":
 		start := time.Now()
-		ix, err := bitmapindex.Load(d.index)
+		load := bitmapindex.Load
+		if isDir(d.index) {
+			load = bitmapindex.LoadDir // a durable index: checkpoint and log, read without locking
+		}
+		ix, err := load(d.index)
 		if err != nil {
 			return nil, err
 		}

@@ -24,6 +24,7 @@ var commands = []func() command{
 	cmd[exportCmd],
 	cmd[fitCmd],
 	cmd[genCmd],
+	cmd[indexApplyCmd],
 	cmd[indexBuildCmd],
 	cmd[indexStatsCmd],
 	cmd[lifecycleCmd],
