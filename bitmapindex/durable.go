@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -760,6 +761,15 @@ func recoverDir(dir string, cfg *Config) (*recovered, error) {
 		if cfg.Strict && !ix.strict {
 			return nil, fail("the index's schema is not strict, the configuration asks for a strict one")
 		}
+		if len(cfg.Events) > 0 {
+			want, err := newIndexEvents(cfg.Events)
+			if err != nil {
+				return nil, err
+			}
+			if !maps.EqualFunc(want, ix.evDecl, slices.Equal) {
+				return nil, fail("the index declares event properties %v, the configuration %v (they are fixed when the index is created)", ix.evDecl, want)
+			}
+		}
 	}
 	last := snapSeq
 	for i, first := range logs {
@@ -966,4 +976,13 @@ func syncDir(dir string) error {
 		return fmt.Errorf("bitmapindex: sync directory %s: %w", dir, err)
 	}
 	return nil
+}
+
+// newIndexEvents normalises event property declarations as New does.
+func newIndexEvents(decl map[string][]string) (map[string][]string, error) {
+	tmp := &Index{}
+	if err := tmp.declareEvents(decl); err != nil {
+		return nil, err
+	}
+	return tmp.evDecl, nil
 }

@@ -139,7 +139,7 @@ func TestOpenLockAndClose(t *testing.T) {
 func TestOpenConfigChecks(t *testing.T) {
 	dir := t.TempDir()
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
-	ix, err := Open(dir, Config{Location: shanghai, Schema: []Attribute{{Name: "age", Kind: KindInt}}})
+	ix, err := Open(dir, Config{Location: shanghai, Schema: []Attribute{{Name: "age", Kind: KindInt}}, Events: map[string][]string{"buy": {"sku", "channel"}}})
 	require.NoError(t, err)
 	require.NoError(t, ix.Close())
 
@@ -149,9 +149,16 @@ func TestOpenConfigChecks(t *testing.T) {
 	require.ErrorContains(t, err, "not strict")
 	_, err = Open(dir, Config{Schema: []Attribute{{Name: "age", Kind: KindTime}}})
 	require.ErrorContains(t, err, `"age" is already declared as int`)
+	_, err = Open(dir, Config{Events: map[string][]string{"buy": {"sku"}}})
+	require.ErrorContains(t, err, "event properties")
 	_, err = Open(dir, Config{Sync: SyncInterval(0)})
 	require.ErrorContains(t, err, "must be positive")
 
+	// the same event declarations in another order are the same
+	ix, err = Open(dir, Config{Events: map[string][]string{"buy": {"channel", "sku"}}})
+	require.NoError(t, err)
+	require.Equal(t, map[string][]string{"buy": {"channel", "sku"}}, ix.View().EventSchema())
+	require.NoError(t, ix.Close())
 	// a nil Location keeps the index's; a new attribute is declared and logged
 	ix, err = Open(dir, Config{Schema: []Attribute{{Name: "spend", Kind: KindDecimal, Scale: 2}}})
 	require.NoError(t, err)
