@@ -64,7 +64,7 @@ func BenchmarkFit(b *testing.B) {
 			b.ReportAllocs()
 			c0 := cpuTime()
 			for b.Loop() {
-				if _, err := credit.Fit(sc, population(n, asOf), asOf, credit.DefaultFitConfig()); err != nil {
+				if _, err := credit.Fit(sc, population(n, asOf), asOf.Time(nil), credit.DefaultFitConfig()); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -99,7 +99,7 @@ func BenchmarkScore(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if _, err := m.Score(cus[i%len(cus)], asOf); err != nil {
+		if _, err := m.Score(cus[i%len(cus)], asOf.Time(m.Location())); err != nil {
 			b.Fatal(err)
 		}
 		i++

@@ -24,9 +24,10 @@
 //
 // # Scores and reasons
 //
-// [Model.Score] computes a [Result] as of an explicit day (the package
-// never reads the clock; events after the day are ignored, so a history can
-// be scored as of any past day): the score, the band and its restrictions,
+// [Model.Score] computes a [Result] as of an explicit "now" (the package
+// never reads the clock; windows end on now's day in the scorecard's zone
+// and events after it are ignored, so a history can be scored as of any
+// past day): the score, the band and its restrictions,
 // and a [Reason] per characteristic — its value, bin and points and the
 // penalty, the points short of the best the characteristic gives — largest
 // penalties first, like an adverse-action notice. [Result.Explain] formats
@@ -46,11 +47,13 @@
 //
 // # Index
 //
-// [Update] writes each result into a bitmap index, the score as the int
-// attribute credit_score and the band as the category credit_band
-// ([DefaultIndexConfig]), so that segment rules select on them
+// [Update] writes each result into a bitmap index through the adapter shape
+// every model shares ([IndexConfig], [Output], [Apply], [Update]): the
+// score as the int attribute credit_score and the band as the category
+// credit_band ([DefaultIndexConfig]), so that segment rules select on them
 // (credit_band == "poor", credit_score < 560). [Apply] adds the same to a
-// caller's batch.
+// caller's batch; [Update] also clears the attributes of customers no longer
+// scored.
 //
 // Usage:
 //
@@ -58,7 +61,7 @@
 //	if err != nil { … }
 //	m, err := credit.Compile(sc)
 //	if err != nil { … }
-//	r, err := m.Score(customer, segkit.Date(2026, 12, 1))
+//	r, err := m.Score(customer, now) // now: a time.Time; days in the scorecard's zone
 //	fmt.Print(r.Explain())
 //	if r.Restrictions.Prepay { … }
 package credit

@@ -41,7 +41,7 @@ func ExampleModel_Score() {
 			{Name: "late_payment", At: day("2026-03-02")},
 			{Name: "late_payment", At: day("2026-09-14")},
 		},
-	}, segkit.Date(2026, 12, 1))
+	}, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	if err != nil {
 		panic(err)
 	}
@@ -73,7 +73,7 @@ func ExampleFit() {
 	add(true, 20, true)
 	add(false, 300, false)
 	add(false, 80, true)
-	f, err := credit.Fit(sc, slices.Values(samples), segkit.Date(2026, 1, 1), credit.DefaultFitConfig())
+	f, err := credit.Fit(sc, slices.Values(samples), segkit.Date(2026, 1, 1).Time(nil), credit.DefaultFitConfig())
 	if err != nil {
 		panic(err)
 	}
@@ -94,7 +94,7 @@ func ExampleUpdate() {
 		panic(err)
 	}
 	results := []credit.Result{{Customer: "ann", Score: 640, Band: "good"}, {Customer: "bob", Score: 530, Band: "poor"}}
-	if err := credit.Update(ix, results, credit.DefaultIndexConfig()); err != nil {
+	if err := credit.Update(ix, credit.Output{Results: credit.Results(results)}, credit.DefaultIndexConfig()); err != nil {
 		panic(err)
 	}
 	v := ix.View()

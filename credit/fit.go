@@ -7,10 +7,10 @@ import (
 	"math"
 	"slices"
 
+	"time"
+
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/optimize"
-
-	"github.com/segkit/segkit"
 )
 
 // Scaling turns log-odds into points, the standard scorecard scaling: a
@@ -88,8 +88,9 @@ type Fitted struct {
 }
 
 // Fit learns the points of s from outcomes: it computes every
-// characteristic of every sample as of the day asOf (the observation
-// point; the outcomes come after it), the weight of evidence of each bin,
+// characteristic of every sample as of now (the observation point, whose
+// calendar day in the scorecard's zone ends the windows; the outcomes come
+// after it), the weight of evidence of each bin,
 // fits a logistic regression of the outcome on the WoE values with gonum's
 // BFGS optimiser, and scales the result: Base = Offset − Factor × intercept,
 // and a bin's points = −Factor × coefficient × WoE, rounded. The missing
@@ -98,7 +99,7 @@ type Fitted struct {
 // adjacent bins pooled until their WoE is monotonic, so that their points
 // keep the declared order; a wrong-signed coefficient on such a
 // characteristic is an error. The bins and bands of s are kept.
-func Fit(s Scorecard, samples iter.Seq[Sample], asOf segkit.Day, cfg FitConfig) (*Fitted, error) {
+func Fit(s Scorecard, samples iter.Seq[Sample], now time.Time, cfg FitConfig) (*Fitted, error) {
 	if err := cfg.Scaling.validate(); err != nil {
 		return nil, err
 	}
@@ -106,6 +107,7 @@ func Fit(s Scorecard, samples iter.Seq[Sample], asOf segkit.Day, cfg FitConfig) 
 	if err != nil {
 		return nil, err
 	}
+	asOf := m.tz.DayOf(now)
 	n := len(m.chars)
 	// Count goods and bads per bin (index 0 is missing, bin j is j+1) and
 	// per distinct combination of bins.

@@ -56,7 +56,7 @@ func TestFitTextbook(t *testing.T) {
 	add(true, 20, true)
 	add(false, 300, false)
 	add(false, 80, true)
-	f, err := credit.Fit(sc, slices.Values(samples), segkit.Date(2026, 1, 1), credit.DefaultFitConfig())
+	f, err := credit.Fit(sc, slices.Values(samples), segkit.Date(2026, 1, 1).Time(nil), credit.DefaultFitConfig())
 	require.NoError(t, err)
 	require.InDelta(t, -1, f.Coefficients[0], 1e-6)
 	require.InDelta(t, math.Log(100.0/900), f.Intercept, 1e-6)
@@ -74,7 +74,7 @@ func TestFitTextbook(t *testing.T) {
 	require.Equal(t, 100, f.Bads)
 	require.Equal(t, 2, f.Cells)
 
-	_, err = credit.Fit(sc, slices.Values(samples[:600]), 0, credit.DefaultFitConfig())
+	_, err = credit.Fit(sc, slices.Values(samples[:600]), segkit.Day(0).Time(nil), credit.DefaultFitConfig())
 	require.ErrorIs(t, err, credit.ErrOneClass)
 }
 
@@ -111,7 +111,7 @@ func TestFitRecoversKnownRelation(t *testing.T) {
 		z := intercept + gLate[l] + gVer[v] + gTen[tn]
 		samples[i] = credit.Sample{Customer: cu, Bad: rng.Float64() < 1/(1+math.Exp(-z))}
 	}
-	f, err := credit.Fit(sc, slices.Values(samples), asOf, credit.DefaultFitConfig())
+	f, err := credit.Fit(sc, slices.Values(samples), asOf.Time(nil), credit.DefaultFitConfig())
 	require.NoError(t, err)
 	require.Empty(t, f.Warnings)
 	require.Equal(t, 18, f.Cells)
@@ -164,7 +164,7 @@ func TestFitMonotonicBins(t *testing.T) {
 		c := char
 		c.Monotonic = dir
 		f, err := credit.Fit(credit.Scorecard{Characteristics: []credit.Characteristic{c}, Bands: oneBand},
-			slices.Values(samples), asOf, credit.DefaultFitConfig())
+			slices.Values(samples), asOf.Time(nil), credit.DefaultFitConfig())
 		require.NoError(t, err)
 		var pts []int
 		for _, b := range f.Scorecard.Characteristics[0].Bins {

@@ -55,7 +55,7 @@ func FuzzParseScorecard(f *testing.F) {
 		if !reflect.DeepEqual(sc, back) {
 			t.Fatalf("round trip changed the scorecard:\n%+v\n%+v", sc, back)
 		}
-		r, err := m.Score(cu, segkit.Date(2026, 6, 1))
+		r, err := m.Score(cu, segkit.Date(2026, 6, 1).Time(m.Location()))
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "credit: customer ") {
 				t.Fatalf("score error: %v", err)

@@ -3,11 +3,13 @@ package credit
 import (
 	"errors"
 	"fmt"
+	"iter"
+	"slices"
 
 	"github.com/segkit/segkit/bitmapindex"
 )
 
-// IndexConfig names the attributes [Apply] writes; an empty name skips
+// IndexConfig names the attributes the adapter writes; an empty name skips
 // that attribute. It is a plain value; start from [DefaultIndexConfig].
 type IndexConfig struct {
 	// Score receives the score, an int; default "credit_score".
@@ -22,9 +24,29 @@ func DefaultIndexConfig() IndexConfig {
 	return IndexConfig{Score: "credit_score", Band: "credit_band"}
 }
 
-// Attributes returns the attributes Apply writes, for declaring them in an
-// index with a strict schema.
-func (c IndexConfig) Attributes() []bitmapindex.Attribute {
+// Output is what the adapter writes: the results of a scoring, as
+// [Model.ScoreAll] yields them. Results may be a sequence that can be
+// consumed once ([Update] reads it once). Output is a plain value.
+type Output struct {
+	Results iter.Seq2[Result, error]
+}
+
+// Results adapts a slice of results (of successful scorings) to the
+// sequence [Output] takes.
+func Results(rs []Result) iter.Seq2[Result, error] {
+	return func(yield func(Result, error) bool) {
+		for _, r := range rs {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Attributes returns the schema of the attributes the adapter writes, for
+// [bitmapindex.Config.Schema] or [bitmapindex.Index.DeclareAll] (a strict
+// index needs them declared before [Apply]).
+func (c IndexConfig) Attributes(Output) []bitmapindex.Attribute {
 	var out []bitmapindex.Attribute
 	if c.Score != "" {
 		out = append(out, bitmapindex.Attribute{Name: c.Score, Kind: bitmapindex.KindInt})
@@ -37,64 +59,66 @@ func (c IndexConfig) Attributes() []bitmapindex.Attribute {
 
 // Apply adds to b every result's score and band, so that segment rules
 // select on them (credit_band == "poor", credit_score < 560), upserting
-// customers the index does not know yet. Nothing is written until the
-// caller commits the batch; writing replaces each customer's previous
-// values. A result without a customer key is an error naming its position.
-// Customers in the index but not in results keep their old values: see
-// [Update].
-func Apply(b *bitmapindex.Batch, results []Result, cfg IndexConfig) error {
-	for i, r := range results {
-		if r.Customer == "" {
-			return fmt.Errorf("credit: index: result %d has no customer key", i)
-		}
+// customers the index does not know yet. The first scoring error in the
+// sequence, or a result without a customer key, stops it and is returned
+// (the writes added so far stay in the batch: do not commit it). Nothing is
+// visible until the batch is committed; writing replaces each customer's
+// previous values. Customers in the index but not in out keep their old
+// values: see [Update].
+func Apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) error {
+	_, err := apply(b, out, cfg)
+	return err
+}
+
+func apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) (keys []string, err error) {
+	if b == nil {
+		return nil, errors.New("credit: index: nil batch")
 	}
-	for _, r := range results {
+	if out.Results == nil {
+		return nil, errors.New("credit: index: Output needs Results")
+	}
+	for r, err := range out.Results {
+		if err != nil {
+			return nil, fmt.Errorf("credit: index: %w", err)
+		}
+		if r.Customer == "" {
+			return nil, fmt.Errorf("credit: index: result %d has no customer key", len(keys))
+		}
 		if cfg.Score != "" {
 			b.Set(r.Customer, cfg.Score, bitmapindex.Int(int64(r.Score)))
 		}
 		if cfg.Band != "" {
 			b.Set(r.Customer, cfg.Band, bitmapindex.Category(r.Band))
 		}
+		keys = append(keys, r.Customer)
 	}
-	return nil
+	return keys, nil
 }
 
-// Update writes results into the index in one batch, made visible
-// atomically: it declares the attributes the index does not have yet,
-// clears them for customers that hold them but are not in results (so rules
-// do not select them on an old score), and sets them for every customer in
-// results.
-func Update(ix *bitmapindex.Index, results []Result, cfg IndexConfig) error {
+// Update writes out into the index in one batch, made visible atomically:
+// it declares the attributes the index does not have yet, sets them for
+// every result ([Apply]), and clears them for customers of the index that
+// have none in out, so that rules do not select them on an old score. A
+// scoring error in the sequence stops it before anything is written.
+func Update(ix *bitmapindex.Index, out Output, cfg IndexConfig) error {
 	if ix == nil {
 		return errors.New("credit: index: nil index")
 	}
-	for _, a := range cfg.Attributes() {
-		if err := ix.Declare(a); err != nil {
-			return fmt.Errorf("credit: index: %w", err)
-		}
-	}
-	keys := make(map[string]struct{}, len(results))
-	for _, r := range results {
-		keys[r.Customer] = struct{}{}
+	if err := ix.DeclareAll(cfg.Attributes(out)); err != nil {
+		return fmt.Errorf("credit: index: %w", err)
 	}
 	b := ix.NewBatch()
+	keys, err := apply(b, out, cfg)
+	if err != nil {
+		return err
+	}
+	slices.Sort(keys)
+	written := func(key string) bool { _, ok := slices.BinarySearch(keys, key); return ok }
 	v := ix.View()
-	for _, attr := range []string{cfg.Score, cfg.Band} {
-		if attr == "" {
-			continue
-		}
-		present, err := v.Present(attr)
-		if err != nil {
+	for _, a := range cfg.Attributes(out) {
+		if err := bitmapindex.ClearStale(b, v, a.Name, written); err != nil {
 			return fmt.Errorf("credit: index: %w", err)
 		}
-		for key := range present.Keys() {
-			if _, ok := keys[key]; !ok {
-				b.Clear(key, attr)
-			}
-		}
-	}
-	if err := Apply(b, results, cfg); err != nil {
-		return err
 	}
 	if err := b.Commit(); err != nil {
 		return fmt.Errorf("credit: index: %w", err)

@@ -35,6 +35,7 @@ type Customer struct {
 type Model struct {
 	sc    Scorecard
 	loc   *time.Location
+	tz    *segkit.Zone
 	chars []compiled
 }
 
@@ -54,7 +55,7 @@ func Compile(s Scorecard) (*Model, error) {
 	if err != nil { // unreachable after Validate
 		return nil, fmt.Errorf("credit: time zone: %w", err)
 	}
-	m := &Model{sc: clone(s), loc: loc}
+	m := &Model{sc: clone(s), loc: loc, tz: segkit.NewZone(loc)}
 	for _, c := range m.sc.Characteristics {
 		cc := compiled{Characteristic: c, best: c.Missing}
 		if c.byValue() {
@@ -203,7 +204,7 @@ func (m *Model) eval(c *compiled, cu *Customer, asOf segkit.Day) (value, error) 
 			if e.Name != c.Event {
 				continue
 			}
-			d := segkit.DayOf(e.At, m.loc)
+			d := m.tz.DayOf(e.At)
 			age := asOf.Sub(d)
 			if age < 0 {
 				continue
@@ -242,7 +243,7 @@ func (m *Model) eval(c *compiled, cu *Customer, asOf segkit.Day) (value, error) 
 		if t.IsZero() {
 			return value{missing: true}, nil
 		}
-		return value{num: float64(asOf.Sub(segkit.DayOf(t, m.loc)))}, nil
+		return value{num: float64(asOf.Sub(m.tz.DayOf(t)))}, nil
 	}
 	a, ok := cu.Attributes[c.Attribute]
 	if !ok || !a.IsValid() {
@@ -271,7 +272,7 @@ func (m *Model) eval(c *compiled, cu *Customer, asOf segkit.Day) (value, error) 
 		return value{num: f}, nil
 	case bitmapindex.KindTime:
 		t, _ := a.AsTime()
-		return value{num: float64(asOf.Sub(segkit.DayOf(t, m.loc)))}, nil
+		return value{num: float64(asOf.Sub(m.tz.DayOf(t)))}, nil
 	}
 	return value{}, &CustomerError{cu.Key, c.Name, c.Attribute, a.Kind(), "numeric bins take an int, decimal or time"}
 }
@@ -321,10 +322,15 @@ func (m *Model) bins(dst []int, vals []value, cu *Customer, asOf segkit.Day) err
 	return nil
 }
 
-// Score scores cu as of the day asOf (in the scorecard's zone): the
-// characteristics' values, their bins and points, the total and its band,
-// and the reasons, largest penalties first. Events after asOf are ignored.
-func (m *Model) Score(cu Customer, asOf segkit.Day) (Result, error) {
+// Score scores cu as of now: windows end on now's calendar day in the
+// scorecard's zone, and events after that day are ignored. The result holds
+// the total, its band and restrictions, and the reasons — each
+// characteristic's value, bin and points — largest penalties first.
+func (m *Model) Score(cu Customer, now time.Time) (Result, error) {
+	return m.score(cu, m.tz.DayOf(now))
+}
+
+func (m *Model) score(cu Customer, asOf segkit.Day) (Result, error) {
 	n := len(m.chars)
 	bins := make([]int, n)
 	vals := make([]value, n)
@@ -365,12 +371,14 @@ func (m *Model) Band(score int) Band {
 	return m.sc.Bands[len(m.sc.Bands)-1] // unreachable: the last band has no Min
 }
 
-// ScoreAll scores every customer of seq as of asOf, yielding each result or
-// the error of that customer; scoring continues after an error.
-func (m *Model) ScoreAll(seq iter.Seq[Customer], asOf segkit.Day) iter.Seq2[Result, error] {
+// ScoreAll scores every customer of seq as of now, yielding each result or
+// the error of that customer; scoring continues after an error. Its output
+// is what the index adapter takes ([Output]).
+func (m *Model) ScoreAll(seq iter.Seq[Customer], now time.Time) iter.Seq2[Result, error] {
+	asOf := m.tz.DayOf(now)
 	return func(yield func(Result, error) bool) {
 		for cu := range seq {
-			if !yield(m.Score(cu, asOf)) {
+			if !yield(m.score(cu, asOf)) {
 				return
 			}
 		}

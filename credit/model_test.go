@@ -48,7 +48,7 @@ func TestScoreReasonsAndBand(t *testing.T) {
 			ev("complaint", at(2026, 10, 1, 8)),
 		},
 	}
-	r, err := m.Score(cu, asOf)
+	r, err := m.Score(cu, asOf.Time(m.Location()))
 	require.NoError(t, err)
 	// 600 − 15 (2 late) + 5 (1 refund) − 30 (complaint 11 days ago)
 	// + 5 (275 days) − 20 (unverified) = 545.
@@ -71,7 +71,7 @@ func TestScoreEdges(t *testing.T) {
 	m := load(t)
 	asOf := segkit.Date(2026, 12, 1)
 	base := credit.Customer{Key: "c2", Attributes: map[string]bitmapindex.Value{"verified": bitmapindex.Bool(true)}}
-	r, err := m.Score(base, asOf)
+	r, err := m.Score(base, asOf.Time(m.Location()))
 	require.NoError(t, err)
 	// 600 + 20 + 5 + 10 (never complained) − 10 (tenure unknown) + 15.
 	require.Equal(t, 640, r.Score)
@@ -84,7 +84,7 @@ func TestScoreEdges(t *testing.T) {
 	for i := range 3 {
 		cu.Events = append(cu.Events, ev("late_payment", at(2026, 11, 1+i, 10)))
 	}
-	r, err = m.Score(cu, asOf)
+	r, err = m.Score(cu, asOf.Time(m.Location()))
 	require.NoError(t, err)
 	require.Equal(t, 600-60+5+10+25+15, r.Score)
 	require.Equal(t, "fair", r.Band)
@@ -100,7 +100,7 @@ func TestScoreEdges(t *testing.T) {
 	// An attribute of a kind the bins cannot take names the customer,
 	// characteristic, attribute and kind.
 	cu.Attributes = map[string]bitmapindex.Value{"verified": bitmapindex.Decimal(1)}
-	_, err = m.Score(cu, asOf)
+	_, err = m.Score(cu, asOf.Time(m.Location()))
 	var ce *credit.CustomerError
 	require.ErrorAs(t, err, &ce)
 	require.EqualError(t, err, `credit: customer "c2": characteristic "verified": attribute "verified" of kind decimal: bins by value take a category, bool or int`)
@@ -109,7 +109,7 @@ func TestScoreEdges(t *testing.T) {
 	var n, errs int
 	for _, err := range m.ScoreAll(func(yield func(credit.Customer) bool) {
 		_ = yield(cu) && yield(base)
-	}, asOf) {
+	}, asOf.Time(m.Location())) {
 		n++
 		if err != nil {
 			errs++
@@ -169,4 +169,30 @@ func TestParseScorecardErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestUpdateClearsStale(t *testing.T) {
+	ix, err := bitmapindex.New(bitmapindex.Config{})
+	require.NoError(t, err)
+	cfg := credit.DefaultIndexConfig()
+	two := []credit.Result{{Customer: "ann", Score: 640, Band: "good"}, {Customer: "bob", Score: 530, Band: "poor"}}
+	require.NoError(t, credit.Update(ix, credit.Output{Results: credit.Results(two)}, cfg))
+	require.NoError(t, credit.Update(ix, credit.Output{Results: credit.Results(two[:1])}, cfg))
+	v := ix.View()
+	p, ok := v.Profile("bob")
+	require.True(t, ok)
+	_, has := p.Attrs["credit_band"]
+	require.False(t, has, "bob's old band is cleared")
+	poor, err := v.WithValue("credit_band", "poor")
+	require.NoError(t, err)
+	require.Zero(t, poor.Len())
+
+	// A scoring error stops the update before anything is written.
+	bad := func(yield func(credit.Result, error) bool) {
+		_ = yield(credit.Result{Customer: "cat", Score: 1, Band: "poor"}, nil) && yield(credit.Result{}, errors.New("boom"))
+	}
+	require.ErrorContains(t, credit.Update(ix, credit.Output{Results: bad}, cfg), "credit: index: boom")
+	_, ok = ix.View().Profile("cat")
+	require.False(t, ok)
+	require.ErrorContains(t, credit.Update(ix, credit.Output{Results: credit.Results([]credit.Result{{Score: 1}})}, cfg), "no customer key")
 }

@@ -65,8 +65,7 @@ func (c *creditCmd) run(ctx context.Context, e *env, args []string) error {
 	if (c.fit == "") != (c.outcome == "") {
 		return usagef("--fit and --outcome go together")
 	}
-	asOf, err := c.now.day(time.UTC)
-	if err != nil {
+	if err := c.now.required(); err != nil {
 		return err
 	}
 	data, err := os.ReadFile(c.scorecard)
@@ -81,16 +80,21 @@ func (c *creditCmd) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.scorecard, err)
 	}
+	now, err := c.now.in(m.Location())
+	if err != nil {
+		return err
+	}
+	asOf := segkit.DayOf(now, m.Location())
 	cus, err := c.read(m.Location())
 	if err != nil {
 		return err
 	}
 	if c.fit != "" {
-		return c.fitPoints(e, sc, cus, asOf)
+		return c.fitPoints(e, sc, cus, now)
 	}
 	results := make([]credit.Result, 0, len(cus))
 	for _, cu := range cus {
-		r, err := m.Score(cu, asOf)
+		r, err := m.Score(cu, now)
 		if err != nil {
 			return err
 		}
@@ -167,7 +171,7 @@ func (c *creditCmd) read(loc *time.Location) ([]credit.Customer, error) {
 	return cus, nil
 }
 
-func (c *creditCmd) fitPoints(e *env, sc credit.Scorecard, cus []credit.Customer, asOf segkit.Day) error {
+func (c *creditCmd) fitPoints(e *env, sc credit.Scorecard, cus []credit.Customer, now time.Time) error {
 	var samples []credit.Sample
 	for _, cu := range cus {
 		v, ok := cu.Attributes[c.outcome]
@@ -180,7 +184,7 @@ func (c *creditCmd) fitPoints(e *env, sc credit.Scorecard, cus []credit.Customer
 		}
 		samples = append(samples, credit.Sample{Customer: cu, Bad: bad})
 	}
-	f, err := credit.Fit(sc, slices.Values(samples), asOf, credit.DefaultFitConfig())
+	f, err := credit.Fit(sc, slices.Values(samples), now, credit.DefaultFitConfig())
 	if err != nil {
 		return err
 	}
@@ -195,7 +199,7 @@ func (c *creditCmd) fitPoints(e *env, sc credit.Scorecard, cus []credit.Customer
 		return err
 	}
 	fmt.Fprintf(e.stdout, "fitted on %d customers (%d bad) as of %s; base %d (600 points at 50:1, 20 to double the odds)\n",
-		f.Samples, f.Bads, asOf, f.Scorecard.Base)
+		f.Samples, f.Bads, c.now.raw, f.Scorecard.Base)
 	tw := textwidth.NewTabWriter(e.stdout, 2, false)
 	fmt.Fprintln(tw, "characteristic\tbin\tgoods\tbads\tWoE\tIV\tcoefficient\tpoints")
 	for i, st := range f.Stats {

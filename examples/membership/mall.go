@@ -168,7 +168,7 @@ func mall(w io.Writer, n int, out *figures) error {
 		if m.Status, err = eng.Evaluate(m.History, evening(eng)); err != nil {
 			return err
 		}
-		if m.Score, err = model.Score(m.Credit, asOf); err != nil {
+		if m.Score, err = model.Score(m.Credit, evening(eng)); err != nil {
 			return err
 		}
 		results[i] = m.Score
@@ -226,7 +226,7 @@ func mall(w io.Writer, n int, out *figures) error {
 
 	// Levels, growth and credit in one index.
 	tcfg, ccfg := tier.DefaultIndexConfig(), credit.DefaultIndexConfig()
-	schema := append(tcfg.Attributes(tier.Output{}), ccfg.Attributes()...)
+	schema := append(tcfg.Attributes(tier.Output{}), ccfg.Attributes(credit.Output{})...)
 	schema = append(schema, bitmapindex.Attribute{Name: "growth", Kind: bitmapindex.KindInt})
 	ix, err := bitmapindex.New(bitmapindex.Config{Location: loc, Schema: schema, Strict: true})
 	if err != nil {
@@ -243,7 +243,7 @@ func mall(w io.Writer, n int, out *figures) error {
 	for _, m := range members {
 		b.Set(m.History.Customer, "growth", bitmapindex.Int(m.Status.Growth))
 	}
-	if err := credit.Apply(b, results, ccfg); err != nil {
+	if err := credit.Apply(b, credit.Output{Results: credit.Results(results)}, ccfg); err != nil {
 		return err
 	}
 	if err := b.Commit(); err != nil {
