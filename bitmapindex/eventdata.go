@@ -402,7 +402,8 @@ func (rf *rfilter) matches(o *occCols, i int) bool {
 
 // scanDays calls fn for every day in [from, to] that holds occurrences,
 // ascending.
-func (e *event) scanDays(from, to segkit.Day, fn func(d segkit.Day, n *dayNode)) {
+// It stops early (an incomplete scan) when st is done (cancel.go).
+func (e *event) scanDays(from, to segkit.Day, st *stop, fn func(d segkit.Day, n *dayNode)) {
 	from, to, ok := e.clamp(from, to)
 	if !ok {
 		return
@@ -410,6 +411,9 @@ func (e *event) scanDays(from, to segkit.Day, fn func(d segkit.Day, n *dayNode))
 	if int64(to)-int64(from)+1 > int64(len(e.days))*2 {
 		for _, d := range slices.Sorted(mapsKeys(e.days)) {
 			if d >= from && d <= to {
+				if st.done() {
+					return
+				}
 				fn(d, e.days[d])
 			}
 		}
@@ -417,6 +421,9 @@ func (e *event) scanDays(from, to segkit.Day, fn func(d segkit.Day, n *dayNode))
 	}
 	for d := from; d <= to; d++ {
 		if n := e.days[d]; n != nil {
+			if st.done() {
+				return
+			}
 			fn(d, n)
 		}
 	}

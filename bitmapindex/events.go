@@ -405,9 +405,10 @@ func (e *event) clamp(from, to segkit.Day) (segkit.Day, segkit.Day, bool) {
 	return from, to, from <= to
 }
 
-// did returns the customers with an occurrence in [from, to]. The result
+// didStop returns the customers with an occurrence in [from, to]. The result
 // may be the event's own bitmap: callers only read it.
-func (e *event) did(from, to segkit.Day) *roaring.Bitmap {
+// It stops early (an incomplete result) when st is done (cancel.go).
+func (e *event) didStop(from, to segkit.Day, st *stop) *roaring.Bitmap {
 	if e.has && from <= e.minDay && to >= e.maxDay && !e.ever.empty() {
 		return e.ever.b // the window holds every recorded day: did("e")
 	}
@@ -430,17 +431,18 @@ func (e *event) did(from, to segkit.Day) *roaring.Bitmap {
 			}
 		}
 	}
-	return orAll(xs...)
+	return orAllStop(st, xs...)
 }
 
-// count returns the per-customer number of occurrences in [from, to].
+// countStop returns the per-customer number of occurrences in [from, to].
 //
 // The window is split into whole blocks and single days at its edges (a
 // partly covered block is the block minus its uncovered days when that
 // touches fewer days). The terms are summed pairwise in a balanced tree, so
 // small edge days are added to each other before they meet the large block
 // sums, and the subtracted days are summed first and subtracted once.
-func (e *event) count(from, to segkit.Day) *counter {
+// It stops early (an incomplete result) when st is done (cancel.go).
+func (e *event) countStop(from, to segkit.Day, st *stop) *counter {
 	from, to, ok := e.clamp(from, to)
 	if !ok {
 		return &counter{}
@@ -480,16 +482,16 @@ func (e *event) count(from, to segkit.Day) *counter {
 			}
 		}
 	}
-	c := sumTerms(plus)
+	c := sumTerms(plus, st)
 	if len(minus) > 0 {
-		c.sub(sumTerms(minus).s)
+		c.sub(sumTerms(minus, st).s)
 	}
 	return c
 }
 
 // sumTerms adds bit-sliced values pairwise in a balanced tree. The terms are
 // only read; the result owns its bitmaps.
-func sumTerms(terms [][]*roaring.Bitmap) *counter {
+func sumTerms(terms [][]*roaring.Bitmap, st *stop) *counter {
 	if len(terms) == 0 {
 		return &counter{}
 	}
@@ -504,6 +506,9 @@ func sumTerms(terms [][]*roaring.Bitmap) *counter {
 	for len(level) > 1 {
 		next := level[:0:0]
 		for i := 0; i < len(level); i += 2 {
+			if st.done() {
+				return &counter{}
+			}
 			if i+1 == len(level) {
 				next = append(next, level[i])
 				continue
@@ -614,7 +619,7 @@ var denseBufs sync.Pool
 // window holds more than twice as many bits as there are customers, where
 // the bit-sliced adder over whole bitmaps is cheaper. Customers with no
 // occurrence are not included; the caller adds them when zero satisfies op.
-func (e *event) countDense(from, to segkit.Day, op Op, n int64) (*roaring.Bitmap, bool) {
+func (e *event) countDense(from, to segkit.Day, op Op, n int64, st *stop) (*roaring.Bitmap, bool) {
 	if !denseCount || n < 1 || n > maxDenseN {
 		return nil, false
 	}
@@ -676,8 +681,14 @@ func (e *event) countDense(from, to segkit.Day, op Op, n int64) (*roaring.Bitmap
 		if t.shift >= 8 {
 			add = 255
 		}
+		if st.done() {
+			return roaring.New(), true
+		}
 		it := t.b.ManyIterator()
 		for k := it.NextMany(buf[:]); k > 0; k = it.NextMany(buf[:]) {
+			if k == len(buf) && buf[0]&0xffff < 1024 && st.done() { // about once per 64K IDs
+				return roaring.New(), true
+			}
 			for _, id := range buf[:k] {
 				c := int(counts[id]) + add
 				counts[id] = uint8(min(c, 255))

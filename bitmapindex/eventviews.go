@@ -21,19 +21,19 @@ func (v *View) DidWhere(event string, from, to segkit.Day, f Filter) Set {
 		return Set{v: v}
 	}
 	if len(f) == 0 {
-		return Set{v: v, bm: e.did(from, to)}
+		return Set{v: v, bm: e.didStop(from, to, v.stop)}
 	}
 	rf := e.resolveFilter(f)
-	return Set{v: v, bm: e.didWhere(from, to, &rf)}
+	return Set{v: v, bm: e.didWhere(from, to, &rf, v.stop)}
 }
 
-func (e *event) didWhere(from, to segkit.Day, rf *rfilter) *roaring.Bitmap {
+func (e *event) didWhere(from, to segkit.Day, rf *rfilter, st *stop) *roaring.Bitmap {
 	r := roaring.New()
 	if rf.never {
 		return r
 	}
 	var buf []uint32
-	e.scanDays(from, to, func(_ segkit.Day, n *dayNode) {
+	e.scanDays(from, to, st, func(_ segkit.Day, n *dayNode) {
 		buf = rf.matchingIDs(n, buf[:0])
 		if len(buf) > 0 {
 			r.AddMany(buf)
@@ -79,9 +79,9 @@ func (v *View) FirstWhere(event string, from, to segkit.Day, f Filter) Set {
 		return Set{v: v}
 	}
 	rf := e.resolveFilter(f)
-	in := e.didWhere(from, to, &rf)
+	in := e.didWhere(from, to, &rf, v.stop)
 	if !in.IsEmpty() && e.has && from > e.minDay {
-		in.AndNot(e.didWhere(e.minDay, from-1, &rf))
+		in.AndNot(e.didWhere(e.minDay, from-1, &rf, v.stop))
 	}
 	return Set{v: v, bm: in}
 }
@@ -120,7 +120,7 @@ func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touche
 	}
 	var curs []dayCursor
 	lo, hi := uint32(math.MaxUint32), uint32(0)
-	e.scanDays(from, to, func(_ segkit.Day, dn *dayNode) {
+	e.scanDays(from, to, nil, func(_ segkit.Day, dn *dayNode) {
 		var c dayCursor
 		switch {
 		case dn.occ != nil:
@@ -291,7 +291,7 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 	// a's days that can start a pair, filtered
 	aDays := map[segkit.Day]*roaring.Bitmap{}
 	var buf []uint32
-	ea.scanDays(from, to, func(d segkit.Day, n *dayNode) {
+	ea.scanDays(from, to, v.stop, func(d segkit.Day, n *dayNode) {
 		if ra.empty() {
 			if !n.one.empty() {
 				aDays[d] = n.one.b
@@ -309,7 +309,7 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 	// every pair of days (da, db) with 0 ≤ db − da < within: the pairs'
 	// intersections are small, so no union of a's days is materialised
 	var parts []*roaring.Bitmap
-	eb.scanDays(max(from, eb.minDay), to, func(d segkit.Day, n *dayNode) {
+	eb.scanDays(max(from, eb.minDay), to, v.stop, func(d segkit.Day, n *dayNode) {
 		var bd *roaring.Bitmap
 		for da := d - segkit.Day(within-1); da <= d; da++ {
 			x := aDays[da]

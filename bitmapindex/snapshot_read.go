@@ -1005,7 +1005,7 @@ func checkBlockSlow(name string, e *event, b int32, days []segkit.Day) error {
 			terms = append(terms, bitmapsOf(dn.extra))
 		}
 	}
-	sum := sumTerms(terms).s
+	sum := sumTerms(terms, nil).s
 	n := e.blocks[b]
 	for k, d := range days {
 		for _, prev := range days[:k] {

@@ -22,6 +22,7 @@ type View struct {
 	zone   zoneInfo
 	strict bool
 	evDecl map[string][]string
+	stop   *stop // WithContext (cancel.go)
 }
 
 func (v *View) live() *roaring.Bitmap { return v.st.live.b }
@@ -355,7 +356,7 @@ func (v *View) Did(event string, from, to segkit.Day) Set {
 	if e == nil || from > to {
 		return Set{v: v}
 	}
-	return Set{v: v, bm: e.did(from, to)}
+	return Set{v: v, bm: e.didStop(from, to, v.stop)}
 }
 
 // Count returns the live customers whose number of occurrences of event on
@@ -383,19 +384,19 @@ func (v *View) Count(event string, from, to segkit.Day, op Op, n int64) Set {
 		case zeroOK && posOK:
 			return Set{v: v, bm: live}
 		case posOK:
-			return Set{v: v, bm: e.did(from, to)}
+			return Set{v: v, bm: e.didStop(from, to, v.stop)}
 		case zeroOK:
-			return Set{v: v, bm: roaring.AndNot(live, e.did(from, to))}
+			return Set{v: v, bm: roaring.AndNot(live, e.didStop(from, to, v.stop))}
 		}
 		return Set{v: v}
 	}
-	if r, ok := e.countDense(from, to, op, n); ok {
+	if r, ok := e.countDense(from, to, op, n, v.stop); ok {
 		if zeroOK {
-			r.Or(roaring.AndNot(live, e.did(from, to)))
+			r.Or(roaring.AndNot(live, e.didStop(from, to, v.stop)))
 		}
 		return Set{v: v, bm: r}
 	}
-	c := e.count(from, to)
+	c := e.countStop(from, to, v.stop)
 	nz := c.nonZero()
 	var r *roaring.Bitmap
 	if op == Ne {

@@ -64,6 +64,7 @@ func (r *Rule) newEvaluator(ctx context.Context, v *bitmapindex.View, now time.T
 	if loc == nil {
 		loc = time.UTC
 	}
+	v = v.WithContext(ctx) // long queries stop soon after ctx is done
 	e := &evaluator{ctx: ctx, r: r, v: v, now: now, loc: loc, today: int64(v.Zone().DayOf(now)), refs: refs}
 	if err := e.prepare(); err != nil {
 		return nil, err
@@ -193,6 +194,11 @@ func (e *evaluator) eval(n *pnode) (bits, error) {
 	}
 	b, err := e.evalNode(n)
 	if err != nil {
+		return bits{}, err
+	}
+	// The view's long operations stop early once ctx is done, with an
+	// incomplete result (bitmapindex.View.WithContext): never use it.
+	if err := e.checkCtx(); err != nil {
 		return bits{}, err
 	}
 	if e.trace != nil {
@@ -592,6 +598,16 @@ func (r *Rule) countWith(ctx context.Context, v *bitmapindex.View, now time.Time
 	if err != nil {
 		return 0, err
 	}
+	if err := e.checkCtx(); err != nil {
+		return 0, err
+	}
+	defer func() { // a count from operations stopped early is incomplete
+		if err == nil {
+			if err = e.checkCtx(); err != nil {
+				n = 0
+			}
+		}
+	}()
 	root := r.root
 	switch {
 	case root.kind == nScalar:
