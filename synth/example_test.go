@@ -91,7 +91,7 @@ func ExampleWriteCustomers() {
 	// Output:
 	// {"id":"c00000001","tags":["app_user","travel_lover","tag0065","tag0325","tag0348","tag0386","tag0575","tag0808","tag0811","tag0971"],"attrs":{"age":28,"gender":"M","city":"Shanghai","occupation":"manager","source":"wechat","spend":178.29,"signup_at":"2025-06-01T06:54:24Z","last_login_at":"2025-06-04T19:45:04Z","vip":false,"interests":["math","english","fitness","fashion"]}}
 	// {"id":"c00000002","tags":["app_user","wechat_follower","undergrad","job_seeking","newsletter","price_sensitive","live_stream_viewer","tag0310","tag0497","tag0744","tag0821","tag0911"],"attrs":{"age":21,"gender":"F","city":"city_234","occupation":"student","source":"wechat","spend":0.00,"signup_at":"2025-12-21T12:23:36Z","last_login_at":"2026-03-13T07:55:48Z","vip":false,"interests":["programming","games"]}}
-	// {"timezone":"UTC","attributes":{"age":"int","gender":"category","city":"category","occupation":"category","source":"category","spend":"decimal(2)","signup_at":"time","last_login_at":"time","vip":"bool","interests":"set"}}
+	// {"time_zone":"UTC","attributes":{"age":"int","gender":"category","city":"category","occupation":"category","source":"category","spend":"decimal(2)","signup_at":"time","last_login_at":"time","vip":"bool","interests":"set"}}
 }
 
 func ExampleGenerator_Load() {

@@ -18,7 +18,7 @@ import (
 // The writers produce the data contract of the segkit command (issue 8):
 //
 //	customers.jsonl    {"id":"c00000001","tags":["undergrad"],"attrs":{"age":21,"city":"Beijing",…}}
-//	schema.json        {"timezone":"UTC","attributes":{"age":"int","spend":"decimal(2)",…}}
+//	schema.json        {"time_zone":"UTC","attributes":{"age":"int","spend":"decimal(2)",…}}
 //	events.jsonl       {"id":"c00000001","event":"login","at":"2026-01-02T08:00:00Z"}
 //	transactions.csv   customer_id,date,amount
 //
@@ -55,7 +55,7 @@ func WriteSchema(w io.Writer, loc *time.Location) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	b := []byte(`{"timezone":`)
+	b := []byte(`{"time_zone":`)
 	b = appendJSONString(b, loc.String())
 	b = append(b, `,"attributes":{`...)
 	for i, f := range Fields() {

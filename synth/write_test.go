@@ -193,7 +193,7 @@ func TestWrittenFilesRoundTrip(t *testing.T) {
 		var buf bytes.Buffer
 		require.NoError(t, WriteSchema(&buf, shanghai))
 		var schema struct {
-			Timezone   string            `json:"timezone"`
+			Timezone   string            `json:"time_zone"`
 			Attributes map[string]string `json:"attributes"`
 		}
 		require.NoError(t, json.Unmarshal(buf.Bytes(), &schema))

@@ -61,6 +61,9 @@ func TestExampleFilesRun(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "formats.md"))
 	require.NoError(t, err)
 	assert.Contains(t, string(doc), "```csv\n"+out+"```")
+	// Event properties declared in the schema filter events.
+	out, _, _ = runCLI(t, append([]string{"eval", "--rule", `didWithin("purchase", "90d", {category: "toys"})`}, data...)...)
+	assert.Equal(t, "c2\n", out)
 	// Customer c1 signed up at "2026-01-01 23:30:00", read in the schema's
 	// zone (Asia/Shanghai): still January 1 there (read as UTC it would be
 	// January 2 in Shanghai).

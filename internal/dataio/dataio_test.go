@@ -96,7 +96,7 @@ func TestReadSchema(t *testing.T) {
 	assert.Equal(t, bitmapindex.Attribute{Name: "spend", Kind: bitmapindex.KindDecimal, Scale: 2}, s.Attributes[1])
 
 	for in, want := range map[string]string{
-		`{"timezone":"Mars/Base"}`:                  `schema.json: timezone "Mars/Base": unknown time zone`,
+		`{"timezone":"Mars/Base"}`:                  `schema.json: time_zone "Mars/Base": unknown time zone`,
 		`{"attributes":{"age":"integer"}}`:          `schema.json: attribute "age": kind "integer"`,
 		"{\n\"attributes\":{\"age\":3}}":            `schema.json:2: field "attributes": want a string, got a number`,
 		`{"attributes":{"age":"int"},"extra":true}`: `unknown field "extra"`,

@@ -15,7 +15,7 @@ import (
 // Schema is the content of a schema file: the index's time zone and its
 // declared attributes.
 //
-//	{"timezone":"UTC","attributes":{"age":"int","spend":"decimal(2)","city":"category"}}
+//	{"time_zone":"UTC","attributes":{"age":"int","spend":"decimal(2)","city":"category"}}
 type Schema struct {
 	Location   *time.Location
 	Attributes []bitmapindex.Attribute // sorted by name
@@ -38,7 +38,7 @@ func (s *Schema) Lookup(name string) (bitmapindex.Attribute, bool) {
 
 // ReadSchema decodes a schema file. name labels errors (usually the path).
 //
-//	{"timezone": "Asia/Shanghai", "attributes": {"age": "int", "spend": "decimal(2)"}}
+//	{"time_zone": "Asia/Shanghai", "attributes": {"age": "int", "spend": "decimal(2)"}}
 //
 // An optional "events" section declares the properties of events:
 //
@@ -47,7 +47,7 @@ func (s *Schema) Lookup(name string) (bitmapindex.Attribute, bool) {
 // A declared event's occurrences may then only carry those properties, and
 // a rule naming another property of it is a compile error.
 //
-// "time_zone" is accepted as another spelling of "timezone"; a UTF-8
+// "timezone" (the spelling of earlier versions) is accepted for "time_zone"; a UTF-8
 // byte-order mark is skipped. Kinds are category, set, int, decimal(N)
 // (N decimal places, 0..9), time and bool.
 func ReadSchema(name string, r io.Reader) (*Schema, error) {
@@ -66,7 +66,7 @@ func ReadSchema(name string, r io.Reader) (*Schema, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&raw); err != nil {
-		return nil, fmt.Errorf("dataio: %s:%s", name, describeJSONError(data, err, `"timezone", "attributes", "events"`))
+		return nil, fmt.Errorf("dataio: %s:%s", name, describeJSONError(data, err, `"time_zone", "attributes", "events"`))
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("dataio: %s: more than one JSON document", name)
@@ -82,7 +82,7 @@ func ReadSchema(name string, r io.Reader) (*Schema, error) {
 	if tz != nil && *tz != "" {
 		loc, err := time.LoadLocation(*tz)
 		if err != nil {
-			return nil, fmt.Errorf("dataio: %s: timezone %s: unknown time zone (want an IANA name such as \"Asia/Shanghai\" or \"UTC\")", name, Quote(*tz))
+			return nil, fmt.Errorf("dataio: %s: time_zone %s: unknown time zone (want an IANA name such as \"Asia/Shanghai\" or \"UTC\")", name, Quote(*tz))
 		}
 		s.Location = loc
 	}
