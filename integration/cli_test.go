@@ -116,6 +116,8 @@ func TestCLIExportAndSQL(t *testing.T) {
 		`daysSince(last_login_at) > 30 && exists(city) || "math" in interests && vip`,
 		`city startsWith "S" || missing(age) || spend > 100.5`,
 		`!did("purchase")`,
+		`did("purchase", {category: "math"}) || sumWithin("purchase", "90d") > 300 || avgWithin("purchase", "1y", {category: ["art", "english"]}) >= 60`,
+		`didThen("trial_class", "purchase", "14d") || countBetween("login", date("2026-05-01"), date("2026-05-31")) >= 10`,
 	}
 	for _, rule := range rules {
 		want := lines(runSegkit(t, bin, "eval", "--customers", in("customers.jsonl"), "--events", in("events.jsonl"), "--schema", in("schema.json"), "--now", "2026-06-30", "--rule", rule))

@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -310,13 +312,31 @@ func (x *exporter) eventsFile(ctx context.Context, w, cw *bufio.Writer, path str
 			extra++
 		}
 		at := ev.At.Unix()
-		value := strconv.FormatFloat(ev.Value, 'f', -1, 64)
+		amount, err := bitmapindex.AmountFromFloat(ev.Value)
+		if err != nil {
+			return n, extra, fmt.Errorf("%s: event of %s: value: %w", path, dataio.Quote(ev.Customer), err)
+		}
+		value := amount.String()
+		keys := slices.Sorted(maps.Keys(ev.Props))
 		if x.d == sqlgen.ClickHouse {
 			if at < 0 || at > math.MaxUint32 {
 				return n, extra, fmt.Errorf("%s: event of %s at %s is outside ClickHouse's DateTime range (1970 to 2106)", path, dataio.Quote(ev.Customer), ev.At.Format(time.RFC3339))
 			}
-			err = writeJSONLine(w, map[string]any{"id": ev.Customer, "name": ev.Name, "at": time.Unix(at, 0).UTC().Format(time.DateTime), "value": json.Number(value), "prop_keys": []string{}, "prop_values": []string{}})
+			vals := make([]string, len(keys))
+			for i, k := range keys {
+				vals[i] = ev.Props[k]
+			}
+			if keys == nil {
+				keys = []string{}
+			}
+			err = writeJSONLine(w, map[string]any{"id": ev.Customer, "name": ev.Name, "at": time.Unix(at, 0).UTC().Format(time.DateTime), "value": json.Number(value), "prop_keys": keys, "prop_values": vals})
 		} else {
+			props := []byte("{}")
+			if len(ev.Props) > 0 {
+				if props, err = json.Marshal(ev.Props); err != nil {
+					return n, extra, err
+				}
+			}
 			csvField(w, ev.Customer)
 			w.WriteByte(',')
 			csvField(w, ev.Name)
@@ -325,7 +345,7 @@ func (x *exporter) eventsFile(ctx context.Context, w, cw *bufio.Writer, path str
 			w.WriteByte(',')
 			csvField(w, value)
 			w.WriteByte(',')
-			csvField(w, "{}")
+			csvField(w, string(props))
 			err = w.WriteByte('\n')
 		}
 		if err != nil {
