@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/bitmapindex"
 	"github.com/segkit/segkit/tier"
 )
 
@@ -108,4 +109,26 @@ func mustRead(t testing.TB, path string) string {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// The adapter writes the growth value for programs with one, and declares
+// no growth attribute for the others.
+func TestGrowthIndex(t *testing.T) {
+	e := loadEngine(t, "testdata/growth.json")
+	h := tier.History{Customer: "c", Transactions: []segkit.Transaction{buy("2026-03-01", 2500, "A")}}
+	st, err := e.Evaluate(h, day("2026-04-01").Time(e.Location()))
+	require.NoError(t, err)
+	ix, err := bitmapindex.New(bitmapindex.Config{})
+	require.NoError(t, err)
+	cfg := tier.DefaultIndexConfig()
+	require.NoError(t, tier.Update(ix, tier.Output{Engine: e, Statuses: tier.Statuses([]tier.Status{st})}, cfg))
+	p, ok := ix.View().Profile("c")
+	require.True(t, ok)
+	require.Equal(t, bitmapindex.Int(2500), p.Attrs["growth"])
+	require.Equal(t, bitmapindex.Category("V3"), p.Attrs["tier"])
+
+	hotel := loadEngine(t, "testdata/hotel.json")
+	for _, a := range cfg.Attributes(tier.Output{Engine: hotel}) {
+		require.NotEqual(t, "growth", a.Name)
+	}
 }

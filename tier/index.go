@@ -22,12 +22,16 @@ type IndexConfig struct {
 	// Points, if not empty, is an int attribute that receives the points
 	// balance; default "points".
 	Points string
+	// Growth, if not empty, is an int attribute that receives the growth
+	// value (成长值) balance, written only for programs with a growth
+	// section; default "growth".
+	Growth string
 }
 
-// DefaultIndexConfig writes the level to "tier" and the points balance to
-// "points".
+// DefaultIndexConfig writes the level to "tier", the points balance to
+// "points" and, for programs with one, the growth value to "growth".
 func DefaultIndexConfig() IndexConfig {
-	return IndexConfig{Level: "tier", Points: "points"}
+	return IndexConfig{Level: "tier", Points: "points", Growth: "growth"}
 }
 
 // Output is what the adapter writes: the statuses of an evaluation, as
@@ -54,12 +58,17 @@ func Statuses(sts []Status) iter.Seq2[Status, error] {
 // Attributes returns the schema of the attributes the adapter writes, for
 // [bitmapindex.Config.Schema] or [bitmapindex.Index.DeclareAll] (a strict
 // index needs them declared before [Apply]).
-func (c IndexConfig) Attributes(Output) []bitmapindex.Attribute {
+func (c IndexConfig) Attributes(o Output) []bitmapindex.Attribute {
 	var out []bitmapindex.Attribute
+	growth := ""
+	if o.Engine != nil && o.Engine.growth != nil {
+		growth = c.Growth
+	}
 	for _, a := range []bitmapindex.Attribute{
 		{Name: c.Level, Kind: bitmapindex.KindCategory},
 		{Name: c.Earned, Kind: bitmapindex.KindCategory},
 		{Name: c.Points, Kind: bitmapindex.KindInt},
+		{Name: growth, Kind: bitmapindex.KindInt},
 	} {
 		if a.Name != "" {
 			out = append(out, a)
@@ -104,6 +113,9 @@ func apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) (keys []string, er
 		}
 		if cfg.Points != "" {
 			b.Set(st.Customer, cfg.Points, bitmapindex.Int(st.Points))
+		}
+		if cfg.Growth != "" && e.growth != nil {
+			b.Set(st.Customer, cfg.Growth, bitmapindex.Int(st.Growth))
 		}
 		keys = append(keys, st.Customer)
 	}

@@ -226,8 +226,7 @@ func mall(w io.Writer, n int, out *figures) error {
 
 	// Levels, growth and credit in one index.
 	tcfg, ccfg := tier.DefaultIndexConfig(), credit.DefaultIndexConfig()
-	schema := append(tcfg.Attributes(tier.Output{}), ccfg.Attributes(credit.Output{})...)
-	schema = append(schema, bitmapindex.Attribute{Name: "growth", Kind: bitmapindex.KindInt})
+	schema := append(tcfg.Attributes(tier.Output{Engine: eng}), ccfg.Attributes(credit.Output{})...)
 	ix, err := bitmapindex.New(bitmapindex.Config{Location: loc, Schema: schema, Strict: true})
 	if err != nil {
 		return err
@@ -239,9 +238,6 @@ func mall(w io.Writer, n int, out *figures) error {
 	}
 	if err := tier.Apply(b, tier.Output{Engine: eng, Statuses: tier.Statuses(statuses)}, tcfg); err != nil {
 		return err
-	}
-	for _, m := range members {
-		b.Set(m.History.Customer, "growth", bitmapindex.Int(m.Status.Growth))
 	}
 	if err := credit.Apply(b, credit.Output{Results: credit.Results(results)}, ccfg); err != nil {
 		return err
