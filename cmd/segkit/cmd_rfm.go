@@ -7,13 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"iter"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/segkit/segkit/internal/dataio"
 	"github.com/segkit/segkit/rfm"
 )
 
@@ -134,24 +133,7 @@ func loadScheme(s string) (*rfm.Scheme, error) {
 	if !strings.ContainsAny(s, "./\\") {
 		return nil, usagef("--scheme %q: not a preset (%s) nor a file path", s, strings.Join(rfm.PresetNames(), ", "))
 	}
-	f, err := os.Open(s)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if strings.EqualFold(filepath.Ext(s), ".csv") {
-		name := strings.TrimSuffix(filepath.Base(s), filepath.Ext(s))
-		sch, err := rfm.LoadCellMap(f, name, 5)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", s, err)
-		}
-		return sch, nil
-	}
-	sch, err := rfm.LoadScheme(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s, err)
-	}
-	return sch, nil
+	return dataio.ReadRFMSchemeFile(s)
 }
 
 // sortedCustomers yields the result's customers sorted by key.

@@ -200,3 +200,21 @@ func TestEmptyInputsSaySo(t *testing.T) {
 	_, err = ReadSegmentsFile(write("seg.json", "[]"))
 	assert.ErrorContains(t, err, "no segment definitions")
 }
+
+func TestDefinitionFilesSpeakJSON(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+		return p
+	}
+	_, err := ReadRFMSchemeFile(write("scheme.json", "{\"name\": \"x\",\n \"bins\": \"5\"}"))
+	assert.EqualError(t, err, filepath.Join(dir, "scheme.json")+`:2: field "bins": want an integer, got a string`)
+	_, err = ReadProgramFile(write("program.json", "{\"window\": {\"kind\": \"rolling\",\n \"months\": \"12\"}, \"levels\": [{\"name\": \"M\"}]}"))
+	assert.EqualError(t, err, filepath.Join(dir, "program.json")+`:2: field "window.months": want an integer, got a string`)
+	_, err = ReadProgramFile(write("program2.json", "{\"window\": {\"kind\": \"rolling\", \"months\": 12},\n \"levelz\": []}"))
+	assert.EqualError(t, err, filepath.Join(dir, "program2.json")+`:2: unknown field "levelz"`)
+	sch, err := ReadRFMSchemeFile(write("mine.csv", "rfm_cell,segment\n555,Champions\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "mine", sch.Name())
+}
