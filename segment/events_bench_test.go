@@ -227,6 +227,13 @@ func TestEventMemory(t *testing.T) {
 		runtime.ReadMemStats(&ms)
 		return ms.HeapAlloc
 	}
+	h0 := heap()
+	ref := buildBenchPop(t, n, 42)
+	h1 := heap()
+	st := ref.v.Stats()
+	t.Logf("reference workload (benchPop): heap %d MiB, Stats %d MiB", (h1-h0)>>20, st.MemoryBytes>>20)
+	runtime.KeepAlive(ref)
+	ref = nil
 	for _, details := range []bool{false, true} {
 		h0 := heap()
 		p := buildEvPop(t, n, details, 7)

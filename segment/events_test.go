@@ -2,6 +2,8 @@ package segment
 
 import (
 	"context"
+	"os"
+	"strings"
 	"fmt"
 	"math/big"
 	"math/rand/v2"
@@ -239,4 +241,33 @@ func TestEventWarningsAndExplain(t *testing.T) {
 	n, err := MustCompile(`sumWithin("purchase", "14d") >= 500 && avgWithin("purchase", "14d") > 12.4999`).Count(context.Background(), v, now)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
+}
+
+// TestReadmeEventRules compiles every rule of the README's table of event
+// forms, so the documentation cannot drift from the language.
+func TestReadmeEventRules(t *testing.T) {
+	raw, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	text := string(raw)
+	start := strings.Index(text, "### Events with values and properties")
+	require.GreaterOrEqual(t, start, 0)
+	text = text[start:]
+	text = text[:strings.Index(text, "\n- **Filters**")]
+	n := 0
+	for _, line := range strings.Split(text, "\n") {
+		cells := strings.Split(line, " | ")
+		if len(cells) != 2 || !strings.HasPrefix(line, "| ") || strings.Contains(line, "---") {
+			continue
+		}
+		for _, part := range strings.Split(strings.TrimSuffix(cells[1], " |"), "`") {
+			part = strings.TrimSpace(part)
+			if part == "" || part == "," || !strings.Contains(part, "(") {
+				continue
+			}
+			_, err := Compile(part)
+			require.NoError(t, err, part)
+			n++
+		}
+	}
+	require.GreaterOrEqual(t, n, 12)
 }
