@@ -2,12 +2,12 @@ package segment
 
 import (
 	"context"
-	"os"
-	"strings"
 	"fmt"
 	"math/big"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
