@@ -1,6 +1,8 @@
 package segkit_test
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -54,4 +56,26 @@ func TestExclusion(t *testing.T) {
 
 	_, err = segkit.NewExclusion([]segkit.Period{{From: 5, To: 4}})
 	require.Error(t, err)
+}
+
+func ExampleExclusion() {
+	p, err := segkit.ParsePeriod("双十一=2026-11-01..2026-11-11")
+	if err != nil {
+		panic(err)
+	}
+	ex, _ := segkit.NewExclusion([]segkit.Period{p})
+	zone := segkit.NewZone(nil)
+	txns := []segkit.Transaction{
+		{Customer: "ann", At: segkit.Date(2026, 10, 30).Time(nil), Amount: 20},
+		{Customer: "ann", At: segkit.Date(2026, 11, 11).Time(nil), Amount: 999},
+		{Customer: "bob", At: segkit.Date(2026, 11, 12).Time(nil), Amount: 35},
+	}
+	for t := range ex.Transactions(slices.Values(txns), zone) {
+		fmt.Println(t.Customer, t.Amount)
+	}
+	fmt.Println(segkit.ExclusionSummary(ex.Report(), "transactions"))
+	// Output:
+	// ann 20
+	// bob 35
+	// excluded 双十一 (2026-11-01..2026-11-11): 1 transactions removed
 }
