@@ -115,7 +115,7 @@ func New(cfg Config) (*Index, error) {
 		return nil, err
 	}
 	for _, a := range cfg.Schema {
-		if err := a.validate(); err != nil {
+		if err := a.validateNew(); err != nil {
 			return nil, err
 		}
 		if _, dup := ix.cur.schema[a.Name]; dup {
@@ -130,7 +130,7 @@ func New(cfg Config) (*Index, error) {
 // the same kind and scale does nothing; with another kind or scale it is an
 // error naming the attribute and both kinds.
 func (ix *Index) Declare(a Attribute) error {
-	if err := a.validate(); err != nil {
+	if err := a.validateNew(); err != nil {
 		return err
 	}
 	ix.mu.Lock()

@@ -261,7 +261,7 @@ var (
 		{Name: "n", Kind: KindInt},
 		{Name: "small", Kind: KindInt},
 		{Name: "spend", Kind: KindDecimal, Scale: 2},
-		{Name: "w", Kind: KindDecimal, Scale: 0},
+		{Name: "w", Kind: KindDecimal, Scale: 1},
 		{Name: "seen", Kind: KindTime},
 		{Name: "ok", Kind: KindBool},
 	}

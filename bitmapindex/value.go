@@ -67,10 +67,10 @@ func ParseKind(s string) (Kind, int, error) {
 	if rest, ok := strings.CutPrefix(t, "decimal("); ok {
 		if num, ok := strings.CutSuffix(rest, ")"); ok {
 			n, err := strconv.Atoi(strings.TrimSpace(num))
-			if err == nil && n >= 0 && n <= MaxScale {
+			if err == nil && n >= 1 && n <= MaxScale {
 				return KindDecimal, n, nil
 			}
-			return KindInvalid, 0, fmt.Errorf("bitmapindex: kind %q: decimal scale must be 0..%d", s, MaxScale)
+			return KindInvalid, 0, fmt.Errorf("bitmapindex: kind %q: decimal scale must be 1..%d (whole numbers are int)", s, MaxScale)
 		}
 	}
 	return KindInvalid, 0, fmt.Errorf("bitmapindex: unknown kind %q (want category, set, int, decimal, decimal(N), time or bool)", s)
@@ -79,9 +79,12 @@ func ParseKind(s string) (Kind, int, error) {
 // Attribute is the definition of a typed attribute. It is a plain,
 // comparable value, safe to copy and share.
 type Attribute struct {
-	Name  string
-	Kind  Kind
-	Scale int // decimal digits after the point, 0..9; only for KindDecimal
+	Name string
+	Kind Kind
+	// Scale is the number of decimal digits after the point, 1..9, and
+	// must be given for KindDecimal (a decimal without one would silently
+	// round 12.34 to 12; whole numbers are KindInt); 0 for other kinds.
+	Scale int
 }
 
 // String formats the attribute as "name kind", e.g. "spend decimal(2)".
@@ -105,6 +108,19 @@ func (a Attribute) validate() error {
 		}
 	} else if a.Scale != 0 {
 		return fmt.Errorf("bitmapindex: attribute %q: scale %d given for a %s attribute", a.Name, a.Scale, a.Kind)
+	}
+	return nil
+}
+
+// validateNew is validate for a declaration: a decimal needs an explicit
+// scale. (Snapshots written before this rule may hold decimal(0)
+// attributes; they still load.)
+func (a Attribute) validateNew() error {
+	if err := a.validate(); err != nil {
+		return err
+	}
+	if a.Kind == KindDecimal && a.Scale == 0 {
+		return fmt.Errorf("bitmapindex: attribute %q: a decimal needs an explicit Scale of 1..%d digits after the point (whole numbers are KindInt)", a.Name, MaxScale)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ func TestParseKind(t *testing.T) {
 		{"set", KindSet, 0, false},
 		{"int", KindInt, 0, false},
 		{"decimal", KindDecimal, 2, false},
-		{"decimal(0)", KindDecimal, 0, false},
+		{"decimal(0)", KindInvalid, 0, true},
 		{"decimal(9)", KindDecimal, 9, false},
 		{" decimal( 4 ) ", KindDecimal, 4, false},
 		{"decimal(10)", KindInvalid, 0, true},

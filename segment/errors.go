@@ -3,6 +3,7 @@ package segment
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -119,12 +120,18 @@ func (l ErrorList) Unwrap() []error {
 	return out
 }
 
-func (l ErrorList) sort() {
-	sort.SliceStable(l, func(i, j int) bool {
-		if l[i].Line != l[j].Line {
-			return l[i].Line < l[j].Line
+// sort orders the problems by position and drops repeats: the same
+// message at the same place is reported once (an unknown attribute compared
+// with four list items is one problem, not four).
+func (l *ErrorList) sort() {
+	sort.SliceStable(*l, func(i, j int) bool {
+		if (*l)[i].Line != (*l)[j].Line {
+			return (*l)[i].Line < (*l)[j].Line
 		}
-		return l[i].Column < l[j].Column
+		return (*l)[i].Column < (*l)[j].Column
+	})
+	*l = slices.CompactFunc(*l, func(a, b *Error) bool {
+		return a.Line == b.Line && a.Column == b.Column && a.Msg == b.Msg
 	})
 }
 

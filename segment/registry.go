@@ -76,8 +76,31 @@ func (e *regEntry) isFrozen() bool { return e.def.Static && e.frozen != nil }
 
 var emptyState = &regState{defs: map[string]*regEntry{}}
 
+// SchemaSource is anything with a current schema: *bitmapindex.Index and
+// *bitmapindex.View.
+type SchemaSource interface {
+	Schema() []bitmapindex.Attribute
+}
+
+// WithSchemaOf checks rules against the schema src has when each rule is
+// compiled — for a Registry, when each segment is defined — rather than the
+// schema of the moment the option is made. With a Registry over an index
+// that models write into, pass the index: after rfm.Update declares
+// rfm_segment, `rfm_segment in ["Champions"]` can be defined, which it
+// cannot under WithSchema(ix.Schema()) taken before. Evaluation checks rules
+// against the view either way.
+func WithSchemaOf(src SchemaSource) Option {
+	return func(o *options) {
+		if src != nil {
+			WithSchema(src.Schema())(o)
+		}
+	}
+}
+
 // NewRegistry returns an empty registry; opts (schema, limits) apply to
-// every rule it compiles. A resolver given with WithResolver is ignored:
+// every rule it compiles, as each is defined: prefer WithSchemaOf(ix) to
+// WithSchema(ix.Schema()), so that attributes the index gains later are
+// known to segments defined after. A resolver given with WithResolver is ignored:
 // references always resolve within the registry.
 func NewRegistry(opts ...Option) *Registry {
 	return &Registry{opts: slices.Clone(opts)}

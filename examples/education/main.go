@@ -253,7 +253,7 @@ func run(w io.Writer, n int) (*figures, error) {
 	v = ix.View()
 
 	// 3. Named segments in a registry.
-	reg := segment.NewRegistry(segment.WithSchema(v.Schema()))
+	reg := segment.NewRegistry(segment.WithSchemaOf(ix)) // sees attributes models add later
 	if err := reg.DefineAll(slices.Concat(segments, campaignSegments)...); err != nil {
 		return nil, err
 	}

@@ -70,7 +70,7 @@ func run(w io.Writer) error {
 
 	// 3. Named segments reference each other; a registry evaluates them in
 	//    dependency order.
-	reg := segment.NewRegistry(segment.WithSchema(v.Schema()))
+	reg := segment.NewRegistry(segment.WithSchemaOf(ix)) // sees attributes models add later
 	err = reg.DefineAll(
 		segment.Definition{Name: "mothers", Rule: `has("mother")`},
 		segment.Definition{Name: "side_income_prospects", Rule: `inSegment("mothers") && has("side_income") && !did("purchase")`},
