@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,4 +99,109 @@ func TestSplitMDEWarning(t *testing.T) {
 	assert.NotContains(t, stderr, "warning")
 	_, _, code = runCLI(t, append(args, "--mde", "0.01")...)
 	assert.Equal(t, 2, code)
+}
+
+func TestDesignCommand(t *testing.T) {
+	out, stderr, code := runCLI(t, "design", "--baseline", "0.10", "--mde", "0.02")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "control 3841\ntreatment 3841\ntotal 7682\n")
+	out, stderr, code = runCLI(t, "design", "--baseline", "0.05", "--mde", "0.05", "--continuity")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "control 474\n") // Fleiss, Levin & Paik, Table A.4
+	out, stderr, code = runCLI(t, "design", "--baseline", "0.10", "--size", "7682")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "detect an increase of +2.00 points")
+	_, _, code = runCLI(t, "design", "--baseline", "0.10")
+	assert.Equal(t, 2, code)
+	_, _, code = runCLI(t, "design", "--baseline", "1.5", "--mde", "0.1")
+	assert.Equal(t, 2, code)
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	return path
+}
+
+func TestMeasureCommand(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("customer_id,group,clicked,converted,revenue\n")
+	for i := range 3000 {
+		g := []string{"holdout", "A", "B"}[i%3]
+		clicked := i%5 == 0 || (g == "A" && i%7 == 0)
+		converted := clicked && i%2 == 0
+		rev := 0.0
+		if converted {
+			rev = float64(50 + i%40)
+		}
+		fmt.Fprintf(&b, "c%d,%s,%v,%d,%.2f\n", i, g, clicked, map[bool]int{true: 1}[converted], rev)
+	}
+	path := writeFile(t, "outcomes.csv", b.String())
+	out, stderr, code := runCLI(t, "measure", "--outcomes", path, "--control", "holdout", "--metrics", "clicked:rate,converted:rate,revenue:mean")
+	require.Equal(t, 0, code, stderr)
+	golden(t, "measure", out)
+
+	bad := writeFile(t, "bad.csv", "customer_id,group,clicked\nc1,A,1\nc2,A,maybe\n")
+	_, stderr, code = runCLI(t, "measure", "--outcomes", bad, "--control", "A", "--metrics", "clicked:rate")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "bad.csv:3: column clicked")
+	_, stderr, code = runCLI(t, "measure", "--outcomes", bad, "--control", "A", "--metrics", "revenue:mean")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, `no column "revenue"`)
+	_, _, code = runCLI(t, "measure", "--outcomes", bad, "--control", "A", "--metrics", "clicked:median")
+	assert.Equal(t, 2, code)
+}
+
+func TestRespondersCommand(t *testing.T) {
+	dir := population(t)
+	// students converted at 30%, the others at 5%: outcomes for every
+	// customer, keyed like the population
+	ids, stderr, code := runCLI(t, "eval", "--customers", filepath.Join(dir, "customers.jsonl"), "--schema", filepath.Join(dir, "schema.json"),
+		"--now", "2026-06-30", "--rule", `occupation == "student"`)
+	require.Equal(t, 0, code, stderr)
+	students := map[string]bool{}
+	for _, k := range strings.Fields(ids) {
+		students[k] = true
+	}
+	all, stderr, code := runCLI(t, "eval", "--customers", filepath.Join(dir, "customers.jsonl"), "--schema", filepath.Join(dir, "schema.json"),
+		"--now", "2026-06-30", "--rule", `!has("no-such-tag")`)
+	require.Equal(t, 0, code, stderr)
+	var b strings.Builder
+	b.WriteString("customer_id,group,converted\n")
+	for i, k := range strings.Fields(all) {
+		conv := (students[k] && i%10 < 3) || i%20 == 0
+		fmt.Fprintf(&b, "%s,A,%v\n", k, conv)
+	}
+	path := writeFile(t, "outcomes.csv", b.String())
+	out, stderr, code := runCLI(t, "responders", "--customers", filepath.Join(dir, "customers.jsonl"), "--schema", filepath.Join(dir, "schema.json"),
+		"--outcomes", path, "--campaign", "2026-06-10..2026-06-20", "--exclude", "618=2026-06-01..2026-06-18", "--skip", "spend,vip", "--top", "5")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, out, "warning: the campaign (campaign 2026-06-10..2026-06-20) overlaps the excluded period 618")
+	assert.Contains(t, out, "Benjamini–Hochberg")
+	assert.Regexp(t, `(?m)^occupation student `, out)
+	_, _, code = runCLI(t, "responders", "--customers", filepath.Join(dir, "customers.jsonl"), "--outcomes", path, "--campaign", "2026-06-20..2026-06-10")
+	assert.Equal(t, 2, code)
+}
+
+// FuzzReadOutcomes: any bytes give outcomes or an error naming the file,
+// never a panic; values read are finite and rates 0 or 1.
+func FuzzReadOutcomes(f *testing.F) {
+	f.Add([]byte("customer_id,group,converted,revenue\nc1,A,1,20.5\nc2,holdout,no,0\n"))
+	f.Add([]byte("\ufeffcustomer_id,group,converted,revenue\n\"c,1\",A,true,\n"))
+	f.Add([]byte("group,customer_id\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rows, err := readOutcomes("f.csv", strings.NewReader(string(data)), []string{"converted", "revenue"}, []bool{true, false})
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "f.csv") {
+				t.Fatalf("error without the file name: %v", err)
+			}
+			return
+		}
+		for _, r := range rows {
+			if r.key == "" || (r.values[0] != 0 && r.values[0] != 1) || math.IsNaN(r.values[1]) || math.IsInf(r.values[1], 0) {
+				t.Fatalf("bad row %+v", r)
+			}
+		}
+	})
 }

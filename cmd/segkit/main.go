@@ -20,6 +20,7 @@ import (
 // (cmd_NAME.go) with its flags, its run method and its help example.
 var commands = []func() command{
 	cmd[creditCmd],
+	cmd[designCmd],
 	cmd[evalCmd],
 	cmd[exportCmd],
 	cmd[fitCmd],
@@ -28,8 +29,10 @@ var commands = []func() command{
 	cmd[indexBuildCmd],
 	cmd[indexStatsCmd],
 	cmd[lifecycleCmd],
+	cmd[measureCmd],
 	cmd[personaCmd],
 	cmd[profileCmd],
+	cmd[respondersCmd],
 	cmd[retentionCmd],
 	cmd[rfmCmd],
 	cmd[segmentsCmd],
