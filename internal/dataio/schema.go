@@ -3,6 +3,7 @@ package dataio
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -80,7 +81,7 @@ func ReadSchema(name string, r io.Reader) (*Schema, error) {
 	}
 	s := &Schema{Location: time.UTC}
 	if tz != nil && *tz != "" {
-		loc, err := time.LoadLocation(*tz)
+		loc, err := loadLocation(*tz)
 		if err != nil {
 			return nil, fmt.Errorf("dataio: %s: time_zone %s: unknown time zone (want an IANA name such as \"Asia/Shanghai\" or \"UTC\")", name, Quote(*tz))
 		}
@@ -131,4 +132,19 @@ func ReadSchema(name string, r io.Reader) (*Schema, error) {
 	}
 	sort.Slice(s.Attributes, func(i, j int) bool { return s.Attributes[i].Name < s.Attributes[j].Name })
 	return s, nil
+}
+
+// loadLocation loads an IANA time zone; a name that cannot be one (too long,
+// or with characters zone names never have) is rejected without touching
+// the zone database.
+func loadLocation(name string) (*time.Location, error) {
+	if len(name) > 64 {
+		return nil, errors.New("not a time zone name")
+	}
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/_+-", c)) {
+			return nil, errors.New("not a time zone name")
+		}
+	}
+	return time.LoadLocation(name)
 }
