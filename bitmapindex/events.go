@@ -64,11 +64,6 @@ type blockNode struct {
 	cnt []*bm
 }
 
-type chunk struct {
-	gen uint64
-	v   [chunkSize]float64
-}
-
 func blockOf(d segkit.Day) int32 {
 	q := int32(d) / blockDays
 	if int32(d)%blockDays < 0 {
@@ -323,12 +318,10 @@ func (e *event) addTotal(w wctx, id uint32, f float64) {
 		c = &chunk{gen: w.gen}
 		e.totals[i] = c
 	case c.gen != w.gen:
-		cc := *c
-		cc.gen = w.gen
-		c = &cc
+		c = c.clone(w.gen)
 		e.totals[i] = c
 	}
-	c.v[id%chunkSize] += f
+	c.add(id%chunkSize, f) // totals.go
 }
 
 // total returns id's sum of values.
@@ -337,7 +330,7 @@ func (e *event) total(id uint32) float64 {
 	if c == nil {
 		return 0
 	}
-	return c.v[id%chunkSize]
+	return c.get(id % chunkSize)
 }
 
 // removeIDs removes deleted customers from the event's bitmaps and totals.

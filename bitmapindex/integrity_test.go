@@ -89,10 +89,10 @@ func eventPopulation(t testing.TB) *Index {
 // checksums whose content contradicts the other sections are rejected.
 func TestSnapshotCrossChecks(t *testing.T) {
 	for _, dense := range []int{12, 0} {
-		old := maxDenseSlice
-		maxDenseSlice = dense // 0: the bitmap-arithmetic check
+		old, oldVolume := maxDenseSlice, minDenseVolume
+		maxDenseSlice, minDenseVolume = dense, 0 // 0: the bitmap-arithmetic check
 		t.Run(fmt.Sprint("dense", dense), testSnapshotCrossChecks)
-		maxDenseSlice = old
+		maxDenseSlice, minDenseVolume = old, oldVolume
 	}
 }
 

@@ -47,12 +47,13 @@ type keyTable struct {
 
 	// writer-only state
 	entries uint32 // entries written
+	hint    int    // loadBase: record bytes still to store (sizes its chunks)
 	used    int    // occupied slots
 	fill    int    // bytes used in the last chunk
 }
 
 const (
-	pageBits  = 16
+	pageBits  = 12 // 16 KiB pages: a small index (or snapshot) stays small
 	pageSize  = 1 << pageBits
 	chunkBits = 22
 	// keyChunkSize is the size of a record chunk; a longer record gets a
@@ -219,7 +220,11 @@ func (t *keyTable) store(e, id uint32, key string, prev uint32) uint32 {
 	if chunkFull || int(e>>pageBits) == len(d.addrs) {
 		nd := *d // grow into a new directory, published below
 		if chunkFull {
-			nd.chunks = append(nd.chunks[:len(nd.chunks):len(nd.chunks)], make([]byte, max(keyChunkSize, need)))
+			size := keyChunkSize
+			if t.hint > 0 { // loading: chunks of what the snapshot holds
+				size = min(size, t.hint+binary.MaxVarintLen64)
+			}
+			nd.chunks = append(nd.chunks[:len(nd.chunks):len(nd.chunks)], make([]byte, max(size, need)))
 			t.fill = 0
 		}
 		if int(e>>pageBits) == len(nd.addrs) {
@@ -236,6 +241,7 @@ func (t *keyTable) store(e, id uint32, key string, prev uint32) uint32 {
 	copy(c[off+w:], key)
 	binary.LittleEndian.PutUint32(c[off+w+len(key):], id)
 	t.fill += w + len(key) + 4
+	t.hint -= w + len(key) + 4
 	addr := uint32(ci)<<chunkBits | uint32(off)
 	d.addrs[e>>pageBits][e&(pageSize-1)] = addr
 	d.prev[e>>pageBits][e&(pageSize-1)] = prev
@@ -387,6 +393,8 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 		size *= 2
 	}
 	mask := uint64(size - 1)
+	t.hint = len(area) + 4*int(n) // uvarint lengths and keys, plus the IDs
+	defer func() { t.hint = 0 }()
 	type rec struct{ home, h, addr uint32 }
 	recs := make([]rec, 0, n)
 	off := 0

@@ -751,7 +751,7 @@ func (ld *loader) readTotals(d *dec) {
 				e.totals[ci] = c
 			}
 		}
-		c.v[id%chunkSize] = f
+		c.add(id%chunkSize, f)
 	}
 	ld.lastTotal[name] = last
 }
@@ -770,10 +770,10 @@ func (ld *loader) finish() (*Index, error) {
 		}
 		// totals only for customers with occurrences
 		for ci, c := range e.totals {
-			for j, f := range c.v {
-				if f != 0 && !e.ever.contains(ci*chunkSize+uint32(j)) {
-					return nil, corruptf("event value for a customer without occurrences")
-				}
+			bad := false
+			c.each(func(off uint32, _ float64) { bad = bad || !e.ever.contains(ci*chunkSize+off) })
+			if bad {
+				return nil, corruptf("event value for a customer without occurrences")
 			}
 		}
 	}
@@ -860,13 +860,25 @@ func denseBlock(e *event, b int32, days []segkit.Day) bool {
 	if len(e.blocks[b].cnt) > 16 || maxDenseSlice == 0 {
 		return false
 	}
+	volume := uint64(0)
+	for _, x := range e.blocks[b].cnt {
+		volume += uint64(x.card())
+	}
 	for _, d := range days {
 		if len(e.days[d].extra) >= maxDenseSlice {
 			return false
 		}
+		volume += uint64(e.days[d].one.card())
 	}
-	return true
+	// The arrays (192 KiB a worker) pay off on large blocks only; small
+	// ones are cheap with bitmap arithmetic, and loading a small snapshot
+	// allocates little.
+	return volume >= minDenseVolume
 }
+
+// minDenseVolume is the number of bitmap members from which a block is
+// checked with arrays (about 128 KiB of snapshot or more).
+var minDenseVolume uint64 = 1 << 16
 
 // checkBlock checks one block counter against its days, and that no
 // customer occurs in the block before a first occurrence in it. cnt and

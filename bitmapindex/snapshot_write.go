@@ -230,14 +230,10 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 			entries = 0
 		}
 		for _, ci := range slices.Sorted(maps.Keys(e.totals)) {
-			c := e.totals[ci]
-			for j, f := range c.v {
-				if f == 0 {
-					continue
-				}
-				id := ci*chunkSize + uint32(j)
+			e.totals[ci].each(func(off uint32, f float64) {
+				id := ci*chunkSize + off
 				if !live.Contains(id) {
-					continue
+					return
 				}
 				s.u32(id)
 				s.u64(math.Float64bits(f))
@@ -245,7 +241,7 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 				if entries == maxTotalsPerSection {
 					flush()
 				}
-			}
+			})
 		}
 		if entries > 0 {
 			flush()

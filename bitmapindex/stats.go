@@ -132,7 +132,7 @@ func (v *View) Stats() Stats {
 		other += fs.DetailBytes
 		for _, c := range e.totals {
 			if c != nil {
-				other += int64(len(c.v)) * 8
+				other += c.bytes()
 			}
 		}
 		other += int64(len(e.totals)) * 8
