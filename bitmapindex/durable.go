@@ -175,6 +175,9 @@ type LogStats struct {
 	// segment after the last checkpoint.
 	LogBytes   int64
 	LogRecords int64
+	// Syncs counts the log's fsyncs since Open: with group commit, fewer
+	// than the batches committed.
+	Syncs int64
 	// The last checkpoint: its file (a name in Dir), the sequence number of
 	// the last batch it holds, its size and when it was written (the file's
 	// modification time).
@@ -412,9 +415,9 @@ func (ix *Index) LogStats() (LogStats, bool) {
 	ix.mu.Lock()
 	seq := d.seq
 	ix.mu.Unlock()
-	size, n := d.log.stats()
+	size, n, syncs := d.log.stats()
 	return LogStats{
-		Dir: d.dir, Sync: d.sync, LastSeq: seq, LogBytes: size, LogRecords: n,
+		Dir: d.dir, Sync: d.sync, LastSeq: seq, LogBytes: size, LogRecords: n, Syncs: syncs,
 		CheckpointFile: info.file, CheckpointSeq: info.seq, CheckpointBytes: info.bytes,
 		CheckpointTime: info.at, CheckpointError: info.err,
 	}, true
@@ -488,7 +491,7 @@ func (ix *Index) waitDurable(seq uint64) error {
 		return err
 	}
 	if d.auto > 0 && !d.running.Load() {
-		if size, _ := d.log.stats(); size >= d.auto && d.running.CompareAndSwap(false, true) {
+		if size, _, _ := d.log.stats(); size >= d.auto && d.running.CompareAndSwap(false, true) {
 			ix.mu.Lock()
 			if d.closed {
 				d.running.Store(false)

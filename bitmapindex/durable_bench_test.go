@@ -176,7 +176,10 @@ func BenchmarkDurableSingleCommits(b *testing.B) {
 				wg.Wait()
 			}
 			el := time.Since(start)
+			st, _ := ix.LogStats()
 			b.ReportMetric(float64(commits.Load())/el.Seconds(), "commits/s")
+			b.ReportMetric(float64(commits.Load())/float64(st.Syncs), "commits/fsync")
+			b.ReportMetric(float64(el.Microseconds())/float64(st.Syncs), "µs/fsync-round")
 			b.ReportMetric(float64(p50.Microseconds()), "fsync-p50-µs")
 			b.ReportMetric(float64(p90.Microseconds()), "fsync-p90-µs")
 		})

@@ -180,6 +180,7 @@ type logWriter struct {
 	busy     bool // a leader is writing
 	err      error
 	records  int64 // records in the segment
+	syncs    int64 // fsyncs since Open
 }
 
 func newLogWriter(f *os.File, path string, size int64, last uint64, records int64) *logWriter {
@@ -231,7 +232,7 @@ func (l *logWriter) flush(seq uint64, sync bool) error {
 			if hook := testHook; hook != nil {
 				hook("log-sync")
 			}
-			err = f.Sync()
+			err = syncData(f)
 		}
 		l.mu.Lock()
 		l.busy = false
@@ -244,6 +245,7 @@ func (l *logWriter) flush(seq uint64, sync bool) error {
 			l.written = target
 			if sync {
 				l.synced = target
+				l.syncs++
 			}
 		}
 		l.cond.Broadcast()
@@ -258,11 +260,12 @@ func (l *logWriter) idle() {
 	}
 }
 
-// stats returns the segment's size and record count.
-func (l *logWriter) stats() (int64, int64) {
+// stats returns the segment's size and record count, and the fsyncs since
+// Open.
+func (l *logWriter) stats() (size, records, syncs int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.size, l.records
+	return l.size, l.records, l.syncs
 }
 
 // syncIfNeeded syncs what was written but not synced (SyncInterval).
