@@ -725,6 +725,17 @@ func (t *tagBuf) apply(w wctx, st *state, name string) {
 		return
 	}
 	ids := t.ids
+	if len(ids) <= smallTagAdd {
+		// a few IDs (small batches, spread over many tags): adding them one
+		// by one moves a container's tail once each, where Or would merge
+		// every container it touches element by element
+		for _, id := range ids {
+			if !st.tags[name].contains(id) {
+				w.tag(st, name).Add(id)
+			}
+		}
+		return
+	}
 	if t.aliased && !slices.IsSorted(ids) {
 		ids = slices.Clone(ids)
 	}
@@ -734,6 +745,10 @@ func (t *tagBuf) apply(w wctx, st *state, name string) {
 	}
 	w.tag(st, name).Or(add)
 }
+
+// smallTagAdd is the most IDs a batch adds to one tag one by one rather
+// than with one Or.
+const smallTagAdd = 64
 
 // sortedBitmap returns a bitmap of ids (which it may reorder).
 func sortedBitmap(ids []uint32) *roaring.Bitmap {
