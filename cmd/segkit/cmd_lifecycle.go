@@ -7,12 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/segkit/segkit"
 	"github.com/segkit/segkit/clv"
+	"github.com/segkit/segkit/internal/dataio"
 	"github.com/segkit/segkit/lifecycle"
 )
 
@@ -28,13 +30,15 @@ type lifecycleCmd struct {
 	svg       string
 	svgT      string
 	exclude   excludeFlag
+	events    string
+	activity  string
 }
 
 func (*lifecycleCmd) doc() doc {
 	return doc{
 		name:    "lifecycle",
 		summary: "assign lifecycle stages (new, growing, mature, at risk, sleeping, churned, reactivated) with reasons, P(alive) and expected purchases",
-		usage:   "--transactions CSV [--columns …] --now DATE [--model rules|bgnbd|mbgnbd|paretonbd] [--horizon DAYS] [--from DATE] [--format csv|json|summary] [--svg FILE] [--exclude FROM..TO]…",
+		usage:   "(--transactions CSV [--columns …] | --events FILE --activity NAME) --now DATE [--model rules|bgnbd|mbgnbd|paretonbd] [--horizon DAYS] [--from DATE] [--format csv|json|summary] [--svg FILE] [--exclude FROM..TO]…",
 		example: "segkit lifecycle --transactions transactions.csv --now 2026-07-01 --model bgnbd --format summary",
 	}
 }
@@ -49,7 +53,9 @@ func (c *lifecycleCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.format, "format", "csv", "output `format`: csv (one row per customer), json, or summary (counts per stage, transitions)")
 	fs.StringVar(&c.svg, "svg", "", "write the stage sizes bar chart to this SVG `FILE`")
 	fs.StringVar(&c.svgT, "svg-transitions", "", "with --from: write the stage transition matrix to this SVG `FILE`")
-	c.exclude.register(fs, "transactions")
+	c.exclude.register(fs, "transactions (or events)")
+	fs.StringVar(&c.events, "events", "", "stages from an events `FILE` (JSON Lines) instead of transactions, for businesses that do not live on purchases; with --activity, no predictions")
+	fs.StringVar(&c.activity, "activity", "", "with --events: the event `NAME` whose days count as activity (login, interaction, …); reasons name it")
 }
 
 func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
@@ -80,6 +86,9 @@ func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
 		}
 	} else if c.svgT != "" {
 		return usagef("--svg-transitions needs --from")
+	}
+	if c.events != "" || c.activity != "" {
+		return c.fromEvents(e, asOf, fromDay)
 	}
 	txs, err := c.tx.read(time.UTC)
 	if err != nil {
@@ -139,9 +148,16 @@ func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	return c.write(e, asOf, fromDay, snap, trans, pred, fmt.Sprintf("%s rules, predictions %s", cfg.Family, m.Name()), m.Name(), paramMap(m.Params()))
+}
+
+// write prints the stages (and transitions) in the chosen format; what
+// describes the rules and predictions in the summary's title.
+func (c *lifecycleCmd) write(e *env, asOf, fromDay segkit.Day, snap *lifecycle.Snapshot, trans *lifecycle.Transitions,
+	pred map[string]clv.Prediction, what, model string, params map[string]float64) error {
 	switch c.format {
 	case "summary":
-		fmt.Fprintf(e.stdout, "lifecycle stages at %s (%s rules, predictions %s)\n", asOf, cfg.Family, m.Name())
+		fmt.Fprintf(e.stdout, "lifecycle stages at %s (%s)\n", asOf, what)
 		for _, st := range lifecycle.AllStages() {
 			fmt.Fprintf(e.stdout, "  %-12s %8d  %s\n", st.String(), snap.Count(st), st.Chinese())
 		}
@@ -174,7 +190,7 @@ func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
 			Model  string             `json:"model"`
 			Params map[string]float64 `json:"params"`
 			Rows   []row              `json:"customers"`
-		}{asOf.String(), m.Name(), paramMap(m.Params()), rows})
+		}{asOf.String(), model, params, rows})
 	}
 	w := csv.NewWriter(e.stdout)
 	_ = w.Write([]string{"customer_id", "stage", "reason", "p_alive", "expected_purchases"})
@@ -194,4 +210,68 @@ func fmtFloat(v float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(v, 'f', 4, 64)
+}
+
+// fromEvents is "segkit lifecycle --events FILE --activity NAME": stages
+// from the days of one event, without purchase predictions.
+func (c *lifecycleCmd) fromEvents(e *env, asOf, fromDay segkit.Day) error {
+	switch {
+	case c.events == "" || c.activity == "":
+		return usagef("--events and --activity go together")
+	case c.tx.path != "":
+		return usagef("--events replaces --transactions")
+	case c.model != "rules":
+		return usagef("--model %s needs purchases; stages from events use the rules", c.model)
+	}
+	f, err := os.Open(c.events)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var readErr error
+	events := func(yield func(segkit.Event) bool) {
+		for ev, err := range dataio.ReadEvents(c.events, f, time.UTC) {
+			if err != nil {
+				readErr = err
+				return
+			}
+			if !yield(ev) {
+				return
+			}
+		}
+	}
+	hist, err := lifecycle.Build(lifecycle.Source{Events: events, Activity: c.activity, Location: time.UTC, Exclude: c.exclude.periods})
+	if readErr != nil {
+		return readErr
+	}
+	if err != nil {
+		return err
+	}
+	c.exclude.report(e, "lifecycle", hist.Excluded(), "events")
+	cfg := lifecycle.DefaultConfig()
+	snap, err := hist.Stages(asOf.Time(time.UTC), cfg)
+	if err != nil {
+		return err
+	}
+	var trans *lifecycle.Transitions
+	if c.from.set() {
+		before, err := hist.Stages(fromDay.Time(time.UTC), cfg)
+		if err != nil {
+			return err
+		}
+		if trans, err = lifecycle.Compare(before, snap); err != nil {
+			return err
+		}
+	}
+	if c.svg != "" {
+		if err := writeSVG(c.svg, snap); err != nil {
+			return err
+		}
+	}
+	if trans != nil && c.svgT != "" {
+		if err := writeSVG(c.svgT, trans); err != nil {
+			return err
+		}
+	}
+	return c.write(e, asOf, fromDay, snap, trans, nil, fmt.Sprintf("%s rules on %s events", cfg.Family, c.activity), "", nil)
 }

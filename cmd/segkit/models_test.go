@@ -97,3 +97,28 @@ func TestCredit(t *testing.T) {
 	require.NotEqual(t, 0, code)
 	require.Contains(t, errOut, "bad.json: credit: invalid scorecard: characteristics: at least one characteristic is needed")
 }
+
+// lifecycle --events --activity: stages from logins, reasons naming them.
+func TestLifecycleFromEvents(t *testing.T) {
+	dir := t.TempDir()
+	ev := filepath.Join(dir, "events.jsonl")
+	require.NoError(t, os.WriteFile(ev, []byte(`{"id":"u1","event":"login","at":"2026-01-05"}
+{"id":"u1","event":"login","at":"2026-01-12"}
+{"id":"u1","event":"login","at":"2026-01-19"}
+{"id":"u1","event":"share","at":"2026-03-01"}
+{"id":"u2","event":"login","at":"2026-03-10"}
+{"id":"u2","event":"login","at":"2026-03-11"}
+`), 0o644))
+	out, errOut, code := runCLI(t, "lifecycle", "--events", ev, "--activity", "login", "--now", "2026-03-15")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, `customer_id,stage,reason,p_alive,expected_purchases
+u1,churned,"no login for 55 days (> 42 days = max(6 × typical gap 7 days, 2 × longest gap 7 days))",,
+u2,new,first login 5 days ago (< 30),,
+`, out)
+	_, errOut, code = runCLI(t, "lifecycle", "--events", ev, "--now", "2026-03-15")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "--events and --activity go together")
+	_, errOut, code = runCLI(t, "lifecycle", "--events", ev, "--activity", "login", "--model", "bgnbd", "--now", "2026-03-15")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "needs purchases")
+}
