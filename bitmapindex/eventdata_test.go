@@ -455,3 +455,65 @@ func TestEventSchema(t *testing.T) {
 	b.RecordEvent("c1", "buy", at, EventDetail{Props: map[string]string{"colour": "red"}})
 	require.Error(t, b.Commit())
 }
+
+// TestDetailsConcurrentReaders: readers of older views evaluate the forms
+// over values and properties while a writer appends to the same days'
+// columns (run with -race).
+func TestDetailsConcurrentReaders(t *testing.T) {
+	ix, err := New(Config{})
+	require.NoError(t, err)
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	d := segkit.DayOf(at, nil)
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for r := 0; r < 3; r++ {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				v := ix.View()
+				n := v.Len()
+				if got := v.SumWhere("buy", d, d, nil, Gt, 0).Len(); got != n {
+					errs <- fmt.Errorf("view of %d customers sees %d sums", n, got)
+					return
+				}
+				_ = v.DidWhere("buy", d, d, Filter{{Key: "cat", Values: []string{"a"}}})
+				if k, ok := v.Key(0); ok {
+					_, _ = v.Profile(k)
+				}
+			}
+		}()
+	}
+	for i := 0; i < 300; i++ {
+		b := ix.NewBatch()
+		for j := 0; j < 5; j++ {
+			b.RecordEvent(fmt.Sprintf("c%05d", i*5+j), "buy", at, EventDetail{Value: 10000, Props: map[string]string{"cat": []string{"a", "b"}[j%2]}})
+		}
+		require.NoError(t, b.Commit())
+	}
+	close(done)
+	for range 3 {
+		require.NoError(t, <-errs)
+	}
+}
+
+// detailsIndex is a small index with event values, properties and
+// declarations (a fuzz seed for snapshots of layout 2).
+func detailsIndex(t testing.TB) *Index {
+	ix, err := New(Config{Events: map[string][]string{"buy": {"category", "channel"}}})
+	require.NoError(t, err)
+	b := ix.NewBatch()
+	at := time.Date(2026, 11, 11, 8, 0, 0, 0, time.UTC)
+	for i := 0; i < 6; i++ {
+		b.RecordEvent(fmt.Sprintf("c%d", i), "buy", at.AddDate(0, 0, -i%3), EventDetail{Value: Amount(i * 12345), Props: map[string]string{"category": evCats[i%3]}})
+		b.Record(fmt.Sprintf("c%d", i), "login", at, 0)
+	}
+	b.RecordEvent("c1", "buy", at, EventDetail{Value: -5, Props: map[string]string{"channel": "app"}})
+	require.NoError(t, b.Commit())
+	ix.Delete("c4")
+	return ix
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 
@@ -288,54 +289,91 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 	if from > to {
 		return Set{v: v}
 	}
-	// a's days that can start a pair, filtered
-	aDays := map[segkit.Day]*roaring.Bitmap{}
-	var buf []uint32
-	ea.scanDays(from, to, v.stop, func(d segkit.Day, n *dayNode) {
-		if ra.empty() {
-			if !n.one.empty() {
-				aDays[d] = n.one.b
+	// the matching occurrences of both events per day, as ID lists
+	type dayIDs struct {
+		d    segkit.Day
+		ids  []uint32
+		isA  bool
+		from int // cursor
+	}
+	var days []dayIDs
+	lists := func(e *event, rf *rfilter, isA bool) {
+		e.scanDays(from, to, v.stop, func(d segkit.Day, n *dayNode) {
+			var ids []uint32
+			switch {
+			case !rf.empty():
+				ids = rf.matchingIDs(n, nil)
+			case n.occ != nil:
+				ids = n.occ.ids
+			case !n.one.empty():
+				ids = n.one.b.ToArray()
 			}
-			return
-		}
-		buf = ra.matchingIDs(n, buf[:0])
-		if len(buf) > 0 {
-			aDays[d] = roaring.BitmapOf(buf...)
-		}
-	})
-	if len(aDays) == 0 {
+			if len(ids) > 0 {
+				days = append(days, dayIDs{d: d, ids: ids, isA: isA})
+			}
+		})
+	}
+	lists(ea, &ra, true)
+	lists(eb, &rb, false)
+	if len(days) == 0 {
 		return Set{v: v}
 	}
-	// every pair of days (da, db) with 0 ≤ db − da < within: the pairs'
-	// intersections are small, so no union of a's days is materialised
-	var parts []*roaring.Bitmap
-	eb.scanDays(max(from, eb.minDay), to, v.stop, func(d segkit.Day, n *dayNode) {
-		var bd *roaring.Bitmap
-		for da := d - segkit.Day(within-1); da <= d; da++ {
-			x := aDays[da]
-			if x == nil {
-				continue
-			}
-			if bd == nil {
-				if rb.empty() {
-					if n.one.empty() {
-						return
+	// by day, a's list before b's: a same-day pair counts
+	slices.SortStableFunc(days, func(x, y dayIDs) int {
+		if c := cmp.Compare(x.d, y.d); c != 0 {
+			return c
+		}
+		if x.isA == y.isA {
+			return 0
+		}
+		if x.isA {
+			return -1
+		}
+		return 1
+	})
+	lo, hi := uint32(math.MaxUint32), uint32(0)
+	for _, dl := range days {
+		lo, hi = min(lo, dl.ids[0]), max(hi, dl.ids[len(dl.ids)-1])
+	}
+	// One sweep over the days per chunk of customers: last holds each
+	// customer's latest day of a (as days since from, plus 1; 0: none),
+	// and a b on day d joins the customer when d − last < within. The
+	// latest a is the closest one before b, so no other pair can do
+	// better.
+	last := make([]int32, accChunk)
+	member := make([]uint64, accChunk/64)
+	var keep []uint32
+	for base := uint64(lo) &^ (accChunk - 1); base <= uint64(hi); base += accChunk {
+		limit := base + accChunk
+		clear(last)
+		for i := range days {
+			dl := &days[i]
+			j := dl.from
+			stamp := int32(dl.d-from) + 1
+			if dl.isA {
+				for ; j < len(dl.ids) && uint64(dl.ids[j]) < limit; j++ {
+					last[dl.ids[j]-uint32(base)] = stamp
+				}
+			} else {
+				for ; j < len(dl.ids) && uint64(dl.ids[j]) < limit; j++ {
+					k := dl.ids[j] - uint32(base)
+					if l := last[k]; l != 0 && stamp-l < int32(within) {
+						member[k/64] |= 1 << (k % 64)
 					}
-					bd = n.one.b
-				} else {
-					buf = rb.matchingIDs(n, buf[:0])
-					if len(buf) == 0 {
-						return
-					}
-					bd = roaring.BitmapOf(buf...)
 				}
 			}
-			if p := roaring.And(x, bd); !p.IsEmpty() {
-				parts = append(parts, p)
-			}
+			dl.from = j
 		}
-	})
-	return Set{v: v, bm: orAll(parts...)}
+		for w, x := range member {
+			for x != 0 {
+				k := uint32(w*64) + uint32(bits.TrailingZeros64(x))
+				keep = append(keep, uint32(base)+k)
+				x &= x - 1
+			}
+			member[w] = 0
+		}
+	}
+	return Set{v: v, bm: roaring.BitmapOf(keep...)}
 }
 
 // EventProperties returns the property keys recorded with event, sorted.

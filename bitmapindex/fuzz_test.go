@@ -17,6 +17,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(snapshotBytes(f, sampleIndex(f)))
 	f.Add(snapshotBytes(f, mustNew(f, DefaultConfig())))
 	f.Add([]byte(snapMagic))
+	f.Add(snapshotBytes(f, detailsIndex(f)))
 	failOnRecoveredPanics(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ix, err := Read(bytes.NewReader(data))

@@ -31,6 +31,10 @@ func FuzzCompile(f *testing.F) {
 		`inSegment("adults")`,
 		`26 <= age <= 30`,
 		`age == nil || exists(score) || missing(city)`,
+		`didWithin("purchase", "14d", {category: ["math", "art"], "channel": "app"})`,
+		`sumWithin("purchase", "90d") >= 500.25 && avgWithin("purchase", "180d", {}) in 1..200`,
+		`didBetween("purchase", date("2026-11-01"), date("2026-11-11")) || countBetween("p", date("2026-01-01"), date("2026-02-01")) > 2`,
+		`didThen("trial", "purchase", "7d", {}, {category: "math"}) && !sumBetween("r", date("2026-01-01"), date("2026-01-31"), {tier: "500"}) < 0`,
 	} {
 		f.Add(s)
 	}
