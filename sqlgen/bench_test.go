@@ -27,10 +27,15 @@ func BenchmarkSelect(b *testing.B) {
 			}
 			b.Run(c.name+"/"+d.String(), func(b *testing.B) {
 				b.ReportAllocs()
+				cpu0, ok0 := processCPU()
 				for b.Loop() {
 					if _, err := g.Select(r, testNow); err != nil {
 						b.Fatal(err)
 					}
+				}
+				// CPU per rendering: on a shared machine the steadier figure
+				if cpu1, ok1 := processCPU(); ok0 && ok1 {
+					b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 				}
 			})
 		}

@@ -239,7 +239,7 @@ func (c *sqlDDLCmd) run(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "-- on every shard\n%s;\n\n-- on every server that takes queries and inserts\n%s;\n", strings.Join(local, ";\n\n"), strings.Join(dist, ";\n\n"))
+		fmt.Fprintf(e.stdout, "-- on every shard, in database %s\n%s;\n\n-- on every server that takes queries and inserts (its Distributed tables read %s on the shards)\n%s;\n", c.database, strings.Join(local, ";\n\n"), c.database, strings.Join(dist, ";\n\n"))
 		return nil
 	}
 	stmts, err := sqlgen.DDL(d, attrs, sqlgen.Layout{})
