@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/segkit/segkit/bitmapindex"
-	"github.com/segkit/segkit/sqlgen"
 	"github.com/segkit/segkit/segment"
+	"github.com/segkit/segkit/sqlgen"
 )
 
 // scaleRules are the rule classes of the comparison module (bench/), over
@@ -68,7 +68,9 @@ func TestQueryTimes(t *testing.T) {
 		t.Logf("%s: %s", what, time.Since(start).Round(time.Millisecond))
 	}
 	in := func(n string) string { return filepath.Join(data, n) }
-	step("gen", func() { runSegkit(t, bin, "gen", "--out", data, "--customers", nStr, "--seed", "1", "--end", "2026-07-01") })
+	step("gen", func() {
+		runSegkit(t, bin, "gen", "--out", data, "--customers", nStr, "--seed", "1", "--end", "2026-07-01")
+	})
 	snap := filepath.Join(dir, "crm.segkit")
 	step("index build", func() {
 		runSegkit(t, bin, "index", "build", "--customers", in("customers.jsonl"), "--events", in("events.jsonl"), "--schema", in("schema.json"), "--out", snap)
