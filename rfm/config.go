@@ -114,6 +114,16 @@ func (m MonetaryMode) String() string {
 	return fmt.Sprintf("MonetaryMode(%d)", uint8(m))
 }
 
+// ParseMonetary parses "sum" or "mean".
+func ParseMonetary(s string) (MonetaryMode, error) {
+	for _, m := range []MonetaryMode{Sum, Mean} {
+		if strings.EqualFold(s, m.String()) {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("rfm: unknown monetary measure %q (want sum or mean)", s)
+}
+
 // RefundPolicy says what happens to transactions with a negative amount. The
 // zero value is [NetRefunds].
 type RefundPolicy uint8

@@ -129,12 +129,11 @@ func ExampleResult_Segment() {
 	// total                      12  100.0%      31    3,957  100.0%  127.65
 }
 
-// The Chinese eight-class model splits each metric at its mean.
+// The Chinese eight-class model splits each metric at its mean; the preset
+// carries that scoring, and Configure puts it into the config.
 func ExamplePreset_cn8() {
-	cfg := rfm.DefaultConfig()
-	cfg.Binning = rfm.SplitMean
-	res, _ := rfm.Analyze(slices.Values(shop()), now, cfg)
 	cn8, _ := rfm.Preset("cn8")
+	res, _ := rfm.Analyze(slices.Values(shop()), now, cn8.Configure(rfm.DefaultConfig()))
 	segs, _ := res.Segment(cn8)
 	fmt.Printf("mean recency %.1f days, frequency %.2f, monetary %.2f\n", res.R.Points[0], res.F.Points[0], res.M.Points[0])
 	for _, name := range segs.Names() {

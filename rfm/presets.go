@@ -95,8 +95,9 @@ func cn8Def() SchemeDef {
 		return Rule{Name: name, Alias: alias, Cells: []Score{{uint8(r), uint8(f), uint8(m)}}}
 	}
 	return SchemeDef{
-		Name: "cn8",
-		Bins: 2,
+		Name:    "cn8",
+		Bins:    2,
+		Binning: "mean", // above or below the mean: 重要 / 一般, 价值 / 发展 …
 		Rules: []Rule{
 			rule("重要价值客户", "Important Value", 2, 2, 2),
 			rule("重要发展客户", "Important Development", 2, 1, 2),
@@ -116,8 +117,10 @@ func quadrantDef() SchemeDef {
 		return Rule{Name: name, Alias: alias, F: Range{f, f}, M: Range{m, m}}
 	}
 	return SchemeDef{
-		Name: "quadrant",
-		Bins: 2,
+		Name:     "quadrant",
+		Bins:     2,
+		Binning:  "mean",
+		Monetary: "mean", // average order value
 		Rules: []Rule{
 			rule("High Frequency, High AOV", "高频高客单", 2, 2),
 			rule("High Frequency, Low AOV", "高频低客单", 2, 1),

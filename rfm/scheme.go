@@ -61,6 +61,14 @@ type SchemeDef struct {
 	DefaultAlias string `json:"default_alias,omitempty"`
 	// Rules in priority order: the first match wins.
 	Rules []Rule `json:"rules"`
+	// Binning, when not empty, is the scoring rule the scheme is written for
+	// (a [ParseBinning] name: "mean" for the cn8 and quadrant presets, whose
+	// scores are above or below the mean). [Scheme.Configure] puts it into a
+	// Config; "" leaves the Config's.
+	Binning string `json:"binning,omitempty"`
+	// Monetary, when not empty, is the monetary measure the scheme is
+	// written for: "sum" or "mean" (the average order value, for quadrant).
+	Monetary string `json:"monetary,omitempty"`
 }
 
 // DefaultSegment is the catch-all segment name when SchemeDef.Default is "".
@@ -93,6 +101,16 @@ func NewScheme(def SchemeDef) (*Scheme, error) {
 	}
 	if n < 2 || n > MaxBins {
 		return nil, serr(0, "", "bins %d out of range 2..%d", def.Bins, MaxBins)
+	}
+	if def.Binning != "" {
+		if _, err := ParseBinning(def.Binning); err != nil {
+			return nil, serr(0, "", "binning: %v", err)
+		}
+	}
+	if def.Monetary != "" {
+		if _, err := ParseMonetary(def.Monetary); err != nil {
+			return nil, serr(0, "", "monetary: %v", err)
+		}
 	}
 	if len(def.Rules) == 0 {
 		return nil, serr(0, "", "no rules")
@@ -375,4 +393,19 @@ func parsePattern(p string, n int) ([3]uint16, error) {
 		return sets, fmt.Errorf("pattern %q: trailing %q after three positions", p, rest)
 	}
 	return sets, nil
+}
+
+// Configure returns cfg with the scoring the scheme is written for: its
+// number of bins, and its binning and monetary measure when it names them
+// (cn8: two bins split at the mean; quadrant: the same, with the average
+// order value as monetary). Apply explicit choices of a user after it.
+func (s *Scheme) Configure(cfg Config) Config {
+	cfg.Bins = s.bins
+	if s.def.Binning != "" {
+		cfg.Binning, _ = ParseBinning(s.def.Binning) // checked by NewScheme
+	}
+	if s.def.Monetary != "" {
+		cfg.Monetary, _ = ParseMonetary(s.def.Monetary)
+	}
+	return cfg
 }

@@ -279,3 +279,36 @@ func TestLoadCellMap(t *testing.T) {
 		})
 	}
 }
+
+// TestSchemeConfigure: a preset carries the scoring it is written for, so a
+// library user need not copy the CLI's choices: cn8 splits at the mean in 2
+// bins, quadrant also scores the average order value; rfm10 keeps the
+// config's binning with its 5 bins. Bad names are scheme errors.
+func TestSchemeConfigure(t *testing.T) {
+	base := DefaultConfig()
+	base.Bins = 7
+	for _, c := range []struct {
+		name     string
+		bins     int
+		binning  Binning
+		monetary MonetaryMode
+	}{{"cn8", 2, SplitMean, Sum}, {"quadrant", 2, SplitMean, Mean}, {"rfm10", 5, Quantile, Sum}, {"rfm11", 5, Quantile, Sum}} {
+		s, err := Preset(c.name)
+		require.NoError(t, err)
+		got := s.Configure(base)
+		assert.Equal(t, c.bins, got.Bins, c.name)
+		assert.Equal(t, c.binning, got.Binning, c.name)
+		assert.Equal(t, c.monetary, got.Monetary, c.name)
+	}
+	def := SchemeDef{Name: "x", Bins: 2, Binning: "thirds", Rules: []Rule{{Name: "a", R: Range{1, 2}, F: Range{1, 2}, M: Range{1, 2}}}}
+	_, err := NewScheme(def)
+	assert.ErrorContains(t, err, "binning")
+	def.Binning, def.Monetary = "median", "max"
+	_, err = NewScheme(def)
+	assert.ErrorContains(t, err, "monetary")
+	def.Monetary = "MEAN"
+	s, err := NewScheme(def)
+	require.NoError(t, err)
+	assert.Equal(t, SplitMedian, s.Configure(base).Binning)
+	assert.Equal(t, Mean, s.Configure(base).Monetary)
+}

@@ -72,13 +72,7 @@ func (c *rfmCmd) run(ctx context.Context, e *env, args []string) error {
 	if c.from.set() {
 		return c.transitions(e, t, cfg)
 	}
-	split := sch.Name() == "cn8" || sch.Name() == "quadrant"
-	if split {
-		cfg.Binning, cfg.Bins = rfm.SplitMean, 2
-	}
-	if sch.Name() == "quadrant" {
-		cfg.Monetary = rfm.Mean
-	}
+	cfg = sch.Configure(cfg) // the scheme's bins, and cn8's and quadrant's split at the mean
 	if c.binning != "" {
 		b, err := rfm.ParseBinning(c.binning)
 		if err != nil {
@@ -88,8 +82,6 @@ func (c *rfmCmd) run(ctx context.Context, e *env, args []string) error {
 	}
 	if c.bins != 0 {
 		cfg.Bins = c.bins
-	} else if !split {
-		cfg.Bins = sch.Bins()
 	}
 	txs, err := c.tx.read(time.UTC)
 	if err != nil {
