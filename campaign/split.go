@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"iter"
 	"math"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // RatioTolerance is how far the sum of a split's ratios may be from 1.
@@ -126,7 +128,7 @@ func (sp *Splitter) point(key string) uint64 {
 	var buf [80]byte
 	b := append(buf[:0], sp.prefix...)
 	b = append(b, key...)
-	return xxh64(b, 0) >> (64 - unitBits)
+	return xxhash.Sum64(b) >> (64 - unitBits)
 }
 
 func (sp *Splitter) index(key string) int {

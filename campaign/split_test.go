@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -203,7 +204,7 @@ func TestAssignmentFormula(t *testing.T) {
 	sp := MustSplitter("exp-42", Group{"control", 0.5}, Group{"treatment", 0.5})
 	for i := range 1000 {
 		k := keyOf(i)
-		u := float64(xxh64([]byte("exp-42:"+k), 0)>>11) / (1 << 53)
+		u := float64(xxhash.Sum64String("exp-42:"+k)>>11) / (1 << 53)
 		require.Equal(t, u, sp.Position(k))
 		want := "control"
 		if u >= 0.5 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/segkit/segkit/bitmapindex"
 )
@@ -94,7 +95,7 @@ func (sp *Splitter) Split(v *bitmapindex.View, s bitmapindex.Set) (*Split, error
 		}
 		seen++
 		hashbuf = append(hashbuf[:np], key...)
-		g := sp.groupOf(xxh64(hashbuf, 0) >> (64 - unitBits))
+		g := sp.groupOf(xxhash.Sum64(hashbuf) >> (64 - unitBits))
 		bufs[g] = append(bufs[g], id)
 		if len(bufs[g]) == splitChunk {
 			bms[g].AddMany(bufs[g])

@@ -3,11 +3,17 @@
 // names (which take two columns a character).
 package textwidth
 
-import "unicode/utf8"
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/width"
+)
 
 // Width returns the display width of s: two columns for East Asian wide and
-// fullwidth characters, none for combining marks and zero-width joiners, one
-// for everything else.
+// fullwidth characters (CJK, kana, Hangul, fullwidth forms, emoji and
+// pictographs such as ☕ and ⌚), none for combining marks, zero-width
+// joiners, variation selectors and controls, one for everything else.
 func Width(s string) int {
 	w := 0
 	for _, r := range s {
@@ -31,26 +37,24 @@ func Pad(s string, width int) string {
 	return string(b)
 }
 
+// runeWidth is the rune's column count: the East Asian Width property from
+// golang.org/x/text/width (Unicode's table, which counts emoji and the
+// pictographic symbols of emoji presentation as wide), with combining and
+// enclosing marks, format characters (zero-width joiner, variation
+// selectors) and controls taking none.
 func runeWidth(r rune) int {
 	switch {
 	case r == utf8.RuneError:
 		return 1
-	case r == 0x200B || r == 0x200D || (r >= 0x0300 && r <= 0x036F) || (r >= 0xFE00 && r <= 0xFE0F):
+	case r < 0x20 || r == 0x7F:
 		return 0
-	case r >= 0x1100 && r <= 0x115F, // Hangul Jamo
-		r >= 0x2E80 && r <= 0x303E, // CJK radicals, punctuation
-		r >= 0x3041 && r <= 0x33FF, // kana, CJK symbols
-		r >= 0x3400 && r <= 0x4DBF, // CJK extension A
-		r >= 0x4E00 && r <= 0x9FFF, // CJK unified ideographs
-		r >= 0xA000 && r <= 0xA4CF, // Yi
-		r >= 0xAC00 && r <= 0xD7A3, // Hangul syllables
-		r >= 0xF900 && r <= 0xFAFF, // CJK compatibility ideographs
-		r >= 0xFE30 && r <= 0xFE4F, // CJK compatibility forms
-		r >= 0xFF00 && r <= 0xFF60, // fullwidth forms
-		r >= 0xFFE0 && r <= 0xFFE6,
-		r >= 0x1F300 && r <= 0x1F64F, // emoji
-		r >= 0x1F900 && r <= 0x1F9FF,
-		r >= 0x20000 && r <= 0x3FFFD: // CJK extensions B…
+	case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		return 0
+	case r >= 0x1160 && r <= 0x11FF: // Hangul jungseong and jongseong join the preceding jamo
+		return 0
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
 		return 2
 	}
 	return 1

@@ -18,6 +18,16 @@ func TestWidth(t *testing.T) {
 		"e\u0301":    1, // e + combining acute
 		"한국어":        6,
 		"tag mother": 10,
+		// Emoji and symbols the old hand-written table missed.
+		"🚀":        2, // U+1F680, transport and map symbols
+		"☕":        2, // U+2615, emoji presentation
+		"⌚":        2,
+		"🫶":        2, // U+1FAF6, symbols and pictographs extended-A
+		"👍🏽":       4, // thumbs up + skin tone modifier (both wide; terminals differ)
+		"♥":        1, // text presentation
+		"♥\ufe0f":  1, // the variation selector takes no column
+		"a\u200db": 2,
+		"\t":       0,
 	} {
 		assert.Equal(t, want, Width(s), "%q", s)
 	}
