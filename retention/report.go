@@ -82,7 +82,8 @@ func (m *Matrix) table(buf *bytes.Buffer, value string) {
 }
 
 // WriteSVG draws the matrix as a triangle heatmap: cohorts down, periods
-// across, each cell shaded by its share (cells past the data empty).
+// across, each cell shaded by its share (cells past the data empty, a * on
+// periods that extend past it).
 func (m *Matrix) WriteSVG(w io.Writer, title string) error {
 	h := chart.Heatmap{
 		Title:    title,
@@ -104,6 +105,9 @@ func (m *Matrix) WriteSVG(w io.Writer, title string) error {
 			if k < len(c.Share) {
 				vals[k] = c.Share[k] * 100
 				text[k] = pct(c.Share[k])
+				if !c.Complete[k] {
+					text[k] += "*" // the period extends past the data
+				}
 			}
 		}
 		h.Values = append(h.Values, vals)
