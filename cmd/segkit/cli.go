@@ -246,8 +246,9 @@ func allDocs() []doc {
 func printCommands(w io.Writer, ds []doc, prog string) {
 	if prog == "segkit" {
 		fmt.Fprintln(w, "segkit: customer segmentation from the command line")
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "\nusage: %s COMMAND [flags]\n\ncommands:\n", prog)
+	fmt.Fprintf(w, "usage: %s COMMAND [flags]\n\ncommands:\n", prog)
 	for _, d := range ds {
 		fmt.Fprintf(w, "  %-14s %s\n", d.name, d.summary)
 	}
