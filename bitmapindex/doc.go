@@ -47,8 +47,17 @@
 // [LoadDir] reads a directory into an in-memory index.
 //
 // A view can be written as a versioned, checksummed snapshot
-// ([View.WriteTo], [Index.Save], which is atomic) and read back ([Read],
-// [Load]), which rejects damaged or hostile input with an error.
+// ([View.WriteTo], [Index.Save], which is atomic, writes mode 0644 and
+// removes the temporary files of interrupted saves) and read back ([Read],
+// [Load]), which rejects damaged or hostile input with an error: every count
+// and cross-reference is validated, and loading allocates at most 16 times
+// the snapshot's size plus 128 KiB. Writes reject what a snapshot could not
+// hold (non-finite or out-of-range values, instants beyond ±2³⁰ days, IDs
+// past the last one: [ErrIDsExhausted]), so whatever an index accepts,
+// Save then Load gives back.
+//
+// [View.WithContext] returns a view whose long queries stop soon after a
+// context is done (with an incomplete result the caller discards).
 //
 //	ix, _ := bitmapindex.New(bitmapindex.DefaultConfig())
 //	b := ix.NewBatch()

@@ -78,6 +78,10 @@
 // [WithResolver] (a *Registry is one); without either, evaluation fails
 // with an error wrapping [ErrNoResolver] that names the reference.
 //
-// [Limits] bound the size of a rule (nodes, nesting depth, list items) and
-// of reference chains; evaluation honours its context's cancellation.
+// [Limits] bound the size of a rule (its length in bytes, checked before
+// anything else, nodes, nesting depth, list items, regex programs), of
+// reference chains and of the work of one [Registry.Match], which evaluates
+// each referenced segment once. Evaluation honours its context's
+// cancellation inside long operations (bitmapindex.View.WithContext): a
+// done context gives its error, never an incomplete result.
 package segment
