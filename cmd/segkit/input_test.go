@@ -71,3 +71,24 @@ func TestModelErrorsNameTheLine(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stderr, acts+`:3: customer "a": `)
 }
+
+// Empty inputs say so.
+func TestEmptyInputs(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.jsonl")
+	require.NoError(t, os.WriteFile(empty, []byte("\n"), 0o644))
+	cust := filepath.Join(dir, "c.jsonl")
+	require.NoError(t, os.WriteFile(cust, []byte(`{"id":"a"}`+"\n"), 0o644))
+	_, stderr, code := runCLI(t, "eval", "--customers", empty, "--now", "2026-01-01", "--rule", `has("x")`)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, empty+": no customers: the file is empty")
+	out, stderr, code := runCLI(t, "eval", "--customers", cust, "--events", empty, "--now", "2026-01-01", "--rule", `has("x")`, "--format", "count")
+	assert.Equal(t, 0, code, stderr)
+	assert.Equal(t, "0\n", out)
+	assert.Contains(t, stderr, empty+" holds no events")
+	hdr := filepath.Join(dir, "tx.csv")
+	require.NoError(t, os.WriteFile(hdr, []byte("customer_id,date,amount\n"), 0o644))
+	_, stderr, code = runCLI(t, "rfm", "--transactions", hdr, "--now", "2026-01-01")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, hdr+": no transactions: the file has only a header")
+}
