@@ -446,6 +446,20 @@ func (rf *rfilter) matchingIDs(n *dayNode, buf []uint32) []uint32 {
 	if len(rf.terms) == 0 {
 		return append(buf, o.ids...)
 	}
+	if len(rf.terms) == 1 {
+		// one property: a tight loop over its column
+		t := rf.terms[0]
+		if t.col >= len(o.props) || o.props[t.col] == nil {
+			return buf
+		}
+		col, ok := o.props[t.col][:len(o.ids)], t.ok
+		for i, c := range col {
+			if int(c) < len(ok) && ok[c] {
+				buf = append(buf, o.ids[i])
+			}
+		}
+		return buf
+	}
 	for i, id := range o.ids {
 		if rf.matches(o, i) {
 			buf = append(buf, id)

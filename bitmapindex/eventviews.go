@@ -34,13 +34,17 @@ func (e *event) didWhere(from, to segkit.Day, rf *rfilter, st *stop) *roaring.Bi
 		return r
 	}
 	var buf []uint32
+	var parts []*roaring.Bitmap
 	e.scanDays(from, to, st, func(_ segkit.Day, n *dayNode) {
 		buf = rf.matchingIDs(n, buf[:0])
 		if len(buf) > 0 {
-			r.AddMany(buf)
+			parts = append(parts, roaring.BitmapOf(buf...)) // ascending: built container by container
 		}
 	})
-	return r
+	if len(parts) == 0 {
+		return r
+	}
+	return roaring.FastOr(parts...)
 }
 
 // CountWhere returns the live customers whose number of occurrences of
