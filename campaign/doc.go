@@ -1,8 +1,12 @@
 // Package campaign acts on segments: it splits an audience into A/B/n groups
-// and a holdout, checks segments for size and overlap, diffs a segment's
-// membership between two evaluations, and measures a campaign's conversions
-// per group against the control group with confidence intervals and
-// significance tests.
+// and a holdout, checks segments for size and overlap, and measures a
+// campaign's conversions per group against the control group with
+// confidence intervals and significance tests. (Who entered and left a
+// segment between two evaluations is bitmapindex.Diff.)
+//
+// Where to start: [NewSplitter] and [Splitter.Split] divide a segment's
+// members into groups, [Overlap] checks segments before a send, and
+// [Analysis.Run] reads the outcomes.
 //
 // # Splitting
 //

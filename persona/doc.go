@@ -3,6 +3,10 @@
 // "young mother wanting side income", "office worker with a hobby" — and
 // finds the real customers who fit them.
 //
+// Where to start: [ParseDefinitions] and [Compile] make a [Catalog],
+// [Catalog.Assign] gives every customer of an index view its best persona,
+// and [Update] writes the personas into the index.
+//
 // A persona is data ([Definition], loadable from JSON with
 // [ParseDefinitions]): a name, a description, weighted conditions written in
 // the segment rule language, a minimum score and a priority. [Compile] turns

@@ -2,6 +2,12 @@
 // (recency, frequency, monetary) metrics and scores, named segments, the
 // value (spend) model and the loyalty (frequency, purchase cycle) model.
 //
+// Where to start: [Analyze] scores the customers of a transaction stream as
+// of now, [Preset] gives a segment scheme (rfm10, rfm11, cn8, quadrant)
+// whose [Scheme.Configure] sets the scoring it is written for,
+// [Result.Segment] names each customer's segment, and [Update] writes it all
+// into a bitmap index.
+//
 // The models are pure: [Analyze] reads a stream of [segkit.Transaction]
 // values with an explicit analysis date and time zone (it never reads the
 // clock) and returns a [Result] of plain Go values. An adapter ([Update],

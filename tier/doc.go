@@ -4,6 +4,11 @@
 // ledger with expiry, and an adapter that writes the current level into a
 // bitmap index so that segment rules can select on it.
 //
+// Where to start: [ParseProgram] reads a program, [Compile] makes its
+// [Engine], [Engine.EvaluateAll] gives every customer's [Status] as of an
+// instant (grouped into histories by [Group]), and [Update] writes the
+// levels into a bitmap index; [Engine.Replay] explains one customer.
+//
 // # Programs
 //
 // A program lists levels from the base level up. Each level has entry
