@@ -2,6 +2,7 @@ package segkit
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -20,6 +21,21 @@ type Transaction struct {
 	// count transactions; two transactions with the same non-empty Order are
 	// still two transactions unless a model says otherwise.
 	Order string
+}
+
+// Problem says what makes t unusable for any model — an empty customer
+// key, a zero time, a NaN or infinite amount — or returns "" when nothing
+// does. Models add their own rules (clv's summaries reject refunds).
+func (t Transaction) Problem() string {
+	switch {
+	case t.Customer == "":
+		return "empty customer key"
+	case t.At.IsZero():
+		return "zero time"
+	case math.IsNaN(t.Amount) || math.IsInf(t.Amount, 0):
+		return fmt.Sprintf("amount %v is not a finite number", t.Amount)
+	}
+	return ""
 }
 
 // Event is one behavioural occurrence: a login, a trial class, a purchase.

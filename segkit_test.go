@@ -2,6 +2,7 @@ package segkit_test
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -51,4 +52,26 @@ func ExampleDayOf() {
 	last := time.Date(2026, 10, 23, 22, 0, 0, 0, time.UTC)
 	fmt.Println(segkit.DayOf(now, nil).Sub(segkit.DayOf(last, nil)), "days since last login")
 	// Output: 30 days since last login
+}
+
+func TestTransactionProblem(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	nan := math.NaN()
+	for _, c := range []struct {
+		tx   segkit.Transaction
+		want string
+	}{
+		{segkit.Transaction{Customer: "a", At: at, Amount: 5}, ""},
+		{segkit.Transaction{Customer: "a", At: at, Amount: -5}, ""},
+		{segkit.Transaction{At: at, Amount: 5}, "empty customer key"},
+		{segkit.Transaction{Customer: "a", Amount: 5}, "zero time"},
+		{segkit.Transaction{Customer: "a", At: at, Amount: nan}, "amount NaN is not a finite number"},
+		{segkit.Transaction{Customer: "a", At: at, Amount: math.Inf(-1)}, "amount -Inf is not a finite number"},
+	} {
+		assert.Equal(t, c.want, c.tx.Problem(), "%+v", c.tx)
+	}
+	err := &segkit.TransactionError{Model: "clv", Pos: 3, Customer: "a", At: at, Reason: "zero time"}
+	assert.Equal(t, `clv: transaction 3 (customer "a", 2026-01-02T03:04:05Z): zero time`, err.Error())
+	err = &segkit.TransactionError{Model: "rfm", Pos: -1, Customer: "a", Reason: "net revenue overflows float64"}
+	assert.Equal(t, `rfm: customer "a": net revenue overflows float64`, err.Error())
 }

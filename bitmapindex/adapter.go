@@ -1,6 +1,9 @@
 package bitmapindex
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // The models (rfm, lifecycle, tier, persona) write their results into an
 // index through adapters of one shape:
@@ -51,4 +54,46 @@ func ClearStale(b *Batch, v *View, attr string, keep func(key string) bool) erro
 		}
 	}
 	return nil
+}
+
+// UpdateModel is the body every model adapter's Update shares: in one
+// atomic batch it declares attrs (DeclareAll), lets write add the model's
+// writes and say which customers its output covers for each attribute,
+// clears each attribute for the other customers of the index that hold it
+// (ClearStale), and commits.
+// Errors of the declarations, the clearing and the commit are prefixed with
+// prefix ("rfm: index"); write's own errors are returned as they are, and
+// nothing is written after one.
+func UpdateModel(ix *Index, prefix string, attrs []Attribute, write func(b *Batch) (covers func(attr, key string) bool, err error)) error {
+	if ix == nil {
+		return fmt.Errorf("%s: nil index", prefix)
+	}
+	if err := ix.DeclareAll(attrs); err != nil {
+		return fmt.Errorf("%s: %w", prefix, err)
+	}
+	b := ix.NewBatch()
+	covers, err := write(b)
+	if err != nil {
+		return err
+	}
+	v := ix.View()
+	for _, a := range attrs {
+		if err := ClearStale(b, v, a.Name, func(key string) bool { return covers(a.Name, key) }); err != nil {
+			return fmt.Errorf("%s: %w", prefix, err)
+		}
+	}
+	if err := b.Commit(); err != nil {
+		return fmt.Errorf("%s: %w", prefix, err)
+	}
+	return nil
+}
+
+// Covers returns a predicate for UpdateModel: whether a key is one of keys
+// (which it sorts), for every attribute.
+func Covers(keys []string) func(attr, key string) bool {
+	slices.Sort(keys)
+	return func(_, key string) bool {
+		_, ok := slices.BinarySearch(keys, key)
+		return ok
+	}
 }

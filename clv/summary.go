@@ -211,14 +211,10 @@ func Summarize(txns iter.Seq[segkit.Transaction], cfg SummaryConfig) (_ *Summary
 }
 
 func checkTransaction(t segkit.Transaction) string {
-	switch {
-	case t.Customer == "":
-		return "empty customer key"
-	case t.At.IsZero():
-		return "zero time"
-	case math.IsNaN(t.Amount) || math.IsInf(t.Amount, 0):
-		return fmt.Sprintf("amount %v is not a finite number", t.Amount)
-	case t.Amount < 0:
+	if p := t.Problem(); p != "" {
+		return p
+	}
+	if t.Amount < 0 {
 		return fmt.Sprintf("negative amount %v: net refunds into their purchases before summarising", t.Amount)
 	}
 	return ""

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"slices"
 
 	"github.com/segkit/segkit/bitmapindex"
 )
@@ -101,27 +100,8 @@ func apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) (keys []string, er
 // have none in out, so that rules do not select them on an old score. A
 // scoring error in the sequence stops it before anything is written.
 func Update(ix *bitmapindex.Index, out Output, cfg IndexConfig) error {
-	if ix == nil {
-		return errors.New("credit: index: nil index")
-	}
-	if err := ix.DeclareAll(cfg.Attributes(out)); err != nil {
-		return fmt.Errorf("credit: index: %w", err)
-	}
-	b := ix.NewBatch()
-	keys, err := apply(b, out, cfg)
-	if err != nil {
-		return err
-	}
-	slices.Sort(keys)
-	written := func(key string) bool { _, ok := slices.BinarySearch(keys, key); return ok }
-	v := ix.View()
-	for _, a := range cfg.Attributes(out) {
-		if err := bitmapindex.ClearStale(b, v, a.Name, written); err != nil {
-			return fmt.Errorf("credit: index: %w", err)
-		}
-	}
-	if err := b.Commit(); err != nil {
-		return fmt.Errorf("credit: index: %w", err)
-	}
-	return nil
+	return bitmapindex.UpdateModel(ix, "credit: index", cfg.Attributes(out), func(b *bitmapindex.Batch) (func(attr, key string) bool, error) {
+		keys, err := apply(b, out, cfg)
+		return bitmapindex.Covers(keys), err
+	})
 }

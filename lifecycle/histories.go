@@ -111,7 +111,7 @@ func Build(src Source) (_ *Histories, err error) {
 				pos++
 				return true
 			}
-			if reason := badTransaction(t); reason != "" {
+			if reason := t.Problem(); reason != "" {
 				err = &segkit.TransactionError{Model: "lifecycle", Pos: pos, Customer: t.Customer, At: t.At, Amount: t.Amount, Reason: reason}
 				return false
 			}
@@ -449,18 +449,4 @@ func (t *Transitions) String() string {
 	var b strings.Builder
 	_ = t.WriteTable(&b)
 	return b.String()
-}
-
-// badTransaction says what makes a transaction unusable for a purchase
-// history, or "" (refunds are skipped before it is asked).
-func badTransaction(t segkit.Transaction) string {
-	switch {
-	case t.Customer == "":
-		return "empty customer key"
-	case t.At.IsZero():
-		return "zero time"
-	case math.IsNaN(t.Amount) || math.IsInf(t.Amount, 0):
-		return fmt.Sprintf("amount %v is not a finite number", t.Amount)
-	}
-	return ""
 }

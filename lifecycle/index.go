@@ -135,47 +135,26 @@ func Apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) (err error) {
 // on yesterday's stage), and sets them for every customer in out.
 func Update(ix *bitmapindex.Index, out Output, cfg IndexConfig) (err error) {
 	defer guard(&err, "index")
-	if ix == nil {
-		return errors.New("lifecycle: index: nil index")
-	}
 	if err := out.check(); err != nil {
 		return err
 	}
-	if err := ix.DeclareAll(cfg.Attributes(out)); err != nil {
-		return fmt.Errorf("lifecycle: index: %w", err)
-	}
-	b := ix.NewBatch()
-	v := ix.View()
-	stageKeys := map[string]bool{}
-	if out.Stages != nil {
-		for _, a := range out.Stages.Assignments {
-			stageKeys[a.Customer] = true
+	return bitmapindex.UpdateModel(ix, "lifecycle: index", cfg.Attributes(out), func(b *bitmapindex.Batch) (func(attr, key string) bool, error) {
+		stageKeys := map[string]bool{}
+		if out.Stages != nil {
+			for _, a := range out.Stages.Assignments {
+				stageKeys[a.Customer] = true
+			}
 		}
-	}
-	predKeys := make(map[string]bool, len(out.Predictions))
-	for _, p := range out.Predictions {
-		predKeys[p.Customer] = true
-	}
-	clear := func(attr string, keys map[string]bool) error {
-		if err := bitmapindex.ClearStale(b, v, attr, func(key string) bool { return keys[key] }); err != nil {
-			return fmt.Errorf("lifecycle: index: %w", err)
+		predKeys := make(map[string]bool, len(out.Predictions))
+		for _, p := range out.Predictions {
+			predKeys[p.Customer] = true
 		}
-		return nil
-	}
-	for _, a := range cfg.Attributes(out) {
-		keys := predKeys
-		if a.Name == cfg.Stage && out.Stages != nil {
-			keys = stageKeys
+		covers := func(attr, key string) bool {
+			if attr == cfg.Stage && out.Stages != nil {
+				return stageKeys[key]
+			}
+			return predKeys[key]
 		}
-		if err := clear(a.Name, keys); err != nil {
-			return err
-		}
-	}
-	if err := Apply(b, out, cfg); err != nil {
-		return err
-	}
-	if err := b.Commit(); err != nil {
-		return fmt.Errorf("lifecycle: index: %w", err)
-	}
-	return nil
+		return covers, Apply(b, out, cfg)
+	})
 }

@@ -2,7 +2,6 @@ package persona
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/segkit/segkit/bitmapindex"
 )
@@ -101,31 +100,19 @@ func apply(b *bitmapindex.Batch, out Output, cfg IndexConfig, keep func(key stri
 // since the assignment's view (or deleted and added again) are skipped. ix
 // must be the index the assignment's view came from.
 func Update(ix *bitmapindex.Index, out Output, cfg IndexConfig) error {
-	if ix == nil {
-		return errors.New("persona: index: nil index")
-	}
-	if err := ix.DeclareAll(cfg.Attributes(out)); err != nil {
-		return fmt.Errorf("persona: index: %w", err)
-	}
-	live := ix.View()
-	b := ix.NewBatch()
-	apply(b, out, cfg, func(key string, id uint32) bool {
-		now, ok := live.ID(key)
-		return ok && now == id
+	return bitmapindex.UpdateModel(ix, "persona: index", cfg.Attributes(out), func(b *bitmapindex.Batch) (func(attr, key string) bool, error) {
+		live := ix.View()
+		apply(b, out, cfg, func(key string, id uint32) bool {
+			now, ok := live.ID(key)
+			return ok && now == id
+		})
+		covers := func(attr, key string) bool {
+			if attr == cfg.Persona && out.Assignment != nil {
+				_, ok := out.Assignment.view.ID(key)
+				return ok
+			}
+			return out.Preferences != nil && out.Preferences.top[key] != nil
+		}
+		return covers, nil
 	})
-	if a := out.Assignment; a != nil && cfg.Persona != "" {
-		inView := func(key string) bool { _, ok := a.view.ID(key); return ok }
-		if err := bitmapindex.ClearStale(b, live, cfg.Persona, inView); err != nil {
-			return fmt.Errorf("persona: index: %w", err)
-		}
-	}
-	if p := out.Preferences; p != nil && cfg.Preferences != "" {
-		if err := bitmapindex.ClearStale(b, live, cfg.Preferences, func(key string) bool { return p.top[key] != nil }); err != nil {
-			return fmt.Errorf("persona: index: %w", err)
-		}
-	}
-	if err := b.Commit(); err != nil {
-		return fmt.Errorf("persona: index: %w", err)
-	}
-	return nil
 }

@@ -149,28 +149,11 @@ func Apply(b *bitmapindex.Batch, out Output, cfg IndexConfig) error {
 // stopped buying, or left the window, so that rules do not select them on
 // yesterday's segment), and sets them for every customer in it ([Apply]).
 func Update(ix *bitmapindex.Index, out Output, cfg IndexConfig) error {
-	if ix == nil {
-		return fmt.Errorf("rfm: index: nil index")
-	}
 	if err := out.check(); err != nil {
 		return err
 	}
-	if err := ix.DeclareAll(cfg.Attributes(out)); err != nil {
-		return fmt.Errorf("rfm: index: %w", err)
-	}
-	b := ix.NewBatch()
-	v := ix.View()
-	inResult := func(key string) bool { _, ok := out.Result.Find(key); return ok }
-	for _, a := range cfg.Attributes(out) {
-		if err := bitmapindex.ClearStale(b, v, a.Name, inResult); err != nil {
-			return fmt.Errorf("rfm: index: %w", err)
-		}
-	}
-	if err := Apply(b, out, cfg); err != nil {
-		return err
-	}
-	if err := b.Commit(); err != nil {
-		return fmt.Errorf("rfm: index: %w", err)
-	}
-	return nil
+	return bitmapindex.UpdateModel(ix, "rfm: index", cfg.Attributes(out), func(b *bitmapindex.Batch) (func(attr, key string) bool, error) {
+		inResult := func(_, key string) bool { _, ok := out.Result.Find(key); return ok }
+		return inResult, Apply(b, out, cfg)
+	})
 }
