@@ -455,6 +455,10 @@ func (b *Batch) applyLocked() {
 	w := ix.writer()
 	st := w.root(ix)
 	var del *roaring.Bitmap
+	// touched collects the customers the batch writes, for trackers
+	// (changes.go); nothing is collected while there are none.
+	track := len(ix.trackers) > 0
+	var touched []uint32
 	lastKey, lastID, haveLast := "", uint32(0), false
 	// Keys are looked up a page at a time ahead of the writes (findMany
 	// overlaps the lookups' cache misses). A looked-up ID is only a hint: it
@@ -480,6 +484,9 @@ func (b *Batch) applyLocked() {
 			w.own(&st.live).Add(id)
 		}
 		lastKey, lastID, haveLast = key, id, true
+		if track {
+			touched = append(touched, id)
+		}
 		return id
 	}
 	var (
@@ -553,6 +560,9 @@ func (b *Batch) applyLocked() {
 		return out
 	}
 	apply := func(o *op) error {
+		if track && o.kind >= opTagIDs && o.kind != opRecordEvent {
+			touched = append(touched, liveBulk(b.bulk[o.bulk]).ids...)
+		}
 		switch o.kind {
 		case opAdd:
 			idOf(o.key)
@@ -564,6 +574,9 @@ func (b *Batch) applyLocked() {
 				}
 				del.Add(id)
 				haveLast = false
+				if track {
+					touched = append(touched, id)
+				}
 			}
 		case opTag, opUntag:
 			tagBufOf(o.name).add(idOf(o.key), o.kind == opUntag)
@@ -690,6 +703,9 @@ func (b *Batch) applyLocked() {
 		st.removeIDs(w, del)
 	}
 	ix.dirty = true
+	if track {
+		ix.noteTouched(touched)
+	}
 }
 
 // tagBuf holds a batch's writes to one tag, in order.

@@ -72,6 +72,9 @@ type Index struct {
 	// recovery is what Open or LoadDir found.
 	dur      *durable
 	recovery *RecoveryReport
+
+	// trackers receive the IDs every applied batch touches (changes.go).
+	trackers []*Tracker
 }
 
 // state is the root of the copy-on-write tree (see cow.go).

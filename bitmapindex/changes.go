@@ -1,0 +1,101 @@
+package bitmapindex
+
+import (
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// Tracker reports which customers the writes to an index touched: every
+// customer a committed batch (or single write) added, deleted, tagged,
+// untagged, set, cleared or recorded an event for, by ID. It is what a live
+// consumer (segment.Watcher) needs to re-evaluate only the customers whose
+// membership can have changed: the cost of tracking is proportional to the
+// writes (a sorted append per write and one bitmap union per batch), never to
+// the index.
+//
+// Touched IDs accumulate from Track until Next, then from one Next to the
+// following one, so a consumer that calls Next less often than the index
+// commits gets the union over every batch in between. A Tracker is safe for
+// concurrent use; Close it when done, or the index keeps accumulating for it.
+type Tracker struct {
+	ix      *Index
+	pending *roaring.Bitmap // guarded by ix.mu
+	notify  chan struct{}
+	closed  bool // guarded by ix.mu
+}
+
+// Track starts tracking the customers written from now on. The first Next
+// returns the IDs touched by writes committed after Track returned.
+func (ix *Index) Track() *Tracker {
+	t := &Tracker{ix: ix, pending: roaring.New(), notify: make(chan struct{}, 1)}
+	ix.mu.Lock()
+	ix.trackers = append(ix.trackers, t)
+	ix.mu.Unlock()
+	return t
+}
+
+// TrackFrom is Track together with the view it starts from: the view holds
+// every write committed before tracking began, so a consumer evaluating it
+// and then calling Next misses no write and sees none twice.
+func (ix *Index) TrackFrom() (*Tracker, *View) {
+	t := &Tracker{ix: ix, pending: roaring.New(), notify: make(chan struct{}, 1)}
+	ix.mu.Lock()
+	ix.trackers = append(ix.trackers, t)
+	v := ix.viewLocked()
+	ix.mu.Unlock()
+	return t, v
+}
+
+// Next returns a view holding every write committed so far and the IDs of
+// the customers touched since the previous Next (or since tracking
+// started), taken atomically: the view holds exactly the writes whose
+// touched IDs are reported by this and earlier calls. The bitmap is the
+// caller's; it may hold IDs that are not live in the view (customers deleted
+// since), which are then live in the earlier view a consumer compares with.
+// After Close, Next returns the current view and an empty bitmap.
+func (t *Tracker) Next() (*View, *roaring.Bitmap) {
+	ix := t.ix
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ids := t.pending
+	t.pending = roaring.New()
+	select { // a signal for what this call returns is consumed with it
+	case <-t.notify:
+	default:
+	}
+	return ix.viewLocked(), ids
+}
+
+// C returns a channel that receives a value (without blocking the writer:
+// the channel holds one) when writes were committed since the last Next.
+func (t *Tracker) C() <-chan struct{} { return t.notify }
+
+// Close stops tracking; it is idempotent.
+func (t *Tracker) Close() {
+	ix := t.ix
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if t.closed {
+		return
+	}
+	t.closed = true
+	ix.trackers = slices.DeleteFunc(ix.trackers, func(x *Tracker) bool { return x == t })
+	t.pending = roaring.New()
+}
+
+// noteTouched adds a batch's touched IDs (in any order, possibly repeated)
+// to every tracker. It runs with ix.mu held, after the batch is applied.
+func (ix *Index) noteTouched(ids []uint32) {
+	if len(ids) == 0 {
+		return
+	}
+	add := sortedBitmap(ids)
+	for _, t := range ix.trackers {
+		t.pending.Or(add)
+		select {
+		case t.notify <- struct{}{}:
+		default:
+		}
+	}
+}
