@@ -1,0 +1,529 @@
+package segment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/segkit/segkit/bitmapindex"
+)
+
+// ChangeKind says whether a customer entered or left a segment.
+type ChangeKind uint8
+
+const (
+	// Entered: the customer is a member now and was not before.
+	Entered ChangeKind = iota + 1
+	// Left: the customer was a member and is not now (deleted customers
+	// leave every segment).
+	Left
+)
+
+func (k ChangeKind) String() string {
+	switch k {
+	case Entered:
+		return "entered"
+	case Left:
+		return "left"
+	}
+	return fmt.Sprintf("ChangeKind(%d)", uint8(k))
+}
+
+// Change is one transition of one customer in one segment. It is a plain
+// value.
+type Change struct {
+	// Seq numbers the changes of a Watcher from 1, without gaps: it is the
+	// cursor subscribers consume from.
+	Seq     uint64
+	Segment string
+	Key     string
+	Kind    ChangeKind
+	// At is the now of the evaluation that saw the change (the Watcher's
+	// time when writes caused it, the Advance time when time did).
+	At time.Time
+}
+
+// ErrOverflow is returned by Subscription.Next when the subscriber fell
+// more than its buffer behind: the changes that did not fit were dropped
+// (for that subscriber only; writers never wait for subscribers). The
+// subscriber must call Subscription.Resync, which returns the full current
+// membership to diff against what it knew, and continues after it.
+var ErrOverflow = errors.New("segment: subscription buffer overflowed; Resync")
+
+// Watcher is a live registry: it keeps the membership of every segment of a
+// Registry over an Index current and emits a Change for each customer that
+// enters or leaves a segment, exactly once per transition.
+//
+// Writes: Sync (or Run, which calls it whenever the index commits) takes the
+// customers the batches since the last Sync touched (bitmapindex.Tracker)
+// and re-evaluates only them, against every segment in dependency order
+// (each customer's profile matched once per segment, inSegment references
+// shared), so its cost is proportional to the writes and the number of
+// segments, not to the index.
+//
+// Time: the library never reads the clock; Advance(now) moves the
+// Watcher's time. Segments whose rules depend on the evaluation time
+// (events, within, daysSince, and inSegment references to such segments)
+// are then evaluated in full at the new time and diffed against their
+// current members; segments that do not depend on time are not evaluated.
+// (This first version evaluates those segments in full; finding the few
+// customers that cross a window edge is the planned refinement.)
+//
+// Definition changes (Registry.DefineAll, Delete, a Freeze that changes a
+// static segment) are noticed at the next Sync or Advance, which then
+// evaluates every segment in full and emits the differences.
+//
+// At every point the changes emitted so far equal the differences between
+// the full evaluations (Registry.EvalAll) at the points the Watcher has
+// seen. A Watcher is safe for concurrent use.
+type Watcher struct {
+	mu      sync.Mutex
+	reg     *Registry
+	tr      *bitmapindex.Tracker
+	view    *bitmapindex.View
+	now     time.Time
+	regGen  uint64
+	members map[string]*roaring.Bitmap // by segment: member IDs in view
+	seq     uint64
+	err     error // a failed Sync: members are unknown until a resync
+
+	smu  sync.Mutex
+	subs []*Subscription
+}
+
+// NewWatcher starts watching ix for the segments of reg at time now: it
+// evaluates every segment once (the starting membership, emitted as no
+// change) and tracks the index's writes from then on. Close it when done.
+func NewWatcher(ctx context.Context, reg *Registry, ix *bitmapindex.Index, now time.Time) (*Watcher, error) {
+	tr, v := ix.TrackFrom()
+	w := &Watcher{reg: reg, tr: tr, view: v, now: now}
+	if err := w.full(ctx, v, now, false); err != nil {
+		tr.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// Close stops tracking the index and ends every subscription's Wait.
+func (w *Watcher) Close() {
+	w.tr.Close()
+	w.smu.Lock()
+	for _, s := range w.subs {
+		s.close()
+	}
+	w.subs = nil
+	w.smu.Unlock()
+}
+
+// Now returns the Watcher's time.
+func (w *Watcher) Now() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.now
+}
+
+// Seq returns the sequence number of the last change emitted (0: none).
+func (w *Watcher) Seq() uint64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.seq
+}
+
+// View returns the view the current membership was evaluated on.
+func (w *Watcher) View() *bitmapindex.View {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.view
+}
+
+// Members returns the current members of a segment as a Set of View().
+func (w *Watcher) Members(name string) (bitmapindex.Set, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	bm, ok := w.members[name]
+	if !ok {
+		return bitmapindex.Set{}, false
+	}
+	return w.view.Wrap(bm.Clone()), true
+}
+
+// Run calls Sync whenever the index commits, until ctx is done (returning
+// nil) or a Sync fails (returning its error).
+func (w *Watcher) Run(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.tr.C():
+			if err := w.Sync(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// Sync re-evaluates the customers touched by the writes committed since
+// the last Sync and emits their changes.
+func (w *Watcher) Sync(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.syncLocked(ctx)
+}
+
+// Advance moves the Watcher's time to now (after a Sync of pending writes)
+// and emits the changes time alone causes. Moving backwards is allowed
+// (replays, corrections) and is handled the same way.
+func (w *Watcher) Advance(ctx context.Context, now time.Time) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.syncLocked(ctx); err != nil {
+		return err
+	}
+	if now.Equal(w.now) {
+		return nil
+	}
+	st := w.reg.load()
+	timed := timeDependent(st)
+	names := slices.DeleteFunc(topoOrder(st.defs), func(n string) bool { return !timed[n] })
+	var out []Change
+	next := make(map[string]*roaring.Bitmap, len(names))
+	for _, name := range names {
+		s, err := w.reg.Eval(ctx, name, w.view, now)
+		if err != nil {
+			return err
+		}
+		bm := s.Bitmap().Clone()
+		out = w.diffInto(out, name, w.members[name], bm, w.view, w.view, now)
+		next[name] = bm
+	}
+	for name, bm := range next {
+		w.members[name] = bm
+	}
+	w.now = now
+	w.emit(out)
+	return nil
+}
+
+// Resync evaluates every segment in full and emits the differences from
+// the membership the Watcher holds (normally none); it is the recovery
+// after an error, and what definition changes trigger.
+func (w *Watcher) Resync(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	v, _ := w.tr.Next()
+	return w.full(ctx, v, w.now, true)
+}
+
+// full evaluates every segment on v at now, emitting the differences from
+// the current membership when emit is set.
+func (w *Watcher) full(ctx context.Context, v *bitmapindex.View, now time.Time, emit bool) error {
+	st := w.reg.load()
+	all, err := w.reg.EvalAll(ctx, v, now)
+	if err != nil {
+		w.err = err
+		return err
+	}
+	next := make(map[string]*roaring.Bitmap, len(all))
+	var out []Change
+	for _, name := range topoOrder(st.defs) {
+		bm := all[name].Bitmap().Clone()
+		next[name] = bm
+		if emit {
+			out = w.diffInto(out, name, w.members[name], bm, w.view, v, now)
+		}
+	}
+	for name, old := range w.members { // deleted definitions: their members left
+		if _, ok := next[name]; !ok && emit {
+			out = w.diffInto(out, name, old, roaring.New(), w.view, v, now)
+		}
+	}
+	w.members, w.view, w.regGen, w.err = next, v, st.gen, nil
+	w.emit(out)
+	return nil
+}
+
+// diffInto appends the changes from was (IDs of before) to is (IDs of
+// after) of one segment. A customer keeps its ID while it lives, and IDs
+// are never reused, so the two compare by ID; a key deleted and added again
+// (a new ID) that is a member before and after has not changed, as for
+// bitmapindex.Diff, which matches customers by key.
+func (w *Watcher) diffInto(out []Change, name string, was, is *roaring.Bitmap, before, after *bitmapindex.View, at time.Time) []Change {
+	if was == nil {
+		was = roaring.New()
+	}
+	left, entered := roaring.AndNot(was, is), roaring.AndNot(is, was)
+	var leftKeys map[string]int // position in out, when both are non-empty
+	if !left.IsEmpty() && !entered.IsEmpty() {
+		leftKeys = map[string]int{}
+	}
+	start := len(out)
+	for id := range roaring.Values(left) {
+		key, _ := before.Key(id)
+		if leftKeys != nil {
+			leftKeys[key] = len(out)
+		}
+		out = append(out, Change{Segment: name, Key: key, Kind: Left, At: at})
+	}
+	var stayed []int
+	for id := range roaring.Values(entered) {
+		key, _ := after.Key(id)
+		if i, ok := leftKeys[key]; ok {
+			stayed = append(stayed, i)
+			continue
+		}
+		out = append(out, Change{Segment: name, Key: key, Kind: Entered, At: at})
+	}
+	if len(stayed) > 0 {
+		drop := map[int]bool{}
+		for _, i := range stayed {
+			drop[i] = true
+		}
+		kept := out[:start]
+		for i := start; i < len(out); i++ {
+			if !drop[i] {
+				kept = append(kept, out[i])
+			}
+		}
+		out = kept
+	}
+	return out
+}
+
+func (w *Watcher) syncLocked(ctx context.Context) error {
+	st := w.reg.load()
+	if w.err != nil || st.gen != w.regGen {
+		v, _ := w.tr.Next()
+		return w.full(ctx, v, w.now, true)
+	}
+	v, ids := w.tr.Next()
+	if ids.IsEmpty() {
+		w.view = v
+		return nil
+	}
+	order := topoOrder(st.defs)
+	// new membership of the touched customers, per segment
+	now := make(map[string]*roaring.Bitmap, len(order))
+	for _, name := range order {
+		now[name] = roaring.New()
+	}
+	limits := w.reg.limits()
+	n := 0
+	for id := range roaring.Values(ids) {
+		if n++; n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				w.err = err
+				return err
+			}
+		}
+		key, ok := v.Key(id)
+		if !ok {
+			continue // deleted: a member of nothing
+		}
+		p, _ := v.Profile(key)
+		done := map[string]matchResult{}
+		for _, name := range order {
+			memo := &matchMemo{done: done, budget: limits.MaxMatchWork}
+			in, err := w.reg.matchIn(st, name, p, w.now, 0, memo)
+			if err != nil {
+				w.err = err
+				return fmt.Errorf("segment: watcher: customer %q: %w", key, err)
+			}
+			if in {
+				now[name].Add(id)
+			}
+		}
+	}
+	var out []Change
+	for _, name := range order {
+		cur := w.members[name]
+		was := roaring.And(cur, ids)
+		out = w.diffInto(out, name, was, now[name], w.view, v, w.now)
+		cur.AndNot(ids)
+		cur.Or(now[name])
+	}
+	w.view = v
+	w.emit(out)
+	return nil
+}
+
+// timeDependent reports, per segment, whether its membership can change
+// with the evaluation time alone.
+func timeDependent(st *regState) map[string]bool {
+	out := map[string]bool{}
+	for _, name := range topoOrder(st.defs) { // references first
+		e := st.defs[name]
+		if e.def.Static {
+			continue
+		}
+		out[name] = usesTime(e.rule.root, out)
+	}
+	return out
+}
+
+func usesTime(n *pnode, refs map[string]bool) bool {
+	switch n.kind {
+	case nDid, nCount, nFirst, nSum, nAvg, nThen:
+		return true
+	case nRef:
+		return refs[n.name]
+	case nScalar:
+		if scalarUsesTime(n.sc) {
+			return true
+		}
+	case nIn:
+		for i := range n.items {
+			if scalarUsesTime(&n.items[i]) {
+				return true
+			}
+		}
+	}
+	for _, k := range n.kids {
+		if usesTime(k, refs) {
+			return true
+		}
+	}
+	for _, k := range n.neg {
+		if usesTime(k, refs) {
+			return true
+		}
+	}
+	return false
+}
+
+func scalarUsesTime(sc *scalar) bool {
+	return sc != nil && (sc.form == formDaysCmp || sc.form == formDaysRange || sc.form == formWithin)
+}
+
+// ---- subscriptions ------------------------------------------------------------
+
+// Subscription receives a Watcher's changes in sequence order through a
+// bounded buffer. Emitting never waits for it: when the buffer is full the
+// subscription is marked overflowed, later changes are dropped for it, and
+// its Next returns ErrOverflow until Resync. It is safe for concurrent use.
+type Subscription struct {
+	w      *Watcher
+	mu     sync.Mutex
+	buf    []Change
+	max    int
+	cursor uint64 // Seq of the last change consumed (or resynced to)
+	over   bool
+	closed bool
+	notify chan struct{}
+}
+
+// Subscribe returns a subscription that receives the changes emitted after
+// the call, holding at most buffer of them unconsumed (at least 1).
+func (w *Watcher) Subscribe(buffer int) *Subscription {
+	w.mu.Lock() // no emission between reading seq and registering
+	defer w.mu.Unlock()
+	s := &Subscription{w: w, max: max(buffer, 1), cursor: w.seq, notify: make(chan struct{}, 1)}
+	w.smu.Lock()
+	w.subs = append(w.subs, s)
+	w.smu.Unlock()
+	return s
+}
+
+// emit numbers changes and hands them to every subscription.
+func (w *Watcher) emit(out []Change) {
+	if len(out) == 0 {
+		return
+	}
+	for i := range out {
+		w.seq++
+		out[i].Seq = w.seq
+	}
+	w.smu.Lock()
+	defer w.smu.Unlock()
+	for _, s := range w.subs {
+		s.offer(out)
+	}
+}
+
+func (s *Subscription) offer(out []Change) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.over || s.closed {
+		return
+	}
+	if len(s.buf)+len(out) > s.max {
+		s.over, s.buf = true, nil
+	} else {
+		s.buf = append(s.buf, out...)
+	}
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Subscription) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.closed = true
+		close(s.notify)
+	}
+}
+
+// C returns a channel that receives a value when changes (or an overflow)
+// are waiting, and is closed when the Watcher is closed.
+func (s *Subscription) C() <-chan struct{} { return s.notify }
+
+// Next returns up to n waiting changes (all when n ≤ 0) in sequence order
+// and moves the cursor past them; none waiting is an empty result. After an
+// overflow it returns ErrOverflow until Resync.
+func (s *Subscription) Next(n int) ([]Change, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.over {
+		return nil, fmt.Errorf("%w (after change %d)", ErrOverflow, s.cursor)
+	}
+	if n <= 0 || n > len(s.buf) {
+		n = len(s.buf)
+	}
+	out := slices.Clone(s.buf[:n])
+	s.buf = slices.Delete(s.buf, 0, n)
+	if n > 0 {
+		s.cursor = out[n-1].Seq
+	}
+	return out, nil
+}
+
+// Cursor returns the Seq of the last change consumed (or resynced to).
+func (s *Subscription) Cursor() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cursor
+}
+
+// Snapshot is the full membership of every segment at one point of a
+// Watcher's stream: the changes with Seq ≤ Seq are reflected in it, later
+// ones are not.
+type Snapshot struct {
+	Seq     uint64
+	View    *bitmapindex.View
+	Now     time.Time
+	Members map[string]bitmapindex.Set
+}
+
+// Resync recovers from an overflow (or starts over): it returns the full
+// current membership and clears the buffer, so that Next continues with
+// the changes after Snapshot.Seq. The subscriber diffs the snapshot against
+// what it knew (bitmapindex.Diff per segment) to learn what it missed.
+func (s *Subscription) Resync() Snapshot {
+	w := s.w
+	w.mu.Lock() // no emission meanwhile
+	defer w.mu.Unlock()
+	snap := Snapshot{Seq: w.seq, View: w.view, Now: w.now, Members: make(map[string]bitmapindex.Set, len(w.members))}
+	for name, bm := range w.members {
+		snap.Members[name] = w.view.Wrap(bm.Clone())
+	}
+	s.mu.Lock()
+	s.buf, s.over, s.cursor = nil, false, w.seq
+	s.mu.Unlock()
+	return snap
+}

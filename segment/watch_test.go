@@ -1,0 +1,266 @@
+package segment
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/segkit/segkit/bitmapindex"
+	"github.com/stretchr/testify/require"
+)
+
+// evalKeys evaluates every segment in full: the reference the Watcher's
+// stream is checked against.
+func evalKeys(t testing.TB, reg *Registry, v *bitmapindex.View, now time.Time) map[string]map[string]bool {
+	all, err := reg.EvalAll(context.Background(), v, now)
+	require.NoError(t, err)
+	out := map[string]map[string]bool{}
+	for name, s := range all {
+		m := map[string]bool{}
+		for k := range s.Keys() {
+			m[k] = true
+		}
+		out[name] = m
+	}
+	return out
+}
+
+// diffKeys is the naive diff of two full evaluations, as sorted
+// "segment key kind" lines.
+func diffKeys(before, after map[string]map[string]bool) []string {
+	var out []string
+	for name, is := range after {
+		for k := range is {
+			if !before[name][k] {
+				out = append(out, name+" "+k+" entered")
+			}
+		}
+		for k := range before[name] {
+			if !is[k] {
+				out = append(out, name+" "+k+" left")
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// randomBatch writes a few random changes: tags, attributes (including the
+// time attributes rules compare with daysSince and within), events around
+// now, deletions and new customers.
+func randomBatch(rng *rand.Rand, ix *bitmapindex.Index, keys []string, now time.Time) *bitmapindex.Batch {
+	b := ix.NewBatch()
+	loc := ix.Location()
+	for range rng.IntN(8) + 1 {
+		k := keys[rng.IntN(len(keys))]
+		if rng.IntN(10) == 0 {
+			k = fmt.Sprintf("n%03d", rng.IntN(40)) // new (or re-added) customers
+		}
+		switch rng.IntN(11) {
+		case 0:
+			b.AddTag(k, fmt.Sprintf("t%d", rng.IntN(7)))
+		case 1:
+			b.RemoveTag(k, fmt.Sprintf("t%d", rng.IntN(7)))
+		case 2:
+			b.Set(k, "age", bitmapindex.Int(int64(15+rng.IntN(50))))
+		case 3:
+			b.Set(k, "score", bitmapindex.Int(int64(rng.IntN(21)-10)))
+		case 4:
+			b.Set(k, "last_login", bitmapindex.Time(now.Add(-time.Duration(rng.IntN(40*86400))*time.Second)))
+		case 5:
+			b.Set(k, "city", bitmapindex.Category(testCities[rng.IntN(len(testCities))]))
+		case 6:
+			b.Clear(k, []string{"age", "city", "vip", "signup"}[rng.IntN(4)])
+		case 7, 8:
+			b.RecordEvent(k, testEvents[rng.IntN(len(testEvents))], eventTime(rng, now, loc), randomDetail(rng))
+		case 9:
+			b.Delete(k)
+		default:
+			b.Set(k, "vip", bitmapindex.Bool(rng.IntN(2) == 0))
+		}
+	}
+	return b
+}
+
+// TestWatcherEqualsFullDiffs is the Watcher's property: over random
+// registries (every rule form, references among random segments, a static
+// segment), random batches and random Advance steps (forward over day
+// boundaries, sometimes backwards), after every step the changes a
+// subscriber receives are exactly the differences of full evaluations
+// before and after, each once, with consecutive sequence numbers.
+func TestWatcherEqualsFullDiffs(t *testing.T) {
+	zones := []*time.Location{time.UTC, loadLoc(t, "Asia/Shanghai"), loadLoc(t, "America/New_York")}
+	steps := 60
+	if testing.Short() {
+		steps = 25
+	}
+	ctx := context.Background()
+	for zi, loc := range zones {
+		for rep := range 2 {
+			seed := uint64(500 + 10*zi + rep)
+			t.Run(fmt.Sprintf("%s/%d", loc, rep), func(t *testing.T) {
+				pop := randomPopulation(t, seed, 80, loc)
+				reg := testRegistry(t, pop.v, pop.now)
+				rng := rand.New(rand.NewPCG(seed, 99))
+				g := &ruleGen{rng: rng, now: pop.now}
+				var defs []Definition
+				for i := range 6 {
+					src := g.rule(2)
+					if i > 0 && rng.IntN(2) == 0 {
+						src = fmt.Sprintf("(%s) %s inSegment(\"s%d\")", src, g.pick("&&", "||"), rng.IntN(i))
+					}
+					defs = append(defs, Definition{Name: fmt.Sprintf("s%d", i), Rule: src})
+				}
+				require.NoError(t, reg.DefineAll(defs...))
+				w, err := NewWatcher(ctx, reg, pop.ix, pop.now)
+				require.NoError(t, err)
+				defer w.Close()
+				sub := w.Subscribe(1 << 20)
+				now := pop.now
+				before := evalKeys(t, reg, pop.ix.View(), now)
+				var seq uint64
+				for step := range steps {
+					what := "batch"
+					switch k := rng.IntN(10); {
+					case k < 6:
+						if err := randomBatch(rng, pop.ix, pop.keys, now).Commit(); err != nil {
+							t.Fatal(err)
+						}
+						if rng.IntN(3) == 0 { // sometimes two batches per Sync
+							require.NoError(t, randomBatch(rng, pop.ix, pop.keys, now).Commit())
+						}
+						require.NoError(t, w.Sync(ctx))
+					case k < 9:
+						now = now.Add(time.Duration(rng.IntN(3*86400)) * time.Second)
+						what = "advance"
+						require.NoError(t, w.Advance(ctx, now))
+					default:
+						now = now.Add(-time.Duration(rng.IntN(2*86400)) * time.Second)
+						what = "advance back"
+						require.NoError(t, w.Advance(ctx, now))
+					}
+					v := pop.ix.View()
+					require.Same(t, v, w.View())
+					after := evalKeys(t, reg, v, now)
+					got, err := sub.Next(0)
+					require.NoError(t, err)
+					var lines []string
+					for _, c := range got {
+						seq++
+						require.Equal(t, seq, c.Seq, "sequence numbers are consecutive")
+						require.True(t, c.At.Equal(now))
+						lines = append(lines, c.Segment+" "+c.Key+" "+c.Kind.String())
+					}
+					sort.Strings(lines)
+					require.Equal(t, diffKeys(before, after), lines, "step %d (%s)", step, what)
+					for name, keys := range after {
+						m, ok := w.Members(name)
+						require.True(t, ok)
+						require.Equal(t, len(keys), m.Len(), "members of %s", name)
+					}
+					before = after
+				}
+			})
+		}
+	}
+}
+
+// TestWatcherOverflow: a subscriber that falls behind gets ErrOverflow
+// (never a silent gap) while writers and other subscribers go on, and
+// Resync gives the full membership at a cursor after which changes resume.
+func TestWatcherOverflow(t *testing.T) {
+	ctx := context.Background()
+	ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
+	require.NoError(t, err)
+	reg := NewRegistry()
+	require.NoError(t, reg.Define(Definition{Name: "gold", Rule: `has("gold")`}))
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	w, err := NewWatcher(ctx, reg, ix, now)
+	require.NoError(t, err)
+	defer w.Close()
+	slow, fast := w.Subscribe(2), w.Subscribe(100)
+	for i := range 3 {
+		require.NoError(t, ix.AddTag(fmt.Sprintf("c%d", i), "gold"))
+		require.NoError(t, w.Sync(ctx))
+	}
+	got, err := fast.Next(0)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	_, err = slow.Next(0)
+	require.ErrorIs(t, err, ErrOverflow)
+	_, err = slow.Next(0)
+	require.ErrorIs(t, err, ErrOverflow, "the overflow stays until Resync")
+	snap := slow.Resync()
+	require.Equal(t, uint64(3), snap.Seq)
+	require.Equal(t, []string{"c0", "c1", "c2"}, keysOf(snap.Members["gold"]))
+	require.NoError(t, ix.RemoveTag("c1", "gold"))
+	require.NoError(t, w.Sync(ctx))
+	got, err = slow.Next(0)
+	require.NoError(t, err)
+	require.Equal(t, []Change{{Seq: 4, Segment: "gold", Key: "c1", Kind: Left, At: now}}, got)
+	require.Equal(t, uint64(4), slow.Cursor())
+}
+
+// TestWatcherRun: Run syncs on every commit; concurrent writers, a
+// consumer and definition changes (a full resync) under -race.
+func TestWatcherRun(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
+	require.NoError(t, err)
+	reg := NewRegistry()
+	require.NoError(t, reg.Define(Definition{Name: "gold", Rule: `has("gold")`}))
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	w, err := NewWatcher(ctx, reg, ix, now)
+	require.NoError(t, err)
+	sub := w.Subscribe(1 << 16)
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	for i := range 200 {
+		require.NoError(t, ix.AddTag(fmt.Sprintf("c%d", i%50), "gold"))
+		if i%7 == 0 {
+			require.NoError(t, ix.RemoveTag(fmt.Sprintf("c%d", i%50), "gold"))
+		}
+	}
+	require.NoError(t, reg.Define(Definition{Name: "silver", Rule: `!has("gold")`}))
+	require.NoError(t, w.Sync(ctx))
+	cancel()
+	require.NoError(t, <-done)
+	require.NoError(t, w.Sync(context.Background()))
+	// replaying the stream gives the full evaluation
+	members := map[string]map[string]bool{"gold": {}, "silver": {}}
+	for {
+		got, err := sub.Next(0)
+		require.NoError(t, err)
+		if len(got) == 0 {
+			break
+		}
+		for _, c := range got {
+			members[c.Segment][c.Key] = c.Kind == Entered
+		}
+	}
+	want := evalKeys(t, reg, ix.View(), now)
+	for name, m := range members {
+		for k, in := range m {
+			require.Equal(t, want[name][k], in, "%s %s", name, k)
+		}
+		require.Len(t, want[name], count(m))
+	}
+	w.Close()
+	_, open := <-sub.C()
+	for open {
+		_, open = <-sub.C()
+	}
+}
+
+func count(m map[string]bool) int {
+	n := 0
+	for _, in := range m {
+		if in {
+			n++
+		}
+	}
+	return n
+}
