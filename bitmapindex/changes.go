@@ -99,3 +99,9 @@ func (ix *Index) noteTouched(ids []uint32) {
 		}
 	}
 }
+
+// KeyOf returns the key of any ID the index had assigned when the view was
+// taken, including customers deleted since (IDs are never reused, so an ID
+// names one customer forever): what a record of past changes, kept by ID,
+// needs to name the customers who left by being deleted.
+func (v *View) KeyOf(id uint32) (string, bool) { return v.keys.key(id) }

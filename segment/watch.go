@@ -41,7 +41,10 @@ type Change struct {
 	Seq     uint64
 	Segment string
 	Key     string
-	Kind    ChangeKind
+	// ID is the customer's ID in the index (the ID it had while a member,
+	// for Left): bitmapindex IDs are never reused.
+	ID   uint32
+	Kind ChangeKind
 	// At is the now of the evaluation that saw the change (the Watcher's
 	// time when writes caused it, the Advance time when time did).
 	At time.Time
@@ -266,7 +269,7 @@ func (w *Watcher) diffInto(out []Change, name string, was, is *roaring.Bitmap, b
 		if leftKeys != nil {
 			leftKeys[key] = len(out)
 		}
-		out = append(out, Change{Segment: name, Key: key, Kind: Left, At: at})
+		out = append(out, Change{Segment: name, Key: key, ID: id, Kind: Left, At: at})
 	}
 	var stayed []int
 	for id := range roaring.Values(entered) {
@@ -275,7 +278,7 @@ func (w *Watcher) diffInto(out []Change, name string, was, is *roaring.Bitmap, b
 			stayed = append(stayed, i)
 			continue
 		}
-		out = append(out, Change{Segment: name, Key: key, Kind: Entered, At: at})
+		out = append(out, Change{Segment: name, Key: key, ID: id, Kind: Entered, At: at})
 	}
 	if len(stayed) > 0 {
 		drop := map[int]bool{}

@@ -200,7 +200,7 @@ func TestWatcherOverflow(t *testing.T) {
 	require.NoError(t, w.Sync(ctx))
 	got, err = slow.Next(0)
 	require.NoError(t, err)
-	require.Equal(t, []Change{{Seq: 4, Segment: "gold", Key: "c1", Kind: Left, At: now}}, got)
+	require.Equal(t, []Change{{Seq: 4, Segment: "gold", Key: "c1", ID: 1, Kind: Left, At: now}}, got)
 	require.Equal(t, uint64(4), slow.Cursor())
 }
 

@@ -1,0 +1,160 @@
+package segment
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/segkit/segkit"
+)
+
+// History is the membership history of a Watcher's segments: per segment
+// and day (in the index's zone), the customers who entered and who left, as
+// bitmaps of IDs, and the size at the end of each day. It is fed with the
+// Watcher's changes (Apply, normally from a Subscription), so it costs
+// memory proportional to the transitions, compressed, never a copy of the
+// members per day. It is safe for concurrent use.
+//
+// A customer who entered and left on one day is in both that day's entered
+// and left sets. Sizes assume the Watcher's time moves forward (an Advance
+// backwards records its changes on the earlier day). History is kept in memory: persisting it with the index is
+// not done yet.
+type History struct {
+	mu   sync.Mutex
+	zone *segkit.Zone
+	segs map[string]*segHistory
+}
+
+type segHistory struct {
+	start     segkit.Day // the day the history begins; sizes before it are unknown
+	startSize int        // members at the start
+	size      int        // members now
+	days      map[segkit.Day]*dayHistory
+}
+
+type dayHistory struct {
+	entered, left *roaring.Bitmap
+	size          int // at the end of the day (after its last change)
+}
+
+// NewHistory starts a history at the Watcher's current membership and day.
+// Feed it every change the Watcher emits from now on (Subscribe before
+// NewHistory, or at the same cursor, so that none is missed).
+func NewHistory(w *Watcher) *History {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	z := w.view.Zone()
+	h := &History{zone: z, segs: map[string]*segHistory{}}
+	today := z.DayOf(w.now)
+	for name, bm := range w.members {
+		n := int(bm.GetCardinality())
+		h.segs[name] = &segHistory{start: today, startSize: n, size: n, days: map[segkit.Day]*dayHistory{}}
+	}
+	return h
+}
+
+// Apply records changes, in sequence order. A segment it has not seen (a
+// new definition) starts empty on the day of its first change.
+func (h *History) Apply(changes ...Change) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, c := range changes {
+		d := h.zone.DayOf(c.At)
+		s := h.segs[c.Segment]
+		if s == nil {
+			s = &segHistory{start: d, days: map[segkit.Day]*dayHistory{}}
+			h.segs[c.Segment] = s
+		}
+		dh := s.days[d]
+		if dh == nil {
+			dh = &dayHistory{entered: roaring.New(), left: roaring.New()}
+			s.days[d] = dh
+		}
+		if c.Kind == Entered {
+			dh.entered.Add(c.ID)
+			s.size++
+		} else {
+			dh.left.Add(c.ID)
+			s.size--
+		}
+		dh.size = s.size
+		if d < s.start {
+			s.start = d
+		}
+	}
+}
+
+// ErrNoHistory: the segment has no recorded history.
+var ErrNoHistory = fmt.Errorf("segment: no history for the segment")
+
+// Entered returns the IDs of the customers who entered the segment on the
+// days from..to (inclusive): "who entered sleeping_high_value between Nov 1
+// and Nov 7". Keys: bitmapindex.View.KeyOf names them, deleted ones too.
+func (h *History) Entered(segment string, from, to segkit.Day) (*roaring.Bitmap, error) {
+	return h.collect(segment, from, to, func(d *dayHistory) *roaring.Bitmap { return d.entered })
+}
+
+// Left returns the IDs of the customers who left the segment on the days
+// from..to (inclusive).
+func (h *History) Left(segment string, from, to segkit.Day) (*roaring.Bitmap, error) {
+	return h.collect(segment, from, to, func(d *dayHistory) *roaring.Bitmap { return d.left })
+}
+
+func (h *History) collect(segment string, from, to segkit.Day, part func(*dayHistory) *roaring.Bitmap) (*roaring.Bitmap, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.segs[segment]
+	if s == nil {
+		return nil, fmt.Errorf("%w %q", ErrNoHistory, segment)
+	}
+	var parts []*roaring.Bitmap
+	if int64(to)-int64(from) < int64(len(s.days)) {
+		for d := from; d <= to; d++ {
+			if dh := s.days[d]; dh != nil {
+				parts = append(parts, part(dh))
+			}
+		}
+	} else {
+		for d, dh := range s.days {
+			if d >= from && d <= to {
+				parts = append(parts, part(dh))
+			}
+		}
+	}
+	return roaring.FastOr(parts...), nil
+}
+
+// DaySize is a segment's size at the end of a day.
+type DaySize struct {
+	Day  segkit.Day
+	Size int
+}
+
+// Sizes returns the segment's size at the end of each day from..to
+// (inclusive; "size of each segment by day for the last 90 days"). Days
+// before the history began are left out.
+func (h *History) Sizes(segment string, from, to segkit.Day) ([]DaySize, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.segs[segment]
+	if s == nil {
+		return nil, fmt.Errorf("%w %q", ErrNoHistory, segment)
+	}
+	days := make([]segkit.Day, 0, len(s.days))
+	for d := range s.days {
+		days = append(days, d)
+	}
+	slices.Sort(days)
+	size := s.startSize
+	i := 0
+	var out []DaySize
+	for d := max(from, s.start); d <= to; d++ {
+		for i < len(days) && days[i] <= d {
+			size = s.days[days[i]].size
+			i++
+		}
+		out = append(out, DaySize{Day: d, Size: size})
+	}
+	return out, nil
+}
