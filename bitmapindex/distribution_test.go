@@ -90,12 +90,18 @@ func checkDistribution(t *testing.T, seed uint64) {
 		}
 		sets = append(sets, v.Wrap(roaring.BitmapOf(keep...)))
 	}
+	// Each customer's attributes, read once: a profile per key per set and
+	// attribute made this test take minutes under -race.
+	attrs := map[uint32]map[string]Value{}
+	for id, k := range v.All().Members() {
+		p, _ := v.Profile(k)
+		attrs[id] = p.Attrs
+	}
 	for si, s := range sets {
 		for _, a := range schema {
 			var vals []float64
-			for k := range s.Keys() {
-				p, _ := v.Profile(k)
-				if x, ok := p.Attrs[a.Name]; ok {
+			for id := range s.IDs() {
+				if x, ok := attrs[id][a.Name]; ok {
 					vals = append(vals, asNumber(x))
 				}
 			}
