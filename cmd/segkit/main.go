@@ -32,6 +32,7 @@ var commands = []func() command{
 	cmd[measureCmd],
 	cmd[personaCmd],
 	cmd[profileCmd],
+	cmd[replayCmd],
 	cmd[respondersCmd],
 	cmd[retentionCmd],
 	cmd[rfmCmd],
