@@ -1,6 +1,11 @@
 // Package bitmapindex keeps customers' tags, typed attributes and events in
 // compressed (roaring) bitmaps, so that segments are set operations.
 //
+// Where to start: [New] (in memory) or [Open] (a durable directory) gives an
+// [Index]; write with [Index.NewBatch] and [Batch.Commit]; read with
+// [Index.View] and the [View] methods, or compile rules over views with
+// package segment. The example at the end of this comment shows all three.
+//
 // An [Index] maps the host's customer keys to dense uint32 IDs in insertion
 // order and keeps, per field, the bitmaps of who has what:
 //
