@@ -1,0 +1,131 @@
+package segment
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/segkit/segkit/bitmapindex"
+)
+
+// watchBench builds an index of n customers (tags, an age, purchases over
+// 90 days) and a registry of segs segments mixing tag, attribute, event and
+// reference rules.
+func watchBench(b *testing.B, n, segs int) (*bitmapindex.Index, *Registry, time.Time) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ix, err := bitmapindex.New(bitmapindex.Config{Location: time.UTC, Schema: []bitmapindex.Attribute{{Name: "age", Kind: bitmapindex.KindInt}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	bt := ix.NewBatch()
+	for i := range n {
+		k := "c" + strconv.Itoa(i)
+		bt.AddTag(k, fmt.Sprintf("t%d", rng.IntN(20)))
+		bt.Set(k, "age", bitmapindex.Int(int64(18+rng.IntN(60))))
+		for range rng.IntN(4) {
+			bt.Record(k, "purchase", now.AddDate(0, 0, -rng.IntN(90)), 0)
+		}
+	}
+	if err := bt.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	reg := NewRegistry()
+	var defs []Definition
+	for i := range segs {
+		var rule string
+		switch i % 4 {
+		case 0:
+			rule = fmt.Sprintf(`has("t%d") || has("t%d")`, i%20, (i+3)%20)
+		case 1:
+			rule = fmt.Sprintf(`age >= %d && age < %d`, 18+i%40, 30+i%40)
+		case 2:
+			rule = fmt.Sprintf(`countWithin("purchase", "%dd") >= 2`, 7+i%60)
+		default:
+			rule = fmt.Sprintf(`inSegment("s%d") && !didWithin("purchase", "30d")`, i-1)
+		}
+		defs = append(defs, Definition{Name: fmt.Sprintf("s%d", i), Rule: rule})
+	}
+	if err := reg.DefineAll(defs...); err != nil {
+		b.Fatal(err)
+	}
+	return ix, reg, now
+}
+
+func benchSize() (int, int) {
+	n, segs := 100_000, 100
+	if os.Getenv("SEGKIT_BENCH_WATCH_N") != "" {
+		n, _ = strconv.Atoi(os.Getenv("SEGKIT_BENCH_WATCH_N"))
+	}
+	if os.Getenv("SEGKIT_BENCH_WATCH_SEGMENTS") != "" {
+		segs, _ = strconv.Atoi(os.Getenv("SEGKIT_BENCH_WATCH_SEGMENTS"))
+	}
+	return n, segs
+}
+
+// BenchmarkWatcherSync: batches of 1,000 writes (tags, ages, purchases) to
+// random customers, each followed by a Sync that re-evaluates the touched
+// customers against every segment and emits their changes.
+func BenchmarkWatcherSync(b *testing.B) {
+	n, segs := benchSize()
+	ix, reg, now := watchBench(b, n, segs)
+	ctx := context.Background()
+	w, err := NewWatcher(ctx, reg, ix, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	sub := w.Subscribe(1 << 24)
+	rng := rand.New(rand.NewPCG(3, 4))
+	const writes = 1000
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		bt := ix.NewBatch()
+		for range writes {
+			k := "c" + strconv.Itoa(rng.IntN(n))
+			switch rng.IntN(3) {
+			case 0:
+				bt.AddTag(k, fmt.Sprintf("t%d", rng.IntN(20)))
+			case 1:
+				bt.Set(k, "age", bitmapindex.Int(int64(18+rng.IntN(60))))
+			default:
+				bt.Record(k, "purchase", now, 0)
+			}
+		}
+		if err := bt.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := sub.Next(0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(writes*b.N)/b.Elapsed().Seconds(), "writes/s")
+}
+
+// BenchmarkWatcherAdvance: Advance over one day boundary (the
+// time-dependent segments evaluated in full and diffed).
+func BenchmarkWatcherAdvance(b *testing.B) {
+	n, segs := benchSize()
+	ix, reg, now := watchBench(b, n, segs)
+	ctx := context.Background()
+	w, err := NewWatcher(ctx, reg, ix, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if err := w.Advance(ctx, now.AddDate(0, 0, i+1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
