@@ -66,7 +66,9 @@ var ErrOverflow = errors.New("segment: subscription buffer overflowed; Resync")
 // and re-evaluates only them, against every segment in dependency order
 // (each customer's profile matched once per segment, inSegment references
 // shared), so its cost is proportional to the writes and the number of
-// segments, not to the index.
+// segments, not to the index. When the writes touch more than about 1 in
+// 400 customers, evaluating every segment on the bitmaps and diffing is
+// cheaper, and Sync does that instead (same changes).
 //
 // Time: the library never reads the clock; Advance(now) moves the
 // Watcher's time. Segments whose rules depend on the evaluation time
@@ -296,6 +298,14 @@ func (w *Watcher) diffInto(out []Change, name string, was, is *roaring.Bitmap, b
 	return out
 }
 
+// fullSyncRatio: Sync evaluates every segment in full (and diffs) instead
+// of matching the touched customers one by one when touched × fullSyncRatio
+// ≥ live customers. Matching costs about 1 µs per customer and segment, a
+// full evaluation about 2.6 ns per live customer and segment (measured at
+// 100,000 customers, BenchmarkWatcherSync), so the break-even is near 1 in
+// 400. 0 turns the full path off (tests of the per-customer path).
+var fullSyncRatio uint64 = 400
+
 func (w *Watcher) syncLocked(ctx context.Context) error {
 	st := w.reg.load()
 	if w.err != nil || st.gen != w.regGen {
@@ -306,6 +316,11 @@ func (w *Watcher) syncLocked(ctx context.Context) error {
 	if ids.IsEmpty() {
 		w.view = v
 		return nil
+	}
+	if fullSyncRatio > 0 && ids.GetCardinality()*fullSyncRatio >= uint64(v.Len()) {
+		// so many customers touched that evaluating every segment on the
+		// bitmaps and diffing is cheaper than matching them one by one
+		return w.full(ctx, v, w.now, true)
 	}
 	order := topoOrder(st.defs)
 	// new membership of the touched customers, per segment

@@ -18,6 +18,9 @@ import (
 // random ranges of days.
 func TestHistoryMatchesFullEvaluations(t *testing.T) {
 	ctx := context.Background()
+	old := fullSyncRatio
+	defer func() { fullSyncRatio = old }()
+	fullSyncRatio = 0
 	for seed := range uint64(4) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			loc := loadLoc(t, "Asia/Shanghai")
