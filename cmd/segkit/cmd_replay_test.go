@@ -136,11 +136,15 @@ func TestReplayEqualsDailyFullEvaluations(t *testing.T) {
 
 func TestReplaySummaryGolden(t *testing.T) {
 	dir := replayFixture(t, 1)
-	out, stderr, code := runCLI(t, "replay", "--summary", "--defs", filepath.Join(dir, "defs.json"),
+	svg := filepath.Join(t.TempDir(), "sizes.svg")
+	out, stderr, code := runCLI(t, "replay", "--summary", "--svg", svg, "--defs", filepath.Join(dir, "defs.json"),
 		"--customers", filepath.Join(dir, "customers.jsonl"), "--events", filepath.Join(dir, "events.jsonl"),
 		"--from", "2026-10-01", "--to", "2026-10-03")
 	require.Equal(t, 0, code, stderr)
 	golden(t, "replay_summary", out)
+	data, err := os.ReadFile(svg)
+	require.NoError(t, err)
+	golden(t, "replay_sizes.svg", string(data))
 	_, stderr, code = runCLI(t, "replay", "--defs", filepath.Join(dir, "defs.json"),
 		"--customers", filepath.Join(dir, "customers.jsonl"), "--events", filepath.Join(dir, "events.jsonl"),
 		"--from", "2026-10-03", "--to", "2026-10-01")
