@@ -53,28 +53,39 @@ func ExampleBGNBD() {
 }
 
 func ExampleFitBGNBD() {
-	// A summary file (here inline): repeat purchases, recency and age in weeks.
+	// A made-up summary file (here inline): repeat purchases, recency and
+	// age in weeks.
 	const csv = `ID,frequency,recency,T
-1,2,30.43,38.86
-2,1,1.71,38.86
-3,0,0,38.86
-4,0,0,38.86
-5,0,0,38.86
-6,7,29.43,38.86
-7,1,5,38.86
-8,0,0,38.86
-9,2,35.71,38.86
-10,0,0,38.86
-11,5,24.43,38.86
-12,0,0,38.86
-13,0,0,38.86
-14,0,0,38.86
-15,0,0,38.86
-16,0,0,38.86
-17,10,34.14,38.86
-18,1,4.86,38.86
-19,3,28.29,38.86
-20,0,0,38.86
+c01,1,23.7,40.0
+c02,5,15.4,40.0
+c03,1,3.5,40.0
+c04,5,38.3,40.0
+c05,0,0,40.0
+c06,3,33.3,40.0
+c07,2,34.5,40.0
+c08,2,4.6,40.0
+c09,1,0.8,40.0
+c10,3,4.9,40.0
+c11,1,10.8,40.0
+c12,1,2.1,40.0
+c13,4,6.6,40.0
+c14,1,30.7,40.0
+c15,1,0.3,40.0
+c16,1,1.5,40.0
+c17,1,35.7,40.0
+c18,5,34.7,40.0
+c19,1,7.1,40.0
+c20,2,12.8,40.0
+c21,2,0.7,40.0
+c22,8,33.4,40.0
+c23,1,25.0,40.0
+c24,0,0,40.0
+c25,0,0,40.0
+c26,3,36.1,40.0
+c27,0,0,40.0
+c28,2,2.1,40.0
+c29,1,9.9,40.0
+c30,1,0.3,40.0
 `
 	data, err := clv.ReadSummaryCSV(strings.NewReader(csv), clv.DefaultSummaryColumns())
 	if err != nil {
@@ -87,8 +98,8 @@ func ExampleFitBGNBD() {
 	fmt.Printf("converged=%v n=%d loglik=%.2f\n", rep.Converged, rep.N, rep.LogLik)
 	fmt.Printf("E[X(52)] = %.2f purchases a year\n", m.ExpectedPurchases(52))
 	// Output:
-	// converged=true n=20 loglik=-117.25
-	// E[X(52)] = 2.31 purchases a year
+	// converged=true n=30 loglik=-213.01
+	// E[X(52)] = 2.35 purchases a year
 }
 
 func ExampleCLV() {
