@@ -128,27 +128,37 @@ func (c *lifecycleCmd) run(ctx context.Context, e *env, args []string) error {
 	for _, p := range preds {
 		pred[p.Customer] = p
 	}
+	trans, err := c.transitions(hist, snap, fromDay, cfg)
+	if err != nil {
+		return err
+	}
+	return c.write(e, asOf, fromDay, snap, trans, pred, fmt.Sprintf("%s rules, predictions %s", cfg.Family, m.Name()), m.Name(), paramMap(m.Params()))
+}
+
+// transitions compares snap with the stages on --from when it is set, and
+// draws the --svg and --svg-transitions charts.
+func (c *lifecycleCmd) transitions(hist *lifecycle.Histories, snap *lifecycle.Snapshot, fromDay segkit.Day, cfg lifecycle.Config) (*lifecycle.Transitions, error) {
 	var trans *lifecycle.Transitions
 	if c.from.set() {
 		before, err := hist.Stages(fromDay.Time(time.UTC), cfg)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if trans, err = lifecycle.Compare(before, snap); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if c.svg != "" {
 		if err := writeSVG(c.svg, snap); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if trans != nil && c.svgT != "" {
 		if err := writeSVG(c.svgT, trans); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return c.write(e, asOf, fromDay, snap, trans, pred, fmt.Sprintf("%s rules, predictions %s", cfg.Family, m.Name()), m.Name(), paramMap(m.Params()))
+	return trans, nil
 }
 
 // write prints the stages (and transitions) in the chosen format; what
@@ -253,25 +263,9 @@ func (c *lifecycleCmd) fromEvents(e *env, asOf, fromDay segkit.Day) error {
 	if err != nil {
 		return err
 	}
-	var trans *lifecycle.Transitions
-	if c.from.set() {
-		before, err := hist.Stages(fromDay.Time(time.UTC), cfg)
-		if err != nil {
-			return err
-		}
-		if trans, err = lifecycle.Compare(before, snap); err != nil {
-			return err
-		}
-	}
-	if c.svg != "" {
-		if err := writeSVG(c.svg, snap); err != nil {
-			return err
-		}
-	}
-	if trans != nil && c.svgT != "" {
-		if err := writeSVG(c.svgT, trans); err != nil {
-			return err
-		}
+	trans, err := c.transitions(hist, snap, fromDay, cfg)
+	if err != nil {
+		return err
 	}
 	return c.write(e, asOf, fromDay, snap, trans, nil, fmt.Sprintf("%s rules on %s events", cfg.Family, c.activity), "", nil)
 }
