@@ -105,3 +105,59 @@ func (ix *Index) noteTouched(ids []uint32) {
 // names one customer forever): what a record of past changes, kept by ID,
 // needs to name the customers who left by being deleted.
 func (v *View) KeyOf(id uint32) (string, bool) { return v.keys.key(id) }
+
+// NextSeq is Next together with the sequence number of the last log record
+// the view holds (the durable index's write-ahead log; 0 for an index
+// opened without a directory), taken atomically: what a consumer that
+// records how far it has processed the index needs to resume after a
+// restart (segment.OpenWatcher).
+func (t *Tracker) NextSeq() (*View, *roaring.Bitmap, uint64) {
+	ix := t.ix
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ids := t.pending
+	t.pending = roaring.New()
+	select {
+	case <-t.notify:
+	default:
+	}
+	return ix.viewLocked(), ids, ix.logSeqLocked()
+}
+
+// TrackFromSeq is TrackFrom together with the sequence number of the last
+// log record the view holds (0 for an index without a directory).
+func (ix *Index) TrackFromSeq() (*Tracker, *View, uint64) {
+	t := &Tracker{ix: ix, pending: roaring.New(), notify: make(chan struct{}, 1)}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.trackers = append(ix.trackers, t)
+	return t, ix.viewLocked(), ix.logSeqLocked()
+}
+
+func (ix *Index) logSeqLocked() uint64 {
+	if ix.dur == nil {
+		return 0
+	}
+	return ix.dur.seq
+}
+
+// SyncLog returns once the log records up to seq (a sequence number from
+// NextSeq or TrackFromSeq) are on stable storage, whatever the index's
+// SyncPolicy: a consumer that persists what it derived from those writes
+// calls it first, so that a crash can never leave it ahead of the index.
+// It does nothing for an index without a directory.
+func (ix *Index) SyncLog(seq uint64) error {
+	ix.mu.Lock()
+	d := ix.dur
+	if d == nil || seq == 0 {
+		ix.mu.Unlock()
+		return nil
+	}
+	if d.closed {
+		ix.mu.Unlock()
+		return ErrClosed
+	}
+	l := d.log
+	ix.mu.Unlock()
+	return l.flush(seq, true)
+}

@@ -82,6 +82,12 @@ var ErrOverflow = errors.New("segment: subscription buffer overflowed; Resync")
 // static segment) are noticed at the next Sync or Advance, which then
 // evaluates every segment in full and emits the differences.
 //
+// Restarts: a Watcher from NewWatcher lives in memory; one from
+// OpenWatcher, over a durable index, logs its changes in its own directory
+// before handing them out, keeps its membership history there (History),
+// and after a crash resumes where it stopped: subscribers continue from
+// the cursor they acknowledged with SubscribeFrom, each change once.
+//
 // At every point the changes emitted so far equal the differences between
 // the full evaluations (Registry.EvalAll) at the points the Watcher has
 // seen. A Watcher is safe for concurrent use.
@@ -94,7 +100,12 @@ type Watcher struct {
 	regGen  uint64
 	members map[string]*roaring.Bitmap // by segment: member IDs in view
 	seq     uint64
-	err     error // a failed Sync: members are unknown until a resync
+	err     error  // a failed Sync: members are unknown until a resync
+	ixSeq   uint64 // the index's log sequence number of view (durable indexes)
+
+	dur    *watchDur // OpenWatcher's directory, nil for NewWatcher
+	hist   *History  // the persisted history of an OpenWatcher
+	broken error     // a failed write to dur: the Watcher refuses to go on
 
 	smu  sync.Mutex
 	subs []*Subscription
@@ -104,9 +115,9 @@ type Watcher struct {
 // evaluates every segment once (the starting membership, emitted as no
 // change) and tracks the index's writes from then on. Close it when done.
 func NewWatcher(ctx context.Context, reg *Registry, ix *bitmapindex.Index, now time.Time) (*Watcher, error) {
-	tr, v := ix.TrackFrom()
+	tr, v, seq := ix.TrackFromSeq()
 	w := &Watcher{reg: reg, tr: tr, view: v, now: now}
-	if err := w.full(ctx, v, now, false); err != nil {
+	if err := w.full(ctx, v, seq, now, false); err != nil {
 		tr.Close()
 		return nil, err
 	}
@@ -116,6 +127,11 @@ func NewWatcher(ctx context.Context, reg *Registry, ix *bitmapindex.Index, now t
 // Close stops tracking the index and ends every subscription's Wait.
 func (w *Watcher) Close() {
 	w.tr.Close()
+	w.mu.Lock()
+	if w.dur != nil {
+		w.dur.close()
+	}
+	w.mu.Unlock()
 	w.smu.Lock()
 	for _, s := range w.subs {
 		s.close()
@@ -209,8 +225,7 @@ func (w *Watcher) Advance(ctx context.Context, now time.Time) error {
 		w.members[name] = bm
 	}
 	w.now = now
-	w.emit(out)
-	return nil
+	return w.emit(out)
 }
 
 // Resync evaluates every segment in full and emits the differences from
@@ -219,13 +234,16 @@ func (w *Watcher) Advance(ctx context.Context, now time.Time) error {
 func (w *Watcher) Resync(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	v, _ := w.tr.Next()
-	return w.full(ctx, v, w.now, true)
+	if w.broken != nil {
+		return w.broken
+	}
+	v, _, seq := w.tr.NextSeq()
+	return w.full(ctx, v, seq, w.now, true)
 }
 
 // full evaluates every segment on v at now, emitting the differences from
 // the current membership when emit is set.
-func (w *Watcher) full(ctx context.Context, v *bitmapindex.View, now time.Time, emit bool) error {
+func (w *Watcher) full(ctx context.Context, v *bitmapindex.View, seq uint64, now time.Time, emit bool) error {
 	st := w.reg.load()
 	all, err := w.reg.EvalAll(ctx, v, now)
 	if err != nil {
@@ -246,9 +264,8 @@ func (w *Watcher) full(ctx context.Context, v *bitmapindex.View, now time.Time, 
 			out = w.diffInto(out, name, old, roaring.New(), w.view, v, now)
 		}
 	}
-	w.members, w.view, w.regGen, w.err = next, v, st.gen, nil
-	w.emit(out)
-	return nil
+	w.members, w.view, w.ixSeq, w.regGen, w.err = next, v, seq, st.gen, nil
+	return w.emit(out)
 }
 
 // diffInto appends the changes from was (IDs of before) to is (IDs of
@@ -267,7 +284,7 @@ func (w *Watcher) diffInto(out []Change, name string, was, is *roaring.Bitmap, b
 	}
 	start := len(out)
 	for id := range roaring.Values(left) {
-		key, _ := before.Key(id)
+		key := keyOf(before, id)
 		if leftKeys != nil {
 			leftKeys[key] = len(out)
 		}
@@ -307,20 +324,23 @@ func (w *Watcher) diffInto(out []Change, name string, was, is *roaring.Bitmap, b
 var fullSyncRatio uint64 = 400
 
 func (w *Watcher) syncLocked(ctx context.Context) error {
+	if w.broken != nil {
+		return w.broken
+	}
 	st := w.reg.load()
 	if w.err != nil || st.gen != w.regGen {
-		v, _ := w.tr.Next()
-		return w.full(ctx, v, w.now, true)
+		v, _, seq := w.tr.NextSeq()
+		return w.full(ctx, v, seq, w.now, true)
 	}
-	v, ids := w.tr.Next()
+	v, ids, seq := w.tr.NextSeq()
 	if ids.IsEmpty() {
-		w.view = v
+		w.view, w.ixSeq = v, seq
 		return nil
 	}
 	if fullSyncRatio > 0 && ids.GetCardinality()*fullSyncRatio >= uint64(v.Len()) {
 		// so many customers touched that evaluating every segment on the
 		// bitmaps and diffing is cheaper than matching them one by one
-		return w.full(ctx, v, w.now, true)
+		return w.full(ctx, v, seq, w.now, true)
 	}
 	order := topoOrder(st.defs)
 	// new membership of the touched customers, per segment
@@ -363,9 +383,19 @@ func (w *Watcher) syncLocked(ctx context.Context) error {
 		cur.AndNot(ids)
 		cur.Or(now[name])
 	}
-	w.view = v
-	w.emit(out)
-	return nil
+	w.view, w.ixSeq = v, seq
+	return w.emit(out)
+}
+
+// keyOf names an ID of v, a customer deleted since included when v still
+// knows its key (a checkpoint of the index keeps only live customers' keys;
+// such a Change has an empty Key and its ID).
+func keyOf(v *bitmapindex.View, id uint32) string {
+	if k, ok := v.Key(id); ok {
+		return k
+	}
+	k, _ := v.KeyOf(id)
+	return k
 }
 
 // timeDependent reports, per segment, whether its membership can change
@@ -445,20 +475,35 @@ func (w *Watcher) Subscribe(buffer int) *Subscription {
 	return s
 }
 
-// emit numbers changes and hands them to every subscription.
-func (w *Watcher) emit(out []Change) {
-	if len(out) == 0 {
-		return
+// emit numbers changes, records them (an OpenWatcher's log, on stable
+// storage before anyone sees them; its history) and hands them to every
+// subscription. w.mu is held and the Watcher's state already includes them.
+func (w *Watcher) emit(out []Change) error {
+	if len(out) == 0 && (w.dur == nil || w.now.Equal(w.dur.now)) {
+		return nil
 	}
 	for i := range out {
 		w.seq++
 		out[i].Seq = w.seq
+	}
+	if w.dur != nil {
+		if err := w.dur.record(w, out); err != nil {
+			w.broken = fmt.Errorf("segment: watcher: %w (Close it and OpenWatcher again)", err)
+			return w.broken
+		}
+	}
+	if w.hist != nil {
+		w.hist.Apply(out...)
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	w.smu.Lock()
 	defer w.smu.Unlock()
 	for _, s := range w.subs {
 		s.offer(out)
 	}
+	return nil
 }
 
 func (s *Subscription) offer(out []Change) {

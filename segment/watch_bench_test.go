@@ -58,6 +58,9 @@ func watchBench(b *testing.B, n, segs int) (*bitmapindex.Index, *Registry, time.
 
 func benchSize() (int, int) {
 	n, segs := 100_000, 100
+	if os.Getenv("SEGKIT_BENCH_10M") == "1" {
+		n, segs = 10_000_000, 1000
+	}
 	if os.Getenv("SEGKIT_BENCH_WATCH_N") != "" {
 		n, _ = strconv.Atoi(os.Getenv("SEGKIT_BENCH_WATCH_N"))
 	}

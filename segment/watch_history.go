@@ -1,7 +1,9 @@
 package segment
 
 import (
+	"encoding/binary"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 
@@ -18,8 +20,10 @@ import (
 //
 // A customer who entered and left on one day is in both that day's entered
 // and left sets. Sizes assume the Watcher's time moves forward (an Advance
-// backwards records its changes on the earlier day). History is kept in memory: persisting it with the index is
-// not done yet.
+// backwards records its changes on the earlier day). A History from
+// NewHistory is kept in memory; the one of a Watcher opened with
+// OpenWatcher (Watcher.History) is persisted in the Watcher's directory, in
+// its checkpoints and its log.
 type History struct {
 	mu   sync.Mutex
 	zone *segkit.Zone
@@ -44,6 +48,10 @@ type dayHistory struct {
 func NewHistory(w *Watcher) *History {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	return newHistoryLocked(w)
+}
+
+func newHistoryLocked(w *Watcher) *History {
 	z := w.view.Zone()
 	h := &History{zone: z, segs: map[string]*segHistory{}}
 	today := z.DayOf(w.now)
@@ -157,4 +165,68 @@ func (h *History) Sizes(segment string, from, to segkit.Day) ([]DaySize, error) 
 		out = append(out, DaySize{Day: d, Size: size})
 	}
 	return out, nil
+}
+
+// appendTo encodes the history (segments and days in order).
+func (h *History) appendTo(b []byte) []byte {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	names := make([]string, 0, len(h.segs))
+	for n := range h.segs {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	b = binary.AppendUvarint(b, uint64(len(names)))
+	for _, n := range names {
+		s := h.segs[n]
+		b = appendString(b, n)
+		b = binary.AppendVarint(b, int64(s.start))
+		b = binary.AppendVarint(b, int64(s.startSize))
+		b = binary.AppendVarint(b, int64(s.size))
+		days := make([]segkit.Day, 0, len(s.days))
+		for d := range s.days {
+			days = append(days, d)
+		}
+		slices.Sort(days)
+		b = binary.AppendUvarint(b, uint64(len(days)))
+		for _, d := range days {
+			dh := s.days[d]
+			b = binary.AppendVarint(b, int64(d))
+			b = binary.AppendVarint(b, int64(dh.size))
+			b = appendBitmap(b, dh.entered)
+			b = appendBitmap(b, dh.left)
+		}
+	}
+	return b
+}
+
+func readHistory(r *decoder, z *segkit.Zone) (*History, error) {
+	h := &History{zone: z, segs: map[string]*segHistory{}}
+	n := r.uvarint()
+	if r.err == nil && n > uint64(len(r.b)) {
+		return nil, io.ErrUnexpectedEOF
+	}
+	for range n {
+		name := string(r.bytes())
+		s := &segHistory{start: segkit.Day(r.varint()), startSize: int(r.varint()), size: int(r.varint()), days: map[segkit.Day]*dayHistory{}}
+		nd := r.uvarint()
+		if r.err == nil && nd > uint64(len(r.b)) {
+			return nil, io.ErrUnexpectedEOF
+		}
+		for range nd {
+			d := segkit.Day(r.varint())
+			dh := &dayHistory{size: int(r.varint())}
+			dh.entered = r.bitmap()
+			dh.left = r.bitmap()
+			if r.err != nil {
+				return nil, r.err
+			}
+			s.days[d] = dh
+		}
+		if r.err != nil {
+			return nil, r.err
+		}
+		h.segs[name] = s
+	}
+	return h, r.err
 }
