@@ -21,7 +21,7 @@ fi
 cd "$here"
 start=$(date +%s)
 go run ./cmd/compare --customers 10000 --runs 0 --gen-time=false \
-	--engines segkit,duckdb,duckdb-list,sqlite,postgres,postgres-gin \
+	--engines segkit,duckdb,duckdb-list,duckdb-sqlgen,sqlite,postgres,postgres-gin,postgres-sqlgen \
 	--pg-dsn "$SEGKIT_BENCH_PG_DSN" >/dev/null
 echo "bench smoke: counts agree across all engines ($(($(date +%s) - start)) s including the build)" >&2
 go vet ./...

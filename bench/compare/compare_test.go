@@ -21,10 +21,10 @@ var testNow = DefaultConfig().Now
 // testEngines are the engines that need no server; the postgres layouts join
 // when SEGKIT_BENCH_PG_DSN names a server (bench/run.sh and smoke.sh start one).
 func testEngines(t *testing.T) ([]string, Options) {
-	engines := []string{"duckdb", "duckdb-list", "sqlite"}
+	engines := []string{"duckdb", "duckdb-list", "duckdb-sqlgen", "sqlite"}
 	o := Options{Threads: 2, TempDir: t.TempDir()}
 	if dsn := os.Getenv("SEGKIT_BENCH_PG_DSN"); dsn != "" {
-		engines = append(engines, "postgres", "postgres-gin")
+		engines = append(engines, "postgres", "postgres-gin", "postgres-sqlgen")
 		o.PostgresDSN = dsn
 	} else {
 		t.Log("SEGKIT_BENCH_PG_DSN not set: the PostgreSQL translations are not checked")
@@ -170,18 +170,43 @@ func TestRulesComplete(t *testing.T) {
 		}
 	}
 	for _, form := range []string{"has(", "city in [", "age in ", "daysSince(", "within(", "did(", "didWithin(",
-		"countWithin(", "firstWithin(", "!(", "!=", "inSegment(", " in interests"} {
+		"countWithin(", "firstWithin(", "!(", "!=", "inSegment(", " in interests",
+		`{category: "math"}`, "sumWithin(", "avgWithin(", "didBetween(", "didThen("} {
 		assert.Contains(t, all.String(), form, "no rule uses %s", form)
 	}
 }
 
+// TestSqlgenRendersEveryRule: sqlgen renders every rule of the comparison
+// (the -sqlgen engines use no hand-written SQL), each a COUNT over the
+// documented tables; the counts are checked in TestCountsAgree.
+func TestSqlgenRendersEveryRule(t *testing.T) {
+	p, err := NewPopulation(10, testNow)
+	require.NoError(t, err)
+	qs, err := renderSqlgen(p, Rules())
+	require.NoError(t, err)
+	require.Len(t, qs, len(Rules()))
+	for i, q := range qs {
+		assert.Contains(t, q, "count(*)", Rules()[i].Name)
+		assert.Contains(t, q, `FROM "customers"`, Rules()[i].Name)
+	}
+	assert.Contains(t, qs[len(qs)-1], `"events" AS a JOIN "events" AS b`, "didThen joins the events with themselves")
+}
+
+func TestAmountString(t *testing.T) {
+	assert.Equal(t, "12.34", amountString(1234))
+	assert.Equal(t, "0.05", amountString(5))
+	assert.Equal(t, "-1.50", amountString(-150))
+	assert.Equal(t, "0.00", amountString(0))
+}
+
 func TestRender(t *testing.T) {
 	p := Params{
-		Today:     20634, // 2026-06-30
-		Tags:      map[string]int{"vip": 7},
-		Events:    map[string]int{"login": 2},
-		Interests: map[string]int{"math": 3},
-		Timestamp: tsLiteral("TIMESTAMPTZ", "+00"),
+		Today:      20634, // 2026-06-30
+		Tags:       map[string]int{"vip": 7},
+		Events:     map[string]int{"login": 2},
+		Interests:  map[string]int{"math": 3},
+		Categories: map[string]int{"math": 1, "art": 2},
+		Timestamp:  tsLiteral("TIMESTAMPTZ", "+00"),
 	}
 	tests := []struct {
 		name, in, want, err string
@@ -190,6 +215,9 @@ func TestRender(t *testing.T) {
 		{name: "tag", in: "tag = {tag:vip}", want: "tag = 7"},
 		{name: "event and days", in: "event = {event:login} AND day BETWEEN {day:-29} AND {day:0}", want: "event = 2 AND day BETWEEN 20605 AND 20634"},
 		{name: "interest", in: "{interest:math}", want: "3"},
+		{name: "category", in: "{category:art}", want: "2"},
+		{name: "date", in: "{date:2025-11-11}", want: "20403"},
+		{name: "bad date", in: "{date:2025-13-01}", err: "not a date"},
 		{name: "timestamp", in: "t < {ts:-30}", want: "t < TIMESTAMPTZ '2026-05-31 00:00:00+00'"},
 		{name: "positive offset", in: "{ts:1}", want: "TIMESTAMPTZ '2026-07-01 00:00:00+00'"},
 		{name: "unknown tag", in: "{tag:nope}", err: `unknown tag "nope"`},

@@ -57,6 +57,9 @@ var engineFactories = map[string]func(Options) Engine{
 	"sqlite":       func(o Options) Engine { return newSQLite(o) },
 	"postgres":     func(o Options) Engine { return newPostgres("postgres", false, o) },
 	"postgres-gin": func(o Options) Engine { return newPostgres("postgres-gin", true, o) },
+	// sqlgen's documented layout, every rule rendered by sqlgen (issue 18).
+	"postgres-sqlgen": func(o Options) Engine { return newPostgresSqlgen(o) },
+	"duckdb-sqlgen":   func(o Options) Engine { return newDuckSqlgen(o) },
 }
 
 // EngineNames lists the known engine names, sorted.

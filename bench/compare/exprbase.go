@@ -3,6 +3,7 @@ package compare
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/synth"
 )
 
 // ExprSegments are the segments of [Segments] in the expr baseline's
@@ -45,6 +47,14 @@ type exprCustomer struct {
 	vip         bool
 	interests   []string
 	events      [][]int32 // by event code: the day of every occurrence, ascending
+	purchases   []exprPurchase
+}
+
+// exprPurchase is one purchase: its day, amount and category code.
+type exprPurchase struct {
+	day      int32
+	category uint8
+	cents    int64
 }
 
 // exprEngine is the naive baseline: a compiled expr program run once per
@@ -128,6 +138,12 @@ func (e *exprEngine) Load(ctx context.Context, p *Population, rules []Rule) erro
 				ec.events[d.Event] = append(ec.events[d.Event], int32(d.Day))
 			}
 		}
+		if len(row.Purchases) > 0 {
+			ec.purchases = make([]exprPurchase, len(row.Purchases))
+			for i, pu := range row.Purchases {
+				ec.purchases[i] = exprPurchase{day: int32(pu.Day), category: uint8(pu.Category), cents: pu.Cents}
+			}
+		}
 		e.cust = append(e.cust, ec)
 	}
 	opts := e.options()
@@ -171,8 +187,85 @@ func (e *exprEngine) options() []expr.Option {
 		}
 		return c
 	}
+	// purchasesIn returns the sum of the amounts (cents) and the number of
+	// the purchases with 0 ≤ today − day < n.
+	purchasesIn := func(event string, n int) (sum int64, count int, err error) {
+		if event != synth.EventPurchase {
+			return 0, 0, fmt.Errorf("compare: expr: only purchases carry amounts, not %q", event)
+		}
+		for _, pu := range e.cur.purchases {
+			if k := e.today - pu.day; k >= 0 && int(k) < n {
+				sum += pu.cents
+				count++
+			}
+		}
+		return sum, count, nil
+	}
+	day := func(s string) (int32, error) {
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return 0, fmt.Errorf("compare: expr: %w", err)
+		}
+		return int32(segkit.DayOf(t, time.UTC)), nil
+	}
 	return []expr.Option{
 		expr.Env(exprEnv{}),
+		expr.Function("didWithinWhere", func(params ...any) (any, error) {
+			if params[0].(string) != synth.EventPurchase {
+				return nil, fmt.Errorf("compare: expr: only purchases carry a category, not %q", params[0])
+			}
+			code := uint8(e.p.CategoryCode[params[2].(string)])
+			n := params[1].(int)
+			for _, pu := range e.cur.purchases {
+				if k := e.today - pu.day; k >= 0 && int(k) < n && pu.category == code {
+					return true, nil
+				}
+			}
+			return false, nil
+		}, new(func(string, int, string) bool)),
+		expr.Function("sumWithin", func(params ...any) (any, error) {
+			sum, _, err := purchasesIn(params[0].(string), params[1].(int))
+			return float64(sum) / 100, err
+		}, new(func(string, int) float64)),
+		// avgWithin is NaN without purchases: every comparison with it is
+		// false, as for a missing average.
+		expr.Function("avgWithin", func(params ...any) (any, error) {
+			sum, n, err := purchasesIn(params[0].(string), params[1].(int))
+			if n == 0 {
+				return math.NaN(), err
+			}
+			return float64(sum) / float64(100*n), err
+		}, new(func(string, int) float64)),
+		expr.Function("didBetween", func(params ...any) (any, error) {
+			a, err := day(params[1].(string))
+			if err != nil {
+				return nil, err
+			}
+			b, err := day(params[2].(string))
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range days(params[0].(string)) {
+				if d >= a && d <= b {
+					return true, nil
+				}
+			}
+			return false, nil
+		}, new(func(string, string, string) bool)),
+		expr.Function("didThen", func(params ...any) (any, error) {
+			as, bs, n := days(params[0].(string)), days(params[1].(string)), int32(params[2].(int))
+			for _, a := range as {
+				if a > e.today {
+					break
+				}
+				for _, b := range bs {
+					if b >= a && b-a < n && b <= e.today {
+						return true, nil
+					}
+				}
+			}
+			return false, nil
+		}, new(func(string, string, int) bool)),
 		expr.AsBool(),
 		expr.Function("has", func(params ...any) (any, error) {
 			code := e.p.TagCode[params[0].(string)]

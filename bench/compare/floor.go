@@ -33,6 +33,8 @@ type roaringEngine struct {
 	day0              segkit.Day
 	times             [][][3]*roaring.Bitmap // [event code][day-day0][k]: did it ≥ k+1 times that day
 	first             [][]*roaring.Bitmap    // [event code][day-day0]: first occurrence that day
+	catDay            [][]*roaring.Bitmap    // [category code][day-day0]: bought that category that day
+	purch             [][]floorPurchase      // [day-day0]: that day's purchases
 	heapDelta         int64
 }
 
@@ -77,6 +79,11 @@ func (e *roaringEngine) Load(ctx context.Context, p *Population, rules []Rule) e
 			e.times[ev][d] = [3]*roaring.Bitmap{roaring.New(), roaring.New(), roaring.New()}
 		}
 	}
+	e.catDay = make([][]*roaring.Bitmap, len(p.Categories)+1)
+	for c := range e.catDay {
+		e.catDay[c] = newBitmaps(days)
+	}
+	e.purch = make([][]floorPurchase, days)
 	n := 0
 	for row := range p.Rows() {
 		if n%4096 == 0 {
@@ -125,6 +132,11 @@ func (e *roaringEngine) Load(ctx context.Context, p *Population, rules []Rule) e
 		}
 		for _, f := range row.First {
 			e.first[f.Event][f.Day.Sub(e.day0)].Add(id)
+		}
+		for _, pu := range row.Purchases {
+			k := pu.Day.Sub(e.day0)
+			e.catDay[pu.Category][k].Add(id)
+			e.purch[k] = append(e.purch[k], floorPurchase{id: id, cents: pu.Cents})
 		}
 	}
 	if n != p.N {
@@ -295,10 +307,70 @@ var floorRules = map[string]func(*roaringEngine) uint64{
 	"interest_spend": func(e *roaringEngine) uint64 {
 		return e.interests[e.p.InterestCode["english"]].AndCardinality(e.spend.ge(50000))
 	},
+	"math_14d": func(e *roaringEngine) uint64 {
+		lo, hi := e.window(14)
+		return roaring.FastOr(e.catDay[e.p.CategoryCode["math"]][lo : hi+1]...).GetCardinality()
+	},
+	"spend_90d": func(e *roaringEngine) uint64 { return e.purchasesAtLeast(90, 50000, 0) },
+	"aov_180d":  func(e *roaringEngine) uint64 { return e.purchasesAtLeast(180, 0, 20000) },
+	"double11": func(e *roaringEngine) uint64 {
+		ev := e.times[e.p.EventCode[synth.EventPurchase]]
+		a := segkit.DayOf(time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), time.UTC).Sub(e.day0)
+		b := segkit.DayOf(time.Date(2025, 11, 11, 0, 0, 0, 0, time.UTC), time.UTC).Sub(e.day0)
+		bms := make([]*roaring.Bitmap, 0, b-a+1)
+		for d := max(a, 0); d <= min(b, len(ev)-1); d++ {
+			bms = append(bms, ev[d][0])
+		}
+		return roaring.FastOr(bms...).GetCardinality()
+	},
+	"trial_then_buy": func(e *roaringEngine) uint64 {
+		trial, buy := e.times[e.p.EventCode[synth.EventTrialClass]], e.times[e.p.EventCode[synth.EventPurchase]]
+		_, hi := e.window(1)
+		out := roaring.New()
+		for d := 0; d <= hi; d++ {
+			if trial[d][0].IsEmpty() {
+				continue
+			}
+			bms := make([]*roaring.Bitmap, 0, 7)
+			for k := d; k <= min(d+6, hi); k++ {
+				bms = append(bms, buy[k][0])
+			}
+			out.Or(roaring.And(trial[d][0], roaring.FastOr(bms...)))
+		}
+		return out.GetCardinality()
+	},
 	"student_trial": func(e *roaringEngine) uint64 {
 		x := roaring.And(e.tag("undergrad"), e.firstWithin(synth.EventTrialClass, 7))
 		return andNotCard(x, e.did(synth.EventPurchase))
 	},
+}
+
+// floorPurchase is one purchase of a day's list.
+type floorPurchase struct {
+	id    uint32
+	cents int64
+}
+
+// purchasesAtLeast returns the number of customers whose purchases of the
+// window [today−n+1, today] have sum ≥ minSum cents (perPurchase 0) or
+// sum ≥ perPurchase × count (an average ≥ perPurchase; customers without
+// purchases excluded): one pass over the window's purchases into
+// per-customer accumulators.
+func (e *roaringEngine) purchasesAtLeast(n int, minSum, perPurchase int64) uint64 {
+	lo, hi := e.window(n)
+	acc := make(map[uint32]int64)
+	for d := lo; d <= hi; d++ {
+		for _, pu := range e.purch[d] {
+			acc[pu.id] += pu.cents - perPurchase
+		}
+	}
+	var c uint64
+	for _, v := range acc {
+		if v >= minSum {
+			c++
+		}
+	}
+	return c
 }
 
 // bsi is a bit-sliced index of non-negative integers with whole-bitmap

@@ -26,8 +26,8 @@ type Population struct {
 
 	// Codes (1-based) of tags in rank order, of events in synth.EventNames
 	// order and of interests in synth.Interests order.
-	TagCode, EventCode, InterestCode map[string]int
-	TagNames, EventNames, Interests  []string
+	TagCode, EventCode, InterestCode, CategoryCode map[string]int
+	TagNames, EventNames, Interests, Categories    []string
 }
 
 // NewPopulation prepares the reference population of n customers (synth's
@@ -45,7 +45,9 @@ func NewPopulation(n int, now time.Time) (*Population, error) {
 	p := &Population{
 		Gen: g, N: n, Now: now, Today: segkit.DayOf(now, time.UTC),
 		TagNames: g.TagNames(), EventNames: synth.EventNames(), Interests: synth.Interests(),
+		Categories: synth.PurchaseCategories(),
 	}
+	p.CategoryCode = codes(p.Categories)
 	p.TagCode = codes(p.TagNames)
 	p.EventCode = codes(p.EventNames)
 	p.InterestCode = codes(p.Interests)
@@ -63,7 +65,7 @@ func codes(names []string) map[string]int {
 // Params returns the placeholder values of the population for an engine
 // whose time literal is ts.
 func (p *Population) Params(ts func(time.Time) string) Params {
-	return Params{Today: p.Today, Tags: p.TagCode, Events: p.EventCode, Interests: p.InterestCode, Timestamp: ts}
+	return Params{Today: p.Today, Tags: p.TagCode, Events: p.EventCode, Interests: p.InterestCode, Categories: p.CategoryCode, Timestamp: ts}
 }
 
 // Daily is one row of the per-customer, per-day event aggregate: customer
@@ -80,6 +82,14 @@ type First struct {
 	Day   segkit.Day
 }
 
+// Purchase is one purchase event with its amount (synth's Value, which is
+// a whole number of cents) and the code of its category property.
+type Purchase struct {
+	Day      segkit.Day
+	Cents    int64
+	Category int
+}
+
 // Row is one customer as the SQL engines store it. The slices are reused
 // between iterations of [Population.Rows].
 type Row struct {
@@ -90,6 +100,8 @@ type Row struct {
 	// Daily is sorted by (Event, Day); First by Event.
 	Daily []Daily
 	First []First
+	// Purchases are the customer's purchase events in time order.
+	Purchases []Purchase
 	// SpendCents is Spend in cents.
 	SpendCents int64
 }
@@ -114,6 +126,13 @@ func (p *Population) Rows() iter.Seq[*Row] {
 			}
 			slices.Sort(row.Interests)
 			row.Daily, row.First = deriveEvents(r.Events, p.EventCode, row.Daily[:0], row.First[:0])
+			row.Purchases = row.Purchases[:0]
+			for _, e := range r.Events {
+				if e.Name == synth.EventPurchase {
+					row.Purchases = append(row.Purchases, Purchase{Day: segkit.DayOf(e.At, time.UTC),
+						Cents: int64(math.Round(e.Value * 100)), Category: p.CategoryCode[e.Props[synth.PropCategory]]})
+				}
+			}
 			row.SpendCents = int64(math.Round(r.Spend * 100))
 			if !yield(&row) {
 				return

@@ -107,10 +107,11 @@ func (e *pgEngine) Load(ctx context.Context, p *Population, rules []Rule) error 
 		customers,
 		`CREATE TABLE events_daily (event smallint NOT NULL, day integer NOT NULL, customer integer NOT NULL, n smallint NOT NULL)`,
 		`CREATE TABLE event_first (event smallint NOT NULL, first_day integer NOT NULL, customer integer NOT NULL)`,
+		`CREATE TABLE purchases (day integer NOT NULL, category smallint NOT NULL, customer integer NOT NULL, cents bigint NOT NULL)`,
 	); err != nil {
 		return err
 	}
-	e.tables = []string{"customers", "events_daily", "event_first"}
+	e.tables = []string{"customers", "events_daily", "event_first", "purchases"}
 	if !gin {
 		if err := e.exec(ctx,
 			`CREATE TABLE customer_tags (tag smallint NOT NULL, customer integer NOT NULL)`,
@@ -132,6 +133,7 @@ func (e *pgEngine) Load(ctx context.Context, p *Population, rules []Rule) error 
 		`CREATE INDEX ON events_daily (event, day, customer) INCLUDE (n)`,
 		`CREATE INDEX ON event_first (event, first_day, customer)`,
 		`CREATE INDEX ON event_first (event, customer)`,
+		`CREATE INDEX ON purchases (day, category, customer) INCLUDE (cents)`,
 	}
 	if gin {
 		idx = append(idx, `CREATE INDEX ON customers USING gin (tags)`, `CREATE INDEX ON customers USING gin (interests)`)
@@ -163,6 +165,7 @@ func (e *pgEngine) copyAll(ctx context.Context, p *Population, gin bool) error {
 		{name: "customers", cols: []string{"id", "age", "gender", "city", "occupation", "source", "spend", "signup_at", "last_login_at", "vip"}},
 		{name: "events_daily", cols: []string{"event", "day", "customer", "n"}},
 		{name: "event_first", cols: []string{"event", "first_day", "customer"}},
+		{name: "purchases", cols: []string{"day", "category", "customer", "cents"}},
 	}
 	if gin {
 		tables[0].cols = append(tables[0].cols, "tags", "interests")
@@ -256,12 +259,15 @@ func (e *pgEngine) copyAll(ctx context.Context, p *Population, gin bool) error {
 			for _, f := range row.First {
 				bufs[2] = append(bufs[2], []any{int16(f.Event), int32(f.Day), id})
 			}
+			for _, pu := range row.Purchases {
+				bufs[3] = append(bufs[3], []any{int32(pu.Day), int16(pu.Category), id, pu.Cents})
+			}
 			if !gin {
 				for _, t := range row.Tags {
-					bufs[3] = append(bufs[3], []any{int16(t), id})
+					bufs[4] = append(bufs[4], []any{int16(t), id})
 				}
 				for _, s := range row.Interests {
-					bufs[4] = append(bufs[4], []any{int16(s), id})
+					bufs[5] = append(bufs[5], []any{int16(s), id})
 				}
 			}
 			for k := range tables {

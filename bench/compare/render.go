@@ -13,9 +13,9 @@ import (
 type Params struct {
 	// Today is day(now) in UTC.
 	Today segkit.Day
-	// Tags, Events and Interests map names to the integer codes the SQL
-	// engines store.
-	Tags, Events, Interests map[string]int
+	// Tags, Events, Interests and (purchase) Categories map names to the
+	// integer codes the SQL engines store.
+	Tags, Events, Interests, Categories map[string]int
 	// Timestamp renders an instant as the engine's literal for the column
 	// type it stores times in.
 	Timestamp func(time.Time) string
@@ -26,6 +26,8 @@ type Params struct {
 //	{tag:NAME}       the tag's integer code
 //	{event:NAME}     the event's integer code
 //	{interest:NAME}  the interest's integer code
+//	{category:NAME}  the purchase category's integer code
+//	{date:Y-M-D}     that calendar day as a day number (days since 1970-01-01)
 //	{day:N}          today + N as a day number (days since 1970-01-01, UTC)
 //	{ts:N}           the midnight (UTC) that starts day today + N, as a literal
 //
@@ -80,6 +82,14 @@ func expand(ph string, p Params) (string, error) {
 		return lookup(p.Events)
 	case "interest":
 		return lookup(p.Interests)
+	case "category":
+		return lookup(p.Categories)
+	case "date":
+		t, err := time.Parse(time.DateOnly, arg)
+		if err != nil {
+			return "", fmt.Errorf("compare: render: {%s}: not a date (YYYY-MM-DD)", ph)
+		}
+		return strconv.Itoa(int(segkit.DayOf(t, time.UTC))), nil
 	case "day", "ts":
 		n, err := strconv.Atoi(arg)
 		if err != nil {

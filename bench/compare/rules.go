@@ -285,5 +285,57 @@ WHERE c.tags @> ARRAY[{tag:undergrad}]
                   WHERE p.event = {event:purchase} AND p.customer = c.id AND p.first_day <= {day:0})`,
 			},
 		},
+		// Issue 15: event properties and amounts. Purchases (one row per
+		// purchase: customer, day, amount in cents, category code) keep
+		// what events_daily aggregates away; amounts are whole cents in
+		// synth, so sums and the average's comparison are exact integers
+		// (avgWithin(…) >= c ⟺ sum >= c × count, as DESIGN says).
+		{
+			Name:   "math_14d",
+			Class:  "didWithin + property filter",
+			Segkit: `didWithin("purchase", "14d", {category: "math"})`,
+			Expr:   `didWithinWhere("purchase", 14, "math")`,
+			SQL: `SELECT count(DISTINCT customer) FROM purchases
+WHERE category = {category:math} AND day BETWEEN {day:-13} AND {day:0}`,
+		},
+		{
+			Name:   "spend_90d",
+			Class:  "sumWithin >= c",
+			Segkit: `sumWithin("purchase", "90d") >= 500`,
+			Expr:   `sumWithin("purchase", 90) >= 500`,
+			SQL: `SELECT count(*) FROM (
+  SELECT customer FROM purchases WHERE day BETWEEN {day:-89} AND {day:0}
+  GROUP BY customer HAVING sum(cents) >= 50000
+) s`,
+		},
+		{
+			Name:   "aov_180d",
+			Class:  "avgWithin >= c",
+			Segkit: `avgWithin("purchase", "180d") >= 200`,
+			Expr:   `avgWithin("purchase", 180) >= 200`,
+			SQL: `SELECT count(*) FROM (
+  SELECT customer FROM purchases WHERE day BETWEEN {day:-179} AND {day:0}
+  GROUP BY customer HAVING sum(cents) >= 20000 * count(*)
+) s`,
+		},
+		{
+			Name:   "double11",
+			Class:  "didBetween (11 fixed days)",
+			Segkit: `didBetween("purchase", date("2025-11-01"), date("2025-11-11"))`,
+			Expr:   `didBetween("purchase", "2025-11-01", "2025-11-11")`,
+			SQL: `SELECT count(DISTINCT customer) FROM events_daily
+WHERE event = {event:purchase} AND day BETWEEN {date:2025-11-01} AND {date:2025-11-11}`,
+		},
+		{
+			Name:   "trial_then_buy",
+			Class:  "didThen within 7 days",
+			Segkit: `didThen("trial_class", "purchase", "7d")`,
+			Expr:   `didThen("trial_class", "purchase", 7)`,
+			// Both days up to day(now), the purchase 0–6 days after the trial.
+			SQL: `SELECT count(DISTINCT a.customer) FROM events_daily a
+JOIN events_daily b ON b.customer = a.customer AND b.event = {event:purchase}
+  AND b.day >= a.day AND b.day < a.day + 7 AND b.day <= {day:0}
+WHERE a.event = {event:trial_class} AND a.day <= {day:0}`,
+		},
 	}
 }

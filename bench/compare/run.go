@@ -298,6 +298,7 @@ func runSize(ctx context.Context, cfg Config, n int, rules []Rule, peers []strin
 			return nil, fmt.Errorf("compare: load %s: %w", e.Name(), err)
 		}
 		l.rep.Load = time.Since(start)
+		l.rep.Describe = e.Describe() // some engines name their version once loaded
 		if sm, ok := e.(sampler); ok {
 			l.rep.Sample = sm.Sampled()
 		}
