@@ -53,6 +53,10 @@ type attr struct {
 	// written before day bitmaps existed): the bit slices answer alone.
 	days map[segkit.Day]*bm
 	tz   *segkit.Zone
+
+	// numeric kinds: the interleaved columns of wide comparisons, built by
+	// readers of this version (widecols.go); every version has its own.
+	wcache *wideCache
 }
 
 func newAttr(w wctx, def Attribute) *attr {
@@ -65,6 +69,7 @@ func newAttr(w wctx, def Attribute) *attr {
 	}
 	if def.Kind.numeric() {
 		a.vals = map[uint64]*bm{}
+		a.wcache = &wideCache{}
 	} else {
 		a.dict = map[string]*bm{}
 	}
@@ -85,6 +90,9 @@ func (w wctx) attr(st *state, def Attribute) *attr {
 		c.dict = maps.Clone(a.dict)
 		c.vals = maps.Clone(a.vals)
 		c.days = maps.Clone(a.days)
+		if a.wcache != nil {
+			c.wcache = &wideCache{}
+		}
 		a = &c
 		m[def.Name] = a
 	}
@@ -406,15 +414,14 @@ func (a *attr) boundOf(c Value) (bound, bool) {
 }
 
 // compareNumeric returns the present customers satisfying `x op c`, op ≠ Ne.
-func (a *attr) compareNumeric(op Op, c Value) *roaring.Bitmap {
+// st (nil: never) stops it early with an incomplete result.
+func (a *attr) compareNumeric(op Op, c Value, st *stop) *roaring.Bitmap {
 	b, ok := a.boundOf(c)
 	if !ok {
 		return roaring.New()
 	}
-	return a.evalU(toUop(b, op))
+	return a.rangeU(st, nil, toUop(b, op))
 }
-
-func (a *attr) evalU(q uop) *roaring.Bitmap { return a.rangeU(nil, q) }
 
 // bounds returns the comparisons of lo ≤ x ≤ hi in the ordered domain
 // (none when the range is empty; an empty list is every present value).
@@ -441,12 +448,12 @@ func (a *attr) bounds(lo, hi Value) (qs []uop, none bool) {
 }
 
 // betweenNumeric returns the present customers with lo ≤ x ≤ hi.
-func (a *attr) betweenNumeric(lo, hi Value) *roaring.Bitmap {
+func (a *attr) betweenNumeric(lo, hi Value, st *stop) *roaring.Bitmap {
 	qs, none := a.bounds(lo, hi)
 	if none {
 		return roaring.New()
 	}
-	return a.rangeU(nil, qs...)
+	return a.rangeU(st, nil, qs...)
 }
 
 // disjoint is an answer made of disjoint value or day bitmaps: their union,
@@ -502,8 +509,9 @@ func pickParts[K comparable](m map[K]*bm, keep func(K) bool) (disjoint, bool) {
 // rangeU returns the present customers whose value satisfies every
 // comparison of qs (at most one lower and one upper bound, op ≠ Ne), among
 // those of within when it is not nil. A bit-sliced comparison then starts
-// from within's customers, so its operations touch only them.
-func (a *attr) rangeU(within *roaring.Bitmap, qs ...uop) *roaring.Bitmap {
+// from within's customers, so its operations touch only them. st (nil:
+// never) stops it early with an incomplete result.
+func (a *attr) rangeU(st *stop, within *roaring.Bitmap, qs ...uop) *roaring.Bitmap {
 	pres := orEmpty(a.present.bits())
 	var keep []uop
 	for _, q := range qs {
@@ -533,13 +541,24 @@ func (a *attr) rangeU(within *roaring.Bitmap, qs ...uop) *roaring.Bitmap {
 		}
 		return r
 	}
+	// Over most of the present customers, the interleaved columns answer
+	// (widecols.go); from a small within, the bit-sliced comparison touches
+	// only within's customers.
+	if within == nil || within.GetCardinality() >= pres.GetCardinality()/8 {
+		if r, ok := a.wideRange(keep, st); ok {
+			if within != nil {
+				r.And(within)
+			}
+			return r
+		}
+	}
 	r := pres
 	if within != nil {
 		r = roaring.And(pres, within)
 	}
 	sl := a.sliceBitmaps()
 	for _, q := range keep {
-		r = oneil(r, sl, a.ref, q.op, q.c)
+		r = oneil(r, sl, a.ref, q.op, q.c, st)
 	}
 	if r == pres {
 		r = pres.Clone()
@@ -549,7 +568,7 @@ func (a *attr) rangeU(within *roaring.Bitmap, qs ...uop) *roaring.Bitmap {
 
 // countU returns the number of present customers satisfying qs, summing
 // the sizes of disjoint value or day bitmaps when they answer.
-func (a *attr) countU(qs ...uop) uint64 {
+func (a *attr) countU(st *stop, qs ...uop) uint64 {
 	var keep []uop
 	for _, q := range qs {
 		switch {
@@ -561,7 +580,10 @@ func (a *attr) countU(qs ...uop) uint64 {
 	}
 	d, ok := a.pick(keep)
 	if !ok {
-		return a.rangeU(nil, keep...).GetCardinality()
+		if n, ok := a.wideCount(keep, st); ok {
+			return n
+		}
+		return a.rangeU(st, nil, keep...).GetCardinality()
 	}
 	var n uint64
 	for _, p := range d.parts {

@@ -261,7 +261,7 @@ func BenchmarkRangeAgeBSI(b *testing.B) {
 		a := *p.ix.View().st.attrs["age"]
 		a.wide = true
 		for b.Loop() {
-			a.betweenNumeric(Int(26), Int(30))
+			a.betweenNumeric(Int(26), Int(30), nil)
 		}
 	})
 }

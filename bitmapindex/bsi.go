@@ -34,8 +34,9 @@ func unordered(u uint64) int64 { return int64(u ^ signBit) }
 // oneil returns the customers of present whose value u satisfies `u op c`
 // (op is Eq, Lt, Le, Gt or Ge; Ne is the caller's complement of Eq), where
 // bit i of u is (x ∈ slices[i]) XOR bit i of ref. A nil or missing slice has
-// no members. slices and present are only read.
-func oneil(present *roaring.Bitmap, slices []*roaring.Bitmap, ref uint64, op Op, c uint64) *roaring.Bitmap {
+// no members. slices and present are only read. st (nil: never) is checked
+// at every bit; stopped, oneil returns an incomplete result.
+func oneil(present *roaring.Bitmap, slices []*roaring.Bitmap, ref uint64, op Op, c uint64, st *stop) *roaring.Bitmap {
 	needLT := op == Lt || op == Le
 	needGT := op == Gt || op == Ge
 	var lt, gt *roaring.Bitmap
@@ -49,6 +50,9 @@ func oneil(present *roaring.Bitmap, slices []*roaring.Bitmap, ref uint64, op Op,
 		}
 	}
 	for i := 63; i >= 0 && !eq.IsEmpty(); i-- {
+		if st.done() {
+			return roaring.New()
+		}
 		var s *roaring.Bitmap
 		if i < len(slices) {
 			s = slices[i]

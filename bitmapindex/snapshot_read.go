@@ -531,7 +531,7 @@ func (ld *loader) readDays(d *dec, a *attr, present *roaring.Bitmap) {
 		lo := ordered(a.tz.Start(day).Unix())
 		hi := ordered(a.tz.End(day).Unix())
 		card := b.GetCardinality()
-		if oneil(b, slices, a.ref, Ge, lo).GetCardinality() != card || oneil(b, slices, a.ref, Le, hi).GetCardinality() != card {
+		if oneil(b, slices, a.ref, Ge, lo, nil).GetCardinality() != card || oneil(b, slices, a.ref, Le, hi, nil).GetCardinality() != card {
 			d.fail("attribute %q: day %s holds values of other days", a.def.Name, day)
 			return
 		}

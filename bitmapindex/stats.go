@@ -45,6 +45,11 @@ type FieldStats struct {
 	// and property columns and its property dictionary (0 when its
 	// occurrences carry neither); it is part of MemoryBytes, not of Bytes.
 	DetailBytes int64
+	// ColumnBytes is, for a wide numeric attribute, the memory of the
+	// interleaved columns its comparisons over many customers build (about
+	// one bit per customer and value bit; 0 until the first such
+	// comparison of this version); it is part of MemoryBytes, not of Bytes.
+	ColumnBytes int64
 }
 
 type sizer struct {
@@ -66,6 +71,7 @@ func (s *sizer) add(x *bm) {
 func (v *View) Stats() Stats {
 	st := Stats{Customers: v.Len(), IDs: int(v.keys.n)}
 	var total sizer
+	var columns int64
 	total.add(v.st.live)
 	for _, name := range slices.Sorted(maps.Keys(v.st.tags)) {
 		t := v.st.tags[name]
@@ -100,14 +106,20 @@ func (v *View) Stats() Stats {
 			for k := range a.dict {
 				s.mem += int64(len(k))
 			}
+			if a.wcache != nil {
+				if w := a.wcache.cols.Load(); w != nil && w.matches(a) {
+					fs.ColumnBytes = int64(w.bytes())
+				}
+			}
 		}
 		fs.Bitmaps, fs.Bytes = s.n, s.mem
 		st.Fields = append(st.Fields, fs)
+		columns += fs.ColumnBytes
 		total.n += s.n
 		total.mem += s.mem
 		total.ser += s.ser
 	}
-	var other int64
+	other := columns
 	for _, name := range slices.Sorted(maps.Keys(v.st.events)) {
 		e := v.st.events[name]
 		fs := FieldStats{Name: name, Kind: "event", Members: e.ever.card(), Cardinality: len(e.days)}

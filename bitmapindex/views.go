@@ -167,7 +167,7 @@ func (v *View) Compare(attr string, op Op, c Value) (Set, error) {
 	case def.Kind == KindCategory:
 		r = a.compareStrings(inner, c.s)
 	default:
-		r = a.compareNumeric(inner, c)
+		r = a.compareNumeric(inner, c, v.stop)
 	}
 	if op == Ne {
 		r = roaring.AndNot(v.live(), r)
@@ -189,7 +189,7 @@ func (v *View) Between(attr string, lo, hi Value) (Set, error) {
 	case def.Kind == KindCategory:
 		r = a.dictWhere(func(s string) bool { return s >= lo.s && s <= hi.s })
 	default:
-		r = a.betweenNumeric(lo, hi)
+		r = a.betweenNumeric(lo, hi, v.stop)
 	}
 	return Set{v: v, bm: r}, nil
 }
@@ -210,7 +210,7 @@ func (v *View) CompareCount(attr string, op Op, c Value) (int, error) {
 	var n uint64
 	if ok {
 		inner := positive(op)
-		n = a.countU(toUop(b, inner))
+		n = a.countU(v.stop, toUop(b, inner))
 	}
 	if op == Ne {
 		n = v.live().GetCardinality() - n
@@ -233,7 +233,7 @@ func (v *View) BetweenCount(attr string, lo, hi Value) (int, error) {
 	if none {
 		return 0, nil
 	}
-	return int(a.countU(qs...)), nil
+	return int(a.countU(v.stop, qs...)), nil
 }
 
 // CompareIn returns the members of s that Compare returns: the same as
@@ -253,7 +253,7 @@ func (v *View) CompareIn(s Set, attr string, op Op, c Value) (Set, error) {
 	inner := positive(op)
 	var r *roaring.Bitmap
 	if b, ok := a.boundOf(c); ok {
-		r = a.rangeU(within, toUop(b, inner))
+		r = a.rangeU(v.stop, within, toUop(b, inner))
 	} else {
 		r = roaring.New()
 	}
@@ -278,7 +278,7 @@ func (v *View) BetweenIn(s Set, attr string, lo, hi Value) (Set, error) {
 	if none {
 		return Set{v: v}, nil
 	}
-	return Set{v: v, bm: a.rangeU(within, qs...)}, nil
+	return Set{v: v, bm: a.rangeU(v.stop, within, qs...)}, nil
 }
 
 // positive returns the comparison a query evaluates: Ne is answered as the
@@ -400,9 +400,9 @@ func (v *View) Count(event string, from, to segkit.Day, op Op, n int64) Set {
 	nz := c.nonZero()
 	var r *roaring.Bitmap
 	if op == Ne {
-		r = roaring.AndNot(nz, oneil(nz, c.s, 0, Eq, uint64(n)))
+		r = roaring.AndNot(nz, oneil(nz, c.s, 0, Eq, uint64(n), v.stop))
 	} else {
-		r = oneil(nz, c.s, 0, op, uint64(n))
+		r = oneil(nz, c.s, 0, op, uint64(n), v.stop)
 	}
 	if zeroOK {
 		r.Or(roaring.AndNot(live, nz))
