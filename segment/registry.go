@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -396,24 +397,53 @@ func topoOrder(defs map[string]*regEntry) []string {
 // ---- evaluation -----------------------------------------------------------------
 
 type evalCache struct {
-	v     *bitmapindex.View
-	today int64
-	gen   uint64
-	mu    sync.Mutex
-	sets  map[string]bitmapindex.Set
+	v        *bitmapindex.View
+	today    int64
+	gen      uint64
+	mu       sync.Mutex
+	sets     map[string]bitmapindex.Set
+	inflight map[string]*flight // being evaluated by some goroutine
 }
 
-func (c *evalCache) get(name string) (bitmapindex.Set, bool) {
+// flight is one evaluation in progress; done is closed when s and err are
+// set.
+type flight struct {
+	done chan struct{}
+	s    bitmapindex.Set
+	err  error
+}
+
+// claim returns the cached result of name (ok), or the evaluation another
+// goroutine is running (wait on it), or registers one for the caller to run
+// and finish (mine).
+func (c *evalCache) claim(name string) (s bitmapindex.Set, ok bool, f *flight, mine bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s, ok := c.sets[name]
-	return s, ok
+	if s, ok := c.sets[name]; ok {
+		return s, true, nil, false
+	}
+	if f := c.inflight[name]; f != nil {
+		return bitmapindex.Set{}, false, f, false
+	}
+	if c.inflight == nil {
+		c.inflight = map[string]*flight{}
+	}
+	f = &flight{done: make(chan struct{})}
+	c.inflight[name] = f
+	return bitmapindex.Set{}, false, f, true
 }
 
-func (c *evalCache) put(name string, s bitmapindex.Set) {
+// finish records the outcome of a claimed evaluation (a result is cached,
+// an error is not) and releases its waiters.
+func (c *evalCache) finish(name string, f *flight, s bitmapindex.Set, err error) {
 	c.mu.Lock()
-	c.sets[name] = s
+	delete(c.inflight, name)
+	if err == nil {
+		c.sets[name] = s
+	}
 	c.mu.Unlock()
+	f.s, f.err = s, err
+	close(f.done)
 }
 
 func (r *Registry) cacheFor(v *bitmapindex.View, today int64, gen uint64) *evalCache {
@@ -448,9 +478,24 @@ func (r *Registry) Eval(ctx context.Context, name string, v *bitmapindex.View, n
 }
 
 func (r *Registry) evalIn(ctx context.Context, st *regState, c *evalCache, name string, v *bitmapindex.View, now time.Time, depth int) (bitmapindex.Set, error) {
-	if s, ok := c.get(name); ok {
+	s, ok, f, mine := c.claim(name)
+	switch {
+	case ok:
 		return s, nil
+	case !mine: // another goroutine evaluates it (EvalAll's workers)
+		select {
+		case <-f.done:
+			return f.s, f.err
+		case <-ctx.Done():
+			return bitmapindex.Set{}, ctx.Err()
+		}
 	}
+	s, err := r.evalOnce(ctx, st, c, name, v, now, depth)
+	c.finish(name, f, s, err)
+	return s, err
+}
+
+func (r *Registry) evalOnce(ctx context.Context, st *regState, c *evalCache, name string, v *bitmapindex.View, now time.Time, depth int) (bitmapindex.Set, error) {
 	e, ok := st.defs[name]
 	if !ok {
 		return bitmapindex.Set{}, fmt.Errorf("segment: %q: %w", name, ErrNotFound)
@@ -474,7 +519,6 @@ func (r *Registry) evalIn(ctx context.Context, st *regState, c *evalCache, name 
 			r.storeFrozen(name, e, s, false)
 		}
 	}
-	c.put(name, s)
 	return s, nil
 }
 
@@ -548,15 +592,66 @@ func (r *Registry) Freeze(ctx context.Context, name string, v *bitmapindex.View,
 	return nil
 }
 
-// EvalAll evaluates every segment in dependency order.
+// EvalAll evaluates every segment. With GOMAXPROCS above 1 it runs up to
+// that many evaluations at once, each segment once (a segment referenced by
+// several is evaluated by one goroutine while the others wait for it); the
+// result is the same as evaluating them one by one in dependency order.
+// The first error stops the others.
 func (r *Registry) EvalAll(ctx context.Context, v *bitmapindex.View, now time.Time) (map[string]bitmapindex.Set, error) {
-	out := map[string]bitmapindex.Set{}
-	for _, name := range r.Order() {
-		s, err := r.Eval(ctx, name, v, now)
-		if err != nil {
+	if v == nil {
+		return nil, errors.New("segment: nil view")
+	}
+	st := r.load()
+	order := topoOrder(st.defs)
+	c := r.cacheFor(v, int64(v.Zone().DayOf(now)), st.gen)
+	sets := make([]bitmapindex.Set, len(order))
+	workers := min(runtime.GOMAXPROCS(0), len(order))
+	if workers <= 1 {
+		for i, name := range order {
+			s, err := r.evalIn(ctx, st, c, name, v, now, 0)
+			if err != nil {
+				return nil, err
+			}
+			sets[i] = s
+		}
+	} else {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var (
+			next     atomic.Int64
+			wg       sync.WaitGroup
+			errOnce  sync.Once
+			firstErr error
+		)
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(order) || ctx.Err() != nil {
+						return
+					}
+					s, err := r.evalIn(ctx, st, c, order[i], v, now, 0)
+					if err != nil {
+						errOnce.Do(func() { firstErr = err; cancel() })
+						return
+					}
+					sets[i] = s
+				}
+			}()
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return nil, firstErr
+		}
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		out[name] = s
+	}
+	out := make(map[string]bitmapindex.Set, len(order))
+	for i, name := range order {
+		out[name] = sets[i]
 	}
 	return out, nil
 }
