@@ -100,8 +100,10 @@ type Watcher struct {
 	regGen  uint64
 	members map[string]*roaring.Bitmap // by segment: member IDs in view
 	seq     uint64
-	err     error  // a failed Sync: members are unknown until a resync
-	ixSeq   uint64 // the index's log sequence number of view (durable indexes)
+	err     error       // a failed Sync: members are unknown until a resync
+	ixSeq   uint64      // the index's log sequence number of view (durable indexes)
+	leaves  *timeLeaves // the time conditions at now, for Advance (nil: unknown)
+	adv     advanceStats
 
 	dur    *watchDur // OpenWatcher's directory, nil for NewWatcher
 	hist   *History  // the persisted history of an OpenWatcher
@@ -207,19 +209,10 @@ func (w *Watcher) Advance(ctx context.Context, now time.Time) error {
 	if now.Equal(w.now) {
 		return nil
 	}
-	st := w.reg.load()
-	timed := timeDependent(st)
-	names := slices.DeleteFunc(topoOrder(st.defs), func(n string) bool { return !timed[n] })
-	var out []Change
-	next := make(map[string]*roaring.Bitmap, len(names))
-	for _, name := range names {
-		s, err := w.reg.Eval(ctx, name, w.view, now)
-		if err != nil {
-			return err
-		}
-		bm := s.Bitmap().Clone()
-		out = w.diffInto(out, name, w.members[name], bm, w.view, w.view, now)
-		next[name] = bm
+	out, next, err := w.advanceLocked(ctx, now) // watch_advance.go
+	if err != nil {
+		w.leaves = nil
+		return err
 	}
 	for name, bm := range next {
 		w.members[name] = bm
@@ -237,6 +230,7 @@ func (w *Watcher) Resync(ctx context.Context) error {
 	if w.broken != nil {
 		return w.broken
 	}
+	w.leaves = nil
 	v, _, seq := w.tr.NextSeq()
 	return w.full(ctx, v, seq, w.now, true)
 }
@@ -329,10 +323,14 @@ func (w *Watcher) syncLocked(ctx context.Context) error {
 	}
 	st := w.reg.load()
 	if w.err != nil || st.gen != w.regGen {
+		w.leaves = nil
 		v, _, seq := w.tr.NextSeq()
 		return w.full(ctx, v, seq, w.now, true)
 	}
 	v, ids, seq := w.tr.NextSeq()
+	if w.leaves != nil {
+		w.leaves.touched.Or(ids)
+	}
 	if ids.IsEmpty() {
 		w.view, w.ixSeq = v, seq
 		return nil
