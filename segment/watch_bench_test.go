@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 // watchBench builds an index of n customers (tags, an age, purchases over
 // 90 days) and a registry of segs segments mixing tag, attribute, event and
 // reference rules.
-func watchBench(b *testing.B, n, segs int) (*bitmapindex.Index, *Registry, time.Time) {
+func watchBench(b testing.TB, n, segs int) (*bitmapindex.Index, *Registry, time.Time) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	ix, err := bitmapindex.New(bitmapindex.Config{Location: time.UTC, Schema: []bitmapindex.Attribute{{Name: "age", Kind: bitmapindex.KindInt}}})
 	if err != nil {
@@ -130,5 +131,89 @@ func BenchmarkWatcherAdvance(b *testing.B) {
 		if err := w.Advance(ctx, now.AddDate(0, 0, i+1)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestHistoryYearMemory measures a year of membership history: the bench
+// population (SEGKIT_HISTORY_YEAR customers, SEGKIT_BENCH_WATCH_SEGMENTS
+// segments, 1,000 by default) lives 365 days, each day a purchase by 1% of
+// the customers, a new tag or age for 0.5%, then Advance to the next day;
+// the History is then encoded, decoded afresh and its heap measured, next
+// to the index's MemoryBytes. The target is at most 25% of the index.
+func TestHistoryYearMemory(t *testing.T) {
+	if os.Getenv("SEGKIT_HISTORY_YEAR") == "" {
+		t.Skip("set SEGKIT_HISTORY_YEAR to the number of customers (e.g. 100000)")
+	}
+	n, _ := strconv.Atoi(os.Getenv("SEGKIT_HISTORY_YEAR"))
+	segs := 1000
+	if s := os.Getenv("SEGKIT_BENCH_WATCH_SEGMENTS"); s != "" {
+		segs, _ = strconv.Atoi(s)
+	}
+	days := 365
+	if s := os.Getenv("SEGKIT_HISTORY_DAYS"); s != "" {
+		days, _ = strconv.Atoi(s)
+	}
+	ix, reg, now := watchBench(t, n, segs)
+	ctx := context.Background()
+	w, err := NewWatcher(ctx, reg, ix, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	h := NewHistory(w)
+	sub := w.Subscribe(1 << 30)
+	rng := rand.New(rand.NewPCG(5, 6))
+	start := time.Now()
+	var changes int
+	for d := 1; d <= days; d++ {
+		bt := ix.NewBatch()
+		for range n / 100 {
+			bt.Record("c"+strconv.Itoa(rng.IntN(n)), "purchase", now, 0)
+		}
+		for range n / 200 {
+			k := "c" + strconv.Itoa(rng.IntN(n))
+			if rng.IntN(2) == 0 {
+				bt.AddTag(k, fmt.Sprintf("t%d", rng.IntN(20)))
+			} else {
+				bt.Set(k, "age", bitmapindex.Int(int64(18+rng.IntN(60))))
+			}
+		}
+		if err := bt.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		now = now.AddDate(0, 0, 1)
+		if err := w.Advance(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		cs, err := sub.Next(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changes += len(cs)
+		h.Apply(cs...)
+	}
+	enc := h.appendTo(nil)
+	runtime.GC()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	fresh, err := readHistory(&decoder{b: enc}, ix.View().Zone())
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	heap := int64(m1.HeapAlloc) - int64(m0.HeapAlloc)
+	runtime.KeepAlive(fresh)
+	runtime.KeepAlive(h)
+	runtime.KeepAlive(sub)
+	runtime.KeepAlive(enc)
+	idx := ix.View().Stats().MemoryBytes
+	t.Logf("%d customers, %d segments, %d days (%s): %d changes; history %d bytes in memory (%.1f%% of the index's %d), %d bytes encoded (%.2f bytes per change)",
+		n, segs, days, time.Since(start).Round(time.Second), changes, heap, 100*float64(heap)/float64(idx), idx, len(enc), float64(len(enc))/float64(max(changes, 1)))
+	if heap*4 > idx {
+		t.Errorf("history memory %d is more than 25%% of the index's %d", heap, idx)
 	}
 }

@@ -517,6 +517,25 @@ func (r *decoder) byte() byte {
 	return c
 }
 
+// portable returns a bitmap's portable encoding, checked (the caller
+// copies it).
+func (r *decoder) portable() []byte {
+	p := r.bytes()
+	if r.err != nil {
+		return nil
+	}
+	bm := roaring.New()
+	if _, err := bm.FromUnsafeBytes(p); err != nil {
+		r.err = err
+		return nil
+	}
+	if err := bm.Validate(); err != nil {
+		r.err = err
+		return nil
+	}
+	return p
+}
+
 func (r *decoder) bitmap() *roaring.Bitmap {
 	p := r.bytes()
 	if r.err != nil {

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -35,11 +36,59 @@ type segHistory struct {
 	startSize int        // members at the start
 	size      int        // members now
 	days      map[segkit.Day]*dayHistory
+	open      *dayHistory // the day with bitmaps (the others are sealed)
 }
 
+// dayHistory is one day of a segment. The day being written holds
+// bitmaps; the others are sealed: kept in roaring's portable encoding
+// (about half the memory of the bitmaps), read in place by queries.
 type dayHistory struct {
-	entered, left *roaring.Bitmap
-	size          int // at the end of the day (after its last change)
+	entered, left *roaring.Bitmap // nil when sealed
+	enc           []byte          // sealed: the portable encodings, entered then left
+	split         int             // where left's begins in enc
+	size          int             // at the end of the day (after its last change)
+}
+
+func (dh *dayHistory) seal() {
+	if dh.entered == nil {
+		return
+	}
+	e, l := dh.entered.GetSerializedSizeInBytes(), dh.left.GetSerializedSizeInBytes()
+	buf := bytes.NewBuffer(make([]byte, 0, e+l))
+	_, _ = dh.entered.WriteTo(buf) // to memory: cannot fail
+	_, _ = dh.left.WriteTo(buf)
+	dh.enc, dh.split = buf.Bytes(), int(e)
+	dh.entered, dh.left = nil, nil
+}
+
+func (dh *dayHistory) open() {
+	if dh.entered != nil {
+		return
+	}
+	dh.entered, dh.left = roaring.New(), roaring.New()
+	// the encodings were written by seal or checked when read
+	_ = dh.entered.UnmarshalBinary(dh.enc[:dh.split])
+	_ = dh.left.UnmarshalBinary(dh.enc[dh.split:])
+	dh.enc = nil
+}
+
+// view returns the entered or left set for reading.
+func (dh *dayHistory) view(left bool) *roaring.Bitmap {
+	if dh.entered != nil {
+		if left {
+			return dh.left
+		}
+		return dh.entered
+	}
+	enc := dh.enc[:dh.split]
+	if left {
+		enc = dh.enc[dh.split:]
+	}
+	bm := roaring.New()
+	if _, err := bm.FromBuffer(enc); err != nil {
+		return roaring.New() // not reached: checked when read
+	}
+	return bm
 }
 
 // NewHistory starts a history at the Watcher's current membership and day.
@@ -79,6 +128,13 @@ func (h *History) Apply(changes ...Change) {
 			dh = &dayHistory{entered: roaring.New(), left: roaring.New()}
 			s.days[d] = dh
 		}
+		if s.open != dh {
+			if s.open != nil {
+				s.open.seal()
+			}
+			dh.open()
+			s.open = dh
+		}
 		if c.Kind == Entered {
 			dh.entered.Add(c.ID)
 			s.size++
@@ -100,13 +156,13 @@ var ErrNoHistory = fmt.Errorf("segment: no history for the segment")
 // days from..to (inclusive): "who entered sleeping_high_value between Nov 1
 // and Nov 7". Keys: bitmapindex.View.KeyOf names them, deleted ones too.
 func (h *History) Entered(segment string, from, to segkit.Day) (*roaring.Bitmap, error) {
-	return h.collect(segment, from, to, func(d *dayHistory) *roaring.Bitmap { return d.entered })
+	return h.collect(segment, from, to, func(d *dayHistory) *roaring.Bitmap { return d.view(false) })
 }
 
 // Left returns the IDs of the customers who left the segment on the days
 // from..to (inclusive).
 func (h *History) Left(segment string, from, to segkit.Day) (*roaring.Bitmap, error) {
-	return h.collect(segment, from, to, func(d *dayHistory) *roaring.Bitmap { return d.left })
+	return h.collect(segment, from, to, func(d *dayHistory) *roaring.Bitmap { return d.view(true) })
 }
 
 func (h *History) collect(segment string, from, to segkit.Day, part func(*dayHistory) *roaring.Bitmap) (*roaring.Bitmap, error) {
@@ -193,8 +249,13 @@ func (h *History) appendTo(b []byte) []byte {
 			dh := s.days[d]
 			b = binary.AppendVarint(b, int64(d))
 			b = binary.AppendVarint(b, int64(dh.size))
-			b = appendBitmap(b, dh.entered)
-			b = appendBitmap(b, dh.left)
+			if dh.entered != nil {
+				b = appendBitmap(b, dh.entered)
+				b = appendBitmap(b, dh.left)
+			} else {
+				b = appendString(b, string(dh.enc[:dh.split]))
+				b = appendString(b, string(dh.enc[dh.split:]))
+			}
 		}
 	}
 	return b
@@ -216,11 +277,12 @@ func readHistory(r *decoder, z *segkit.Zone) (*History, error) {
 		for range nd {
 			d := segkit.Day(r.varint())
 			dh := &dayHistory{size: int(r.varint())}
-			dh.entered = r.bitmap()
-			dh.left = r.bitmap()
+			e, l := r.portable(), r.portable()
 			if r.err != nil {
 				return nil, r.err
 			}
+			enc := make([]byte, 0, len(e)+len(l)) // a copy: e and l are in the decoder's buffer
+			dh.enc, dh.split = append(append(enc, e...), l...), len(e)
 			s.days[d] = dh
 		}
 		if r.err != nil {
