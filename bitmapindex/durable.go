@@ -122,8 +122,9 @@ type RecoveryReport struct {
 	// CheckpointTime is when it was written (its modification time).
 	CheckpointTime time.Time
 	// Replayed is the number of log records applied after the checkpoint,
-	// LogBytes the size of the log segments read, and LastSeq the sequence
-	// number of the last batch in the index.
+	// LogBytes the size of the log segments read (headers and records, not
+	// the preallocated space after them), and LastSeq the sequence number
+	// of the last batch in the index.
 	Replayed int
 	LogBytes int64
 	LastSeq  uint64
@@ -131,8 +132,9 @@ type RecoveryReport struct {
 	// short by a crash): TruncatedBytes bytes from TruncatedOffset of
 	// TruncatedFile, which would have held the record with sequence number
 	// TruncatedSeq, were cut off (by Open; LoadDir only reports them), for
-	// the reason in TruncatedReason. Such a record's Commit never returned
-	// under SyncAlways.
+	// the reason in TruncatedReason; in a preallocated segment they include
+	// the unused zeros after the torn record. Such a record's Commit never
+	// returned under SyncAlways.
 	Truncated       bool
 	TruncatedFile   string
 	TruncatedOffset int64
@@ -268,27 +270,37 @@ func Open(dir string, cfg Config) (ix *Index, err error) {
 	d := &durable{dir: dir, lock: lock, sync: cfg.Sync, auto: cfg.CheckpointLogBytes, seq: rec.report.LastSeq, stop: make(chan struct{})}
 	d.info = rec.ckpt
 	// the segment to append to: the last one when its records end at the
-	// index's last batch, else a new one
-	if rec.tail != nil && rec.tail.first+uint64(rec.tail.records) == d.seq+1 {
-		if rec.report.Truncated {
-			if err := truncateFile(rec.tail.path, rec.tail.end); err != nil {
-				return nil, err
-			}
+	// index's last batch and it has the current version, else a new one (a
+	// version 1 segment with records after the checkpoint stays, as a
+	// segment before the last)
+	tailCurrent := rec.tail != nil && rec.tail.first+uint64(rec.tail.records) == d.seq+1
+	if tailCurrent && rec.report.Truncated {
+		if err := truncateFile(rec.tail.path, rec.tail.end); err != nil {
+			return nil, err
 		}
-		f, err := os.OpenFile(rec.tail.path, os.O_WRONLY|os.O_APPEND, 0)
+	}
+	if tailCurrent && rec.tail.version == walVersion {
+		f, err := os.OpenFile(rec.tail.path, os.O_WRONLY, 0)
 		if err != nil {
 			return nil, fmt.Errorf("bitmapindex: open %s: %w", dir, err)
 		}
-		d.log = newLogWriter(f, rec.tail.path, rec.tail.end, d.seq, int64(rec.tail.records))
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("bitmapindex: open %s: %w", dir, err)
+		}
+		d.log = newLogWriter(f, rec.tail.path, rec.tail.end, max(fi.Size(), rec.tail.end), d.seq, int64(rec.tail.records))
 		d.first = rec.tail.first
 	} else {
-		f, path, err := createSegment(dir, d.seq+1)
+		f, path, alloc, err := createSegment(dir, d.seq+1)
 		if err != nil {
 			return nil, err
 		}
-		d.log = newLogWriter(f, path, walHeaderSize, d.seq, 0)
+		d.log = newLogWriter(f, path, walHeaderSize, alloc, d.seq, 0)
 		d.first = d.seq + 1
-		if rec.tail != nil {
+		// (an empty version 1 segment where the new one goes is replaced
+		// by its rename)
+		if rec.tail != nil && !tailCurrent {
 			rec.retire = append(rec.retire, rec.tail.path)
 		}
 	}
@@ -626,12 +638,12 @@ func (d *durable) rotateLocked(first uint64) error {
 	if l.records == 0 && d.first == first {
 		return nil
 	}
-	f, path, err := createSegment(d.dir, first)
+	f, path, alloc, err := createSegment(d.dir, first)
 	if err != nil {
 		return err
 	}
 	old := l.f
-	l.f, l.path, l.size, l.records = f, path, walHeaderSize, 0
+	l.f, l.path, l.size, l.wpos, l.alloc, l.records = f, path, walHeaderSize, walHeaderSize, alloc, 0
 	d.first = first
 	if err := old.Close(); err != nil {
 		return fmt.Errorf("bitmapindex: checkpoint: close log: %w", err)
@@ -665,6 +677,13 @@ func (ix *Index) Close() error {
 	f := d.log.f
 	if d.log.err == nil {
 		d.log.err = ErrClosed
+		if err == nil && d.log.alloc > d.log.wpos {
+			// the unused preallocated zeros go; should the truncation
+			// not reach the disk, zeros still end the log
+			if terr := f.Truncate(d.log.wpos); terr != nil {
+				err = fmt.Errorf("bitmapindex: close log: %w", terr)
+			}
+		}
 	}
 	d.log.mu.Unlock()
 	if cerr := f.Close(); err == nil && cerr != nil {
@@ -681,6 +700,7 @@ func (ix *Index) Close() error {
 type segInfo struct {
 	path    string
 	first   uint64
+	version uint32
 	records int
 	end     int64 // offset after the last readable record
 }
@@ -807,19 +827,26 @@ func replaySegment(ix *Index, path string, first uint64, last *uint64, snapSeq u
 	if err != nil {
 		return nil, fmt.Errorf("bitmapindex: open %s: %w", filepath.Dir(path), err)
 	}
-	rep.LogBytes += int64(len(data))
-	hfirst, err := parseWalHeader(data)
+	hfirst, version, err := parseWalHeader(data)
 	if err != nil {
 		return nil, fail("%v", err)
 	}
 	if hfirst != first {
 		return nil, fail("header says the first record is %d, the name %d", hfirst, first)
 	}
-	recs, dmg, err := scanSegment(data, first)
+	recs, dmg, err := scanSegment(data, first, version)
 	if err != nil {
 		return nil, fail("%v", err)
 	}
-	seg := &segInfo{path: path, first: first, records: len(recs), end: int64(len(data))}
+	seg := &segInfo{path: path, first: first, version: version, records: len(recs), end: walHeaderSize}
+	if len(recs) > 0 {
+		r := recs[len(recs)-1]
+		seg.end = r.off + recHeaderSize + int64(len(r.payload))
+	}
+	if dmg == nil && version < walVersionPrealloc {
+		seg.end = int64(len(data))
+	}
+	rep.LogBytes += seg.end
 	for _, r := range recs {
 		if r.seq <= snapSeq {
 			continue
@@ -879,19 +906,24 @@ func (ix *Index) replay(r logRecord) error {
 // ---- files -------------------------------------------------------------------
 
 // createSegment creates a log segment atomically (so that it never exists
-// without its header) and opens it for appending.
-func createSegment(dir string, first uint64) (*os.File, string, error) {
+// without its header), preallocated with zeros, and opens it for writing;
+// it returns the file's size.
+func createSegment(dir string, first uint64) (*os.File, string, int64, error) {
 	path := filepath.Join(dir, logName(first))
 	tmp := filepath.Join(dir, "."+logName(first)+tmpSuffix)
-	fail := func(err error) (*os.File, string, error) {
+	fail := func(err error) (*os.File, string, int64, error) {
 		os.Remove(tmp)
-		return nil, "", fmt.Errorf("bitmapindex: create log segment %s: %w", path, err)
+		return nil, "", 0, fmt.Errorf("bitmapindex: create log segment %s: %w", path, err)
 	}
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fail(err)
 	}
 	if _, err := f.Write(walHeader(first)); err != nil {
+		f.Close()
+		return fail(err)
+	}
+	if err := writeZeros(f, walHeaderSize, preallocFirst); err != nil {
 		f.Close()
 		return fail(err)
 	}
@@ -906,13 +938,13 @@ func createSegment(dir string, first uint64) (*os.File, string, error) {
 		return fail(err)
 	}
 	if err := syncDir(dir); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
-	f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	f, err = os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
-		return nil, "", fmt.Errorf("bitmapindex: open log segment: %w", err)
+		return nil, "", 0, fmt.Errorf("bitmapindex: open log segment: %w", err)
 	}
-	return f, path, nil
+	return f, path, preallocFirst, nil
 }
 
 // writeCheckpoint writes a view to path atomically, as Save does: a

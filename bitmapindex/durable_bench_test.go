@@ -30,7 +30,8 @@ func benchDir(b *testing.B) string {
 }
 
 // fsyncLatency measures the median and 90th percentile of appending 4 KiB
-// and fsyncing it in dir, the cost SyncAlways pays once per group.
+// and fsyncing it in dir (the cost of a sync that grows the file, as log
+// syncs did before segments were preallocated).
 func fsyncLatency(b *testing.B, dir string) (p50, p90 time.Duration) {
 	f, err := os.Create(filepath.Join(dir, "fsync-probe"))
 	if err != nil {
@@ -52,6 +53,38 @@ func fsyncLatency(b *testing.B, dir string) (p50, p90 time.Duration) {
 	}
 	slices.Sort(ds)
 	return ds[len(ds)/2], ds[len(ds)*9/10]
+}
+
+// fdatasyncPrealloc measures the median of overwriting 512 bytes of a
+// file whose blocks are written already, then fdatasync: what a log sync
+// costs in a preallocated segment (no new size, no journal commit).
+func fdatasyncPrealloc(b *testing.B, dir string) time.Duration {
+	f, err := os.Create(filepath.Join(dir, "fsync-probe-prealloc"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if err := writeZeros(f, 0, 1<<20); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 512)
+	var ds []time.Duration
+	for i := range 200 {
+		if _, err := f.WriteAt(buf, int64(i)*512); err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		if err := syncData(f); err != nil {
+			b.Fatal(err)
+		}
+		ds = append(ds, time.Since(t0))
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2]
 }
 
 // openWithPopulation creates a durable directory whose first checkpoint is
@@ -138,6 +171,7 @@ func BenchmarkDurableTagBatches(b *testing.B) {
 				defer ix.Close()
 				benchKeys(n) // made before the clock starts
 				p50, p90 := fsyncLatency(b, dir)
+				pre := fdatasyncPrealloc(b, dir)
 				runtime.GC()
 				b.ReportAllocs()
 				var total int64
@@ -154,6 +188,7 @@ func BenchmarkDurableTagBatches(b *testing.B) {
 				b.ReportMetric(float64(st.LogBytes)/float64(st.LogRecords), "log-bytes/batch")
 				b.ReportMetric(float64(p50.Microseconds()), "fsync-p50-µs")
 				b.ReportMetric(float64(p90.Microseconds()), "fsync-p90-µs")
+				b.ReportMetric(float64(pre.Microseconds()), "prealloc-fdatasync-p50-µs")
 			})
 		}
 	}
@@ -172,6 +207,7 @@ func BenchmarkDurableSingleCommits(b *testing.B) {
 			}
 			defer ix.Close()
 			p50, p90 := fsyncLatency(b, dir)
+			pre := fdatasyncPrealloc(b, dir)
 			b.ReportAllocs()
 			var commits atomic.Int64
 			start := time.Now()
@@ -204,6 +240,7 @@ func BenchmarkDurableSingleCommits(b *testing.B) {
 			b.ReportMetric(float64(el.Microseconds())/float64(st.Syncs), "µs/fsync-round")
 			b.ReportMetric(float64(p50.Microseconds()), "fsync-p50-µs")
 			b.ReportMetric(float64(p90.Microseconds()), "fsync-p90-µs")
+			b.ReportMetric(float64(pre.Microseconds()), "prealloc-fdatasync-p50-µs")
 		})
 	}
 }

@@ -30,14 +30,37 @@ import (
 // read but is followed by a readable one was not the last thing written, so
 // it is damage (a bad disk, a file edited by hand): recovery stops with an
 // error naming the offset and does not guess.
+//
+// Version 2 segments are preallocated: the file is extended with zeros
+// (written, not fallocated, so the blocks are allocated and initialised)
+// ahead of the records, in chunks that double from 64 KiB up to 4 MiB, and
+// records overwrite the zeros. The fdatasync of a record then writes data
+// only, without committing the file system's journal for a new file size
+// (on this project's ext4 disk, 85–140 µs instead of 135–175 µs per sync).
+// The log of a version 2 segment ends at the first record position from
+// which every byte to the end of the file is zero; Close truncates the
+// unused zeros. Version 1 segments (written before preallocation) end at
+// the end of the file, and zeros after the last record are a torn tail; they
+// are read as before, and Open starts a version 2 segment after them
+// rather than appending to them. A segkit that knows only version 1 refuses
+// a version 2 segment ("log version 2 not supported").
 
 const (
 	walMagic      = "SEGKITWL"
-	walVersion    = 1
+	walVersion    = 2 // of the segments written
 	walHeaderSize = 24
 	recHeaderSize = 8
 	minPayload    = 9 // seq and type
+
+	// preallocation of version 2 segments: the first chunk, and the
+	// largest (each extension doubles the file up to it)
+	preallocFirst = 64 << 10
+	preallocMax   = 4 << 20
 )
+
+// walVersionPrealloc is the first version whose segments are preallocated
+// with zeros.
+const walVersionPrealloc = 2
 
 func walHeader(first uint64) []byte {
 	h := make([]byte, 0, walHeaderSize)
@@ -47,22 +70,39 @@ func walHeader(first uint64) []byte {
 	return binary.LittleEndian.AppendUint32(h, crc32.Checksum(h, crcTable))
 }
 
-// parseWalHeader returns the first sequence number of a segment.
-func parseWalHeader(data []byte) (uint64, error) {
+// parseWalHeader returns the first sequence number and the version of a
+// segment (1 or 2).
+func parseWalHeader(data []byte) (first uint64, version uint32, err error) {
 	if len(data) < walHeaderSize {
-		return 0, fmt.Errorf("header: %d of %d bytes", len(data), walHeaderSize)
+		return 0, 0, fmt.Errorf("header: %d of %d bytes", len(data), walHeaderSize)
 	}
 	h := data[:walHeaderSize]
 	if string(h[:8]) != walMagic {
-		return 0, errors.New("header: not a segkit log (bad magic)")
+		return 0, 0, errors.New("header: not a segkit log (bad magic)")
 	}
 	if crc32.Checksum(h[:20], crcTable) != binary.LittleEndian.Uint32(h[20:]) {
-		return 0, errors.New("header: checksum mismatch")
+		return 0, 0, errors.New("header: checksum mismatch")
 	}
-	if v := binary.LittleEndian.Uint32(h[8:]); v != walVersion {
-		return 0, fmt.Errorf("header: log version %d not supported (want %d)", v, walVersion)
+	if v := binary.LittleEndian.Uint32(h[8:]); v != 1 && v != walVersion {
+		return 0, 0, fmt.Errorf("header: log version %d not supported (want 1 or %d)", v, walVersion)
 	}
-	return binary.LittleEndian.Uint64(h[12:]), nil
+	return binary.LittleEndian.Uint64(h[12:]), binary.LittleEndian.Uint32(h[8:]), nil
+}
+
+// allZeroBytes reports whether every byte of p is zero.
+func allZeroBytes(p []byte) bool {
+	for len(p) >= 8 {
+		if binary.LittleEndian.Uint64(p) != 0 {
+			return false
+		}
+		p = p[8:]
+	}
+	for _, c := range p {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // frameRecord turns rec, which holds recHeaderSize reserved bytes followed
@@ -115,14 +155,19 @@ type logDamage struct {
 // scanSegment reads the records of a segment's bytes (after its header)
 // in order, checking that their sequence numbers are first, first+1, ….
 // It stops at the first unreadable record and reports it; a record that
-// reads but has the wrong sequence number is an error.
-func scanSegment(data []byte, first uint64) ([]logRec, *logDamage, error) {
+// reads but has the wrong sequence number is an error. In a segment of
+// version 2, zeros from a record position to the end are the unused
+// preallocated space, not damage.
+func scanSegment(data []byte, first uint64, version uint32) ([]logRec, *logDamage, error) {
 	var recs []logRec
 	off := walHeaderSize
 	want := first
 	for off < len(data) {
 		p, next, problem := recordAt(data, off)
 		if problem != "" {
+			if version >= walVersionPrealloc && allZeroBytes(data[off:]) {
+				return recs, nil, nil
+			}
 			dmg := &logDamage{off: int64(off), problem: problem, follows: -1}
 			dmg.follows, dmg.followsSeq = findRecordAfter(data, off+1, want)
 			return recs, dmg, nil
@@ -164,8 +209,9 @@ func findRecordAfter(data []byte, off int, want uint64) (int64, uint64) {
 // Records are appended (under the index's lock, in sequence order) to an
 // in-memory buffer; a committer waiting for its record becomes the leader
 // when no write is in progress: it takes everything appended so far, writes
-// it with one write(2) and, when syncing, one fsync, while later committers
-// append and wait for the next round.
+// it with one write(2) at the end of the records (over the preallocated
+// zeros, extending them first when they run out) and, when syncing, one
+// fdatasync, while later committers append and wait for the next round.
 type logWriter struct {
 	mu       sync.Mutex
 	cond     sync.Cond
@@ -173,7 +219,9 @@ type logWriter struct {
 	path     string
 	buf      []byte // appended, not yet written
 	spare    []byte
-	size     int64 // bytes of the segment, including buf
+	size     int64 // bytes of the segment's records and header, including buf
+	wpos     int64 // where buf goes: size - len(buf)
+	alloc    int64 // the file's size: zeros from wpos to alloc
 	appended uint64
 	written  uint64
 	synced   uint64
@@ -183,8 +231,8 @@ type logWriter struct {
 	syncs    int64 // fsyncs since Open
 }
 
-func newLogWriter(f *os.File, path string, size int64, last uint64, records int64) *logWriter {
-	l := &logWriter{f: f, path: path, size: size, appended: last, written: last, synced: last, records: records}
+func newLogWriter(f *os.File, path string, size, alloc int64, last uint64, records int64) *logWriter {
+	l := &logWriter{f: f, path: path, size: size, wpos: size, alloc: alloc, appended: last, written: last, synced: last, records: records}
 	l.cond.L = &l.mu
 	return l
 }
@@ -201,6 +249,50 @@ func (l *logWriter) append(seq uint64, rec []byte) error {
 	l.appended = seq
 	l.records++
 	return nil
+}
+
+// zeroBlock is written to extend segments.
+var zeroBlock = make([]byte, 64<<10)
+
+// preallocSize returns the size to extend a segment of alloc bytes to so
+// that it holds end bytes: doubling, by at most preallocMax at a time.
+func preallocSize(alloc, end int64) int64 {
+	n := max(alloc, preallocFirst)
+	for n < end {
+		n += min(n, preallocMax)
+	}
+	return n
+}
+
+// writeZeros writes zeros to f from off up to end.
+func writeZeros(f *os.File, off, end int64) error {
+	for off < end {
+		n := min(end-off, int64(len(zeroBlock)))
+		if _, err := f.WriteAt(zeroBlock[:n], off); err != nil {
+			return err
+		}
+		off += n
+	}
+	return nil
+}
+
+// writeAt writes buf at off, extending the preallocated zeros first when
+// buf passes alloc; it returns the new allocated size.
+func writeAt(f *os.File, buf []byte, off, alloc int64) (int64, error) {
+	end := off + int64(len(buf))
+	if end > alloc {
+		// the zeros first, then the records over them: a crash in
+		// between leaves zeros (the end of the log) where records go
+		n := preallocSize(alloc, end)
+		if err := writeZeros(f, max(alloc, end), n); err != nil {
+			return alloc, err
+		}
+		alloc = n
+	}
+	if _, err := f.WriteAt(buf, off); err != nil {
+		return alloc, err
+	}
+	return alloc, nil
 }
 
 // flush returns when the record seq is written to the file and, with sync,
@@ -221,12 +313,12 @@ func (l *logWriter) flush(seq uint64, sync bool) error {
 			continue
 		}
 		l.busy = true
-		buf, target, f := l.buf, l.appended, l.f
+		buf, target, f, off, alloc := l.buf, l.appended, l.f, l.wpos, l.alloc
 		l.buf = l.spare[:0]
 		l.mu.Unlock()
 		var err error
 		if len(buf) > 0 {
-			_, err = f.Write(buf)
+			alloc, err = writeAt(f, buf, off, alloc)
 		}
 		if err == nil && sync {
 			if hook := testHook; hook != nil {
@@ -236,6 +328,7 @@ func (l *logWriter) flush(seq uint64, sync bool) error {
 		}
 		l.mu.Lock()
 		l.busy = false
+		l.wpos, l.alloc = off+int64(len(buf)), alloc
 		if cap(buf) <= 4<<20 {
 			l.spare = buf[:0]
 		}
@@ -260,8 +353,8 @@ func (l *logWriter) idle() {
 	}
 }
 
-// stats returns the segment's size and record count, and the fsyncs since
-// Open.
+// stats returns the size of the segment's records (with its header) and
+// their count, and the fsyncs since Open.
 func (l *logWriter) stats() (size, records, syncs int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

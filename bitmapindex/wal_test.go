@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"testing"
@@ -53,7 +54,7 @@ func buildSmallLog(t testing.TB, n int) *smallLog {
 	require.NoError(t, ix.Close())
 	sl.seg, err = os.ReadFile(filepath.Join(dir, logName(1)))
 	require.NoError(t, err)
-	recs, dmg, err := scanSegment(sl.seg, 1)
+	recs, dmg, err := scanSegment(sl.seg, 1, walVersion)
 	require.NoError(t, err)
 	require.Nil(t, dmg)
 	require.Len(t, recs, n+1)
@@ -196,14 +197,27 @@ func TestLogRecordFraming(t *testing.T) {
 	frameRecord(seg[off:sl.offs[3]])
 	_, err := LoadDir(sl.withSegment(t, seg))
 	require.ErrorContains(t, err, "sequence number 99, want 3")
-	// zeros after the last record (a file extended but not written) are a torn tail
+	// zeros after the last record: in a version 2 segment, the unused
+	// preallocated space; in a version 1 segment (a file extended but not
+	// written), a torn tail
 	seg = append(bytes.Clone(sl.seg), make([]byte, 100)...)
 	ix, err := LoadDir(sl.withSegment(t, seg))
 	require.NoError(t, err)
 	rep, _ := ix.Recovery()
+	require.False(t, rep.Truncated)
+	require.EqualValues(t, 4, rep.LastSeq)
+	require.EqualValues(t, len(sl.seg), rep.LogBytes)
+	ix, err = LoadDir(sl.withSegment(t, asVersion1(seg)))
+	require.NoError(t, err)
+	rep, _ = ix.Recovery()
 	require.True(t, rep.Truncated)
 	require.EqualValues(t, 100, rep.TruncatedBytes)
 	require.Contains(t, rep.String(), "torn log tail: 100 bytes")
+	// a header of an unknown version is refused, naming it
+	seg = bytes.Clone(sl.seg)
+	copy(seg, withHeaderVersion(walHeader(1), 3))
+	_, err = LoadDir(sl.withSegment(t, seg))
+	require.ErrorContains(t, err, "log version 3 not supported (want 1 or 2)")
 	// a record of an unknown type (a newer segkit) is rejected with its offset
 	seg = bytes.Clone(sl.seg)
 	seg[off+recHeaderSize+8] = 9
@@ -268,11 +282,15 @@ func FuzzLogSegment(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ix, err := New(crashConfig())
 		require.NoError(t, err)
-		recs, dmg, err := scanSegment(data, 1)
+		// as a segment of either version (version 2: zeros end the log)
+		recs, dmg, err := scanSegment(data, 1, uint32(1+len(data)%2))
 		if err != nil {
 			return
 		}
-		_ = dmg
+		if dmg != nil {
+			require.Less(t, dmg.off, int64(len(data)))
+			require.Less(t, dmg.follows, int64(len(data)))
+		}
 		for _, r := range recs {
 			lr, err := decodeRecord(ix, r.payload)
 			if err != nil {
@@ -294,7 +312,7 @@ func FuzzLogSegment(f *testing.F) {
 // back to itself.
 func FuzzLogRecord(f *testing.F) {
 	sl := buildSmallLog(f, 4)
-	recs, _, _ := scanSegment(sl.seg, 1)
+	recs, _, _ := scanSegment(sl.seg, 1, walVersion)
 	for _, r := range recs {
 		f.Add(bytes.Clone(r.payload[8:]))
 	}
@@ -319,4 +337,148 @@ func FuzzLogRecord(f *testing.F) {
 		_ = ix.replay(lr)
 		_ = ix.View().Len()
 	})
+}
+
+// withHeaderVersion returns a segment header with its version replaced
+// (and its checksum recomputed).
+func withHeaderVersion(h []byte, v uint32) []byte {
+	h = bytes.Clone(h[:walHeaderSize])
+	binary.LittleEndian.PutUint32(h[8:], v)
+	binary.LittleEndian.PutUint32(h[20:], crc32.Checksum(h[:20], crcTable))
+	return h
+}
+
+// asVersion1 returns a copy of a segment with a version 1 header, as a
+// segkit before preallocation wrote it.
+func asVersion1(seg []byte) []byte {
+	out := bytes.Clone(seg)
+	copy(out, withHeaderVersion(seg, 1))
+	return out
+}
+
+func TestTornLogInPreallocatedSegment(t *testing.T) {
+	// a crash leaves the records written so far, perhaps a torn one, and
+	// the preallocated zeros after them
+	sl := buildSmallLog(t, 5)
+	for size := int64(walHeaderSize); size <= int64(len(sl.seg)); size++ {
+		seg := append(bytes.Clone(sl.seg[:size]), make([]byte, 1000)...)
+		ix, err := LoadDir(sl.withSegment(t, seg))
+		require.NoError(t, err, "size %d", size)
+		k := sl.recordsWithin(size)
+		if k+1 < len(sl.offs) && allZeroBytes(sl.seg[size:sl.offs[k+1]]) {
+			k++ // the record's missing bytes were zeros: it is whole
+		}
+		rep, _ := ix.Recovery()
+		require.EqualValues(t, k, rep.LastSeq, "size %d", size)
+		require.Equal(t, sl.offs[k], rep.LogBytes, "size %d", size)
+		if rep.Truncated {
+			require.Equal(t, sl.offs[k], rep.TruncatedOffset, "size %d", size)
+			require.Equal(t, int64(len(seg))-sl.offs[k], rep.TruncatedBytes, "size %d", size)
+		} else {
+			// only zeros after the last whole record
+			require.True(t, allZeroBytes(seg[sl.offs[k]:]), "size %d", size)
+		}
+		if size%7 == 0 {
+			// Open truncates, and logging continues
+			ix, err := Open(sl.scratch, Config{})
+			require.NoError(t, err, "size %d", size)
+			require.NoError(t, ix.AddTag("after", "after-tag"))
+			require.NoError(t, ix.Close())
+			ix, err = Open(sl.scratch, Config{})
+			require.NoError(t, err)
+			rep, _ := ix.Recovery()
+			require.False(t, rep.Truncated)
+			require.EqualValues(t, k+1, rep.LastSeq)
+			require.Equal(t, []string{"after"}, setKeys(ix.View().Tag("after-tag")))
+			require.NoError(t, ix.Close())
+		}
+	}
+}
+
+func TestPreallocatedSegment(t *testing.T) {
+	dir := t.TempDir()
+	ix, err := Open(dir, DefaultConfig())
+	require.NoError(t, err)
+	seg := filepath.Join(dir, logName(1))
+	size := func() int64 {
+		fi, err := os.Stat(seg)
+		require.NoError(t, err)
+		return fi.Size()
+	}
+	require.EqualValues(t, preallocFirst, size())
+	// past the first chunk: the file grows by doubling, ahead of the records
+	for i := range 3000 {
+		require.NoError(t, ix.AddTag(benchKey(i), "t"))
+	}
+	st, _ := ix.LogStats()
+	require.Greater(t, st.LogBytes, int64(preallocFirst))
+	require.Greater(t, size(), st.LogBytes)
+	require.Equal(t, preallocSize(preallocFirst, st.LogBytes), size())
+	// a reader of the open directory sees the records and no torn tail
+	ro, err := LoadDir(dir)
+	require.NoError(t, err)
+	rep, _ := ro.Recovery()
+	require.False(t, rep.Truncated)
+	require.EqualValues(t, 3000, rep.LastSeq)
+	require.Equal(t, st.LogBytes, rep.LogBytes)
+	// Close cuts the unused zeros
+	require.NoError(t, ix.Close())
+	require.Equal(t, st.LogBytes, size())
+	ix, err = Open(dir, Config{})
+	require.NoError(t, err)
+	require.NoError(t, ix.AddTag("x", "t"))
+	require.Equal(t, 3001, ix.View().Tag("t").Len())
+	require.NoError(t, ix.Close())
+
+	require.EqualValues(t, 1<<17, preallocSize(preallocFirst, preallocFirst+1))
+	require.EqualValues(t, 8<<20, preallocSize(4<<20, 4<<20+1))
+	require.EqualValues(t, 12<<20, preallocSize(8<<20, 8<<20+1))
+}
+
+func TestLogVersion1Directory(t *testing.T) {
+	// a directory written before preallocation: its segment is read as
+	// version 1 (ending at the end of the file), Open cuts its torn tail and
+	// starts a version 2 segment after it, and both open afterwards
+	sl := buildSmallLog(t, 6)
+	torn := append(asVersion1(sl.seg), 50, 0, 0, 0, 7)
+	dir := sl.withSegment(t, torn)
+	ix, err := Open(dir, Config{})
+	require.NoError(t, err)
+	rep, _ := ix.Recovery()
+	require.True(t, rep.Truncated)
+	require.EqualValues(t, 5, rep.TruncatedBytes)
+	require.EqualValues(t, 7, rep.LastSeq)
+	after := []op{{kind: opTag, key: "after", name: "after-tag"}}
+	b := ix.NewBatch()
+	addToBatch(b, after[0])
+	require.NoError(t, b.Commit())
+	require.NoError(t, ix.Close())
+	want := sl.models[7].clone()
+	require.True(t, want.applyBatch(after))
+	require.ElementsMatch(t, []string{"LOCK", checkpointName(0), logName(1), logName(8)}, dirNames(t, dir))
+	old, err := os.ReadFile(filepath.Join(dir, logName(1)))
+	require.NoError(t, err)
+	require.Equal(t, asVersion1(sl.seg), old, "the old segment is kept, cut at its last record")
+	h := &harness{t: t, r: randSource(5)}
+	for _, open := range []bool{true, false} {
+		var ix *Index
+		if open {
+			ix, err = Open(dir, Config{})
+		} else {
+			ix, err = LoadDir(dir)
+		}
+		require.NoError(t, err)
+		rep, _ := ix.Recovery()
+		require.False(t, rep.Truncated)
+		require.EqualValues(t, 8, rep.LastSeq)
+		require.Equal(t, []string{"after"}, setKeys(ix.View().Tag("after-tag")))
+		h.check(ix.View(), want)
+		require.NoError(t, ix.Close())
+	}
+	// a checkpoint retires both
+	ix, err = Open(dir, Config{})
+	require.NoError(t, err)
+	require.NoError(t, ix.Checkpoint())
+	require.NoError(t, ix.Close())
+	require.ElementsMatch(t, []string{"LOCK", checkpointName(8), logName(9)}, dirNames(t, dir))
 }
