@@ -161,20 +161,8 @@ func (ld *loader) readOcc(d *dec) {
 		o.ids[i] = uint32(prev)
 	}
 	// the IDs are the day's occurrences, each as often as the day counts it
-	for i := 0; i < n; {
-		j := i + 1
-		for j < n && o.ids[j] == o.ids[i] {
-			j++
-		}
-		id := o.ids[i]
-		if !dn.one.contains(id) || uint64(j-i) != 1+readBits(dn.extra, id) {
-			d.fail("event %q day %s: columns do not match the day's occurrences", name, day)
-			return
-		}
-		i = j
-	}
-	if uint64(len(slices.Compact(slices.Clone(o.ids)))) != dn.one.b.GetCardinality() {
-		d.fail("event %q day %s: columns do not cover the day's occurrences", name, day)
+	if problem := occOfDay(o.ids, dn); problem != "" {
+		d.fail("event %q day %s: columns %s the day's occurrences", name, day, problem)
 		return
 	}
 	if d.u8() == 1 {

@@ -188,6 +188,9 @@ func read(r io.Reader, size int64) (ix *Index, err error) {
 		return nil, fmt.Errorf("bitmapindex: snapshot version %d not supported (want %d)", v, snapVersion)
 	}
 	ld := &loader{}
+	// tasks started by sections run while later sections are read; every
+	// return waits for them
+	defer ld.bg.wait()
 	var buf bytes.Buffer
 	var scratch []byte
 	consumed := int64(12)
@@ -247,15 +250,70 @@ func read(r io.Reader, size int64) (ix *Index, err error) {
 			break
 		}
 		if err := ld.section(i, typ, payload); err != nil {
+			// a task of an earlier section may have failed first
+			if at, berr := ld.bg.wait(); berr != nil && at < i {
+				return nil, berr
+			}
 			return nil, err
 		}
 	}
+	if _, err := ld.bg.wait(); err != nil {
+		return nil, err
+	}
 	return ld.finish()
+}
+
+// loadTasks runs checks and rebuilds of a snapshot's load in goroutines,
+// while the loader reads later sections: on two cores, the key table is
+// built while the bitmaps are decoded. A task's panic is recovered into an
+// error (and shown to recoveredPanic), as read recovers its own.
+type loadTasks struct {
+	wg  sync.WaitGroup
+	mu  sync.Mutex
+	err error
+	at  int // the section whose task returned err
+}
+
+// start runs f for section i.
+func (g *loadTasks) start(i int, f func() error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		err := func() (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					if recoveredPanic != nil {
+						recoveredPanic(p)
+					}
+					err = corruptf("snapshot: %v", p)
+				}
+			}()
+			return f()
+		}()
+		if err != nil {
+			g.mu.Lock()
+			if g.err == nil || i < g.at {
+				g.err, g.at = err, i
+			}
+			g.mu.Unlock()
+		}
+	}()
+}
+
+// wait waits for every task started and returns the earliest section
+// whose task failed, with its error.
+func (g *loadTasks) wait() (int, error) {
+	g.wg.Wait()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.at, g.err
 }
 
 // loader assembles an index from snapshot sections.
 type loader struct {
 	ix       *Index
+	bg       loadTasks
+	cur      int // the section being read
 	w        wctx
 	st       *state
 	stage    uint32 // last of meta/keys/schema seen
@@ -274,6 +332,7 @@ type loader struct {
 
 func (ld *loader) section(i int, typ uint32, payload []byte) error {
 	d := &dec{b: payload}
+	ld.cur = i
 	switch {
 	case typ == secMeta && ld.stage == 0:
 		ld.readMeta(d)
@@ -342,11 +401,15 @@ func (ld *loader) readKeys(d *dec) {
 	if d.err != nil {
 		return
 	}
-	problem, ok := ld.ix.keys.loadBase(ld.idCount, live, d.b)
-	if !ok {
-		d.fail("keys: %s", problem)
-		return
-	}
+	// the key table is built while the next sections are read: it needs
+	// nothing else, and nothing else needs it before finish
+	keys, ids, area, i := ld.ix.keys, ld.idCount, d.b, ld.cur
+	ld.bg.start(i, func() error {
+		if problem, ok := keys.loadBase(ids, live, area); !ok {
+			return fmt.Errorf("section %d: %w", i, corruptf("keys: %s", problem))
+		}
+		return nil
+	})
 	d.b = nil
 	ld.st.live = &bm{b: live.Clone(), gen: 1}
 	if c := live.GetCardinality(); c > 0 && uint64(live.Maximum())+1 == c {
@@ -931,6 +994,58 @@ func checkBlock(name string, e *event, b int32, days []segkit.Day, cnt []uint16,
 		}
 	}
 	return nil
+}
+
+// occOfDay checks that ids (ascending, as an occ section holds them) are
+// the occurrences of the day dn: each member of the day's bitmap, as often
+// as the day counts it, and nothing else. It walks the bitmap alongside
+// the IDs instead of looking each ID up. It returns "" or what is wrong
+// ("do not match", "do not cover").
+func occOfDay(ids []uint32, dn *dayNode) string {
+	it := dn.one.b.ManyIterator()
+	var buf [256]uint32
+	pos, n := 0, 0
+	// the day's counter slices, walked alongside too
+	extra := make([]roaring.IntPeekable, len(dn.extra))
+	for k, x := range dn.extra {
+		if !x.empty() {
+			extra[k] = x.b.Iterator()
+		}
+	}
+	for i := 0; i < len(ids); {
+		j := i + 1
+		for j < len(ids) && ids[j] == ids[i] {
+			j++
+		}
+		if pos == n {
+			if n, pos = it.NextMany(buf[:]), 0; n == 0 {
+				return "do not match" // an ID after the day's last customer
+			}
+		}
+		id := ids[i]
+		if buf[pos] < id {
+			return "do not cover" // a customer of the day the columns skip
+		}
+		var count uint64
+		for k, x := range extra {
+			if x == nil {
+				continue
+			}
+			x.AdvanceIfNeeded(id)
+			if x.HasNext() && x.PeekNext() == id {
+				count |= 1 << uint(k)
+			}
+		}
+		if buf[pos] != id || uint64(j-i) != 1+count {
+			return "do not match"
+		}
+		pos++
+		i = j
+	}
+	if pos < n || it.NextMany(buf[:1]) > 0 {
+		return "do not cover"
+	}
+	return ""
 }
 
 // countSource goes through the members of a bitmap one ID range at a time.
