@@ -1,7 +1,6 @@
 package bitmapindex
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -963,11 +962,12 @@ func writeCheckpoint(v *View, path string) (size int64, err error) {
 			os.Remove(tmp)
 		}
 	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
+	bw := newCheckpointWriter(f)
 	if size, err = v.WriteTo(bw); err != nil {
+		bw.Close()
 		return 0, err
 	}
-	if err = bw.Flush(); err != nil {
+	if err = bw.Close(); err != nil {
 		return 0, fmt.Errorf("bitmapindex: checkpoint: %w", err)
 	}
 	if err = f.Sync(); err != nil {
@@ -982,6 +982,88 @@ func writeCheckpoint(v *View, path string) (size int64, err error) {
 	}
 	hook("checkpoint-renamed")
 	return size, syncDir(dir)
+}
+
+// checkpointWriter writes a checkpoint file from a goroutine of its own,
+// so that encoding the snapshot overlaps the write(2) calls, and starts the
+// write-back of each chunk it wrote: without that, the kernel keeps a
+// checkpoint of a gigabyte in dirty pages until the final fsync, which then
+// writes all of it while nothing else happens.
+type checkpointWriter struct {
+	f      *os.File
+	cur    []byte
+	free   chan []byte
+	full   chan []byte
+	done   chan struct{}
+	failed atomic.Bool
+	err    error // the goroutine's, read after done
+	closed bool
+}
+
+const (
+	ckptChunk   = 4 << 20 // bytes per write(2) and per write-back request
+	ckptBuffers = 4
+)
+
+func newCheckpointWriter(f *os.File) *checkpointWriter {
+	w := &checkpointWriter{f: f, free: make(chan []byte, ckptBuffers), full: make(chan []byte, ckptBuffers), done: make(chan struct{})}
+	for range ckptBuffers - 1 {
+		w.free <- make([]byte, 0, ckptChunk)
+	}
+	w.cur = make([]byte, 0, ckptChunk)
+	go w.run()
+	return w
+}
+
+func (w *checkpointWriter) run() {
+	defer close(w.done)
+	var off int64
+	for b := range w.full {
+		if w.err == nil {
+			if _, err := w.f.Write(b); err != nil {
+				w.err = err
+				w.failed.Store(true)
+			} else {
+				startWriteback(w.f, off, int64(len(b)))
+				off += int64(len(b))
+			}
+		}
+		w.free <- b[:0]
+	}
+}
+
+// Write copies p into chunks that the goroutine writes. After a failed
+// write it returns an error (the goroutine's, from Close).
+func (w *checkpointWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if w.failed.Load() {
+			return n - len(p), errors.New("checkpoint write failed")
+		}
+		k := copy(w.cur[len(w.cur):cap(w.cur)], p)
+		w.cur = w.cur[:len(w.cur)+k]
+		p = p[k:]
+		if len(w.cur) == cap(w.cur) {
+			w.full <- w.cur
+			w.cur = <-w.free
+		}
+	}
+	return n, nil
+}
+
+// Close writes what is buffered, stops the goroutine and returns the first
+// write error.
+func (w *checkpointWriter) Close() error {
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if len(w.cur) > 0 {
+		w.full <- w.cur
+	}
+	close(w.full)
+	<-w.done
+	return w.err
 }
 
 func truncateFile(path string, size int64) error {

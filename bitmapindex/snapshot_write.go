@@ -96,6 +96,10 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 
 	// keys
 	live := v.live()
+	isLive := live.Contains
+	if c := live.GetCardinality(); c > 0 && uint64(live.Maximum())+1 == c {
+		isLive = func(id uint32) bool { return uint64(id) < c } // live is 0..c-1
+	}
 	s.bitmap(live)
 	for id := range roaring.Values(live) {
 		k, _ := v.keys.key(id)
@@ -232,7 +236,7 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 		for _, ci := range slices.Sorted(maps.Keys(e.totals)) {
 			e.totals[ci].each(func(off uint32, f float64) {
 				id := ci*chunkSize + off
-				if !live.Contains(id) {
+				if !isLive(id) {
 					return
 				}
 				s.u32(id)
@@ -246,7 +250,7 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 		if entries > 0 {
 			flush()
 		}
-		s.writeEventCols(name, e, live.Contains)
+		s.writeEventCols(name, e, isLive)
 	}
 	s.section(secEnd)
 	if s.err != nil {
