@@ -27,9 +27,10 @@ const (
 	opSetIDs
 	opRecordIDs
 	opRecordEvent
+	opChunk
 )
 
-var opKindNames = [...]string{"", "add", "delete", "tag", "untag", "set", "clear", "record", "tag by ID", "set by ID", "record by ID", "record with details"}
+var opKindNames = [...]string{"", "add", "delete", "tag", "untag", "set", "clear", "record", "tag by ID", "set by ID", "record by ID", "record with details", "chunk"}
 
 // op is one write of a batch. Records keep the day in v.n and the value in
 // v.f; bulk writes (by ID) keep their data in Batch.bulk[bulk].
@@ -63,8 +64,9 @@ type Batch struct {
 	pages [][]op // writes in pages of opPage, so a growing batch copies only its first
 	n     int
 	bulk  []bulkOp
-	dets  []EventDetail // RecordEvent's details, by op.bulk
-	done  bool
+	dets   []EventDetail // RecordEvent's details, by op.bulk
+	chunks []*Chunk      // bulk loads (NewChunk), by op.bulk
+	done   bool
 }
 
 // NewBatch returns an empty batch for the index.
@@ -307,6 +309,18 @@ func (b *Batch) validateLocked() error {
 			}
 			deleted[o.key] = true
 			delete(newKeys, o.key) // a later write creates it again
+		}
+		if o.kind == opChunk {
+			c := b.chunks[o.bulk]
+			if ids+uint64(len(c.keys))+uint64(b.n) > maxIDCount {
+				return fail(fmt.Errorf("bitmapindex: %d new customers would exhaust the IDs: %w", len(c.keys), ErrIDsExhausted))
+			}
+			for _, k := range c.keys {
+				if room -= recordSize(k); room < 0 {
+					return fail(fmt.Errorf("bitmapindex: key storage full (4 GiB of keys)"))
+				}
+			}
+			return c.validate(ix, i, chunkChecks{attrFor: attrFor})
 		}
 		if o.kind != opDelete && (o.kind < opTagIDs || o.kind == opRecordEvent) {
 			// a write by key may create the customer: its key must fit
@@ -560,10 +574,19 @@ func (b *Batch) applyLocked() {
 		return out
 	}
 	apply := func(o *op) error {
-		if track && o.kind >= opTagIDs && o.kind != opRecordEvent {
+		if track && o.kind >= opTagIDs && o.kind != opRecordEvent && o.kind != opChunk {
 			touched = append(touched, liveBulk(b.bulk[o.bulk]).ids...)
 		}
 		switch o.kind {
+		case opChunk:
+			c := b.chunks[o.bulk]
+			ids := c.resolve(ix, w, st)
+			haveLast = false
+			if track {
+				touched = append(touched, ids...)
+			}
+			c.apply(ids, ix.tz, chunkApply{tagBufOf: tagBufOf, attrBufOf: attrBufOf, dayBufOf: dayBufOf})
+			c.ids = ids
 		case opAdd:
 			idOf(o.key)
 		case opDelete:

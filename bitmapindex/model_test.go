@@ -426,7 +426,7 @@ func (h *harness) step() {
 		} else if o.kind != opAdd && o.kind != opDelete {
 			require.Error(t, err, "op %+v", o)
 		}
-	case k < 36:
+	case k < 34:
 		b := h.ix.NewBatch()
 		var ops []op
 		for range r.IntN(12) + 1 {
@@ -444,6 +444,8 @@ func (h *harness) step() {
 			var be *BatchError
 			require.ErrorAs(t, err, &be)
 		}
+	case k < 36:
+		h.chunkBatch()
 	case k < 37:
 		h.bulkBatch()
 	case k < 38:

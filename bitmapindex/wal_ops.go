@@ -31,6 +31,7 @@ import (
 //	  10 rec IDs  event | day varint | ids | 0 u8 | or 1 u8 then f64 per ID
 //	  11 event    key | event | day varint | amount varint | count uvarint | (property str | value str)*
 //	                (RecordEvent: the value as an Amount, properties sorted by name)
+//	  12 chunk    a bulk load (NewChunk): see appendChunk in bulk_wal.go
 //	ids   = count uvarint | (ID − previous ID) zigzag varint per ID (previous starts at 0)
 //	value = kind u8 | category, set: str (a set's encoded sorted strings)
 //	                | int: varint | decimal: f64 | time: unix seconds varint, nanoseconds uvarint
@@ -59,16 +60,17 @@ const (
 	lopSetIDs
 	lopRecordIDs
 	lopRecordEvent
+	lopChunk
 )
 
 var opToLog = map[opKind]byte{
 	opAdd: lopAdd, opDelete: lopDelete, opTag: lopTag, opUntag: lopUntag, opSet: lopSet,
 	opClear: lopClear, opRecord: lopRecord, opTagIDs: lopTagIDs, opSetIDs: lopSetIDs, opRecordIDs: lopRecordIDs,
-	opRecordEvent: lopRecordEvent,
+	opRecordEvent: lopRecordEvent, opChunk: lopChunk,
 }
 
-var logToOp = func() [lopRecordEvent + 1]opKind {
-	var m [lopRecordEvent + 1]opKind
+var logToOp = func() [lopChunk + 1]opKind {
+	var m [lopChunk + 1]opKind
 	for k, c := range opToLog {
 		m[c] = k
 	}
@@ -152,6 +154,8 @@ func appendBatchPayload(dst []byte, b *Batch) ([]byte, error) {
 				dst = appendStr(dst, k)
 				dst = appendStr(dst, det.Props[k])
 			}
+		case opChunk:
+			dst = appendChunk(dst, b.chunks[o.bulk])
 		case opTagIDs:
 			dst = appendStr(dst, o.name)
 			dst = appendIDs(dst, b.bulk[o.bulk].ids)
@@ -440,6 +444,9 @@ func decodeBatch(ix *Index, d *logDec) *Batch {
 			b.dets = append(b.dets, det)
 			o.v = Value{n: int64(day), f: det.Value.Float64()}
 			o.bulk = int32(len(b.dets) - 1)
+		case opChunk:
+			b.chunks = append(b.chunks, d.chunk(ix))
+			o.bulk = int32(len(b.chunks) - 1)
 		case opTagIDs:
 			o.name = d.str()
 			b.bulk = append(b.bulk, bulkOp{ids: d.ids()})
