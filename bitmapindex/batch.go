@@ -60,10 +60,10 @@ const opPage = 4096
 // same batch comes back with a new ID). A Batch is not safe for concurrent
 // use; the Index it came from may be used concurrently as usual.
 type Batch struct {
-	ix    *Index
-	pages [][]op // writes in pages of opPage, so a growing batch copies only its first
-	n     int
-	bulk  []bulkOp
+	ix     *Index
+	pages  [][]op // writes in pages of opPage, so a growing batch copies only its first
+	n      int
+	bulk   []bulkOp
 	dets   []EventDetail // RecordEvent's details, by op.bulk
 	chunks []*Chunk      // bulk loads (NewChunk), by op.bulk
 	done   bool
