@@ -74,80 +74,43 @@ func (g *Generator) Load(ctx context.Context, ix *bitmapindex.Index, lc LoadConf
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	b := ix.NewBatch()
-	inBatch, loaded := 0, 0
+	ch := newChunker(lc.BatchCustomers)
+	loaded := 0
 	var err error
-	commit := func(last bool) bool {
-		if err = b.Commit(); err != nil {
-			err = fmt.Errorf("synth: load: customers %d..%d: %w", loaded-inBatch, loaded-1, err)
+	commit := func() bool {
+		if _, err = ch.commit(ix); err != nil {
+			err = fmt.Errorf("synth: load: customers %d..%d: %w", loaded-len(ch.keys), loaded-1, err)
 			return false
 		}
+		ch.reset()
 		if lc.Progress != nil {
 			lc.Progress(loaded)
 		}
-		if last {
-			return true
-		}
-		if err = ctx.Err(); err != nil {
-			return false
-		}
-		b, inBatch = ix.NewBatch(), 0
 		return true
 	}
 	g.run(0, g.cfg.Customers, what, func(r *Record) bool {
-		addCustomer(b, &r.Customer)
-		for _, e := range r.Events {
-			if !all && !recordEvent(e.Name) {
-				continue
-			}
-			if len(e.Props) > 0 {
-				a, _ := bitmapindex.AmountFromFloat(e.Value) // cents: exact
-				b.RecordEvent(e.Customer, e.Name, e.At, bitmapindex.EventDetail{Value: a, Props: e.Props})
-			} else {
-				b.Record(e.Customer, e.Name, e.At, e.Value)
+		row := ch.addCustomer(&r.Customer)
+		for i := range r.Events {
+			if e := &r.Events[i]; all || recordEvent(e.Name) {
+				ch.addEvent(row, e)
 			}
 		}
-		inBatch++
 		loaded++
-		if inBatch == lc.BatchCustomers {
-			return commit(false)
+		if len(ch.keys) == lc.BatchCustomers {
+			if !commit() {
+				return false
+			}
+			if err = ctx.Err(); err != nil {
+				return false
+			}
 		}
 		return true
 	})
 	if err != nil {
 		return err
 	}
-	if inBatch > 0 {
-		commit(true)
+	if len(ch.keys) > 0 {
+		commit()
 	}
 	return err
-}
-
-// addCustomer queues c's key, tags and present attributes.
-func addCustomer(b *bitmapindex.Batch, c *Customer) {
-	k := c.Key
-	b.Add(k)
-	for _, t := range c.Tags {
-		b.AddTag(k, t)
-	}
-	if c.Age != 0 {
-		b.Set(k, "age", bitmapindex.Int(int64(c.Age)))
-	}
-	if c.Gender != "" {
-		b.Set(k, "gender", bitmapindex.Category(c.Gender))
-	}
-	b.Set(k, "city", bitmapindex.Category(c.City))
-	if c.Occupation != "" {
-		b.Set(k, "occupation", bitmapindex.Category(c.Occupation))
-	}
-	if c.Source != "" {
-		b.Set(k, "source", bitmapindex.Category(c.Source))
-	}
-	b.Set(k, "spend", bitmapindex.Decimal(c.Spend))
-	b.Set(k, "signup_at", bitmapindex.Time(c.SignupAt))
-	b.Set(k, "last_login_at", bitmapindex.Time(c.LastLoginAt))
-	b.Set(k, "vip", bitmapindex.Bool(c.VIP))
-	if len(c.Interests) > 0 {
-		b.Set(k, "interests", bitmapindex.SetOf(c.Interests...))
-	}
 }
