@@ -171,3 +171,51 @@ func ExampleView_CompareIn() {
 	// Output:
 	// 3 [c2 c4]
 }
+
+// A bulk load: one chunk of customers with typed columns and events as
+// columns, committed atomically; the keys get dense IDs in row order.
+func ExampleChunk() {
+	ix, err := bitmapindex.New(bitmapindex.Config{Location: time.UTC, Schema: []bitmapindex.Attribute{
+		{Name: "age", Kind: bitmapindex.KindInt},
+		{Name: "city", Kind: bitmapindex.KindCategory},
+		{Name: "spend", Kind: bitmapindex.KindDecimal, Scale: 2},
+	}})
+	if err != nil {
+		panic(err)
+	}
+	c := ix.NewChunk([]string{"alice", "bob", "carol"})
+	c.Tag("student", []uint32{0, 2})               // rows 0 and 2
+	c.Ints("age", []uint32{0, 1}, []int64{21, 35}) // carol's age is missing
+	c.Categories("city", nil, []string{"Shanghai", "Beijing", "Shanghai"})
+	c.Decimals("spend", nil, []float64{12.5, 0, 99.99})
+	day := time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC).Unix()
+	c.Events("purchase", bitmapindex.EventColumns{
+		Rows:   []uint32{0, 2, 2},
+		At:     []int64{day, day, day + 86400},
+		Values: []bitmapindex.Amount{125000, 500000, 499900}, // 12.50, 50.00, 49.99
+		Props:  []bitmapindex.PropColumn{{Name: "channel", Values: []string{"app", "web", ""}}},
+	})
+	ids, err := c.Commit()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(ids)
+
+	// A bad value rejects the whole chunk, naming the row, key and column.
+	bad := ix.NewChunk([]string{"dave", "erin"})
+	bad.Ints("age", nil, []int64{40, 41})
+	bad.Categories("age", []uint32{1}, []string{"old"})
+	_, err = bad.Commit()
+	fmt.Println(err)
+
+	v := ix.View()
+	today := segkit.Date(2025, 6, 5)
+	shanghai, _ := v.WithValue("city", "Shanghai")
+	fmt.Println(v.Len(), slices.Collect(v.Tag("student").And(shanghai).Keys()))
+	fmt.Println(slices.Collect(v.Count("purchase", today.AddDays(-6), today, bitmapindex.Ge, 2).Keys()))
+	// Output:
+	// [0 1 2]
+	// bitmapindex: batch write 0 (chunk key "erin" "age"): row 1, column 1 (category): attribute "age" is int; value is category
+	// 3 [alice carol]
+	// [carol]
+}
