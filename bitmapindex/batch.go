@@ -712,11 +712,22 @@ func (b *Batch) applyLocked() {
 		// a first occurrence later than a day of the batch.
 		var old *roaring.Bitmap
 		if !e.ever.empty() {
-			var ids []uint32
+			// a bulk load of new customers records only IDs above every
+			// earlier one: nobody is old, and nothing needs sorting
+			lowest, n := uint32(math.MaxUint32), 0
 			for _, db := range days {
-				ids = append(ids, db.ids...)
+				n += len(db.ids)
+				for _, id := range db.ids {
+					lowest = min(lowest, id)
+				}
 			}
-			old = roaring.And(sortedBitmap(ids), e.ever.b)
+			if lowest <= e.ever.b.Maximum() {
+				ids := make([]uint32, 0, n)
+				for _, db := range days {
+					ids = append(ids, db.ids...)
+				}
+				old = roaring.And(sortedBitmap(ids), e.ever.b)
+			}
 		}
 		for _, d := range slices.Sorted(maps.Keys(days)) {
 			e.recordMany(w, d, days[d], old)

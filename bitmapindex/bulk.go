@@ -2,6 +2,7 @@ package bitmapindex
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -447,16 +448,46 @@ func growVals(s []Value, n int) []Value {
 }
 
 func (c *Chunk) applyEvent(col *chunkCol, ids []uint32, tz *segkit.Zone, ca chunkApply) {
+	// the day of each occurrence, then each day's buffer sized once
+	if len(col.ints) == 0 {
+		return
+	}
+	days := make([]segkit.Day, len(col.ints))
+	lo, hi := segkit.Day(math.MaxInt32), segkit.Day(math.MinInt32)
+	for i, at := range col.ints {
+		day := tz.DayOf(time.Unix(at, 0))
+		days[i] = day
+		lo, hi = min(lo, day), max(hi, day)
+	}
+	bufs := map[segkit.Day]*dayBuf{}
+	if span := int64(hi) - int64(lo) + 1; span <= int64(len(days))+1024 {
+		counts := make([]int, span)
+		for _, day := range days {
+			counts[day-lo]++
+		}
+		for i, n := range counts {
+			if n > 0 {
+				day := lo + segkit.Day(i)
+				d := ca.dayBufOf(col.name, day)
+				d.ids = growU32(d.ids, n)
+				bufs[day] = d
+			}
+		}
+	} else {
+		for _, day := range days {
+			if bufs[day] == nil {
+				bufs[day] = ca.dayBufOf(col.name, day)
+			}
+		}
+	}
 	// occurrences with the same property values share one read-only map
 	shared := map[string]map[string]string{}
 	var sb strings.Builder
-	var lastDay segkit.Day
 	var d *dayBuf
-	for i, at := range col.ints {
+	for i := range col.ints {
 		id := ids[col.rows[i]]
-		day := tz.DayOf(time.Unix(at, 0))
-		if d == nil || day != lastDay {
-			d, lastDay = ca.dayBufOf(col.name, day), day
+		if d == nil || (i > 0 && days[i] != days[i-1]) {
+			d = bufs[days[i]]
 		}
 		d.ids = append(d.ids, id)
 		var val Amount

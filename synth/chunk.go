@@ -2,6 +2,7 @@ package synth
 
 import (
 	"maps"
+	"math"
 	"slices"
 
 	"github.com/segkit/segkit"
@@ -31,7 +32,9 @@ type chunker struct {
 	interests [][]string
 	arena     []string // interests' strings (the Record's slice is reused)
 
-	events map[string]*eventCols
+	events   map[string]*eventCols
+	last     *eventCols // the events of lastName
+	lastName string
 }
 
 // eventCols are one event's occurrences in a chunk.
@@ -90,27 +93,49 @@ func (ch *chunker) addCustomer(c *Customer) uint32 {
 
 // addEvent adds an occurrence of e for the customer of row.
 func (ch *chunker) addEvent(row uint32, e *segkit.Event) {
-	ec := ch.events[e.Name]
-	if ec == nil {
-		ec = &eventCols{}
-		ch.events[e.Name] = ec
+	ec := ch.last
+	if ch.lastName != e.Name || ec == nil {
+		ec = ch.events[e.Name]
+		if ec == nil {
+			ec = &eventCols{}
+			ch.events[e.Name] = ec
+		}
+		ch.last, ch.lastName = ec, e.Name
 	}
 	n := len(ec.rows)
 	ec.rows = append(ec.rows, row)
 	ec.at = append(ec.at, e.At.Unix())
-	a, _ := bitmapindex.AmountFromFloat(e.Value) // cents: exact
+	a := amountOf(e.Value)
 	ec.values = append(ec.values, a)
 	ec.hasVal = ec.hasVal || a != 0
+	if len(ec.props) == 0 && len(e.Props) == 0 {
+		return
+	}
 	for i := range ec.props {
 		p := &ec.props[i]
 		p.Values = append(p.Values, e.Props[p.Name]) // "" when absent
 	}
-	for k, v := range e.Props {
-		if !slices.ContainsFunc(ec.props, func(p bitmapindex.PropColumn) bool { return p.Name == k }) {
-			vals := make([]string, n, n+1) // absent from the earlier occurrences
-			ec.props = append(ec.props, bitmapindex.PropColumn{Name: k, Values: append(vals, v)})
+	if len(e.Props) > len(ec.props) || n == 0 {
+		for k, v := range e.Props {
+			if !slices.ContainsFunc(ec.props, func(p bitmapindex.PropColumn) bool { return p.Name == k }) {
+				vals := make([]string, n, n+1) // absent from the earlier occurrences
+				ec.props = append(ec.props, bitmapindex.PropColumn{Name: k, Values: append(vals, v)})
+			}
 		}
 	}
+}
+
+// amountOf is the exact Amount of a value with at most 4 decimals (the
+// generator's are cents): the scaled value rounds back to it exactly, which
+// is cheaper than AmountFromFloat's decimal formatting; other values go
+// through AmountFromFloat.
+func amountOf(f float64) bitmapindex.Amount {
+	const scale = 1e4
+	if m := math.Round(f * scale); math.Abs(m) < 1<<50 && m/scale == f {
+		return bitmapindex.Amount(m)
+	}
+	a, _ := bitmapindex.AmountFromFloat(f)
+	return a
 }
 
 // commit writes the gathered rows as one chunk.
