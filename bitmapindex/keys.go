@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sync/atomic"
 	"unsafe"
 
@@ -67,7 +68,7 @@ const (
 type keyDir struct {
 	chunks [][]byte
 	addrs  []*[pageSize]uint32 // entry → record address
-	prev   []*[pageSize]uint32 // entry → earlier ID of the same key + 1; 0 = none
+	prev   []*[pageSize]uint32 // entry → earlier ID of the same key + 1; 0 = none (a nil page: none in it)
 }
 
 // slotTable is an open-addressing hash table (linear probing). A slot holds
@@ -229,7 +230,7 @@ func (t *keyTable) store(e, id uint32, key string, prev uint32) uint32 {
 		}
 		if int(e>>pageBits) == len(nd.addrs) {
 			nd.addrs = append(nd.addrs[:len(nd.addrs):len(nd.addrs)], new([pageSize]uint32))
-			nd.prev = append(nd.prev[:len(nd.prev):len(nd.prev)], new([pageSize]uint32))
+			nd.prev = append(nd.prev[:len(nd.prev):len(nd.prev)], nil) // allocated when needed
 		}
 		t.dir.Store(&nd)
 		d = &nd
@@ -244,7 +245,18 @@ func (t *keyTable) store(e, id uint32, key string, prev uint32) uint32 {
 	t.hint -= w + len(key) + 4
 	addr := uint32(ci)<<chunkBits | uint32(off)
 	d.addrs[e>>pageBits][e&(pageSize-1)] = addr
-	d.prev[e>>pageBits][e&(pageSize-1)] = prev
+	if prev != 0 {
+		if d.prev[e>>pageBits] == nil {
+			// most keys never come back after a delete: the page of
+			// earlier IDs exists only once one does
+			nd := *d
+			nd.prev = slices.Clone(d.prev)
+			nd.prev[e>>pageBits] = new([pageSize]uint32)
+			t.dir.Store(&nd)
+			d = &nd
+		}
+		d.prev[e>>pageBits][e&(pageSize-1)] = prev
+	}
 	return addr
 }
 
@@ -346,7 +358,11 @@ func (k keysView) lookup(key string) (uint32, bool) {
 			return 0, false
 		}
 		e := t.baseKeys + (id - t.base)
-		p := d.prev[e>>pageBits][e&(pageSize-1)]
+		page := d.prev[e>>pageBits]
+		if page == nil {
+			return 0, false
+		}
+		p := page[e&(pageSize-1)]
 		if p == 0 {
 			return 0, false
 		}
@@ -362,7 +378,12 @@ func (k keysView) bytes() int64 {
 	for _, c := range d.chunks {
 		n += int64(len(c))
 	}
-	n += int64(len(d.addrs)) * pageSize * (4 + 4)
+	n += int64(len(d.addrs)) * pageSize * 4
+	for _, p := range d.prev {
+		if p != nil {
+			n += pageSize * 4
+		}
+	}
 	n += int64(len(k.t.slots.Load().slots)) * 8
 	n += int64(len(k.t.baseEntry)) * 4
 	n += int64(k.t.baseLive.GetSizeInBytes())

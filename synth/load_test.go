@@ -1,9 +1,11 @@
 package synth
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"syscall"
 	"testing"
@@ -230,6 +232,22 @@ func TestLoad10M(t *testing.T) {
 		float64(st.MemoryBytes)/(1<<30), float64(st.MemoryBytes)/float64(v.Len()), float64(ru.Maxrss)/(1<<20))
 	if elapsed > 60*time.Second {
 		t.Logf("over the 60 s target")
+	}
+	if os.Getenv("SEGKIT_LOAD_STATS") == "1" { // where the bytes go
+		fs := slices.Clone(st.Fields)
+		slices.SortFunc(fs, func(a, b bitmapindex.FieldStats) int { return cmp.Compare(b.Bytes+b.DetailBytes, a.Bytes+a.DetailBytes) })
+		var tags, total int64
+		for _, f := range st.Fields {
+			total += f.Bytes + f.DetailBytes
+			if f.Kind == "tag" {
+				tags += f.Bytes
+			}
+		}
+		t.Logf("keys %.1f B/customer; fields %.1f B/customer, of which tags %.1f; other (live, bookkeeping) %.1f", float64(st.KeyBytes)/float64(n),
+			float64(total)/float64(n), float64(tags)/float64(n), float64(st.MemoryBytes-st.KeyBytes-total)/float64(n))
+		for _, f := range fs[:min(len(fs), 16)] {
+			t.Logf("  %-16s %-11s %6.2f B/customer bitmaps (%d bitmaps) + %6.2f details", f.Name, f.Kind, float64(f.Bytes)/float64(n), f.Bitmaps, float64(f.DetailBytes)/float64(n))
+		}
 	}
 	require.Equal(t, n, v.Len())
 }
