@@ -42,7 +42,9 @@ func Load(ctx context.Context, ix *bitmapindex.Index, cfg Config) error {
 // [Fields]) and the selected events of the event window. It stops with the
 // context's error when ctx is cancelled; the batches committed so far stay
 // in the index. Customers already in the index are updated (upserted). The
-// generation runs on Config.Workers goroutines ahead of the index writes.
+// generation runs on Config.Workers goroutines ahead of the index writes;
+// each batch is one bitmapindex.Chunk (typed columns, events as columns),
+// committed on another goroutine while the next one is gathered.
 func (g *Generator) Load(ctx context.Context, ix *bitmapindex.Index, lc LoadConfig) error {
 	if lc.BatchCustomers <= 0 {
 		lc.BatchCustomers = DefaultLoadConfig().BatchCustomers
@@ -74,19 +76,55 @@ func (g *Generator) Load(ctx context.Context, ix *bitmapindex.Index, lc LoadConf
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	ch := newChunker(lc.BatchCustomers)
-	loaded := 0
+	// Two chunks alternate: one is committed on another goroutine while the
+	// generated customers fill the other.
+	type job struct {
+		ch     *chunker
+		lo, hi int // customers lo..hi-1
+		err    error
+	}
+	jobs, results := make(chan job), make(chan job, 1)
+	go func() {
+		for j := range jobs {
+			if _, err := j.ch.commit(ix); err != nil {
+				j.err = fmt.Errorf("synth: load: customers %d..%d: %w", j.lo, j.hi-1, err)
+			}
+			results <- j
+		}
+	}()
+	inFlight := false
 	var err error
-	commit := func() bool {
-		if _, err = ch.commit(ix); err != nil {
-			err = fmt.Errorf("synth: load: customers %d..%d: %w", loaded-len(ch.keys), loaded-1, err)
-			return false
+	// wait collects the commit in flight and returns its chunker, emptied.
+	wait := func() *chunker {
+		j := <-results
+		inFlight = false
+		if j.err != nil && err == nil {
+			err = j.err
 		}
-		ch.reset()
-		if lc.Progress != nil {
-			lc.Progress(loaded)
+		if j.err == nil && lc.Progress != nil {
+			lc.Progress(j.hi)
 		}
-		return true
+		j.ch.reset()
+		return j.ch
+	}
+	ch, spare := newChunker(lc.BatchCustomers), newChunker(lc.BatchCustomers)
+	loaded := 0
+	send := func() {
+		if inFlight {
+			spare = wait()
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			return
+		}
+		jobs <- job{ch: ch, lo: loaded - len(ch.keys), hi: loaded}
+		inFlight = true
+		ch, spare = spare, nil
+		if ch == nil {
+			ch = newChunker(lc.BatchCustomers)
+		}
 	}
 	g.run(0, g.cfg.Customers, what, func(r *Record) bool {
 		row := ch.addCustomer(&r.Customer)
@@ -97,20 +135,17 @@ func (g *Generator) Load(ctx context.Context, ix *bitmapindex.Index, lc LoadConf
 		}
 		loaded++
 		if len(ch.keys) == lc.BatchCustomers {
-			if !commit() {
-				return false
-			}
-			if err = ctx.Err(); err != nil {
-				return false
-			}
+			send()
+			return err == nil
 		}
 		return true
 	})
-	if err != nil {
-		return err
+	if err == nil && len(ch.keys) > 0 {
+		send()
 	}
-	if len(ch.keys) > 0 {
-		commit()
+	if inFlight {
+		wait()
 	}
+	close(jobs)
 	return err
 }

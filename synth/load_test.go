@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"syscall"
@@ -232,6 +233,12 @@ func TestLoad10M(t *testing.T) {
 		float64(st.MemoryBytes)/(1<<30), float64(st.MemoryBytes)/float64(v.Len()), float64(ru.Maxrss)/(1<<20))
 	if elapsed > 60*time.Second {
 		t.Logf("over the 60 s target")
+	}
+	if path := os.Getenv("SEGKIT_LOAD_HEAP"); path != "" { // a heap profile with the index live
+		f, err := os.Create(path)
+		require.NoError(t, err)
+		require.NoError(t, pprof.WriteHeapProfile(f))
+		require.NoError(t, f.Close())
 	}
 	if os.Getenv("SEGKIT_LOAD_STATS") == "1" { // where the bytes go
 		fs := slices.Clone(st.Fields)
