@@ -242,7 +242,9 @@ func TestLoad10M(t *testing.T) {
 	}
 	if os.Getenv("SEGKIT_LOAD_STATS") == "1" { // where the bytes go
 		fs := slices.Clone(st.Fields)
-		slices.SortFunc(fs, func(a, b bitmapindex.FieldStats) int { return cmp.Compare(b.Bytes+b.DetailBytes, a.Bytes+a.DetailBytes) })
+		slices.SortFunc(fs, func(a, b bitmapindex.FieldStats) int {
+			return cmp.Compare(b.Bytes+b.DetailBytes, a.Bytes+a.DetailBytes)
+		})
 		var tags, total int64
 		for _, f := range st.Fields {
 			total += f.Bytes + f.DetailBytes
