@@ -732,6 +732,7 @@ func (b *Batch) applyLocked() {
 		for _, d := range slices.Sorted(maps.Keys(days)) {
 			e.recordMany(w, d, days[d], old)
 		}
+		e.afterRecord(days) // eventrank.go
 	}
 	if del != nil {
 		st.removeIDs(w, del)

@@ -49,6 +49,8 @@ type event struct {
 	maxDay segkit.Day
 	totals map[uint32]*chunk // by id / chunkSize
 	dict   *propDict         // property keys and values (eventdata.go); nil: none recorded
+	rk     *rankSlot         // recency ranks (eventrank.go), built on first use
+	rkPrev *ranks            // the ranks of the version this one was copied from, if built
 }
 
 type dayNode struct {
@@ -81,6 +83,7 @@ func newEvent(w wctx) *event {
 		blocks: map[int32]*blockNode{},
 		first:  map[segkit.Day]*bm{},
 		totals: map[uint32]*chunk{},
+		rk:     &rankSlot{},
 	}
 }
 
@@ -100,6 +103,7 @@ func (w wctx) event(st *state, name string) *event {
 		c.first = maps.Clone(e.first)
 		c.totals = maps.Clone(e.totals)
 		c.dict = e.dict.clone()
+		c.rk, c.rkPrev = &rankSlot{}, e.builtRanks()
 		e = &c
 		m[name] = e
 	}
@@ -376,6 +380,7 @@ func (e *event) removeIDs(w wctx, st *state, name string, del *roaring.Bitmap) {
 			e.addTotal(w, id, -t)
 		}
 	}
+	e.afterRemove(del)
 }
 
 // ---- reads -----------------------------------------------------------------
@@ -408,6 +413,9 @@ func (e *event) didStop(from, to segkit.Day, st *stop) *roaring.Bitmap {
 	from, to, ok := e.clamp(from, to)
 	if !ok {
 		return roaring.New()
+	}
+	if e.rankable(to) {
+		return e.rankedGe(1, from, st) // eventrank.go
 	}
 	var xs []*roaring.Bitmap
 	for b := blockOf(from); b <= blockOf(to); b++ {

@@ -778,8 +778,11 @@ func (h *harness) checkWindow(v *View, m *model, e string) {
 	today := segkit.DayOf(baseTime, m.loc)
 	from := today.AddDays(r.IntN(150) - 75)
 	to := from.AddDays(r.IntN(100) - 5)
-	if r.IntN(10) == 0 {
+	switch r.IntN(10) {
+	case 0:
 		from, to = -1<<31, 1<<31-1
+	case 1, 2, 3:
+		to = today.AddDays(62 + r.IntN(3)) // after every recorded day: the recency ranks answer
 	}
 	count := func(c *mcust) (n int64, first segkit.Day, any bool) {
 		for _, d := range c.events[e] {
@@ -792,14 +795,17 @@ func (h *harness) checkWindow(v *View, m *model, e string) {
 		}
 		return
 	}
-	require.Equal(t, m.keysWhere(func(c *mcust) bool { n, _, _ := count(c); return n > 0 }), setKeys(v.Did(e, from, to)), "did %s [%s,%s]", e, from, to)
+	did := m.keysWhere(func(c *mcust) bool { n, _, _ := count(c); return n > 0 })
+	require.Equal(t, did, setKeys(v.Did(e, from, to)), "did %s [%s,%s]", e, from, to)
+	require.Equal(t, len(did), v.DidCount(e, from, to), "did count %s [%s,%s]", e, from, to)
 	firsts := m.keysWhere(func(c *mcust) bool { _, f, ok := count(c); return ok && f >= from && f <= to })
 	require.Equal(t, firsts, setKeys(v.FirstIn(e, from, to)), "first %s", e)
 	require.Equal(t, len(firsts), v.FirstInCount(e, from, to), "first count %s", e)
 	for op := Eq; op <= Ge; op++ {
-		n := int64(r.IntN(6) - 1)
+		n := int64(r.IntN(7) - 1)
 		want := m.keysWhere(func(c *mcust) bool { k, _, _ := count(c); return cmpHolds(cmp.Compare(k, n), op) })
 		require.Equal(t, want, setKeys(v.Count(e, from, to, op, n)), "count %s [%s,%s] %s %d", e, from, to, op, n)
+		require.Equal(t, len(want), v.CountCount(e, from, to, op, n), "count count %s [%s,%s] %s %d", e, from, to, op, n)
 	}
 }
 

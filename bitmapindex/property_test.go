@@ -38,12 +38,16 @@ func TestProperty(t *testing.T) {
 		for _, lim := range []struct {
 			vb, vor int
 			dense   bool
-		}{{64, 32, true}, {64, 1, false}, {3, 32, true}} {
+			ranks   bool // recency ranks used
+			updates bool // and updated after small batches
+		}{{64, 32, true, true, true}, {64, 1, false, false, false}, {3, 32, true, true, false}} {
 			for seed := range seeds {
 				t.Run(fmt.Sprintf("%s/vals%d-or%d-dense%v/seed%d", c.name, lim.vb, lim.vor, lim.dense, seed), func(t *testing.T) {
-					oldVB, oldOr, oldDense := maxValueBitmaps, maxValueOr, denseCount
-					maxValueBitmaps, maxValueOr, denseCount = lim.vb, lim.vor, lim.dense
-					defer func() { maxValueBitmaps, maxValueOr, denseCount = oldVB, oldOr, oldDense }()
+					oldVB, oldOr, oldDense, oldRanks, oldUpd := maxValueBitmaps, maxValueOr, denseCount, useRanks, rankUpdates
+					maxValueBitmaps, maxValueOr, denseCount, useRanks, rankUpdates = lim.vb, lim.vor, lim.dense, lim.ranks, lim.updates
+					defer func() {
+						maxValueBitmaps, maxValueOr, denseCount, useRanks, rankUpdates = oldVB, oldOr, oldDense, oldRanks, oldUpd
+					}()
 					h := newHarness(t, randSource(uint64(seed)), c.cfg)
 					h.run(250, 25)
 				})

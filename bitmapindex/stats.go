@@ -50,6 +50,10 @@ type FieldStats struct {
 	// one bit per customer and value bit; 0 until the first such
 	// comparison of this version); it is part of MemoryBytes, not of Bytes.
 	ColumnBytes int64
+	// RankBytes is, for an event, the memory of its recency ranks (the
+	// customers by the day of their k-th most recent occurrence, k ≤ 4),
+	// 0 until a query built them; it is part of MemoryBytes, not of Bytes.
+	RankBytes int64
 }
 
 type sizer struct {
@@ -142,6 +146,10 @@ func (v *View) Stats() Stats {
 		}
 		fs.DetailBytes = e.detailBytes()
 		other += fs.DetailBytes
+		if rk := e.builtRanks(); rk != nil {
+			fs.RankBytes, _ = rk.bytes()
+			other += fs.RankBytes
+		}
 		for _, c := range e.totals {
 			if c != nil {
 				other += c.bytes()

@@ -390,6 +390,9 @@ func (v *View) Count(event string, from, to segkit.Day, op Op, n int64) Set {
 		}
 		return Set{v: v}
 	}
+	if r, ok := e.countRanked(from, to, op, n, live, v.stop); ok { // eventrank.go
+		return Set{v: v, bm: r}
+	}
 	if r, ok := e.countDense(from, to, op, n, v.stop); ok {
 		if zeroOK {
 			r.Or(roaring.AndNot(live, e.didStop(from, to, v.stop)))

@@ -1,0 +1,488 @@
+package bitmapindex
+
+import (
+	"maps"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/segkit/segkit"
+)
+
+// Recency ranks.
+//
+// For k = 1..rankK, the customers are partitioned by the day of their k-th
+// most recent occurrence of the event (k = 1: the last occurrence; two
+// occurrences on one day give two ranks that day). When a window [from, to]
+// reaches the event's last recorded day (to ≥ maxDay, the usual case of a
+// window ending now), a customer has at least k occurrences in it exactly
+// when its k-th most recent occurrence is on or after from. So
+//
+//	did(e, from..to)          = ⋃ rank1[d] for d ≥ from
+//	count(e, from..to) ≥ k    = ⋃ rankk[d] for d ≥ from      (k ≤ rankK)
+//
+// and their sizes are sums of per-day cardinalities (a binary search in
+// prefix sums: microseconds). The union is taken over the days at or after
+// from, or as the rank's whole set minus the days before from, whichever
+// holds fewer customers.
+//
+// The ranks are derived from the day bitmaps: built on first use (one sweep
+// over the days, newest first), updated customer by customer after small
+// batches and deletes, and dropped (rebuilt on next use) after large ones.
+// Snapshots do not store them. The bitmaps of a built ranks value are never
+// modified: an update makes new bitmaps for the days it changes.
+
+// useRanks enables answering did and counts over windows that reach the
+// last recorded day from the ranks, and rankUpdates updating built ranks
+// after small batches (else they are rebuilt on next use). Variables so
+// tests can exercise every path.
+var useRanks, rankUpdates = true, true
+
+// rankK is the number of most recent occurrences ranked per customer.
+const rankK = 4
+
+type rankDay struct {
+	d segkit.Day
+	b *roaring.Bitmap
+}
+
+// rankLevel is one rank's partition: days ascending, each non-empty, and
+// cum[i] the customers on days[:i].
+type rankLevel struct {
+	days []rankDay
+	cum  []uint64 // len(days)+1
+	all  *roaring.Bitmap
+}
+
+type ranks struct {
+	lv [rankK]rankLevel
+}
+
+// rankSlot holds an event's ranks, built on first use. A slot belongs to
+// one version of the event: writers replace it, never change it.
+type rankSlot struct {
+	mu sync.Mutex
+	r  *ranks
+}
+
+// ranks returns the event's ranks, building them when needed.
+func (e *event) ranks() *ranks {
+	s := e.rk
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.r == nil {
+		s.r = buildRanks(e)
+	}
+	return s.r
+}
+
+// builtRanks returns the ranks if they were built, nil otherwise.
+func (e *event) builtRanks() *ranks {
+	s := e.rk
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.r
+}
+
+// prevRanks returns the ranks a writer updates: its own version's if
+// built, else those of the version it copied.
+func (e *event) prevRanks() *ranks {
+	r := e.builtRanks()
+	if r == nil {
+		r = e.rkPrev
+	}
+	e.rkPrev = nil
+	return r
+}
+
+// rankable reports whether windows ending at or after to can use the
+// ranks.
+func (e *event) rankable(to segkit.Day) bool { return useRanks && e.has && to >= e.maxDay }
+
+func (lv *rankLevel) finish() {
+	lv.cum = make([]uint64, len(lv.days)+1)
+	for i, rd := range lv.days {
+		lv.cum[i+1] = lv.cum[i] + rd.b.GetCardinality()
+	}
+	if lv.all == nil {
+		bs := make([]*roaring.Bitmap, len(lv.days))
+		for i, rd := range lv.days {
+			bs[i] = rd.b
+		}
+		lv.all = roaring.FastOr(bs...)
+	}
+}
+
+// at returns the index of the first day ≥ from.
+func (lv *rankLevel) at(from segkit.Day) int {
+	return sort.Search(len(lv.days), func(i int) bool { return lv.days[i].d >= from })
+}
+
+// countFrom returns the number of customers whose rank day is ≥ from.
+func (lv *rankLevel) countFrom(from segkit.Day) uint64 {
+	return lv.cum[len(lv.days)] - lv.cum[lv.at(from)]
+}
+
+// from returns the customers whose rank day is ≥ from. The result may be
+// the level's own bitmap: callers only read it.
+func (lv *rankLevel) from(from segkit.Day, st *stop) *roaring.Bitmap {
+	i := lv.at(from)
+	n := len(lv.days)
+	switch {
+	case i == 0:
+		return lv.all
+	case i == n:
+		return roaring.New()
+	}
+	after, before := lv.cum[n]-lv.cum[i], lv.cum[i]
+	if after <= before {
+		xs := make([]*roaring.Bitmap, 0, n-i)
+		for _, rd := range lv.days[i:] {
+			xs = append(xs, rd.b)
+		}
+		return orAllStop(st, xs...)
+	}
+	xs := make([]*roaring.Bitmap, 0, i)
+	for _, rd := range lv.days[:i] {
+		xs = append(xs, rd.b)
+	}
+	return roaring.AndNot(lv.all, orAllStop(st, xs...))
+}
+
+// buildRanks derives the ranks from the day bitmaps: the days are swept
+// newest first keeping, for j = 1..rankK−1, the customers seen exactly j
+// times so far; a day's customers seen j times get rank j+1 on that day.
+func buildRanks(e *event) *ranks {
+	r := &ranks{}
+	days := make([]segkit.Day, 0, len(e.days))
+	for d, n := range e.days {
+		if !n.one.empty() {
+			days = append(days, d)
+		}
+	}
+	slices.Sort(days)
+	var level [rankK]*roaring.Bitmap // level[j]: seen exactly j times (1 ≤ j < rankK)
+	for j := 1; j < rankK; j++ {
+		level[j] = roaring.New()
+	}
+	seen := roaring.New()
+	everN := e.ever.card()
+	per := [rankK][]rankDay{}
+	for i := len(days) - 1; i >= 0; i-- {
+		d := days[i]
+		dn := e.days[d]
+		x := dn.one.b
+		var multi *roaring.Bitmap
+		if len(dn.extra) > 0 {
+			multi = orAll(bitmapsOf(dn.extra)...)
+			x = roaring.AndNot(x, multi)
+		}
+		var got [rankK]*roaring.Bitmap
+		got[0] = roaring.AndNot(x, seen)
+		for j := 1; j < rankK; j++ {
+			if !level[j].IsEmpty() {
+				got[j] = roaring.And(x, level[j])
+			}
+		}
+		for j := rankK - 1; j >= 1; j-- {
+			if got[j] != nil {
+				level[j].AndNot(got[j])
+			}
+			if got[j-1] != nil {
+				level[j].Or(got[j-1])
+			}
+		}
+		seen.Or(x)
+		if multi != nil {
+			var add [rankK][]uint32
+			for id := range roaring.Values(multi) {
+				j := 0
+				if seen.Contains(id) {
+					j = rankK
+					for k := 1; k < rankK; k++ {
+						if level[k].Contains(id) {
+							j = k
+							level[k].Remove(id)
+							break
+						}
+					}
+				}
+				m := int(1 + readBits(dn.extra, id))
+				for k := j; k < min(j+m, rankK); k++ {
+					add[k] = append(add[k], id)
+				}
+				if j+m < rankK {
+					level[j+m].Add(id)
+				}
+				seen.Add(id)
+			}
+			for k := range add {
+				if len(add[k]) == 0 {
+					continue
+				}
+				b := roaring.BitmapOf(add[k]...)
+				if got[k] == nil {
+					got[k] = b
+				} else {
+					got[k].Or(b)
+				}
+			}
+		}
+		for k, b := range got {
+			if b != nil && !b.IsEmpty() {
+				per[k] = append(per[k], rankDay{d, b})
+			}
+		}
+		if int(seen.GetCardinality()) == everN {
+			done := true
+			for j := 1; j < rankK && done; j++ {
+				done = level[j].IsEmpty()
+			}
+			if done {
+				break // everyone has rankK occurrences ranked
+			}
+		}
+	}
+	for k := range per {
+		slices.Reverse(per[k])
+		r.lv[k].days = per[k]
+		r.lv[k].finish()
+	}
+	return r
+}
+
+// rankUpdateLimit returns the number of customers up to which a batch
+// updates built ranks customer by customer; larger batches drop them.
+func (e *event) rankUpdateLimit() int { return 4096 + e.ever.card()/64 }
+
+// afterRecord updates the ranks after a batch recorded the occurrences of
+// days. e belongs to the writer's generation.
+func (e *event) afterRecord(days map[segkit.Day]*dayBuf) {
+	old := e.prevRanks()
+	n := 0
+	for _, db := range days {
+		n += len(db.ids)
+	}
+	if old == nil || n > e.rankUpdateLimit() || !rankUpdates {
+		e.rk = &rankSlot{}
+		return
+	}
+	t := roaring.New()
+	for _, db := range days {
+		t.AddMany(db.ids)
+	}
+	e.rk = &rankSlot{r: old.recompute(e, t)}
+}
+
+// afterRemove updates the ranks after customers were deleted.
+func (e *event) afterRemove(del *roaring.Bitmap) {
+	old := e.prevRanks()
+	if old == nil || !rankUpdates {
+		e.rk = &rankSlot{}
+		return
+	}
+	e.rk = &rankSlot{r: old.without(del, nil)}
+}
+
+// without returns the ranks without the customers of t, plus add[k][d]
+// (ascending IDs) on rank k+1 at day d.
+func (r *ranks) without(t *roaring.Bitmap, add *[rankK]map[segkit.Day][]uint32) *ranks {
+	out := &ranks{}
+	for k := range r.lv {
+		lv := &r.lv[k]
+		var extra map[segkit.Day][]uint32
+		if add != nil {
+			extra = add[k]
+		}
+		if !lv.all.Intersects(t) && len(extra) == 0 {
+			out.lv[k] = *lv
+			continue
+		}
+		all := roaring.AndNot(lv.all, t)
+		for _, ids := range extra {
+			all.AddMany(ids)
+		}
+		nl := rankLevel{days: make([]rankDay, 0, len(lv.days)+len(extra)), all: all}
+		for _, rd := range lv.days {
+			b := rd.b
+			if b.Intersects(t) {
+				b = roaring.AndNot(b, t)
+			}
+			if ids := extra[rd.d]; len(ids) > 0 {
+				if b == rd.b {
+					b = b.Clone()
+				}
+				b.AddMany(ids)
+				delete(extra, rd.d)
+			}
+			if !b.IsEmpty() {
+				nl.days = append(nl.days, rankDay{rd.d, b})
+			}
+		}
+		for d, ids := range extra {
+			nl.days = append(nl.days, rankDay{d, roaring.BitmapOf(ids...)})
+		}
+		if len(extra) > 0 {
+			slices.SortFunc(nl.days, func(a, b rankDay) int { return int(a.d) - int(b.d) })
+		}
+		nl.finish()
+		out.lv[k] = nl
+	}
+	return out
+}
+
+// recompute returns the ranks with the customers of t ranked again from
+// the event's days (newest first until rankK occurrences are found).
+func (r *ranks) recompute(e *event, t *roaring.Bitmap) *ranks {
+	days := slices.Collect(maps.Keys(e.days))
+	slices.Sort(days)
+	slices.Reverse(days)
+	var add [rankK]map[segkit.Day][]uint32
+	for k := range add {
+		add[k] = map[segkit.Day][]uint32{}
+	}
+	for id := range roaring.Values(t) {
+		if !e.ever.contains(id) {
+			continue
+		}
+		k := 0
+		for _, d := range days {
+			n := e.days[d]
+			if !n.one.contains(id) {
+				continue
+			}
+			m := 1 + int(readBits(n.extra, id))
+			for ; m > 0 && k < rankK; m-- {
+				add[k][d] = append(add[k][d], id)
+				k++
+			}
+			if k == rankK {
+				break
+			}
+		}
+	}
+	return r.without(t, &add)
+}
+
+// bytes is the ranks' in-memory size and number of bitmaps.
+func (r *ranks) bytes() (int64, int) {
+	var n int64
+	var c int
+	for k := range r.lv {
+		lv := &r.lv[k]
+		for _, rd := range lv.days {
+			n += int64(rd.b.GetSizeInBytes()) + 48 + 16
+			c++
+		}
+		n += int64(len(lv.cum)) * 8
+		if lv.all != nil {
+			n += int64(lv.all.GetSizeInBytes()) + 48
+			c++
+		}
+	}
+	return n, c
+}
+
+// ---- reads -----------------------------------------------------------------
+
+// rankedGe returns the customers with at least k occurrences on days in
+// [from, to] (1 ≤ k ≤ rankK, e.rankable(to)). The result may be shared:
+// callers only read it.
+func (e *event) rankedGe(k int, from segkit.Day, st *stop) *roaring.Bitmap {
+	return e.ranks().lv[k-1].from(from, st)
+}
+
+// rankedGeCount is the size of rankedGe.
+func (e *event) rankedGeCount(k int, from segkit.Day) uint64 {
+	return e.ranks().lv[k-1].countFrom(from)
+}
+
+// rankedCount answers `count op n` over [from, to] from the ranks: the
+// customers with at least lo occurrences and, when hi > 0, fewer than hi;
+// neg: the live customers not in that set. false when the ranks do not
+// apply (the window ends before the last recorded day, or the threshold
+// is beyond rankK).
+func rankedTerms(op Op, n int64) (lo, hi int, neg, ok bool) {
+	switch op {
+	case Ge:
+		lo = int(n)
+	case Gt:
+		lo = int(n) + 1
+	case Lt:
+		lo, neg = int(n), true
+	case Le:
+		lo, neg = int(n)+1, true
+	case Eq:
+		lo, hi = int(n), int(n)+1
+	case Ne:
+		lo, hi, neg = int(n), int(n)+1, true
+	default:
+		return 0, 0, false, false
+	}
+	if n < 1 || n > rankK || lo > rankK || hi > rankK {
+		return 0, 0, false, false
+	}
+	return lo, hi, neg, true
+}
+
+// countRanked returns the live customers whose number of occurrences on
+// days in [from, to] satisfies `count op n` (n ≥ 1), and false when the
+// ranks do not answer it.
+func (e *event) countRanked(from, to segkit.Day, op Op, n int64, live *roaring.Bitmap, st *stop) (*roaring.Bitmap, bool) {
+	lo, hi, neg, ok := rankedTerms(op, n)
+	if !ok || !e.rankable(to) {
+		return nil, false
+	}
+	r := e.rankedGe(lo, from, st)
+	if hi > 0 {
+		r = roaring.AndNot(r, e.rankedGe(hi, from, st))
+	}
+	if neg {
+		return roaring.AndNot(live, r), true
+	}
+	return r.Clone(), true
+}
+
+// countRankedSize is the size of countRanked's set.
+func (e *event) countRankedSize(from, to segkit.Day, op Op, n int64, live uint64) (uint64, bool) {
+	lo, hi, neg, ok := rankedTerms(op, n)
+	if !ok || !e.rankable(to) {
+		return 0, false
+	}
+	c := e.rankedGeCount(lo, from)
+	if hi > 0 {
+		c -= e.rankedGeCount(hi, from)
+	}
+	if neg {
+		c = live - c
+	}
+	return c, true
+}
+
+// DidCount returns the number of customers Did returns: when the window
+// reaches the event's last recorded day, a sum of per-day counts of the
+// customers' last occurrences, without building the set.
+func (v *View) DidCount(event string, from, to segkit.Day) int {
+	e := v.st.events[event]
+	if e == nil || from > to {
+		return 0
+	}
+	if e.rankable(to) {
+		return int(e.rankedGeCount(1, from))
+	}
+	return int(e.didStop(from, to, v.stop).GetCardinality())
+}
+
+// CountCount returns the number of customers Count returns, from per-day
+// counts of the customers' k-th most recent occurrences when the window
+// reaches the event's last recorded day and n ≤ 4.
+func (v *View) CountCount(event string, from, to segkit.Day, op Op, n int64) int {
+	e := v.st.events[event]
+	if e != nil && from <= to && op.valid() {
+		if c, ok := e.countRankedSize(from, to, op, n, v.live().GetCardinality()); ok {
+			return int(c)
+		}
+	}
+	return v.Count(event, from, to, op, n).Len()
+}
