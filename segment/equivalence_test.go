@@ -293,22 +293,27 @@ func TestEquivalence(t *testing.T) {
 				}
 				r, err := Compile(src, opts...)
 				require.NoError(t, err, src)
-				set, err := r.Eval(ctx, pop.v, pop.now)
-				require.NoError(t, err, src)
-				n, err := r.Count(ctx, pop.v, pop.now)
-				require.NoError(t, err, src)
-				require.Equal(t, set.Len(), n, "Count vs Eval: %s", src)
-				for _, k := range pop.keys {
-					m, err := r.Match(pop.profiles[k], pop.now)
+				// now among the events, and after the last of them (the
+				// recency ranks answer windows reaching the last recorded day)
+				later := pop.now.Add(time.Duration(400*86400+g.rng.IntN(20*86400)) * time.Second)
+				for _, now := range []time.Time{pop.now, later} {
+					set, err := r.Eval(ctx, pop.v, now)
 					require.NoError(t, err, src)
-					if m != set.ContainsKey(k) {
-						p := pop.profiles[k]
-						t.Fatalf("rule %s\ncustomer %s: Match=%v Eval=%v\nprofile attrs=%v tags=%v events=%v\nnow=%s", src, k, m, !m, p.Attrs, p.Tags, p.Events, pop.now)
+					n, err := r.Count(ctx, pop.v, now)
+					require.NoError(t, err, src)
+					require.Equal(t, set.Len(), n, "Count vs Eval: %s at %s", src, now)
+					for _, k := range pop.keys {
+						m, err := r.Match(pop.profiles[k], now)
+						require.NoError(t, err, src)
+						if m != set.ContainsKey(k) {
+							p := pop.profiles[k]
+							t.Fatalf("rule %s\ncustomer %s: Match=%v Eval=%v\nprofile attrs=%v tags=%v events=%v\nnow=%s", src, k, m, !m, p.Attrs, p.Tags, p.Events, now)
+						}
 					}
-				}
-				for id := range set.IDs() {
-					_, ok := pop.v.Key(id)
-					require.True(t, ok, "Eval returned a non-live ID: %s", src)
+					for id := range set.IDs() {
+						_, ok := pop.v.Key(id)
+						require.True(t, ok, "Eval returned a non-live ID: %s", src)
+					}
 				}
 			}
 		})

@@ -615,6 +615,10 @@ func (r *Rule) countWith(ctx context.Context, v *bitmapindex.View, now time.Time
 	case root.kind == nFirst && root.ev.filter == nil:
 		from, to := e.window(root.window)
 		return e.v.FirstInCount(root.name, from, to), nil
+	case root.kind == nDid || root.kind == nCount || root.kind == nNot && root.kids[0].kind == nDid:
+		if k, ok := e.eventCount(root); ok { // events.go
+			return k, nil
+		}
 	case root.kind == nIn:
 		if k, ok, err := e.inCount(root); ok || err != nil {
 			return k, err

@@ -479,6 +479,33 @@ func (e *evaluator) evalEvent(n *pnode) bits {
 	return bits{bm: emptyBitmap}
 }
 
+// eventCount counts an unfiltered did or count node, or the negation of a
+// did node, from the index's per-day counts without building the set
+// (View.DidCount, View.CountCount); false for other nodes.
+func (e *evaluator) eventCount(n *pnode) (int, bool) {
+	neg := n.kind == nNot
+	if neg {
+		n = n.kids[0]
+	}
+	if n.ev == nil || n.ev.filter != nil {
+		return 0, false
+	}
+	from, to := n.ev.days(e.today)
+	var k int
+	switch n.kind {
+	case nDid:
+		k = e.v.DidCount(n.ev.name, from, to)
+	case nCount:
+		k = e.v.CountCount(n.ev.name, from, to, n.op, n.n)
+	default:
+		return 0, false
+	}
+	if neg {
+		k = e.v.Len() - k
+	}
+	return k, true
+}
+
 func (e *evaluator) noteOf(n *pnode) string {
 	if e.notes == nil {
 		return ""
