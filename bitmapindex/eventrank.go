@@ -57,6 +57,10 @@ type rankLevel struct {
 
 type ranks struct {
 	lv [rankK]rankLevel
+	// suf[b]: the customers with an occurrence on a day ≥ blockStart(b),
+	// for blockOf(minDay) < b ≤ blockOf(maxDay) (below: everyone, lv[0].all).
+	suf          map[int32]*roaring.Bitmap
+	minDay, maxDay segkit.Day
 }
 
 // rankSlot holds an event's ranks, built on first use. A slot belongs to
@@ -249,7 +253,27 @@ func buildRanks(e *event) *ranks {
 		r.lv[k].days = per[k]
 		r.lv[k].finish()
 	}
+	r.minDay, r.maxDay = e.minDay, e.maxDay
+	r.suf = map[int32]*roaring.Bitmap{}
+	acc := roaring.New()
+	for b := blockOf(e.maxDay); e.has && b > blockOf(e.minDay); b-- {
+		if n := e.blocks[b]; n != nil && !n.any.empty() {
+			acc = roaring.Or(acc, n.any.b)
+		}
+		r.suf[b] = acc
+	}
 	return r
+}
+
+// sufFrom returns the customers with an occurrence on a day ≥ blockStart(b).
+func (r *ranks) sufFrom(b int32) *roaring.Bitmap {
+	switch {
+	case b <= blockOf(r.minDay):
+		return r.lv[0].all
+	case b > blockOf(r.maxDay):
+		return emptyBitmap
+	}
+	return r.suf[b]
 }
 
 // rankUpdateLimit returns the number of customers up to which a batch
@@ -272,7 +296,25 @@ func (e *event) afterRecord(days map[segkit.Day]*dayBuf) {
 	for _, db := range days {
 		t.AddMany(db.ids)
 	}
-	e.rk = &rankSlot{r: old.recompute(e, t)}
+	r := old.recompute(e, t)
+	// the suffix sets: the old ones (everyone below the old first block,
+	// no one above the old last) plus the batch's customers
+	r.minDay, r.maxDay = e.minDay, e.maxDay
+	r.suf = make(map[int32]*roaring.Bitmap, len(old.suf)+1)
+	batchDays := slices.Sorted(maps.Keys(days))
+	for b := blockOf(e.maxDay); b > blockOf(e.minDay); b-- {
+		var add []uint32
+		for i := len(batchDays) - 1; i >= 0 && batchDays[i] >= blockStart(b); i-- {
+			add = append(add, days[batchDays[i]].ids...)
+		}
+		x := old.sufFrom(b)
+		if len(add) > 0 {
+			x = x.Clone()
+			x.AddMany(add)
+		}
+		r.suf[b] = x
+	}
+	e.rk = &rankSlot{r: r}
 }
 
 // afterRemove updates the ranks after customers were deleted.
@@ -282,13 +324,21 @@ func (e *event) afterRemove(del *roaring.Bitmap) {
 		e.rk = &rankSlot{}
 		return
 	}
-	e.rk = &rankSlot{r: old.without(del, nil)}
+	r := old.without(del, nil)
+	r.suf = make(map[int32]*roaring.Bitmap, len(old.suf))
+	for b, x := range old.suf {
+		if x.Intersects(del) {
+			x = roaring.AndNot(x, del)
+		}
+		r.suf[b] = x
+	}
+	e.rk = &rankSlot{r: r}
 }
 
 // without returns the ranks without the customers of t, plus add[k][d]
 // (ascending IDs) on rank k+1 at day d.
 func (r *ranks) without(t *roaring.Bitmap, add *[rankK]map[segkit.Day][]uint32) *ranks {
-	out := &ranks{}
+	out := &ranks{minDay: r.minDay, maxDay: r.maxDay}
 	for k := range r.lv {
 		lv := &r.lv[k]
 		var extra map[segkit.Day][]uint32
@@ -485,4 +535,53 @@ func (v *View) CountCount(event string, from, to segkit.Day, op Op, n int64) int
 		}
 	}
 	return v.Count(event, from, to, op, n).Len()
+}
+
+// didRanked returns the customers with an occurrence on a day in
+// [from, maxDay] (e.rankable, minDay < from ≤ maxDay). Of three equal
+// answers it takes the one that touches the fewest customers in
+// per-day bitmaps (a dense operation over all customers counts as
+// |ever|/32 of them):
+//   - the customers whose last occurrence is on a day ≥ from (or everyone
+//     but those whose last occurrence is earlier);
+//   - the suffix set of the next block plus the days from..its start;
+//   - the suffix set of from's block minus the customers whose last
+//     occurrence is on a day of that block before from.
+//
+// The result may be shared: callers only read it.
+func (e *event) didRanked(from segkit.Day, st *stop) *roaring.Bitmap {
+	r := e.ranks()
+	lv := &r.lv[0]
+	b := blockOf(from)
+	if from == blockStart(b) {
+		return r.sufFrom(b)
+	}
+	dense := uint64(e.ever.card())/32 + 1
+	i, j, n := lv.at(from), lv.at(blockStart(b)), len(lv.days)
+	after, before := lv.cum[n]-lv.cum[i], lv.cum[i]
+	minus := lv.cum[i] - lv.cum[j] + dense
+	end := min(blockStart(b+1)-1, e.maxDay)
+	plus := dense
+	for d := from; d <= end; d++ {
+		if dn := e.days[d]; dn != nil && !dn.one.empty() {
+			plus += dn.one.b.GetCardinality()
+		}
+	}
+	switch {
+	case min(after, before+dense) <= min(plus, minus):
+		return lv.from(from, st)
+	case plus <= minus:
+		xs := []*roaring.Bitmap{r.sufFrom(b + 1)}
+		for d := from; d <= end; d++ {
+			if dn := e.days[d]; dn != nil && !dn.one.empty() {
+				xs = append(xs, dn.one.b)
+			}
+		}
+		return orAllStop(st, xs...)
+	}
+	xs := make([]*roaring.Bitmap, 0, i-j)
+	for _, rd := range lv.days[j:i] {
+		xs = append(xs, rd.b)
+	}
+	return roaring.AndNot(r.sufFrom(b), orAllStop(st, xs...))
 }

@@ -415,7 +415,7 @@ func (e *event) didStop(from, to segkit.Day, st *stop) *roaring.Bitmap {
 		return roaring.New()
 	}
 	if e.rankable(to) {
-		return e.rankedGe(1, from, st) // eventrank.go
+		return e.didRanked(from, st) // eventrank.go
 	}
 	var xs []*roaring.Bitmap
 	for b := blockOf(from); b <= blockOf(to); b++ {
