@@ -59,7 +59,7 @@ type ranks struct {
 	lv [rankK]rankLevel
 	// suf[b]: the customers with an occurrence on a day ≥ blockStart(b),
 	// for blockOf(minDay) < b ≤ blockOf(maxDay) (below: everyone, lv[0].all).
-	suf          map[int32]*roaring.Bitmap
+	suf            map[int32]*roaring.Bitmap
 	minDay, maxDay segkit.Day
 }
 
