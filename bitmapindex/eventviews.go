@@ -96,11 +96,21 @@ func (v *View) FirstWhere(event string, from, to segkit.Day, f Filter) Set {
 // window's days are merged into them.
 const accChunk = 1 << 15
 
-// acc holds sums' per-chunk counters, recycled between evaluations; they
-// are all zero when returned to the pool.
+// sumChunk is the number of customers sums accumulates at a time: its
+// per-customer slots (16 bytes each) stay in the CPU's cache while the
+// window's days are merged into them.
+const sumChunk = 1 << 13
+
+// acc holds sums' per-chunk slots and the set of slots touched, recycled
+// between evaluations; they are all zero when returned to the pool.
 type acc struct {
-	n [accChunk]uint32
-	s [accChunk]int64
+	v    [sumChunk]accSlot
+	seen [sumChunk / 64]uint64
+}
+
+type accSlot struct {
+	s int64
+	n uint32
 }
 
 var accs = sync.Pool{New: func() any { return new(acc) }}
@@ -157,8 +167,8 @@ func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touche
 	a := accs.Get().(*acc)
 	defer accs.Put(a)
 	all := len(rf.terms) == 0
-	for base := uint64(lo) &^ (accChunk - 1); base <= uint64(hi); base += accChunk {
-		limit := base + accChunk
+	for base := uint64(lo) &^ (sumChunk - 1); base <= uint64(hi); base += sumChunk {
+		limit := base + sumChunk
 		for ci := range curs {
 			c := &curs[ci]
 			i := c.pos
@@ -168,50 +178,60 @@ func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touche
 					if !rf.matches(c.o, i) {
 						continue
 					}
-					k := c.ids[i] - uint32(base)
-					a.n[k]++
+					k := (c.ids[i] - uint32(base)) & (sumChunk - 1)
+					sl := &a.v[k]
+					sl.n++
 					if c.vals != nil {
-						a.s[k] = addSat(a.s[k], c.vals[i])
+						sl.s = addSat(sl.s, c.vals[i])
 					}
+					a.seen[k/64] |= 1 << (k % 64)
 				}
 			case c.vals != nil:
 				ids, vals := c.ids, c.vals[:len(c.ids)]
 				for ; i < len(ids) && uint64(ids[i]) < limit; i++ {
-					k := (ids[i] - uint32(base)) & (accChunk - 1)
-					a.n[k]++
-					a.s[k] = addSat(a.s[k], vals[i])
+					k := (ids[i] - uint32(base)) & (sumChunk - 1)
+					sl := &a.v[k]
+					sl.n++
+					sl.s = addSat(sl.s, vals[i])
+					a.seen[k/64] |= 1 << (k % 64)
 				}
 			default:
 				ids := c.ids
 				for ; i < len(ids) && uint64(ids[i]) < limit; i++ {
-					a.n[(ids[i]-uint32(base))&(accChunk-1)]++
+					k := (ids[i] - uint32(base)) & (sumChunk - 1)
+					a.v[k].n++
+					a.seen[k/64] |= 1 << (k % 64)
 				}
 			}
 			c.pos = i
 		}
-		for k := range a.n {
-			n := a.n[k]
-			if n == 0 {
+		for w, x := range a.seen {
+			if x == 0 {
 				continue
 			}
-			id, sum := uint32(base)+uint32(k), a.s[k]
-			a.n[k], a.s[k] = 0, 0
-			if q.touched {
-				touched = append(touched, id)
-			}
-			var r int
-			switch {
-			case q.kind == qCount:
-				r = cmp.Compare(int64(n), q.c)
-			case q.kind == qSum:
-				r = cmp.Compare(sum, q.c)
-			case small:
-				r = cmp.Compare(sum, q.c*int64(n))
-			default:
-				r = CompareAvg(Amount(sum), int64(n), Amount(q.c))
-			}
-			if holds[r+1] {
-				keep = append(keep, id)
+			a.seen[w] = 0
+			for ; x != 0; x &= x - 1 {
+				k := w*64 + bits.TrailingZeros64(x)
+				sl := &a.v[k]
+				id, n, sum := uint32(base)+uint32(k), sl.n, sl.s
+				*sl = accSlot{}
+				if q.touched {
+					touched = append(touched, id)
+				}
+				var r int
+				switch {
+				case q.kind == qCount:
+					r = cmp.Compare(int64(n), q.c)
+				case q.kind == qSum:
+					r = cmp.Compare(sum, q.c)
+				case small:
+					r = cmp.Compare(sum, q.c*int64(n))
+				default:
+					r = CompareAvg(Amount(sum), int64(n), Amount(q.c))
+				}
+				if holds[r+1] {
+					keep = append(keep, id)
+				}
 			}
 		}
 	}
