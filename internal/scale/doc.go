@@ -1,0 +1,13 @@
+// Package scale holds the by-hand runs at the scale of hundreds of millions
+// of customers (issue 21 item 6): build an index from the synth generator,
+// measure its resident memory, save and load its snapshot, and time the
+// headline rules on it. It has no code of its own, only a test that runs
+// when asked:
+//
+//	SEGKIT_BENCH_100M=1 go test -run TestScale -timeout 2h -v ./internal/scale/
+//
+// SEGKIT_SCALE_N sets another population size (for instance 10000000 to
+// try the run first at 10M), SEGKIT_SCALE_DIR the directory of the
+// snapshot (default: a temporary directory, removed afterwards; the 100M
+// snapshot takes about 10 GB).
+package scale
