@@ -84,4 +84,13 @@
 // each referenced segment once. Evaluation honours its context's
 // cancellation inside long operations (bitmapindex.View.WithContext): a
 // done context gives its error, never an incomplete result.
+//
+// Live segments: a [Watcher] keeps every segment of a Registry current as
+// the index is written ([Watcher.Sync]) and as time passes
+// ([Watcher.Advance]), and emits a [Change] per customer entering or
+// leaving a segment to its [Subscription]s. [OpenWatcher] makes it durable
+// next to a durable index: changes are logged before delivery, a restarted
+// host resumes with [Watcher.SubscribeFrom] its acknowledged cursor, and
+// [Watcher.History] answers who entered or left a segment on which days and
+// its size by day.
 package segment
