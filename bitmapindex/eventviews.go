@@ -63,7 +63,7 @@ func (v *View) CountWhere(event string, from, to segkit.Day, f Filter, op Op, n 
 	var keep, touched []uint32
 	if e != nil && from <= to {
 		rf := e.resolveFilter(f)
-		keep, touched = e.sums(from, to, &rf, sumQuery{kind: qCount, op: op, c: n, touched: zeroOK})
+		keep, touched = e.sums(from, to, &rf, sumQuery{kind: qCount, op: op, c: n, touched: zeroOK, st: v.stop})
 	}
 	r := roaring.BitmapOf(keep...)
 	if zeroOK {
@@ -135,7 +135,7 @@ func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touche
 	}
 	var curs []dayCursor
 	lo, hi := uint32(math.MaxUint32), uint32(0)
-	e.scanDays(from, to, nil, func(_ segkit.Day, dn *dayNode) {
+	e.scanDays(from, to, q.st, func(_ segkit.Day, dn *dayNode) {
 		var c dayCursor
 		switch {
 		case dn.occ != nil:
@@ -168,6 +168,9 @@ func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touche
 	defer accs.Put(a)
 	all := len(rf.terms) == 0
 	for base := uint64(lo) &^ (sumChunk - 1); base <= uint64(hi); base += sumChunk {
+		if q.st.done() { // between chunks: the accumulator is clean for the pool
+			return keep, touched
+		}
 		limit := base + sumChunk
 		for ci := range curs {
 			c := &curs[ci]
@@ -245,6 +248,7 @@ type sumQuery struct {
 	op      Op
 	c       int64
 	touched bool
+	st      *stop // checked per day and per chunk of customers; stopped, sums returns an incomplete result
 }
 
 const (
@@ -271,7 +275,7 @@ func (v *View) SumWhere(event string, from, to segkit.Day, f Filter, op Op, c Am
 	var keep, touched []uint32
 	if e != nil && from <= to {
 		rf := e.resolveFilter(f)
-		keep, touched = e.sums(from, to, &rf, sumQuery{kind: qSum, op: op, c: int64(c), touched: zeroOK})
+		keep, touched = e.sums(from, to, &rf, sumQuery{kind: qSum, op: op, c: int64(c), touched: zeroOK, st: v.stop})
 	}
 	r := roaring.BitmapOf(keep...)
 	if zeroOK {
@@ -291,7 +295,7 @@ func (v *View) AvgWhere(event string, from, to segkit.Day, f Filter, op Op, c Am
 		return Set{v: v}
 	}
 	rf := e.resolveFilter(f)
-	keep, _ := e.sums(from, to, &rf, sumQuery{kind: qAvg, op: op, c: int64(c)})
+	keep, _ := e.sums(from, to, &rf, sumQuery{kind: qAvg, op: op, c: int64(c), st: v.stop})
 	return Set{v: v, bm: roaring.BitmapOf(keep...)}
 }
 

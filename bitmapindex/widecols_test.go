@@ -205,6 +205,15 @@ func TestWideColumnsCancel(t *testing.T) {
 	if s.Len() != 0 {
 		t.Fatalf("a cancelled comparison returned %d members", s.Len())
 	}
+	// the bit-sliced comparison (columns off) stops at its first bit
+	wideMinSlices = 65
+	s, err = ix.View().WithContext(ctx).Compare("x", Ge, Int(500_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Len() != 0 {
+		t.Fatalf("a cancelled bit-sliced comparison returned %d members", s.Len())
+	}
 	full, _ := ix.View().CompareCount("x", Ge, Int(500_000))
 	if full == 0 {
 		t.Fatal("the uncancelled comparison is empty")

@@ -119,18 +119,23 @@ func TestCancellationLatency(t *testing.T) {
 	seed := uint32(1)
 	for d := range 900 {
 		var ids []uint32
+		var vals []float64
 		for i := range uint32(n) {
 			seed = seed*1664525 + 1013904223
 			if seed>>24 < 40 { // about 16% a day
 				ids = append(ids, i)
+				vals = append(vals, float64(seed>>28)) // 0..2: values for the sum and average forms
 			}
 		}
 		b := ix.NewBatch()
-		b.RecordIDs("login", now.AddDate(0, 0, -d), ids, nil)
+		b.RecordIDs("login", now.AddDate(0, 0, -d), ids, vals)
 		require.NoError(t, b.Commit())
 	}
 	v := ix.View()
-	for _, src := range []string{`countWithin("login", "900d") >= 120`, `countWithin("login", "900d") >= 300`} {
+	for _, src := range []string{
+		`countWithin("login", "900d") >= 120`, `countWithin("login", "900d") >= 300`,
+		`sumWithin("login", "900d") > 150`, `avgWithin("login", "900d") >= 1`,
+	} {
 		r := MustCompile(src)
 		full := time.Duration(1 << 62)
 		for range 3 {
