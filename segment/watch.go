@@ -277,6 +277,7 @@ func (w *Watcher) diffInto(out []Change, name string, was, is *roaring.Bitmap, b
 		leftKeys = map[string]int{}
 	}
 	start := len(out)
+	out = slices.Grow(out, int(left.GetCardinality()+entered.GetCardinality()))
 	for id := range roaring.Values(left) {
 		key := keyOf(before, id)
 		if leftKeys != nil {
