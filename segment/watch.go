@@ -347,7 +347,32 @@ func (w *Watcher) syncLocked(ctx context.Context) error {
 	for _, name := range order {
 		now[name] = roaring.New()
 	}
+	// each customer is matched against the segments in dependency order, so
+	// an inSegment reference reads the result just computed for it
 	limits := w.reg.limits()
+	pos := make(map[string]int, len(order))
+	entries := make([]*regEntry, len(order))
+	for i, name := range order {
+		pos[name] = i
+		e := st.defs[name]
+		entries[i] = e
+		if e.def.Static && !e.isFrozen() {
+			w.err = fmt.Errorf("segment: %q: %w", name, ErrNotFrozen)
+			return w.err
+		}
+		if !e.def.Static && max(e.rule.nnodes, 1) > limits.MaxMatchWork {
+			w.err = fmt.Errorf("segment: %q: %w (%d rule nodes)", name, ErrMatchWork, limits.MaxMatchWork)
+			return w.err
+		}
+	}
+	res := make([]bool, len(order))
+	refs := func(ref string, _ bitmapindex.Profile, _ time.Time) (bool, error) {
+		i, ok := pos[ref]
+		if !ok {
+			return false, fmt.Errorf("segment: %q: %w", ref, ErrNotFound)
+		}
+		return res[i], nil
+	}
 	n := 0
 	for id := range roaring.Values(ids) {
 		if n++; n%1024 == 0 {
@@ -361,16 +386,18 @@ func (w *Watcher) syncLocked(ctx context.Context) error {
 			continue // deleted: a member of nothing
 		}
 		p, _ := v.Profile(key)
-		done := map[string]matchResult{}
-		for _, name := range order {
-			memo := &matchMemo{done: done, budget: limits.MaxMatchWork}
-			in, err := w.reg.matchIn(st, name, p, w.now, 0, memo)
-			if err != nil {
+		for i, e := range entries {
+			var in bool
+			var err error
+			if e.def.Static {
+				_, in = e.frozen[p.Key]
+			} else if in, err = e.rule.matchWith(p, w.now, refs); err != nil {
 				w.err = err
-				return fmt.Errorf("segment: watcher: customer %q: %w", key, err)
+				return fmt.Errorf("segment: watcher: customer %q: segment %q: %w", key, order[i], err)
 			}
+			res[i] = in
 			if in {
-				now[name].Add(id)
+				now[order[i]].Add(id)
 			}
 		}
 	}
