@@ -28,8 +28,10 @@ import (
 // holds fewer customers.
 //
 // The ranks are derived from the day bitmaps: built on first use (one sweep
-// over the days, newest first), updated customer by customer after small
-// batches and deletes, and dropped (rebuilt on next use) after large ones.
+// over the days, newest first) with as many levels as the queries so far
+// needed (did: 1, count ≥ 3: 3) and the suffix sets only once a did asked
+// for them, updated customer by customer after small batches and deletes,
+// and dropped (rebuilt on next use) after large ones.
 // Snapshots do not store them. The bitmaps of a built ranks value are never
 // modified: an update makes new bitmaps for the days it changes.
 
@@ -56,10 +58,13 @@ type rankLevel struct {
 }
 
 type ranks struct {
-	lv [rankK]rankLevel
-	// suf[b]: the customers with an occurrence on a day ≥ blockStart(b),
-	// for blockOf(minDay) < b ≤ blockOf(maxDay) (below: everyone, lv[0].all).
+	depth int // levels built: lv[:depth]
+	lv    [rankK]rankLevel
+	// suf[b] (when hasSuf): the customers with an occurrence on a day ≥
+	// blockStart(b), for blockOf(minDay) < b ≤ blockOf(maxDay) (below:
+	// everyone, lv[0].all).
 	suf            map[int32]*roaring.Bitmap
+	hasSuf         bool
 	minDay, maxDay segkit.Day
 }
 
@@ -70,13 +75,19 @@ type rankSlot struct {
 	r  *ranks
 }
 
-// ranks returns the event's ranks, building them when needed.
-func (e *event) ranks() *ranks {
+// ranksFor returns the event's ranks with at least k levels and, when suf
+// is set, the suffix sets, building them when needed. Only what queries
+// asked for is built (and kept up to date), so the memory follows the
+// rules in use: a did needs one level, countWithin(…) >= 3 three.
+func (e *event) ranksFor(k int, suf bool) *ranks {
 	s := e.rk
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.r == nil {
-		s.r = buildRanks(e)
+	if r := s.r; r == nil || r.depth < k || suf && !r.hasSuf {
+		if r != nil {
+			k, suf = max(k, r.depth), suf || r.hasSuf
+		}
+		s.r = buildRanks(e, k, suf)
 	}
 	return s.r
 }
@@ -157,8 +168,8 @@ func (lv *rankLevel) from(from segkit.Day, st *stop) *roaring.Bitmap {
 // buildRanks derives the ranks from the day bitmaps: the days are swept
 // newest first keeping, for j = 1..rankK−1, the customers seen exactly j
 // times so far; a day's customers seen j times get rank j+1 on that day.
-func buildRanks(e *event) *ranks {
-	r := &ranks{}
+func buildRanks(e *event, depth int, withSuf bool) *ranks {
+	r := &ranks{depth: depth, hasSuf: withSuf}
 	days := make([]segkit.Day, 0, len(e.days))
 	for d, n := range e.days {
 		if !n.one.empty() {
@@ -167,7 +178,7 @@ func buildRanks(e *event) *ranks {
 	}
 	slices.Sort(days)
 	var level [rankK]*roaring.Bitmap // level[j]: seen exactly j times (1 ≤ j < rankK)
-	for j := 1; j < rankK; j++ {
+	for j := 1; j < depth; j++ {
 		level[j] = roaring.New()
 	}
 	seen := roaring.New()
@@ -184,12 +195,12 @@ func buildRanks(e *event) *ranks {
 		}
 		var got [rankK]*roaring.Bitmap
 		got[0] = roaring.AndNot(x, seen)
-		for j := 1; j < rankK; j++ {
+		for j := 1; j < depth; j++ {
 			if !level[j].IsEmpty() {
 				got[j] = roaring.And(x, level[j])
 			}
 		}
-		for j := rankK - 1; j >= 1; j-- {
+		for j := depth - 1; j >= 1; j-- {
 			if got[j] != nil {
 				level[j].AndNot(got[j])
 			}
@@ -203,8 +214,8 @@ func buildRanks(e *event) *ranks {
 			for id := range roaring.Values(multi) {
 				j := 0
 				if seen.Contains(id) {
-					j = rankK
-					for k := 1; k < rankK; k++ {
+					j = depth
+					for k := 1; k < depth; k++ {
 						if level[k].Contains(id) {
 							j = k
 							level[k].Remove(id)
@@ -213,10 +224,10 @@ func buildRanks(e *event) *ranks {
 					}
 				}
 				m := int(1 + readBits(dn.extra, id))
-				for k := j; k < min(j+m, rankK); k++ {
+				for k := j; k < min(j+m, depth); k++ {
 					add[k] = append(add[k], id)
 				}
-				if j+m < rankK {
+				if j+m < depth {
 					level[j+m].Add(id)
 				}
 				seen.Add(id)
@@ -240,20 +251,23 @@ func buildRanks(e *event) *ranks {
 		}
 		if int(seen.GetCardinality()) == everN {
 			done := true
-			for j := 1; j < rankK && done; j++ {
+			for j := 1; j < depth && done; j++ {
 				done = level[j].IsEmpty()
 			}
 			if done {
-				break // everyone has rankK occurrences ranked
+				break // everyone has depth occurrences ranked
 			}
 		}
 	}
-	for k := range per {
+	for k := range per[:depth] {
 		slices.Reverse(per[k])
 		r.lv[k].days = per[k]
 		r.lv[k].finish()
 	}
 	r.minDay, r.maxDay = e.minDay, e.maxDay
+	if !withSuf {
+		return r
+	}
 	r.suf = map[int32]*roaring.Bitmap{}
 	acc := roaring.New()
 	for b := blockOf(e.maxDay); e.has && b > blockOf(e.minDay); b-- {
@@ -297,9 +311,13 @@ func (e *event) afterRecord(days map[segkit.Day]*dayBuf) {
 		t.AddMany(db.ids)
 	}
 	r := old.recompute(e, t)
+	r.minDay, r.maxDay = e.minDay, e.maxDay
+	if !old.hasSuf {
+		e.rk = &rankSlot{r: r}
+		return
+	}
 	// the suffix sets: the old ones (everyone below the old first block,
 	// no one above the old last) plus the batch's customers
-	r.minDay, r.maxDay = e.minDay, e.maxDay
 	r.suf = make(map[int32]*roaring.Bitmap, len(old.suf)+1)
 	batchDays := slices.Sorted(maps.Keys(days))
 	for b := blockOf(e.maxDay); b > blockOf(e.minDay); b-- {
@@ -325,6 +343,10 @@ func (e *event) afterRemove(del *roaring.Bitmap) {
 		return
 	}
 	r := old.without(del, nil)
+	if !old.hasSuf {
+		e.rk = &rankSlot{r: r}
+		return
+	}
 	r.suf = make(map[int32]*roaring.Bitmap, len(old.suf))
 	for b, x := range old.suf {
 		if x.Intersects(del) {
@@ -338,8 +360,8 @@ func (e *event) afterRemove(del *roaring.Bitmap) {
 // without returns the ranks without the customers of t, plus add[k][d]
 // (ascending IDs) on rank k+1 at day d.
 func (r *ranks) without(t *roaring.Bitmap, add *[rankK]map[segkit.Day][]uint32) *ranks {
-	out := &ranks{minDay: r.minDay, maxDay: r.maxDay}
-	for k := range r.lv {
+	out := &ranks{depth: r.depth, hasSuf: r.hasSuf, minDay: r.minDay, maxDay: r.maxDay}
+	for k := range r.lv[:r.depth] {
 		lv := &r.lv[k]
 		var extra map[segkit.Day][]uint32
 		if add != nil {
@@ -403,11 +425,11 @@ func (r *ranks) recompute(e *event, t *roaring.Bitmap) *ranks {
 				continue
 			}
 			m := 1 + int(readBits(n.extra, id))
-			for ; m > 0 && k < rankK; m-- {
+			for ; m > 0 && k < r.depth; m-- {
 				add[k][d] = append(add[k][d], id)
 				k++
 			}
-			if k == rankK {
+			if k == r.depth {
 				break
 			}
 		}
@@ -419,7 +441,7 @@ func (r *ranks) recompute(e *event, t *roaring.Bitmap) *ranks {
 func (r *ranks) bytes() (int64, int) {
 	var n int64
 	var c int
-	for k := range r.lv {
+	for k := range r.lv[:r.depth] {
 		lv := &r.lv[k]
 		for _, rd := range lv.days {
 			n += int64(rd.b.GetSizeInBytes()) + 48 + 16
@@ -440,12 +462,12 @@ func (r *ranks) bytes() (int64, int) {
 // [from, to] (1 ≤ k ≤ rankK, e.rankable(to)). The result may be shared:
 // callers only read it.
 func (e *event) rankedGe(k int, from segkit.Day, st *stop) *roaring.Bitmap {
-	return e.ranks().lv[k-1].from(from, st)
+	return e.ranksFor(k, false).lv[k-1].from(from, st)
 }
 
 // rankedGeCount is the size of rankedGe.
 func (e *event) rankedGeCount(k int, from segkit.Day) uint64 {
-	return e.ranks().lv[k-1].countFrom(from)
+	return e.ranksFor(k, false).lv[k-1].countFrom(from)
 }
 
 // rankedCount answers `count op n` over [from, to] from the ranks: the
@@ -484,6 +506,7 @@ func (e *event) countRanked(from, to segkit.Day, op Op, n int64, live *roaring.B
 	if !ok || !e.rankable(to) {
 		return nil, false
 	}
+	e.ranksFor(max(lo, hi), false)
 	r := e.rankedGe(lo, from, st)
 	if hi > 0 {
 		r = roaring.AndNot(r, e.rankedGe(hi, from, st))
@@ -500,6 +523,7 @@ func (e *event) countRankedSize(from, to segkit.Day, op Op, n int64, live uint64
 	if !ok || !e.rankable(to) {
 		return 0, false
 	}
+	e.ranksFor(max(lo, hi), false)
 	c := e.rankedGeCount(lo, from)
 	if hi > 0 {
 		c -= e.rankedGeCount(hi, from)
@@ -550,7 +574,7 @@ func (v *View) CountCount(event string, from, to segkit.Day, op Op, n int64) int
 //
 // The result may be shared: callers only read it.
 func (e *event) didRanked(from segkit.Day, st *stop) *roaring.Bitmap {
-	r := e.ranks()
+	r := e.ranksFor(1, true)
 	lv := &r.lv[0]
 	b := blockOf(from)
 	if from == blockStart(b) {
