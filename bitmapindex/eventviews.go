@@ -69,6 +69,8 @@ func (v *View) CountWhere(event string, from, to segkit.Day, f Filter, op Op, n 
 	if zeroOK {
 		r.Or(roaring.AndNot(live, roaring.BitmapOf(touched...)))
 	}
+	putIDs(keep)
+	putIDs(touched)
 	return Set{v: v, bm: r}
 }
 
@@ -132,6 +134,10 @@ type dayCursor struct {
 func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touched []uint32) {
 	if rf.never {
 		return nil, nil
+	}
+	keep = getIDs()
+	if q.touched {
+		touched = getIDs()
 	}
 	var curs []dayCursor
 	lo, hi := uint32(math.MaxUint32), uint32(0)
@@ -241,6 +247,24 @@ func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touche
 	return keep, touched
 }
 
+// idBufs recycles sums' ID lists (a large window keeps millions of IDs;
+// allocating them anew on every evaluation costs garbage collection on a
+// large heap).
+var idBufs sync.Pool
+
+func getIDs() []uint32 {
+	if p, _ := idBufs.Get().(*[]uint32); p != nil {
+		return (*p)[:0]
+	}
+	return nil
+}
+
+func putIDs(ids []uint32) {
+	if cap(ids) > 0 {
+		idBufs.Put(&ids)
+	}
+}
+
 // sumQuery says what sums keeps: the customers whose count, sum or mean
 // satisfies `op c`, and (touched) every customer it saw.
 type sumQuery struct {
@@ -281,6 +305,8 @@ func (v *View) SumWhere(event string, from, to segkit.Day, f Filter, op Op, c Am
 	if zeroOK {
 		r.Or(roaring.AndNot(live, roaring.BitmapOf(touched...)))
 	}
+	putIDs(keep)
+	putIDs(touched)
 	return Set{v: v, bm: r}
 }
 
@@ -296,7 +322,9 @@ func (v *View) AvgWhere(event string, from, to segkit.Day, f Filter, op Op, c Am
 	}
 	rf := e.resolveFilter(f)
 	keep, _ := e.sums(from, to, &rf, sumQuery{kind: qAvg, op: op, c: int64(c), st: v.stop})
-	return Set{v: v, bm: roaring.BitmapOf(keep...)}
+	r := roaring.BitmapOf(keep...)
+	putIDs(keep)
+	return Set{v: v, bm: r}
 }
 
 // DidThen returns the customers with an occurrence of a matching fa on some
