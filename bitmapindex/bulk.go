@@ -18,7 +18,8 @@ import (
 //
 // Committing a chunk is the same as a batch that adds each key in row order
 // and then writes each column's values one by one in the order the columns
-// were given (so a later column of the same attribute wins), but it takes
+// were given (so a later column of the same attribute wins; a column with
+// an empty name is an error even when it has no rows), but it takes
 // 8 bytes per int, decimal or time value instead of a 48-byte [Value], looks
 // the keys up in bulk and applies each field with whole-bitmap operations.
 //
@@ -153,7 +154,8 @@ func (c *Chunk) Sets(attr string, rows []uint32, values [][]string) {
 	c.cols = append(c.cols, chunkCol{kind: colSet, name: attr, rows: rows, sets: values})
 }
 
-// Events records occurrences of an event (see [EventColumns]).
+// Events records occurrences of an event (see [EventColumns]; Rows is
+// required, one per occurrence).
 func (c *Chunk) Events(event string, e EventColumns) {
 	c.cols = append(c.cols, chunkCol{kind: colEvent, name: event, rows: e.Rows, ints: e.At, amts: e.Values, props: e.Props})
 }
