@@ -839,7 +839,7 @@ func (ab *attrBuf) apply(w wctx, st *state) {
 		switch {
 		case empty:
 			a.clear(w, id)
-		case a.present.contains(id) || a.def.Kind == KindSet:
+		case a.present.contains(id):
 			a.set(w, id, v)
 		default:
 			fresh = append(fresh, i)
@@ -858,9 +858,13 @@ func (a *attr) setFresh(w wctx, ids []uint32, vals []Value, fresh []int32) {
 		pres[k] = ids[i]
 	}
 	w.own(&a.present).Or(roaring.BitmapOf(pres...))
-	if a.def.Kind == KindCategory {
+	if a.def.Kind == KindCategory || a.def.Kind == KindSet {
 		groups := map[string][]uint32{}
 		for _, i := range fresh {
+			if a.def.Kind == KindSet {
+				eachString(vals[i].s, func(s string) { groups[s] = append(groups[s], ids[i]) })
+				continue
+			}
 			groups[vals[i].s] = append(groups[vals[i].s], ids[i])
 		}
 		for s, g := range groups {
