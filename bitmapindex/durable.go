@@ -498,7 +498,7 @@ func (ix *Index) waitDurable(seq uint64) error {
 		return nil
 	}
 	d := ix.dur
-	if err := d.log.flush(seq, !d.sync.periodic); err != nil {
+	if err := d.log.commitFlush(seq, !d.sync.periodic); err != nil {
 		return err
 	}
 	if d.auto > 0 && !d.running.Load() {

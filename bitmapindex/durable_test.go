@@ -386,3 +386,32 @@ func TestCreateDir(t *testing.T) {
 	require.Equal(t, 1, rep.Replayed)
 	require.False(t, rep.CheckpointTime.IsZero())
 }
+
+func TestGroupCommitGatherIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	ix, err := Open(dir, DefaultConfig())
+	require.NoError(t, err)
+	defer ix.Close()
+	require.NoError(t, ix.AddTag("a", "t"))
+	l := ix.dur.log
+	// as if the last round had synced 50 committers' records and taken an
+	// hour: a lone committer waits for the others at most maxGather
+	l.mu.Lock()
+	l.lastGroup, l.lastSync = 50, time.Hour
+	syncs := l.syncs
+	l.mu.Unlock()
+	t0 := time.Now()
+	require.NoError(t, ix.AddTag("b", "t"))
+	waited := time.Since(t0)
+	l.mu.Lock()
+	require.EqualValues(t, 1, l.lastGroup, "the round synced one record")
+	require.Equal(t, syncs+1, l.syncs)
+	l.mu.Unlock()
+	require.GreaterOrEqual(t, waited, maxGather, "the leader waited for more records")
+	// after a round of one, a lone committer's rounds stay rounds of one
+	require.NoError(t, ix.AddTag("c", "t"))
+	l.mu.Lock()
+	require.EqualValues(t, 1, l.lastGroup)
+	l.mu.Unlock()
+	require.Equal(t, 3, ix.View().Tag("t").Len())
+}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"os"
+	"runtime"
 	"sync"
+	"time"
 )
 
 // The write-ahead log: a sequence of segment files, each holding the
@@ -229,7 +231,13 @@ type logWriter struct {
 	err      error
 	records  int64 // records in the segment
 	syncs    int64 // fsyncs since Open
+	// the last fsync round: records it made durable, and its duration
+	lastGroup uint64
+	lastSync  time.Duration
 }
+
+// maxGather bounds how long a leader waits for more records before a sync.
+const maxGather = 500 * time.Microsecond
 
 func newLogWriter(f *os.File, path string, size, alloc int64, last uint64, records int64) *logWriter {
 	l := &logWriter{f: f, path: path, size: size, wpos: size, alloc: alloc, appended: last, written: last, synced: last, records: records}
@@ -299,6 +307,23 @@ func writeAt(f *os.File, buf []byte, off, alloc int64) (int64, error) {
 // synced to stable storage. A failed write or sync is sticky: the file's
 // state is then unknown, so every later flush and append fails.
 func (l *logWriter) flush(seq uint64, sync bool) error {
+	return l.flushGather(seq, sync, false)
+}
+
+// commitFlush is flush for a committer that just appended seq. When the
+// previous fsync round made several committers' records durable, a leader
+// first lets the committers that are still on their way append theirs
+// (yielding the processor to them), until the group is as large as the
+// previous one or half the previous fsync's time (at most maxGather) has
+// passed. Without it, committers that loop on Commit split into two halves
+// that alternate between fsyncs: those arriving while one runs wait for it
+// and form the next group while the others return, so each fsync carries
+// half of them. A lone committer (a group of one) never waits.
+func (l *logWriter) commitFlush(seq uint64, sync bool) error {
+	return l.flushGather(seq, sync, true)
+}
+
+func (l *logWriter) flushGather(seq uint64, sync, gather bool) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for {
@@ -313,10 +338,20 @@ func (l *logWriter) flush(seq uint64, sync bool) error {
 			continue
 		}
 		l.busy = true
+		if gather && sync && l.lastGroup > 1 && l.appended-l.synced < l.lastGroup {
+			deadline := time.Now().Add(min(l.lastSync/2, maxGather))
+			for l.appended-l.synced < l.lastGroup && time.Now().Before(deadline) {
+				l.mu.Unlock()
+				runtime.Gosched()
+				l.mu.Lock()
+			}
+		}
 		buf, target, f, off, alloc := l.buf, l.appended, l.f, l.wpos, l.alloc
+		before := l.synced
 		l.buf = l.spare[:0]
 		l.mu.Unlock()
 		var err error
+		var took time.Duration
 		if len(buf) > 0 {
 			alloc, err = writeAt(f, buf, off, alloc)
 		}
@@ -324,7 +359,9 @@ func (l *logWriter) flush(seq uint64, sync bool) error {
 			if hook := testHook; hook != nil {
 				hook("log-sync")
 			}
+			t0 := time.Now()
 			err = syncData(f)
+			took = time.Since(t0)
 		}
 		l.mu.Lock()
 		l.busy = false
@@ -339,6 +376,7 @@ func (l *logWriter) flush(seq uint64, sync bool) error {
 			if sync {
 				l.synced = target
 				l.syncs++
+				l.lastGroup, l.lastSync = target-before, took
 			}
 		}
 		l.cond.Broadcast()
