@@ -273,7 +273,8 @@ func (w *Watcher) diffInto(out []Change, name string, was, is *roaring.Bitmap, b
 	}
 	left, entered := roaring.AndNot(was, is), roaring.AndNot(is, was)
 	var leftKeys map[string]int // position in out, when both are non-empty
-	if !left.IsEmpty() && !entered.IsEmpty() {
+	if before != after && !left.IsEmpty() && !entered.IsEmpty() {
+		// (one view: a key has one ID, so nobody both leaves and enters)
 		leftKeys = map[string]int{}
 	}
 	start := len(out)

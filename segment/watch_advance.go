@@ -111,7 +111,12 @@ func (w *Watcher) advanceLocked(ctx context.Context, now time.Time) ([]Change, m
 		}
 		return v.Wrap(bm), nil
 	}
-	var out []Change
+	type moveOf struct {
+		name    string
+		was, is *roaring.Bitmap
+	}
+	var moves []moveOf
+	total := 0
 	for _, name := range names {
 		r := st.defs[name].rule
 		ev, err := r.newEvaluator(ctx, w.view, now, refs)
@@ -177,9 +182,14 @@ func (w *Watcher) advanceLocked(ctx context.Context, now time.Time) ([]Change, m
 		}
 		if x := roaring.Xor(was, bm); !x.IsEmpty() {
 			moved[name] = x
-			out = w.diffInto(out, name, was, bm, w.view, w.view, now)
+			moves = append(moves, moveOf{name, was, bm})
+			total += int(x.GetCardinality())
 		}
 		next[name] = bm
+	}
+	out := make([]Change, 0, total) // Change values are most of the cost: allocated once
+	for _, m := range moves {
+		out = w.diffInto(out, m.name, m.was, m.is, w.view, w.view, now)
 	}
 	w.leaves = &timeLeaves{vals: vals, touched: roaring.New()}
 	return out, next, nil
