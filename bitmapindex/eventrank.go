@@ -634,13 +634,7 @@ func orScatter(st *stop, size uint64, xs ...*roaring.Bitmap) *roaring.Bitmap {
 	if len(xs) < 4 {
 		return orAllStop(st, xs...)
 	}
-	n := int(size+63) / 64
-	var words []uint64
-	if p, _ := scatterBufs.Get().(*[]uint64); p != nil && cap(*p) >= n {
-		words = (*p)[:n]
-	} else {
-		words = make([]uint64, n)
-	}
+	words := scatterWords(size)
 	var buf [1024]uint32
 	for _, x := range xs {
 		if st.done() {
@@ -655,6 +649,22 @@ func orScatter(st *stop, size uint64, xs ...*roaring.Bitmap) *roaring.Bitmap {
 			}
 		}
 	}
+	return denseToBitmap(words)
+}
+
+// scatterWords returns a zeroed dense word array for IDs below size, from
+// scatterBufs when one is big enough.
+func scatterWords(size uint64) []uint64 {
+	n := int(size+63) / 64
+	if p, _ := scatterBufs.Get().(*[]uint64); p != nil && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]uint64, n)
+}
+
+// denseToBitmap converts words (from scatterWords) into a bitmap and gives
+// them back to scatterBufs, zeroed.
+func denseToBitmap(words []uint64) *roaring.Bitmap {
 	r := roaring.FromDense(words, true)
 	clear(words)
 	scatterBufs.Put(&words)

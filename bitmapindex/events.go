@@ -432,6 +432,24 @@ func (e *event) didStop(from, to segkit.Day, st *stop) *roaring.Bitmap {
 			}
 		}
 	}
+	return orSparse(st, e.idBound(), xs...)
+}
+
+// orSparse is the union of xs. Several bitmaps that together hold between
+// one in 1,024 and one in 8 of the IDs below size are unioned by setting
+// bits in a dense array (orScatter): FastOr would merge their small array
+// containers into one another again and again. Fewer members make the
+// dense pass not worth it, more make FastOr's containers dense early.
+func orSparse(st *stop, size uint64, xs ...*roaring.Bitmap) *roaring.Bitmap {
+	if len(xs) >= 4 {
+		var n uint64
+		for _, x := range xs {
+			n += x.GetCardinality()
+		}
+		if n >= size/1024 && n < size/8 {
+			return orScatter(st, size, xs...)
+		}
+	}
 	return orAllStop(st, xs...)
 }
 

@@ -33,7 +33,31 @@ func (e *event) didWhere(from, to segkit.Day, rf *rfilter, st *stop) *roaring.Bi
 	if rf.never {
 		return r
 	}
+	// Many occurrences in the window: their matching IDs are set as bits in
+	// a dense array and converted once (see orSparse); few: a bitmap per
+	// day, unioned.
+	var occs uint64
+	e.scanDays(from, to, nil, func(_ segkit.Day, n *dayNode) {
+		if n.occ != nil {
+			occs += uint64(len(n.occ.ids))
+		} else if !n.one.empty() {
+			occs += n.one.b.GetCardinality()
+		}
+	})
+	size := e.idBound()
 	var buf []uint32
+	if occs >= max(size/1024, 64) {
+		words := scatterWords(size)
+		e.scanDays(from, to, st, func(_ segkit.Day, n *dayNode) {
+			buf = rf.matchingIDs(n, buf[:0])
+			for _, id := range buf {
+				if w := int(id / 64); w < len(words) {
+					words[w] |= 1 << (id % 64)
+				}
+			}
+		})
+		return denseToBitmap(words)
+	}
 	var parts []*roaring.Bitmap
 	e.scanDays(from, to, st, func(_ segkit.Day, n *dayNode) {
 		buf = rf.matchingIDs(n, buf[:0])
@@ -44,7 +68,7 @@ func (e *event) didWhere(from, to segkit.Day, rf *rfilter, st *stop) *roaring.Bi
 	if len(parts) == 0 {
 		return r
 	}
-	return roaring.FastOr(parts...)
+	return orAllStop(st, parts...)
 }
 
 // CountWhere returns the live customers whose number of occurrences of
