@@ -5,7 +5,9 @@ import (
 	"maps"
 	"math"
 	"math/bits"
+	"runtime"
 	"slices"
+	"sort"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -192,12 +194,71 @@ func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touche
 	if len(curs) == 0 {
 		return nil, nil
 	}
+	hiBase := uint64(hi)&^(sumChunk-1) + sumChunk
+	loBase := uint64(lo) &^ (sumChunk - 1)
+	var occs int
+	for _, c := range curs {
+		occs += len(c.ids)
+	}
+	chunks := int((hiBase - loBase) / sumChunk)
+	parts := min(runtime.GOMAXPROCS(0), occs/sumParallelOccs, chunks)
+	if parts <= 1 {
+		return e.sumRange(curs, loBase, hiBase, rf, q, keep, touched)
+	}
+	// Large sums are split by ranges of customers over up to GOMAXPROCS
+	// goroutines, each with its own cursors (positioned by binary search),
+	// accumulator and lists; the lists are joined in ID order.
+	type out struct{ keep, touched []uint32 }
+	outs := make([]out, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		from := loBase + uint64(chunks*p/parts)*sumChunk
+		to := loBase + uint64(chunks*(p+1)/parts)*sumChunk
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cs := make([]dayCursor, len(curs))
+			for i, c := range curs {
+				c.pos = sort.Search(len(c.ids), func(j int) bool { return uint64(c.ids[j]) >= from })
+				cs[i] = c
+			}
+			var k, t []uint32
+			if p == 0 {
+				k, t = keep, touched
+			} else {
+				k = getIDs()
+				if q.touched {
+					t = getIDs()
+				}
+			}
+			k, t = e.sumRange(cs, from, to, rf, q, k, t)
+			outs[p] = out{k, t}
+		}()
+	}
+	wg.Wait()
+	keep, touched = outs[0].keep, outs[0].touched
+	for _, o := range outs[1:] {
+		keep = append(keep, o.keep...)
+		touched = append(touched, o.touched...)
+		putIDs(o.keep)
+		putIDs(o.touched)
+	}
+	return keep, touched
+}
+
+// sumParallelOccs is the fewest occurrences per goroutine of a split sum.
+var sumParallelOccs = 1 << 18
+
+// sumRange accumulates the occurrences of curs (from their positions) of
+// customers in [loBase, hiBase), chunk by chunk, appending to keep and
+// touched as sums describes.
+func (e *event) sumRange(curs []dayCursor, loBase, hiBase uint64, rf *rfilter, q sumQuery, keep, touched []uint32) ([]uint32, []uint32) {
 	holds := holdsTable(q.op)
 	small := q.c <= 1<<31 && q.c >= -1<<31 // c × n fits an int64 for every n < 2^32
 	a := accs.Get().(*acc)
 	defer accs.Put(a)
 	all := len(rf.terms) == 0
-	for base := uint64(lo) &^ (sumChunk - 1); base <= uint64(hi); base += sumChunk {
+	for base := loBase; base < hiBase; base += sumChunk {
 		if q.st.done() { // between chunks: the accumulator is clean for the pool
 			return keep, touched
 		}
