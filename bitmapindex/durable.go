@@ -1003,6 +1003,7 @@ type checkpointWriter struct {
 const (
 	ckptChunk   = 4 << 20 // bytes per write(2) and per write-back request
 	ckptBuffers = 4
+	ckptWindow  = 4 * ckptChunk // written but perhaps not on the disk yet
 )
 
 func newCheckpointWriter(f *os.File) *checkpointWriter {
@@ -1026,6 +1027,15 @@ func (w *checkpointWriter) run() {
 			} else {
 				startWriteback(w.f, off, int64(len(b)))
 				off += int64(len(b))
+				if prev := off - ckptWindow; prev > 0 {
+					// pace: wait for the chunk before the window to
+					// reach the disk, then leave the disk to the log's
+					// syncs for half as long, so that commits keep most
+					// of their rate while a checkpoint is written
+					t0 := time.Now()
+					waitWriteback(w.f, prev-int64(len(b)), int64(len(b)))
+					time.Sleep(time.Since(t0) / 2)
+				}
 			}
 		}
 		w.free <- b[:0]
