@@ -180,7 +180,7 @@ func BenchmarkSegment(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, _ := Preset("rfm11")
+	s, _ := Preset("rfm10")
 	b.ReportAllocs()
 	for b.Loop() {
 		a, err := res.Segment(s)

@@ -3,7 +3,7 @@
 // value (spend) model and the loyalty (frequency, purchase cycle) model.
 //
 // Where to start: [Analyze] scores the customers of a transaction stream as
-// of now, [Preset] gives a segment scheme (rfm10, rfm11, cn8, quadrant)
+// of now, [Preset] gives a segment scheme (rfm10, cn8, quadrant)
 // whose [Scheme.Configure] sets the scoring it is written for,
 // [Result.Segment] names each customer's segment, and [Update] writes it all
 // into a bitmap index.
@@ -16,8 +16,8 @@
 //
 //	res, err := rfm.Analyze(slices.Values(txns), now, rfm.DefaultConfig())
 //	if err != nil { … }
-//	scheme, _ := rfm.Preset("rfm11")
-//	segs, _ := res.Segment(scheme)        // Champions, Loyal, …, Lost
+//	scheme, _ := rfm.Preset("rfm10")
+//	segs, _ := res.Segment(scheme)        // Champions, Loyal Customers, …, Lost
 //	segs.Summary().WriteText(os.Stdout)  // customers, orders, revenue, AOV, shares
 //	err = rfm.Update(ix, rfm.Output{Result: res, Segments: segs}, rfm.DefaultIndexConfig())
 //
@@ -55,9 +55,10 @@
 // patterns ("5[45]*") or explicit cells, first match winning, with a
 // catch-all. Load your own with [LoadScheme] (JSON) or [LoadCellMap] (CSV);
 // [NewScheme] rejects a rule that can never match. Built-in presets
-// ([Preset]): rfm10 (the R rfm documentation table), rfm11 (the 11-segment
-// cell map), cn8 (重要价值客户 … 一般挽留客户 with English aliases) and
-// quadrant (frequency × average order value).
+// ([Preset]): rfm10 (the R rfm documentation table), cn8 (重要价值客户 …
+// 一般挽留客户 with English aliases) and quadrant (frequency × average order
+// value). The 11-segment cell map (Champions … Lost) is published as a CSV
+// cell map: load it with [LoadCellMap].
 //
 // # The A–E groups
 //

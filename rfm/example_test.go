@@ -46,7 +46,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	scheme, _ := rfm.Preset("rfm11")
+	scheme, _ := rfm.Preset("rfm10")
 	segs, err := res.Segment(scheme)
 	if err != nil {
 		panic(err)
@@ -59,16 +59,16 @@ func Example() {
 	// Output:
 	// ann 555 1    6    720  Champions
 	// bob 421 2    2     35  New Customers
-	// cai 235 70   3   1230  At Risk
+	// cai 235 70   3   1230  Can't Lose Them
 	// dan 111 181  1     18  Lost
 	// eve 512 0    1     60  New Customers
-	// fei 354 30   4    380  Loyal
-	// gus 122 167  2     44  Hibernating
-	// hua 435 7    3    750  Loyal
-	// ida 211 78   1     15  Hibernating
-	// jon 333 21   3    225  Potential Loyalists
-	// kai 114 273  1    300  Cannot Lose Them
-	// lin 553 1    4    180  Potential Loyalists
+	// fei 354 30   4    380  Potential Loyalist
+	// gus 122 167  2     44  Lost
+	// hua 435 7    3    750  Potential Loyalist
+	// ida 211 78   1     15  About To Sleep
+	// jon 333 21   3    225  Potential Loyalist
+	// kai 114 273  1    300  Lost
+	// lin 553 1    4    180  Potential Loyalist
 	// left out: 1 future, 1 refund netted
 }
 
@@ -233,7 +233,7 @@ func must[T any](v T, _ bool) T { return v }
 // that segment rules select on it.
 func ExampleUpdate() {
 	res, _ := rfm.Analyze(slices.Values(shop()), now, rfm.DefaultConfig())
-	scheme, _ := rfm.Preset("rfm11")
+	scheme, _ := rfm.Preset("rfm10")
 	segs, _ := res.Segment(scheme)
 	value, _ := res.Value(rfm.DefaultValueConfig())
 

@@ -223,7 +223,7 @@ func TestSummaryGolden(t *testing.T) {
 
 	qt, err := Analyze(slices.Values(txns), now, Config{Cycles: true})
 	require.NoError(t, err)
-	rfm11, err := qt.Segment(mustPreset(t, "rfm11"))
+	rfm11, err := qt.Segment(rfm11FromData(t))
 	require.NoError(t, err)
 	vt, err := qt.Value(ValueConfig{Method: ValueABC})
 	require.NoError(t, err)

@@ -7,14 +7,10 @@ import (
 	"sync"
 )
 
-//go:generate go run ./internal/gencells -in ../../shared/data/rfm11_cells.csv -out preset_rfm11.go
-
 // Preset returns a built-in scheme by name:
 //
 //   - "rfm10": the segment table of the R package rfm's documentation, ten
 //     interval rules on 5-bin scores, first match wins, unmatched → "Others".
-//   - "rfm11": the widely used 11-segment map of all 125 cells of 5-bin
-//     scores (Champions, Loyal, Potential Loyalists, …, Hibernating, Lost).
 //   - "cn8": the Chinese eight-class model (重要价值客户 … 一般挽留客户, with
 //     English aliases) on 2-bin scores: score with [SplitMean] or
 //     [SplitMedian], where R = 2 means recency below the threshold, F = 2
@@ -23,6 +19,11 @@ import (
 //     scores, R ignored: score with [SplitMean], [SplitMedian] or [Explicit]
 //     (one point per dimension) and Config.Monetary = [Mean], so that M is
 //     the average order value.
+//
+// The widely used 11-segment map of all 125 cells of 5-bin scores
+// (Champions, Loyal, Potential Loyalists, …, Hibernating, Lost) is not a
+// preset: it is a table of cells, not rules, published as a CSV cell map
+// ("rfm_cell,segment"); load it with [LoadCellMap].
 //
 // The returned Scheme is shared and immutable. An unknown name is an error
 // listing the known ones.
@@ -46,7 +47,6 @@ func PresetNames() []string {
 
 var presets = map[string]func() *Scheme{
 	"rfm10":    sync.OnceValue(func() *Scheme { return MustScheme(rfm10Def()) }),
-	"rfm11":    sync.OnceValue(func() *Scheme { return MustScheme(rfm11Def()) }),
 	"cn8":      sync.OnceValue(func() *Scheme { return MustScheme(cn8Def()) }),
 	"quadrant": sync.OnceValue(func() *Scheme { return MustScheme(quadrantDef()) }),
 }
@@ -73,20 +73,6 @@ func rfm10Def() SchemeDef {
 			rule("Lost", 1, 1, 1, 5, 1, 5),
 		},
 	}
-}
-
-// rfm11Def is the 11-segment cell map, one rule per cell, from the
-// generated rfm11Cells table.
-func rfm11Def() SchemeDef {
-	def := SchemeDef{Name: "rfm11", Bins: 5, Default: DefaultSegment}
-	for _, c := range rfm11Cells {
-		sc, err := ParseScore(c.cell)
-		if err != nil {
-			panic(err) // generated table; a test checks it
-		}
-		def.Rules = append(def.Rules, Rule{Name: c.segment, Cells: []Score{sc}})
-	}
-	return def
 }
 
 // cn8Def is the Chinese eight-class RFM model on 2-bin scores.

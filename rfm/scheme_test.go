@@ -34,9 +34,9 @@ func TestScore(t *testing.T) {
 }
 
 func TestPresets(t *testing.T) {
-	assert.Equal(t, []string{"cn8", "quadrant", "rfm10", "rfm11"}, PresetNames())
+	assert.Equal(t, []string{"cn8", "quadrant", "rfm10"}, PresetNames())
 	_, err := Preset("rfm12")
-	require.EqualError(t, err, `rfm: unknown preset scheme "rfm12" (known: cn8, quadrant, rfm10, rfm11)`)
+	require.EqualError(t, err, `rfm: unknown preset scheme "rfm12" (known: cn8, quadrant, rfm10)`)
 
 	rfm10 := mustPreset(t, "rfm10")
 	assert.Equal(t, 5, rfm10.Bins())
@@ -57,10 +57,6 @@ func TestPresets(t *testing.T) {
 		{"rfm10", Score{3, 1, 1}, "About To Sleep"},
 		{"rfm10", Score{1, 1, 1}, "Lost"},
 		{"rfm10", Score{2, 1, 5}, "Others"},
-		{"rfm11", Score{5, 5, 5}, "Champions"},
-		{"rfm11", Score{3, 4, 3}, "Need Attention"},
-		{"rfm11", Score{1, 1, 1}, "Lost"},
-		{"rfm11", Score{2, 1, 1}, "Hibernating"},
 		{"cn8", Score{2, 2, 2}, "重要价值客户"},
 		{"cn8", Score{2, 1, 2}, "重要发展客户"},
 		{"cn8", Score{1, 2, 2}, "重要保持客户"},
@@ -86,7 +82,6 @@ func TestPresets(t *testing.T) {
 	_, ok := cn8.Assign(Score{3, 1, 1})
 	assert.False(t, ok, "score outside the scheme's bins")
 	assert.Equal(t, []Score{{5, 5, 5}}, rfm10.Cells("Champions"))
-	assert.Len(t, mustPreset(t, "rfm11").Cells("Potential Loyalists"), 24)
 	// A preset is shared: callers get the same immutable value.
 	assert.Same(t, rfm10, mustPreset(t, "rfm10"))
 }
@@ -292,7 +287,7 @@ func TestSchemeConfigure(t *testing.T) {
 		bins     int
 		binning  Binning
 		monetary MonetaryMode
-	}{{"cn8", 2, SplitMean, Sum}, {"quadrant", 2, SplitMean, Mean}, {"rfm10", 5, Quantile, Sum}, {"rfm11", 5, Quantile, Sum}} {
+	}{{"cn8", 2, SplitMean, Sum}, {"quadrant", 2, SplitMean, Mean}, {"rfm10", 5, Quantile, Sum}} {
 		s, err := Preset(c.name)
 		require.NoError(t, err)
 		got := s.Configure(base)

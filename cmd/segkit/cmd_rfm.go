@@ -46,7 +46,7 @@ func (c *rfmCmd) flags(fs *flag.FlagSet) {
 	nowVar(fs, &c.now, "now", "analysis `DATE` (YYYY-MM-DD): recency is counted in days up to it, later transactions are left out")
 	fs.IntVar(&c.bins, "bins", 0, "score bins per dimension, `N` in 2..9 (default 5; 2 for cn8 and quadrant)")
 	fs.StringVar(&c.binning, "binning", "", "binning `B`: quantile, rcompat (the R package rfm's rule), rank, splitmean or splitmedian (default quantile; splitmean for cn8 and quadrant)")
-	fs.StringVar(&c.scheme, "scheme", "rfm10", "segment scheme `S`: rfm10, rfm11, cn8, quadrant, or a FILE (.json scheme or .csv cell map)")
+	fs.StringVar(&c.scheme, "scheme", "rfm10", "segment scheme `S`: rfm10, cn8, quadrant, or a FILE (.json scheme or .csv cell map)")
 	fs.StringVar(&c.format, "format", "csv", "output `format`: csv (one row per customer), json, or summary (a table per segment)")
 	fs.StringVar(&c.svg, "svg", "", "write the R × F heatmap (customers per cell) to this SVG `FILE`")
 	fs.StringVar(&c.svgSeg, "svg-segments", "", "write the segment sizes bar chart to this SVG `FILE`")

@@ -52,7 +52,7 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	scheme, _ := rfm.Preset("rfm11")
+	scheme, _ := rfm.Preset("rfm10")
 	segs, err := res.Segment(scheme)
 	if err != nil {
 		return err
