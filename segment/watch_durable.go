@@ -385,32 +385,7 @@ func (d *watchDur) record(w *Watcher, out []Change) error {
 	if len(out) > 0 {
 		firstSeq = out[0].Seq
 	}
-	b := append(d.buf[:0], make([]byte, 8)...)
-	b = binary.AppendUvarint(b, d.rec+1)
-	b = binary.AppendUvarint(b, firstSeq)
-	b = binary.AppendUvarint(b, uint64(len(out)))
-	b = binary.AppendUvarint(b, w.ixSeq)
-	b = binary.AppendVarint(b, w.now.UnixNano())
-	names := map[string]uint64{}
-	var order []string
-	for _, c := range out {
-		if _, ok := names[c.Segment]; !ok {
-			names[c.Segment] = uint64(len(order))
-			order = append(order, c.Segment)
-		}
-	}
-	b = binary.AppendUvarint(b, uint64(len(order)))
-	for _, n := range order {
-		b = appendString(b, n)
-	}
-	for _, c := range out {
-		b = binary.AppendUvarint(b, names[c.Segment])
-		b = binary.AppendUvarint(b, uint64(c.ID))
-		b = append(b, byte(c.Kind))
-		b = appendString(b, c.Key)
-	}
-	binary.LittleEndian.PutUint32(b[0:], uint32(len(b)-8))
-	binary.LittleEndian.PutUint32(b[4:], crc32.Checksum(b[8:], castagnoli))
+	b := appendWatchRecord(d.buf[:0], d.rec+1, firstSeq, w.ixSeq, w.now, out)
 	d.buf = b
 	if watchHook != nil {
 		// the restart tests stop here with half a record written, as a
@@ -435,6 +410,42 @@ func (d *watchDur) record(w *Watcher, out []Change) error {
 		d.buf = nil
 	}
 	return nil
+}
+
+// appendWatchRecord appends one framed log record (length, CRC-32C,
+// payload) holding the changes of one Sync or Advance: the record number,
+// the first change's sequence number, the index's sequence number and the
+// time it was evaluated at, the segment names once, then the changes.
+// decodeWatchRecord reads the payload back.
+func appendWatchRecord(b []byte, rec, firstSeq, ixSeq uint64, now time.Time, out []Change) []byte {
+	start := len(b)
+	b = append(b, make([]byte, 8)...)
+	b = binary.AppendUvarint(b, rec)
+	b = binary.AppendUvarint(b, firstSeq)
+	b = binary.AppendUvarint(b, uint64(len(out)))
+	b = binary.AppendUvarint(b, ixSeq)
+	b = binary.AppendVarint(b, now.UnixNano())
+	names := map[string]uint64{}
+	var order []string
+	for _, c := range out {
+		if _, ok := names[c.Segment]; !ok {
+			names[c.Segment] = uint64(len(order))
+			order = append(order, c.Segment)
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(order)))
+	for _, n := range order {
+		b = appendString(b, n)
+	}
+	for _, c := range out {
+		b = binary.AppendUvarint(b, names[c.Segment])
+		b = binary.AppendUvarint(b, uint64(c.ID))
+		b = append(b, byte(c.Kind))
+		b = appendString(b, c.Key)
+	}
+	binary.LittleEndian.PutUint32(b[start:], uint32(len(b)-start-8))
+	binary.LittleEndian.PutUint32(b[start+4:], crc32.Checksum(b[start+8:], castagnoli))
+	return b
 }
 
 func appendString(b []byte, s string) []byte {

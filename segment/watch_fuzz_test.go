@@ -1,42 +1,14 @@
 package segment
 
 import (
-	"encoding/binary"
-	"hash/crc32"
 	"testing"
 	"time"
 )
 
-// seedWatchRecord encodes a watcher log record the way watchDur.record
-// does (framed: length, CRC-32C, payload), for the fuzz corpus.
+// seedWatchRecord is a framed watcher log record, as watchDur.record
+// writes it, for the fuzz corpus.
 func seedWatchRecord(rec, firstSeq, ixSeq uint64, now time.Time, changes []Change) []byte {
-	b := make([]byte, 8)
-	b = binary.AppendUvarint(b, rec)
-	b = binary.AppendUvarint(b, firstSeq)
-	b = binary.AppendUvarint(b, uint64(len(changes)))
-	b = binary.AppendUvarint(b, ixSeq)
-	b = binary.AppendVarint(b, now.UnixNano())
-	names := map[string]uint64{}
-	var order []string
-	for _, c := range changes {
-		if _, ok := names[c.Segment]; !ok {
-			names[c.Segment] = uint64(len(order))
-			order = append(order, c.Segment)
-		}
-	}
-	b = binary.AppendUvarint(b, uint64(len(order)))
-	for _, n := range order {
-		b = appendString(b, n)
-	}
-	for _, c := range changes {
-		b = binary.AppendUvarint(b, names[c.Segment])
-		b = binary.AppendUvarint(b, uint64(c.ID))
-		b = append(b, byte(c.Kind))
-		b = appendString(b, c.Key)
-	}
-	binary.LittleEndian.PutUint32(b[0:], uint32(len(b)-8))
-	binary.LittleEndian.PutUint32(b[4:], crc32.Checksum(b[8:], castagnoli))
-	return b
+	return appendWatchRecord(nil, rec, firstSeq, ixSeq, now, changes)
 }
 
 // FuzzWatchLog feeds arbitrary bytes to the durable watcher's log reader:
