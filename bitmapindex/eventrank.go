@@ -73,6 +73,28 @@ type ranks struct {
 type rankSlot struct {
 	mu sync.Mutex
 	r  *ranks
+	// Pending (r nil, base set): base, the ranks of an earlier version,
+	// with the customers of stale to be ranked again from this version's
+	// days. Writes only note their customers; the first query that needs
+	// the ranks brings them up to date, once for all the batches since.
+	base  *ranks
+	stale *roaring.Bitmap
+}
+
+// rankBase is what a writer carries forward from an earlier version: its
+// ranks, built or pending, and the customers they have stale.
+type rankBase struct {
+	r     *ranks
+	stale *roaring.Bitmap // nil: none
+}
+
+func (s *rankSlot) state() rankBase {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.r != nil {
+		return rankBase{r: s.r}
+	}
+	return rankBase{r: s.base, stale: s.stale}
 }
 
 // ranksFor returns the event's ranks with at least k levels and, when suf
@@ -83,6 +105,10 @@ func (e *event) ranksFor(k int, suf bool) *ranks {
 	s := e.rk
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.r == nil && s.base != nil {
+		s.r = s.base.update(e, s.stale)
+		s.base, s.stale = nil, nil
+	}
 	if r := s.r; r == nil || r.depth < k || suf && !r.hasSuf {
 		if r != nil {
 			k, suf = max(k, r.depth), suf || r.hasSuf
@@ -92,23 +118,46 @@ func (e *event) ranksFor(k int, suf bool) *ranks {
 	return s.r
 }
 
-// builtRanks returns the ranks if they were built, nil otherwise.
-func (e *event) builtRanks() *ranks {
+// heldRanks returns the ranks the event holds, built or pending (for
+// Stats), nil when none.
+func (e *event) heldRanks() *ranks {
 	s := e.rk
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.r
+	if s.r != nil {
+		return s.r
+	}
+	return s.base
 }
 
 // prevRanks returns the ranks a writer updates: its own version's if
-// built, else those of the version it copied.
-func (e *event) prevRanks() *ranks {
-	r := e.builtRanks()
-	if r == nil {
-		r = e.rkPrev
+// built or pending, else those of the version it copied.
+func (e *event) prevRanks() rankBase {
+	b := e.rk.state()
+	if b.r == nil {
+		b = e.rkPrev
 	}
-	e.rkPrev = nil
-	return r
+	e.rkPrev = rankBase{}
+	return b
+}
+
+// staleAfter notes the customers of t as stale in the ranks a writer
+// carries forward, or drops the ranks (rebuilt on next use) when too many
+// are.
+func (e *event) staleAfter(t *roaring.Bitmap) {
+	prev := e.prevRanks()
+	if prev.r == nil || !rankUpdates {
+		e.rk = &rankSlot{}
+		return
+	}
+	if prev.stale != nil {
+		t.Or(prev.stale)
+	}
+	if int(t.GetCardinality()) > e.rankUpdateLimit() {
+		e.rk = &rankSlot{}
+		return
+	}
+	e.rk = &rankSlot{base: prev.r, stale: t}
 }
 
 // rankable reports whether windows ending at or after to can use the
@@ -296,67 +345,48 @@ func (r *ranks) sufFrom(b int32) *roaring.Bitmap {
 // updates built ranks customer by customer; larger batches drop them.
 func (e *event) rankUpdateLimit() int { return 4096 + e.ever.card()/64 }
 
-// afterRecord updates the ranks after a batch recorded the occurrences of
-// days. e belongs to the writer's generation.
+// afterRecord notes the customers of a batch's occurrences as stale in
+// the ranks (updated on next use). e belongs to the writer's generation.
 func (e *event) afterRecord(days map[segkit.Day]*dayBuf) {
-	old := e.prevRanks()
-	n := 0
-	for _, db := range days {
-		n += len(db.ids)
-	}
-	if old == nil || n > e.rankUpdateLimit() || !rankUpdates {
-		e.rk = &rankSlot{}
-		return
-	}
 	t := roaring.New()
 	for _, db := range days {
 		t.AddMany(db.ids)
 	}
-	r := old.recompute(e, t)
-	r.minDay, r.maxDay = e.minDay, e.maxDay
-	if !old.hasSuf {
-		e.rk = &rankSlot{r: r}
-		return
-	}
-	// the suffix sets: the old ones (everyone below the old first block,
-	// no one above the old last) plus the batch's customers
-	r.suf = make(map[int32]*roaring.Bitmap, len(old.suf)+1)
-	batchDays := slices.Sorted(maps.Keys(days))
-	for b := blockOf(e.maxDay); b > blockOf(e.minDay); b-- {
-		var add []uint32
-		for i := len(batchDays) - 1; i >= 0 && batchDays[i] >= blockStart(b); i-- {
-			add = append(add, days[batchDays[i]].ids...)
-		}
-		x := old.sufFrom(b)
-		if len(add) > 0 {
-			x = x.Clone()
-			x.AddMany(add)
-		}
-		r.suf[b] = x
-	}
-	e.rk = &rankSlot{r: r}
+	e.staleAfter(t)
 }
 
-// afterRemove updates the ranks after customers were deleted.
+// afterRemove notes deleted customers as stale in the ranks (they have no
+// occurrences left, so ranking them again removes them).
 func (e *event) afterRemove(del *roaring.Bitmap) {
-	old := e.prevRanks()
-	if old == nil || !rankUpdates {
-		e.rk = &rankSlot{}
-		return
+	e.staleAfter(del.Clone())
+}
+
+// update returns r with the customers of t ranked again from e's days,
+// suffix sets included.
+func (r *ranks) update(e *event, t *roaring.Bitmap) *ranks {
+	out, last := r.recompute(e, t)
+	out.minDay, out.maxDay = e.minDay, e.maxDay
+	if !r.hasSuf {
+		return out
 	}
-	r := old.without(del, nil)
-	if !old.hasSuf {
-		e.rk = &rankSlot{r: r}
-		return
-	}
-	r.suf = make(map[int32]*roaring.Bitmap, len(old.suf))
-	for b, x := range old.suf {
-		if x.Intersects(del) {
-			x = roaring.AndNot(x, del)
+	// the suffix sets: the old ones (everyone below the old first block, no
+	// one above the old last) without t, plus the customers of t whose last
+	// occurrence is at or after the block
+	out.suf = make(map[int32]*roaring.Bitmap, len(r.suf)+1)
+	lastDays := slices.Sorted(maps.Keys(last))
+	for b := blockOf(e.maxDay); e.has && b > blockOf(e.minDay); b-- {
+		var add []uint32
+		for i := len(lastDays) - 1; i >= 0 && lastDays[i] >= blockStart(b); i-- {
+			add = append(add, last[lastDays[i]]...)
 		}
-		r.suf[b] = x
+		x := r.sufFrom(b)
+		if len(add) > 0 || x.Intersects(t) {
+			x = roaring.AndNot(x, t)
+			x.AddMany(add)
+		}
+		out.suf[b] = x
 	}
-	e.rk = &rankSlot{r: r}
+	return out
 }
 
 // without returns the ranks without the customers of t, plus add[k][d]
@@ -407,36 +437,56 @@ func (r *ranks) without(t *roaring.Bitmap, add *[rankK]map[segkit.Day][]uint32) 
 }
 
 // recompute returns the ranks with the customers of t ranked again from
-// the event's days (newest first until rankK occurrences are found).
-func (r *ranks) recompute(e *event, t *roaring.Bitmap) *ranks {
-	days := slices.Collect(maps.Keys(e.days))
-	slices.Sort(days)
-	slices.Reverse(days)
+// the event's days (newest first until rankK occurrences are found), and
+// the day of the last occurrence of each of them that has one.
+func (r *ranks) recompute(e *event, t *roaring.Bitmap) (*ranks, map[segkit.Day][]uint32) {
 	var add [rankK]map[segkit.Day][]uint32
 	for k := range add {
 		add[k] = map[segkit.Day][]uint32{}
+	}
+	var days []segkit.Day // newest first, when the blocks are too sparse to walk
+	lo, hi := blockOf(e.minDay), blockOf(e.maxDay)
+	sparse := !e.has || int64(hi)-int64(lo) >= 4*int64(len(e.blocks))
+	if sparse {
+		days = slices.Collect(maps.Keys(e.days))
+		slices.Sort(days)
+		slices.Reverse(days)
 	}
 	for id := range roaring.Values(t) {
 		if !e.ever.contains(id) {
 			continue
 		}
 		k := 0
-		for _, d := range days {
+		visit := func(d segkit.Day) {
 			n := e.days[d]
-			if !n.one.contains(id) {
-				continue
+			if n == nil || !n.one.contains(id) {
+				return
 			}
 			m := 1 + int(readBits(n.extra, id))
 			for ; m > 0 && k < r.depth; m-- {
 				add[k][d] = append(add[k][d], id)
 				k++
 			}
-			if k == r.depth {
-				break
+		}
+		if sparse {
+			for _, d := range days {
+				if visit(d); k == r.depth {
+					break
+				}
+			}
+			continue
+		}
+		for b := hi; b >= lo && k < r.depth; b-- { // the blocks it has occurrences in
+			if n := e.blocks[b]; n == nil || !n.any.contains(id) {
+				continue
+			}
+			for d := min(blockStart(b)+blockDays-1, e.maxDay); d >= max(blockStart(b), e.minDay) && k < r.depth; d-- {
+				visit(d)
 			}
 		}
 	}
-	return r.without(t, &add)
+	last := maps.Clone(add[0]) // (without consumes add)
+	return r.without(t, &add), last
 }
 
 // bytes is the ranks' in-memory size and number of bitmaps.

@@ -50,7 +50,7 @@ type event struct {
 	totals map[uint32]*chunk // by id / chunkSize
 	dict   *propDict         // property keys and values (eventdata.go); nil: none recorded
 	rk     *rankSlot         // recency ranks (eventrank.go), built on first use
-	rkPrev *ranks            // the ranks of the version this one was copied from, if built
+	rkPrev rankBase          // the ranks of the version this one was copied from, if any
 }
 
 type dayNode struct {
@@ -103,7 +103,7 @@ func (w wctx) event(st *state, name string) *event {
 		c.first = maps.Clone(e.first)
 		c.totals = maps.Clone(e.totals)
 		c.dict = e.dict.clone()
-		c.rk, c.rkPrev = &rankSlot{}, e.builtRanks()
+		c.rk, c.rkPrev = &rankSlot{}, e.rk.state()
 		e = &c
 		m[name] = e
 	}
@@ -570,14 +570,30 @@ func (e *event) occurrences(id uint32) []segkit.Day {
 		return nil
 	}
 	var out []segkit.Day
-	for _, d := range slices.Sorted(maps.Keys(e.days)) {
+	day := func(d segkit.Day) {
 		n := e.days[d]
-		if !n.one.contains(id) {
+		if n == nil || !n.one.contains(id) {
+			return
+		}
+		for range 1 + readBits(n.extra, id) {
+			out = append(out, d)
+		}
+	}
+	// the blocks the customer has occurrences in, then their days: a block
+	// test skips blockDays days
+	lo, hi := blockOf(e.minDay), blockOf(e.maxDay)
+	if !e.has || int64(hi)-int64(lo) >= 4*int64(len(e.blocks)) { // sparse blocks: in key order
+		for _, d := range slices.Sorted(maps.Keys(e.days)) {
+			day(d)
+		}
+		return out
+	}
+	for b := lo; b <= hi; b++ {
+		if n := e.blocks[b]; n == nil || !n.any.contains(id) {
 			continue
 		}
-		k := 1 + readBits(n.extra, id)
-		for range k {
-			out = append(out, d)
+		for d := max(blockStart(b), e.minDay); d < blockStart(b)+blockDays && d <= e.maxDay; d++ {
+			day(d)
 		}
 	}
 	return out

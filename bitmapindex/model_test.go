@@ -396,6 +396,7 @@ func applySingle(ix *Index, o op) error {
 // ---- the harness -----------------------------------------------------------
 
 type harness struct {
+	prof Profile // reused by check, as FillProfile's callers do
 	t  testing.TB
 	r  source
 	ix *Index
@@ -608,6 +609,37 @@ func (h *harness) check(v *View, m *model) {
 			require.True(t, ok)
 			require.InDelta(t, c.sums[e], sum, 1e-6)
 		}
+		// ProfileOf reads the same, and FillProfile (one Profile reused
+		// across customers) only the fields asked for
+		id, _ := v.ID(key)
+		all, ok := v.ProfileOf(id, nil)
+		require.True(t, ok)
+		require.Equal(t, p, all, key)
+		only := Fields{Tags: genTags[:len(genTags)/2], Attrs: []string{genAttrs[0].Name, "nope"}, Events: genEvents[:1]}
+		require.True(t, v.FillProfile(&h.prof, id, &only))
+		want := Profile{Key: key, Location: p.Location, Tags: map[string]bool{}, Attrs: map[string]Value{}, Schema: map[string]Attribute{}, Events: map[string][]time.Time{}}
+		for _, tg := range only.Tags {
+			if p.Tags[tg] {
+				want.Tags[tg] = true
+			}
+		}
+		if x, ok := p.Attrs[only.Attrs[0]]; ok {
+			want.Attrs[only.Attrs[0]] = x
+		}
+		if def, ok := p.Schema[only.Attrs[0]]; ok {
+			want.Schema[only.Attrs[0]] = def
+		}
+		if x, ok := p.Events[only.Events[0]]; ok {
+			want.Events[only.Events[0]] = x
+			if d, ok := p.Details[only.Events[0]]; ok {
+				want.Details = map[string][]EventDetail{only.Events[0]: d}
+			}
+		}
+		got := h.prof
+		if len(got.Details) == 0 {
+			got.Details = nil
+		}
+		require.Equal(t, want, got, key)
 	}
 	_ = r
 }

@@ -146,7 +146,7 @@ func (v *View) Stats() Stats {
 		}
 		fs.DetailBytes = e.detailBytes()
 		other += fs.DetailBytes
-		if rk := e.builtRanks(); rk != nil {
+		if rk := e.heldRanks(); rk != nil {
 			fs.RankBytes, _ = rk.bytes()
 			other += fs.RankBytes
 		}

@@ -103,6 +103,7 @@ type Watcher struct {
 	err     error       // a failed Sync: members are unknown until a resync
 	ixSeq   uint64      // the index's log sequence number of view (durable indexes)
 	leaves  *timeLeaves // the time conditions at now, for Advance (nil: unknown)
+	prog    *syncProg   // the registry compiled for Sync (nil: not yet)
 	adv     advanceStats
 
 	dur    *watchDur // OpenWatcher's directory, nil for NewWatcher
@@ -342,73 +343,10 @@ func (w *Watcher) syncLocked(ctx context.Context) error {
 		// bitmaps and diffing is cheaper than matching them one by one
 		return w.full(ctx, v, seq, w.now, true)
 	}
-	order := topoOrder(st.defs)
-	// new membership of the touched customers, per segment
-	now := make(map[string]*roaring.Bitmap, len(order))
-	for _, name := range order {
-		now[name] = roaring.New()
-	}
-	// each customer is matched against the segments in dependency order, so
-	// an inSegment reference reads the result just computed for it
-	limits := w.reg.limits()
-	pos := make(map[string]int, len(order))
-	entries := make([]*regEntry, len(order))
-	for i, name := range order {
-		pos[name] = i
-		e := st.defs[name]
-		entries[i] = e
-		if e.def.Static && !e.isFrozen() {
-			w.err = fmt.Errorf("segment: %q: %w", name, ErrNotFrozen)
-			return w.err
-		}
-		if !e.def.Static && max(e.rule.nnodes, 1) > limits.MaxMatchWork {
-			w.err = fmt.Errorf("segment: %q: %w (%d rule nodes)", name, ErrMatchWork, limits.MaxMatchWork)
-			return w.err
-		}
-	}
-	res := make([]bool, len(order))
-	refs := func(ref string, _ bitmapindex.Profile, _ time.Time) (bool, error) {
-		i, ok := pos[ref]
-		if !ok {
-			return false, fmt.Errorf("segment: %q: %w", ref, ErrNotFound)
-		}
-		return res[i], nil
-	}
-	n := 0
-	for id := range roaring.Values(ids) {
-		if n++; n%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				w.err = err
-				return err
-			}
-		}
-		key, ok := v.Key(id)
-		if !ok {
-			continue // deleted: a member of nothing
-		}
-		p, _ := v.Profile(key)
-		for i, e := range entries {
-			var in bool
-			var err error
-			if e.def.Static {
-				_, in = e.frozen[p.Key]
-			} else if in, err = e.rule.matchWith(p, w.now, refs); err != nil {
-				w.err = err
-				return fmt.Errorf("segment: watcher: customer %q: segment %q: %w", key, order[i], err)
-			}
-			res[i] = in
-			if in {
-				now[order[i]].Add(id)
-			}
-		}
-	}
-	var out []Change
-	for _, name := range order {
-		cur := w.members[name]
-		was := roaring.And(cur, ids)
-		out = w.diffInto(out, name, was, now[name], w.view, v, w.now)
-		cur.AndNot(ids)
-		cur.Or(now[name])
+	out, err := w.syncTouched(ctx, st, v, ids) // watch_sync.go
+	if err != nil {
+		w.err = err
+		return err
 	}
 	w.view, w.ixSeq = v, seq
 	return w.emit(out)
