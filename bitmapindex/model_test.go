@@ -397,10 +397,10 @@ func applySingle(ix *Index, o op) error {
 
 type harness struct {
 	prof Profile // reused by check, as FillProfile's callers do
-	t  testing.TB
-	r  source
-	ix *Index
-	m  *model
+	t    testing.TB
+	r    source
+	ix   *Index
+	m    *model
 	// an older view with the model as it was, re-checked later
 	oldView  *View
 	oldModel *model
