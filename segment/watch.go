@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -269,10 +270,22 @@ func (w *Watcher) full(ctx context.Context, v *bitmapindex.View, seq uint64, now
 // (a new ID) that is a member before and after has not changed, as for
 // bitmapindex.Diff, which matches customers by key.
 func (w *Watcher) diffInto(out []Change, name string, was, is *roaring.Bitmap, before, after *bitmapindex.View, at time.Time) []Change {
+	return w.diffKeys(out, name, was, is, nil, before, after, at, nil)
+}
+
+// diffKeys is diffInto naming IDs from kc (nil: from the views; kc is for
+// one view, before == after), given the customers who moved, x = was xor
+// is, when known (nil: computed).
+func (w *Watcher) diffKeys(out []Change, name string, was, is, x *roaring.Bitmap, before, after *bitmapindex.View, at time.Time, kc *keyCache) []Change {
 	if was == nil {
 		was = roaring.New()
 	}
-	left, entered := roaring.AndNot(was, is), roaring.AndNot(is, was)
+	var left, entered *roaring.Bitmap
+	if x != nil { // few movers: two intersections with them instead of two differences of the whole sets
+		left, entered = roaring.And(x, was), roaring.And(x, is)
+	} else {
+		left, entered = roaring.AndNot(was, is), roaring.AndNot(is, was)
+	}
 	var leftKeys map[string]int // position in out, when both are non-empty
 	if before != after && !left.IsEmpty() && !entered.IsEmpty() {
 		// (one view: a key has one ID, so nobody both leaves and enters)
@@ -281,7 +294,7 @@ func (w *Watcher) diffInto(out []Change, name string, was, is *roaring.Bitmap, b
 	start := len(out)
 	out = slices.Grow(out, int(left.GetCardinality()+entered.GetCardinality()))
 	for id := range roaring.Values(left) {
-		key := keyOf(before, id)
+		key := kc.key(before, id)
 		if leftKeys != nil {
 			leftKeys[key] = len(out)
 		}
@@ -289,7 +302,7 @@ func (w *Watcher) diffInto(out []Change, name string, was, is *roaring.Bitmap, b
 	}
 	var stayed []int
 	for id := range roaring.Values(entered) {
-		key, _ := after.Key(id)
+		key := kc.key(after, id)
 		if i, ok := leftKeys[key]; ok {
 			stayed = append(stayed, i)
 			continue
@@ -350,6 +363,46 @@ func (w *Watcher) syncLocked(ctx context.Context) error {
 	}
 	w.view, w.ixSeq = v, seq
 	return w.emit(out)
+}
+
+// keyCache holds the keys of a range of IDs of one view, each decoded once
+// in ID order: Advance names millions of changes, the same customers in
+// many segments, and a key lookup at random is a few cache misses.
+type keyCache struct {
+	lo   uint32
+	keys []string
+}
+
+// keyCacheMin is the number of changes from which Advance decodes their
+// keys once (a variable for tests).
+var keyCacheMin = 1 << 16
+
+// newKeyCache decodes the keys of ids (of v) when they are dense enough in
+// their range for a slice over it, else returns nil.
+func newKeyCache(v *bitmapindex.View, ids *roaring.Bitmap, uses int) *keyCache {
+	n := ids.GetCardinality()
+	if n == 0 || uses < keyCacheMin {
+		return nil
+	}
+	lo, hi := ids.Minimum(), ids.Maximum()
+	if uint64(hi-lo) >= 16*n {
+		return nil
+	}
+	kc := &keyCache{lo: lo, keys: make([]string, hi-lo+1)}
+	for id := range roaring.Values(ids) {
+		kc.keys[id-lo] = keyOf(v, id)
+	}
+	return kc
+}
+
+// key names id like keyOf (entered customers are live, so the same).
+func (kc *keyCache) key(v *bitmapindex.View, id uint32) string {
+	if kc != nil && id >= kc.lo && int(id-kc.lo) < len(kc.keys) {
+		if k := kc.keys[id-kc.lo]; k != "" {
+			return k
+		}
+	}
+	return keyOf(v, id)
 }
 
 // keyOf names an ID of v, a customer deleted since included when v still
@@ -420,7 +473,7 @@ func scalarUsesTime(sc *scalar) bool {
 type Subscription struct {
 	w      *Watcher
 	mu     sync.Mutex
-	buf    []Change
+	buf    changeQueue
 	max    int
 	cursor uint64 // Seq of the last change consumed (or resynced to)
 	over   bool
@@ -463,29 +516,99 @@ func (w *Watcher) emit(out []Change) error {
 	if len(out) == 0 {
 		return nil
 	}
+	c := &changeChunk{cs: out}
+	c.refs.Store(1) // the emitter's, until every subscription has it
 	w.smu.Lock()
 	defer w.smu.Unlock()
 	for _, s := range w.subs {
-		s.offer(out)
+		s.offer(c)
 	}
+	c.refs.Add(-1)
 	return nil
 }
 
-func (s *Subscription) offer(out []Change) {
+func (s *Subscription) offer(out *changeChunk) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.over || s.closed {
 		return
 	}
-	if len(s.buf)+len(out) > s.max {
-		s.over, s.buf = true, nil
+	if s.buf.len()+len(out.cs) > s.max {
+		s.over = true
+		s.buf.release()
 	} else {
-		s.buf = append(s.buf, out...)
+		s.buf.push(out)
 	}
 	select {
 	case s.notify <- struct{}{}:
 	default:
 	}
+}
+
+// changeQueue holds a subscription's unconsumed changes as the slices the
+// Watcher emitted, shared by every subscription and never modified:
+// offering a day's millions of changes to subscribers copies nothing, and
+// Next copies what it returns once, or not at all when it takes a whole
+// emission that no other subscription still holds.
+type changeQueue struct {
+	chunks []*changeChunk
+	head   int // consumed of chunks[0]
+	n      int
+}
+
+// changeChunk is one emission. refs counts its holders: the subscriptions
+// that queued it and have not consumed it, plus the emitter while it
+// offers it to them.
+type changeChunk struct {
+	cs   []Change
+	refs atomic.Int32
+}
+
+func (q *changeQueue) len() int { return q.n }
+
+func (q *changeQueue) push(c *changeChunk) {
+	c.refs.Add(1)
+	q.chunks = append(q.chunks, c)
+	q.n += len(c.cs)
+}
+
+// release drops every queued chunk (an overflow, a Resync).
+func (q *changeQueue) release() {
+	for _, c := range q.chunks {
+		c.refs.Add(-1)
+	}
+	*q = changeQueue{}
+}
+
+// pop removes and returns the first n changes (n ≤ len), as a slice the
+// caller owns.
+func (q *changeQueue) pop(n int) []Change {
+	if n > 0 && q.head == 0 && len(q.chunks[0].cs) == n {
+		c := q.chunks[0]
+		q.chunks[0] = nil
+		q.chunks, q.n = q.chunks[1:], q.n-n
+		if c.refs.Load() == 1 { // the last holder (the emitter is done with it)
+			c.refs.Store(0)
+			return c.cs
+		}
+		out := slices.Clone(c.cs)
+		c.refs.Add(-1)
+		return out
+	}
+	out := make([]Change, 0, n)
+	for len(out) < n {
+		c := q.chunks[0]
+		part := c.cs[q.head:]
+		k := min(len(part), n-len(out))
+		out = append(out, part[:k]...)
+		if q.head += k; q.head == len(c.cs) {
+			c.refs.Add(-1)
+			q.chunks[0] = nil
+			q.chunks, q.head = q.chunks[1:], 0
+		}
+	}
+	q.n -= n
+	return out
 }
 
 func (s *Subscription) close() {
@@ -510,11 +633,10 @@ func (s *Subscription) Next(n int) ([]Change, error) {
 	if s.over {
 		return nil, fmt.Errorf("%w (after change %d)", ErrOverflow, s.cursor)
 	}
-	if n <= 0 || n > len(s.buf) {
-		n = len(s.buf)
+	if n <= 0 || n > s.buf.len() {
+		n = s.buf.len()
 	}
-	out := slices.Clone(s.buf[:n])
-	s.buf = slices.Delete(s.buf, 0, n)
+	out := s.buf.pop(n)
 	if n > 0 {
 		s.cursor = out[n-1].Seq
 	}
@@ -551,7 +673,8 @@ func (s *Subscription) Resync() Snapshot {
 		snap.Members[name] = w.view.Wrap(bm.Clone())
 	}
 	s.mu.Lock()
-	s.buf, s.over, s.cursor = nil, false, w.seq
+	s.buf.release()
+	s.over, s.cursor = false, w.seq
 	s.mu.Unlock()
 	return snap
 }

@@ -112,8 +112,8 @@ func (w *Watcher) advanceLocked(ctx context.Context, now time.Time) ([]Change, m
 		return v.Wrap(bm), nil
 	}
 	type moveOf struct {
-		name    string
-		was, is *roaring.Bitmap
+		name       string
+		was, is, x *roaring.Bitmap
 	}
 	var moves []moveOf
 	total := 0
@@ -182,14 +182,22 @@ func (w *Watcher) advanceLocked(ctx context.Context, now time.Time) ([]Change, m
 		}
 		if x := roaring.Xor(was, bm); !x.IsEmpty() {
 			moved[name] = x
-			moves = append(moves, moveOf{name, was, bm})
+			moves = append(moves, moveOf{name, was, bm, x})
 			total += int(x.GetCardinality())
 		}
 		next[name] = bm
 	}
 	out := make([]Change, 0, total) // Change values are most of the cost: allocated once
+	var kc *keyCache
+	if total >= keyCacheMin {
+		xs := make([]*roaring.Bitmap, 0, len(moves))
+		for _, m := range moves {
+			xs = append(xs, moved[m.name])
+		}
+		kc = newKeyCache(w.view, roaring.FastOr(xs...), total)
+	}
 	for _, m := range moves {
-		out = w.diffInto(out, m.name, m.was, m.is, w.view, w.view, now)
+		out = w.diffKeys(out, m.name, m.was, m.is, m.x, w.view, w.view, now, kc)
 	}
 	w.leaves = &timeLeaves{vals: vals, touched: roaring.New()}
 	return out, next, nil

@@ -212,7 +212,7 @@ func (w *Watcher) SubscribeFrom(cursor uint64, buffer int) (*Subscription, error
 		if len(back) > s.max {
 			s.over = true
 		} else {
-			s.buf = back
+			s.buf.push(&changeChunk{cs: back})
 		}
 		s.notify <- struct{}{}
 	}

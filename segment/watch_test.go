@@ -98,14 +98,15 @@ func TestWatcherEqualsFullDiffs(t *testing.T) {
 		steps = 25
 	}
 	ctx := context.Background()
-	old := fullSyncRatio
-	defer func() { fullSyncRatio = old }()
+	old, oldKC := fullSyncRatio, keyCacheMin
+	defer func() { fullSyncRatio, keyCacheMin = old, oldKC }()
 	for zi, loc := range zones {
 		for rep := range 2 {
 			seed := uint64(500 + 10*zi + rep)
 			// rep 0: per-customer matching only; rep 1: full evaluations
 			// too when a batch touches many of the 80 customers
 			fullSyncRatio = [...]uint64{0, 20}[rep]
+			keyCacheMin = [...]int{1, 1 << 16}[rep] // rep 0: Advance names changes from a keyCache
 			t.Run(fmt.Sprintf("%s/%d", loc, rep), func(t *testing.T) {
 				pop := randomPopulation(t, seed, 80, loc)
 				reg := testRegistry(t, pop.v, pop.now)
@@ -207,6 +208,73 @@ func TestWatcherOverflow(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []Change{{Seq: 4, Segment: "gold", Key: "c1", ID: 1, Kind: Left, At: now}}, got)
 	require.Equal(t, uint64(4), slow.Cursor())
+}
+
+// TestSubscriptionsOwnTheirChanges: subscriptions queue the Watcher's
+// emissions without copying them, so what Next returns must still be the
+// caller's own: one subscriber rewriting its changes (whole emissions,
+// parts of them, several at once) never shows in another's, whichever
+// consumes first, and a lone subscriber taking whole emissions gets them.
+func TestSubscriptionsOwnTheirChanges(t *testing.T) {
+	ctx := context.Background()
+	ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
+	require.NoError(t, err)
+	reg := NewRegistry()
+	require.NoError(t, reg.Define(Definition{Name: "gold", Rule: `has("gold")`}))
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	w, err := NewWatcher(ctx, reg, ix, now)
+	require.NoError(t, err)
+	defer w.Close()
+	a, b := w.Subscribe(100), w.Subscribe(100)
+	emit := func(keys ...string) {
+		bt := ix.NewBatch()
+		for _, k := range keys {
+			bt.AddTag(k, "gold")
+		}
+		require.NoError(t, bt.Commit())
+		require.NoError(t, w.Sync(ctx))
+	}
+	scribble := func(cs []Change) {
+		for i := range cs {
+			cs[i].Key, cs[i].Segment = "scribbled", "scribbled"
+		}
+	}
+	keys := func(cs []Change) (out []string) {
+		for _, c := range cs {
+			out = append(out, c.Key)
+		}
+		return out
+	}
+	emit("c1", "c2")
+	emit("c3")
+	emit("c4", "c5", "c6")
+	got, err := a.Next(2) // a whole emission, still held by b
+	require.NoError(t, err)
+	require.Equal(t, []string{"c1", "c2"}, keys(got))
+	scribble(got)
+	got, err = a.Next(2) // one emission and part of the next
+	require.NoError(t, err)
+	require.Equal(t, []string{"c3", "c4"}, keys(got))
+	scribble(got)
+	got, err = b.Next(0) // all three, after a rewrote its copies
+	require.NoError(t, err)
+	require.Equal(t, []string{"c1", "c2", "c3", "c4", "c5", "c6"}, keys(got))
+	scribble(got)
+	got, err = a.Next(0)
+	require.NoError(t, err)
+	require.Equal(t, []string{"c5", "c6"}, keys(got))
+	// b consumes first now, then a takes the same emission whole
+	emit("c7", "c8")
+	got, err = b.Next(0)
+	require.NoError(t, err)
+	require.Equal(t, []string{"c7", "c8"}, keys(got))
+	scribble(got)
+	got, err = a.Next(0)
+	require.NoError(t, err)
+	require.Equal(t, []string{"c7", "c8"}, keys(got))
+	for _, c := range got {
+		require.Equal(t, "gold", c.Segment)
+	}
 }
 
 // TestWatcherRun: Run syncs on every commit; concurrent writers, a
