@@ -298,3 +298,46 @@ func TestNilViewAndEmptyRule(t *testing.T) {
 	var e *Error
 	require.True(t, errors.As(err, &e))
 }
+
+// TestLongInListsAreDistinct: two `in` lists longer than Explain shows
+// (more than ten items) that agree on the items shown are different
+// conditions. Before, their labels (which identify nodes when the planner
+// removes duplicate operands) were Explain's shortened rendering, so the
+// second list was dropped as a copy of the first and "a" (9, only in the
+// first list) matched.
+func TestLongInListsAreDistinct(t *testing.T) {
+	ix, err := bitmapindex.New(bitmapindex.Config{Location: time.UTC, Schema: []bitmapindex.Attribute{{Name: "age", Kind: bitmapindex.KindInt}}})
+	require.NoError(t, err)
+	require.NoError(t, ix.Set("a", "age", bitmapindex.Int(9)))
+	require.NoError(t, ix.Set("b", "age", bitmapindex.Int(11)))
+	v := ix.View()
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for _, src := range []string{
+		`age in [1,2,3,4,5,6,7,8,9,10,11] && age in [1,2,3,4,5,6,7,8,11,12,13]`,
+		`!(age in [1,2,3,4,5,6,7,8,9,10,11]) || !(age in [1,2,3,4,5,6,7,8,11,12,13]) || age == 9`, // "a" by the last term only
+	} {
+		r, err := Compile(src)
+		require.NoError(t, err)
+		s, err := r.Eval(context.Background(), v, now)
+		require.NoError(t, err)
+		want := []string{"b"}
+		if src[0] == '!' {
+			want = []string{"a"}
+		}
+		require.Equal(t, want, keysOf(s), src)
+		n, err := r.Count(context.Background(), v, now)
+		require.NoError(t, err)
+		require.Equal(t, len(want), n, src)
+		for _, k := range []string{"a", "b"} {
+			p, _ := v.Profile(k)
+			ok, err := r.Match(p, now)
+			require.NoError(t, err)
+			require.Equal(t, k == want[0], ok, "%s: Match(%s)", src, k)
+		}
+	}
+	r, err := Compile(`age in [1,2,3,4,5,6,7,8,9,10,11,12]`)
+	require.NoError(t, err)
+	ex, err := r.Explain(context.Background(), v, now)
+	require.NoError(t, err)
+	require.Contains(t, ex, "age in [1, 2, 3, 4, 5, 6, 7, 8, … 4 more]", "Explain still shortens long lists")
+}

@@ -99,6 +99,8 @@ func explainLabel(n *pnode) string {
 			return "all customers minus"
 		}
 		return "and-not"
+	case nIn:
+		return inLabel(n, 10)
 	}
 	return n.label
 }

@@ -206,21 +206,7 @@ func labelOf(n *pnode) string {
 	case nScalar:
 		return n.sc.label()
 	case nIn:
-		var b strings.Builder
-		b.WriteString(n.name)
-		b.WriteString(" in [")
-		for i, it := range n.items {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			if i == 8 && len(n.items) > 10 {
-				b.WriteString("… " + strconv.Itoa(len(n.items)-8) + " more")
-				break
-			}
-			b.WriteString(it.a.String())
-		}
-		b.WriteString("]")
-		return b.String()
+		return inLabel(n, len(n.items)) // every item: labels identify nodes
 	case nSetHas:
 		return strconv.Quote(n.str) + " in " + n.name
 	case nStrMatch:
@@ -233,6 +219,26 @@ func labelOf(n *pnode) string {
 		return "inSegment(" + strconv.Quote(n.name) + ")"
 	}
 	return "?"
+}
+
+// inLabel renders an nIn node with at most max items (Explain shortens
+// long lists; the label, which identifies the node, has them all).
+func inLabel(n *pnode, max int) string {
+	var b strings.Builder
+	b.WriteString(n.name)
+	b.WriteString(" in [")
+	for i, it := range n.items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if i == max-2 && len(n.items) > max {
+			b.WriteString("… " + strconv.Itoa(len(n.items)-i) + " more")
+			break
+		}
+		b.WriteString(it.a.String())
+	}
+	b.WriteString("]")
+	return b.String()
 }
 
 func joinLabels(ns []*pnode) string {
