@@ -206,9 +206,11 @@ func BenchmarkWatcherAdvance(b *testing.B) {
 // TestHistoryYearMemory measures a year of membership history: the bench
 // population (SEGKIT_HISTORY_YEAR customers, SEGKIT_BENCH_WATCH_SEGMENTS
 // segments, 1,000 by default) lives 365 days, each day a purchase by 1% of
-// the customers, a new tag or age for 0.5%, then Advance to the next day;
-// the History is then encoded, decoded afresh and its heap measured, next
-// to the index's MemoryBytes. The target is at most 25% of the index.
+// the customers, a new tag or age for 0.5%, then Advance to the next day.
+// Two histories record it: one in memory (NewHistory) and one with its
+// sealed days in a file, as an OpenWatcher keeps it. Each is then encoded,
+// decoded afresh and its heap measured, next to the index's MemoryBytes.
+// The target is at most 25% of the index for the one an OpenWatcher keeps.
 func TestHistoryYearMemory(t *testing.T) {
 	if os.Getenv("SEGKIT_HISTORY_YEAR") == "" {
 		t.Skip("set SEGKIT_HISTORY_YEAR to the number of customers (e.g. 100000)")
@@ -229,7 +231,16 @@ func TestHistoryYearMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	h := NewHistory(w)
+	path := t.TempDir() + "/" + histFileName
+	st, err := openHistStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.close()
+	hMem := NewHistory(w)
+	w.mu.Lock()
+	hFile := newHistoryLocked(w, st)
+	w.mu.Unlock()
 	sub := w.Subscribe(1 << 30)
 	rng := rand.New(rand.NewPCG(5, 6))
 	start := time.Now()
@@ -262,27 +273,52 @@ func TestHistoryYearMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 		changes += len(cs)
-		h.Apply(cs...)
+		hMem.Apply(cs...)
+		hFile.Apply(cs...)
 	}
-	enc := h.appendTo(nil)
-	runtime.GC()
-	var m0, m1 runtime.MemStats
-	runtime.ReadMemStats(&m0)
-	fresh, err := readHistory(&decoder{b: enc}, ix.View().Zone())
+	if err := hFile.sync(); err != nil {
+		t.Fatal(err)
+	}
+	// each history encoded (as a checkpoint holds it) and read afresh
+	fresh := func(h *History, refs bool) (int64, int) {
+		enc := h.appendTo(nil, refs)
+		st := &histStore{}
+		if refs {
+			var err error
+			if st, err = openHistStore(path); err != nil {
+				t.Fatal(err)
+			}
+			defer st.close()
+		}
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		x, err := readHistory(&decoder{b: enc}, ix.View().Zone(), st, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		runtime.KeepAlive(x)
+		runtime.KeepAlive(enc) // (allocated before m0)
+		return int64(m1.HeapAlloc) - int64(m0.HeapAlloc), len(enc)
+	}
+	memHeap, memEnc := fresh(hMem, false)
+	fileHeap, fileEnc := fresh(hFile, true)
+	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	runtime.GC()
-	runtime.ReadMemStats(&m1)
-	heap := int64(m1.HeapAlloc) - int64(m0.HeapAlloc)
-	runtime.KeepAlive(fresh)
-	runtime.KeepAlive(h)
 	runtime.KeepAlive(sub)
-	runtime.KeepAlive(enc)
+	runtime.KeepAlive(hMem) // (measured afresh: the originals stay alive throughout)
+	runtime.KeepAlive(hFile)
 	idx := ix.View().Stats().MemoryBytes
-	t.Logf("%d customers, %d segments, %d days (%s): %d changes; history %d bytes in memory (%.1f%% of the index's %d), %d bytes encoded (%.2f bytes per change)",
-		n, segs, days, time.Since(start).Round(time.Second), changes, heap, 100*float64(heap)/float64(idx), idx, len(enc), float64(len(enc))/float64(max(changes, 1)))
-	if heap*4 > idx {
-		t.Errorf("history memory %d is more than 25%% of the index's %d", heap, idx)
+	t.Logf("%d customers, %d segments, %d days (%s): %d changes; index %d bytes", n, segs, days, time.Since(start).Round(time.Second), changes, idx)
+	t.Logf("in memory (NewHistory): %d bytes (%.1f%% of the index), %d bytes encoded (%.2f bytes per change)",
+		memHeap, 100*float64(memHeap)/float64(idx), memEnc, float64(memEnc)/float64(max(changes, 1)))
+	t.Logf("with a file (OpenWatcher): %d bytes in memory (%.1f%% of the index), checkpoint part %d bytes, %s %d bytes (%.2f bytes per change)",
+		fileHeap, 100*float64(fileHeap)/float64(idx), fileEnc, histFileName, fi.Size(), float64(fi.Size())/float64(max(changes, 1)))
+	if fileHeap*4 > idx {
+		t.Errorf("history memory %d is more than 25%% of the index's %d", fileHeap, idx)
 	}
 }

@@ -27,6 +27,10 @@ import (
 //	watch-<record, 20 digits>.log  the steps after it (and before, until
 //	                               Compact): one record per Sync or Advance that
 //	                               emitted changes or moved the time
+//	history.dat                    the history's sealed days, appended (the
+//	                               checkpoint says where each day is; what
+//	                               follows the last day it refers to is cut
+//	                               off at open and written again by the replay)
 //
 // A record is appended and synced to stable storage before its changes are
 // handed to anyone, and the index's own log is synced up to the writes it
@@ -48,7 +52,8 @@ const (
 	watchStateName = "watch.state"
 	watchLogPrefix = "watch-"
 	watchLogSuffix = ".log"
-	watchMagic     = "SKWATCH1"
+	watchMagic     = "SKWATCH2" // version 2: the history's sealed days are in history.dat
+	watchMagicV1   = "SKWATCH1" // version 1 (read): every history day in the checkpoint
 	watchTmpSuffix = ".tmp"
 )
 
@@ -82,6 +87,7 @@ type watchDur struct {
 	now      time.Time
 	floor    uint64 // Compact's cursor
 	buf      []byte
+	hist     *histStore // history.dat
 }
 
 func watchLogName(rec uint64) string {
@@ -113,11 +119,18 @@ func OpenWatcher(ctx context.Context, reg *Registry, ix *bitmapindex.Index, dir 
 	}
 	tr, v, seq := ix.TrackFromSeq()
 	w := &Watcher{reg: reg, tr: tr, view: v, now: start}
+	hs, err := openHistStore(filepath.Join(dir, histFileName))
+	if err != nil {
+		tr.Close()
+		return nil, err
+	}
+	d.hist = hs
 	fail := func(err error) (*Watcher, error) {
 		tr.Close()
 		if d.f != nil {
 			d.f.Close()
 		}
+		hs.close()
 		return nil, err
 	}
 	data, err := os.ReadFile(filepath.Join(dir, watchStateName))
@@ -127,7 +140,10 @@ func OpenWatcher(ctx context.Context, reg *Registry, ix *bitmapindex.Index, dir 
 		if err := w.full(ctx, v, seq, start, false); err != nil {
 			return fail(err)
 		}
-		w.hist = newHistoryLocked(w)
+		if err := hs.trim(); err != nil { // (a creation cut short)
+			return fail(err)
+		}
+		w.hist = newHistoryLocked(w, hs)
 		d.now = start
 		for _, r := range logs {
 			if err := os.Remove(filepath.Join(dir, watchLogName(r))); err != nil {
@@ -167,6 +183,7 @@ func OpenWatcher(ctx context.Context, reg *Registry, ix *bitmapindex.Index, dir 
 		if w.dur.f != nil {
 			w.dur.f.Close()
 		}
+		hs.close()
 		tr.Close()
 		return nil, err
 	}
@@ -267,6 +284,7 @@ func (d *watchDur) close() {
 		d.f.Close()
 		d.f = nil
 	}
+	d.hist.close()
 }
 
 func (d *watchDur) scanDir() ([]uint64, error) {
@@ -728,7 +746,10 @@ func (d *watchDur) writeState(w *Watcher) error {
 		b = appendString(b, n)
 		b = appendBitmap(b, w.members[n])
 	}
-	b = w.hist.appendTo(b)
+	if err := w.hist.sync(); err != nil { // the days the checkpoint refers to, on stable storage first
+		return fmt.Errorf("segment: watcher checkpoint: %w", err)
+	}
+	b = w.hist.appendTo(b, true)
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 	path := filepath.Join(d.dir, watchStateName)
 	tmp := path + watchTmpSuffix
@@ -768,9 +789,10 @@ func (d *watchDur) readState(w *Watcher, v *bitmapindex.View, data []byte) error
 	fail := func(what string, err error) error {
 		return fmt.Errorf("segment: open watcher: %s: %s: %w", filepath.Join(d.dir, watchStateName), what, err)
 	}
-	if len(data) < len(watchMagic)+4 || string(data[:len(watchMagic)]) != watchMagic {
+	if len(data) < len(watchMagic)+4 || string(data[:len(watchMagic)]) != watchMagic && string(data[:len(watchMagic)]) != watchMagicV1 {
 		return fail("header", errors.New("not a watcher checkpoint"))
 	}
+	v1 := string(data[:len(watchMagic)]) == watchMagicV1
 	body := data[:len(data)-4]
 	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
 		return fail("checksum", errors.New("damaged"))
@@ -795,7 +817,7 @@ func (d *watchDur) readState(w *Watcher, v *bitmapindex.View, data []byte) error
 		}
 		w.members[name] = bm
 	}
-	h, err := readHistory(r, v.Zone())
+	h, err := readHistory(r, v.Zone(), d.hist, v1)
 	if err != nil {
 		return fail("history", err)
 	}

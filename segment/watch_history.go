@@ -3,9 +3,13 @@ package segment
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
+	"os"
 	"slices"
+	"sort"
 	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -16,79 +20,116 @@ import (
 // and day (in the index's zone), the customers who entered and who left, as
 // bitmaps of IDs, and the size at the end of each day. It is fed with the
 // Watcher's changes (Apply, normally from a Subscription), so it costs
-// memory proportional to the transitions, compressed, never a copy of the
+// space proportional to the transitions, compressed, never a copy of the
 // members per day. It is safe for concurrent use.
 //
 // A customer who entered and left on one day is in both that day's entered
 // and left sets. Sizes assume the Watcher's time moves forward (an Advance
-// backwards records its changes on the earlier day). A History from
-// NewHistory is kept in memory; the one of a Watcher opened with
-// OpenWatcher (Watcher.History) is persisted in the Watcher's directory, in
-// its checkpoints and its log.
+// backwards records its changes on the earlier day).
+//
+// The day being written holds bitmaps; the others are sealed: their
+// entered and left sets encoded (roaring's portable format) in a store and
+// read from it by queries. A History from NewHistory keeps that store in
+// memory. The History of a Watcher opened with OpenWatcher
+// (Watcher.History) keeps it in a file of the Watcher's directory
+// (history.dat, appended to, each day's sets written once with a checksum
+// when the day is sealed), so that its memory is a few dozen bytes per
+// segment and day plus the open day, however many customers change, and a
+// checkpoint writes where each day is, not the days again.
 type History struct {
-	mu   sync.Mutex
-	zone *segkit.Zone
-	segs map[string]*segHistory
+	mu    sync.Mutex
+	zone  *segkit.Zone
+	segs  map[string]*segHistory
+	store *histStore
 }
 
 type segHistory struct {
 	start     segkit.Day // the day the history begins; sizes before it are unknown
 	startSize int        // members at the start
 	size      int        // members now
-	days      map[segkit.Day]*dayHistory
-	open      *dayHistory // the day with bitmaps (the others are sealed)
+	days      []dayHistory
+	// the open day: days[open], with its sets as bitmaps (-1: none)
+	open          int
+	entered, left *roaring.Bitmap
 }
 
-// dayHistory is one day of a segment. The day being written holds
-// bitmaps; the others are sealed: kept in roaring's portable encoding
-// (about half the memory of the bitmaps), read in place by queries.
+// dayHistory is one day of a segment: 24 bytes, whatever its changes.
 type dayHistory struct {
-	entered, left *roaring.Bitmap // nil when sealed
-	enc           []byte          // sealed: the portable encodings, entered then left
-	split         int             // where left's begins in enc
-	size          int             // at the end of the day (after its last change)
+	off   int64 // sealed: where its encoding is in the store
+	day   segkit.Day
+	size  uint32 // members at the end of the day (after its last change)
+	n     uint32 // sealed: the length of the encoding
+	split uint32 // sealed: where left's encoding begins
 }
 
-func (dh *dayHistory) seal() {
-	if dh.entered == nil {
+// find returns the index of day d in s.days, or where it would go.
+func (s *segHistory) find(d segkit.Day) (int, bool) {
+	i := sort.Search(len(s.days), func(i int) bool { return s.days[i].day >= d })
+	return i, i < len(s.days) && s.days[i].day == d
+}
+
+// seal writes the open day's sets to the store.
+func (h *History) seal(s *segHistory) {
+	if s.open < 0 {
 		return
 	}
-	e, l := dh.entered.GetSerializedSizeInBytes(), dh.left.GetSerializedSizeInBytes()
+	dh := &s.days[s.open]
+	e, l := s.entered.GetSerializedSizeInBytes(), s.left.GetSerializedSizeInBytes()
 	buf := bytes.NewBuffer(make([]byte, 0, e+l))
-	_, _ = dh.entered.WriteTo(buf) // to memory: cannot fail
-	_, _ = dh.left.WriteTo(buf)
-	dh.enc, dh.split = buf.Bytes(), int(e)
-	dh.entered, dh.left = nil, nil
+	_, _ = s.entered.WriteTo(buf) // to memory: cannot fail
+	_, _ = s.left.WriteTo(buf)
+	dh.off = h.store.put(buf.Bytes())
+	dh.n, dh.split = uint32(buf.Len()), uint32(e)
+	s.open, s.entered, s.left = -1, nil, nil
 }
 
-func (dh *dayHistory) open() {
-	if dh.entered != nil {
-		return
-	}
-	dh.entered, dh.left = roaring.New(), roaring.New()
-	// the encodings were written by seal or checked when read
-	_ = dh.entered.UnmarshalBinary(dh.enc[:dh.split])
-	_ = dh.left.UnmarshalBinary(dh.enc[dh.split:])
-	dh.enc = nil
-}
-
-// view returns the entered or left set for reading.
-func (dh *dayHistory) view(left bool) *roaring.Bitmap {
-	if dh.entered != nil {
-		if left {
-			return dh.left
+// openDay makes day i of s the open one, reading its sets back if it was
+// sealed (an Advance backwards).
+func (h *History) openDay(s *segHistory, i int) {
+	h.seal(s)
+	s.open = i
+	s.entered, s.left = roaring.New(), roaring.New()
+	if dh := &s.days[i]; dh.n > 0 {
+		enc, err := h.store.get(dh.off, dh.n)
+		if err == nil {
+			err = s.entered.UnmarshalBinary(enc[:dh.split])
 		}
-		return dh.entered
+		if err == nil {
+			err = s.left.UnmarshalBinary(enc[dh.split:])
+		}
+		if err != nil && h.store.err == nil { // the day's earlier changes are lost: say so at the next checkpoint
+			h.store.err = fmt.Errorf("segment: history: day %s: %w", dh.day, err)
+		}
+		dh.n = 0
 	}
-	enc := dh.enc[:dh.split]
+}
+
+// set returns the entered or left set of day i for reading.
+func (h *History) set(s *segHistory, i int, left bool) (*roaring.Bitmap, error) {
+	if i == s.open {
+		if left {
+			return s.left, nil
+		}
+		return s.entered, nil
+	}
+	dh := s.days[i]
+	if dh.n == 0 {
+		return roaring.New(), nil
+	}
+	enc, err := h.store.get(dh.off, dh.n)
+	if err != nil {
+		return nil, err
+	}
 	if left {
-		enc = dh.enc[dh.split:]
+		enc = enc[dh.split:]
+	} else {
+		enc = enc[:dh.split]
 	}
 	bm := roaring.New()
 	if _, err := bm.FromBuffer(enc); err != nil {
-		return roaring.New() // not reached: checked when read
+		return nil, fmt.Errorf("segment: history: day %s: %w", dh.day, err)
 	}
-	return bm
+	return bm, nil
 }
 
 // NewHistory starts a history at the Watcher's current membership and day.
@@ -97,16 +138,16 @@ func (dh *dayHistory) view(left bool) *roaring.Bitmap {
 func NewHistory(w *Watcher) *History {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return newHistoryLocked(w)
+	return newHistoryLocked(w, &histStore{})
 }
 
-func newHistoryLocked(w *Watcher) *History {
+func newHistoryLocked(w *Watcher, st *histStore) *History {
 	z := w.view.Zone()
-	h := &History{zone: z, segs: map[string]*segHistory{}}
+	h := &History{zone: z, segs: map[string]*segHistory{}, store: st}
 	today := z.DayOf(w.now)
 	for name, bm := range w.members {
 		n := int(bm.GetCardinality())
-		h.segs[name] = &segHistory{start: today, startSize: n, size: n, days: map[segkit.Day]*dayHistory{}}
+		h.segs[name] = &segHistory{start: today, startSize: n, size: n, open: -1}
 	}
 	return h
 }
@@ -120,29 +161,27 @@ func (h *History) Apply(changes ...Change) {
 		d := h.zone.DayOf(c.At)
 		s := h.segs[c.Segment]
 		if s == nil {
-			s = &segHistory{start: d, days: map[segkit.Day]*dayHistory{}}
+			s = &segHistory{start: d, open: -1}
 			h.segs[c.Segment] = s
 		}
-		dh := s.days[d]
-		if dh == nil {
-			dh = &dayHistory{entered: roaring.New(), left: roaring.New()}
-			s.days[d] = dh
-		}
-		if s.open != dh {
-			if s.open != nil {
-				s.open.seal()
+		if s.open < 0 || s.days[s.open].day != d {
+			i, ok := s.find(d)
+			if !ok {
+				if s.open >= i {
+					s.open++
+				}
+				s.days = slices.Insert(s.days, i, dayHistory{day: d})
 			}
-			dh.open()
-			s.open = dh
+			h.openDay(s, i)
 		}
 		if c.Kind == Entered {
-			dh.entered.Add(c.ID)
+			s.entered.Add(c.ID)
 			s.size++
 		} else {
-			dh.left.Add(c.ID)
+			s.left.Add(c.ID)
 			s.size--
 		}
-		dh.size = s.size
+		s.days[s.open].size = uint32(max(s.size, 0))
 		if d < s.start {
 			s.start = d
 		}
@@ -156,16 +195,16 @@ var ErrNoHistory = fmt.Errorf("segment: no history for the segment")
 // days from..to (inclusive): "who entered sleeping_high_value between Nov 1
 // and Nov 7". Keys: bitmapindex.View.KeyOf names them, deleted ones too.
 func (h *History) Entered(segment string, from, to segkit.Day) (*roaring.Bitmap, error) {
-	return h.collect(segment, from, to, func(d *dayHistory) *roaring.Bitmap { return d.view(false) })
+	return h.collect(segment, from, to, false)
 }
 
 // Left returns the IDs of the customers who left the segment on the days
 // from..to (inclusive).
 func (h *History) Left(segment string, from, to segkit.Day) (*roaring.Bitmap, error) {
-	return h.collect(segment, from, to, func(d *dayHistory) *roaring.Bitmap { return d.view(true) })
+	return h.collect(segment, from, to, true)
 }
 
-func (h *History) collect(segment string, from, to segkit.Day, part func(*dayHistory) *roaring.Bitmap) (*roaring.Bitmap, error) {
+func (h *History) collect(segment string, from, to segkit.Day, left bool) (*roaring.Bitmap, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := h.segs[segment]
@@ -173,18 +212,12 @@ func (h *History) collect(segment string, from, to segkit.Day, part func(*dayHis
 		return nil, fmt.Errorf("%w %q", ErrNoHistory, segment)
 	}
 	var parts []*roaring.Bitmap
-	if int64(to)-int64(from) < int64(len(s.days)) {
-		for d := from; d <= to; d++ {
-			if dh := s.days[d]; dh != nil {
-				parts = append(parts, part(dh))
-			}
+	for i, _ := s.find(from); i < len(s.days) && s.days[i].day <= to; i++ {
+		bm, err := h.set(s, i, left)
+		if err != nil {
+			return nil, err
 		}
-	} else {
-		for d, dh := range s.days {
-			if d >= from && d <= to {
-				parts = append(parts, part(dh))
-			}
-		}
+		parts = append(parts, bm)
 	}
 	return roaring.FastOr(parts...), nil
 }
@@ -205,17 +238,12 @@ func (h *History) Sizes(segment string, from, to segkit.Day) ([]DaySize, error) 
 	if s == nil {
 		return nil, fmt.Errorf("%w %q", ErrNoHistory, segment)
 	}
-	days := make([]segkit.Day, 0, len(s.days))
-	for d := range s.days {
-		days = append(days, d)
-	}
-	slices.Sort(days)
 	size := s.startSize
 	i := 0
 	var out []DaySize
 	for d := max(from, s.start); d <= to; d++ {
-		for i < len(days) && days[i] <= d {
-			size = s.days[days[i]].size
+		for i < len(s.days) && s.days[i].day <= d {
+			size = int(s.days[i].size)
 			i++
 		}
 		out = append(out, DaySize{Day: d, Size: size})
@@ -223,8 +251,19 @@ func (h *History) Sizes(segment string, from, to segkit.Day) ([]DaySize, error) 
 	return out, nil
 }
 
-// appendTo encodes the history (segments and days in order).
-func (h *History) appendTo(b []byte) []byte {
+// Encoding (in a Watcher's checkpoint): per segment its start, start size
+// and size, then per day (ascending) the day, its size and either its sets
+// inline (histInline: the portable encodings of entered and left) or where
+// they are in the history file (histRef: offset, length, split). Version 1
+// checkpoints (watchMagicV1) hold every day inline without the kind byte.
+const (
+	histInline = 0
+	histRef    = 1
+)
+
+// appendTo encodes the history (segments and days in order). refs writes
+// the sealed days of a file store as references: sync the store first.
+func (h *History) appendTo(b []byte, refs bool) []byte {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	names := make([]string, 0, len(h.segs))
@@ -239,56 +278,227 @@ func (h *History) appendTo(b []byte) []byte {
 		b = binary.AppendVarint(b, int64(s.start))
 		b = binary.AppendVarint(b, int64(s.startSize))
 		b = binary.AppendVarint(b, int64(s.size))
-		days := make([]segkit.Day, 0, len(s.days))
-		for d := range s.days {
-			days = append(days, d)
-		}
-		slices.Sort(days)
-		b = binary.AppendUvarint(b, uint64(len(days)))
-		for _, d := range days {
-			dh := s.days[d]
-			b = binary.AppendVarint(b, int64(d))
+		b = binary.AppendUvarint(b, uint64(len(s.days)))
+		for i, dh := range s.days {
+			b = binary.AppendVarint(b, int64(dh.day))
 			b = binary.AppendVarint(b, int64(dh.size))
-			if dh.entered != nil {
-				b = appendBitmap(b, dh.entered)
-				b = appendBitmap(b, dh.left)
-			} else {
-				b = appendString(b, string(dh.enc[:dh.split]))
-				b = appendString(b, string(dh.enc[dh.split:]))
+			if refs && i != s.open && dh.n > 0 && dh.off >= 0 {
+				b = append(b, histRef)
+				b = binary.AppendUvarint(b, uint64(dh.off))
+				b = binary.AppendUvarint(b, uint64(dh.n))
+				b = binary.AppendUvarint(b, uint64(dh.split))
+				continue
 			}
+			b = append(b, histInline)
+			e, _ := h.set(s, i, false)
+			if e == nil { // unreadable (reported by the queries): empty
+				e = roaring.New()
+			}
+			l, _ := h.set(s, i, true)
+			if l == nil {
+				l = roaring.New()
+			}
+			b = appendBitmap(b, e)
+			b = appendBitmap(b, l)
 		}
 	}
 	return b
 }
 
-func readHistory(r *decoder, z *segkit.Zone) (*History, error) {
-	h := &History{zone: z, segs: map[string]*segHistory{}}
+// readHistory decodes a history into store. Days held inline are written
+// to the store after the checks (the references were checked against it:
+// see histStore.trim), the last day of each segment left open.
+func readHistory(r *decoder, z *segkit.Zone, st *histStore, v1 bool) (*History, error) {
+	h := &History{zone: z, segs: map[string]*segHistory{}, store: st}
 	n := r.uvarint()
 	if r.err == nil && n > uint64(len(r.b)) {
 		return nil, io.ErrUnexpectedEOF
 	}
+	type inline struct {
+		s    *segHistory
+		i    int
+		e, l []byte
+	}
+	var pending []inline
 	for range n {
 		name := string(r.bytes())
-		s := &segHistory{start: segkit.Day(r.varint()), startSize: int(r.varint()), size: int(r.varint()), days: map[segkit.Day]*dayHistory{}}
+		s := &segHistory{start: segkit.Day(r.varint()), startSize: int(r.varint()), size: int(r.varint()), open: -1}
 		nd := r.uvarint()
 		if r.err == nil && nd > uint64(len(r.b)) {
 			return nil, io.ErrUnexpectedEOF
 		}
-		for range nd {
-			d := segkit.Day(r.varint())
-			dh := &dayHistory{size: int(r.varint())}
-			e, l := r.portable(), r.portable()
+		s.days = make([]dayHistory, 0, nd)
+		for i := range int(nd) {
+			dh := dayHistory{day: segkit.Day(r.varint())}
+			size := r.varint()
+			if r.err == nil && (size < 0 || size > 1<<32-1) {
+				return nil, fmt.Errorf("day %d: size %d", dh.day, size)
+			}
+			if r.err == nil && i > 0 && dh.day <= s.days[i-1].day {
+				return nil, fmt.Errorf("day %d after day %d", dh.day, s.days[i-1].day)
+			}
+			dh.size = uint32(size)
+			kind := byte(histInline)
+			if !v1 {
+				kind = r.byte()
+			}
+			switch {
+			case r.err != nil:
+			case kind == histRef:
+				off, ln, split := r.uvarint(), r.uvarint(), r.uvarint()
+				if r.err == nil {
+					if err := st.checkRef(off, ln, split); err != nil {
+						return nil, fmt.Errorf("day %d: %w", dh.day, err)
+					}
+				}
+				dh.off, dh.n, dh.split = int64(off), uint32(ln), uint32(split)
+			case kind == histInline:
+				e, l := r.portable(), r.portable()
+				pending = append(pending, inline{s, i, e, l})
+			default:
+				return nil, fmt.Errorf("day %d: unknown kind %d", dh.day, kind)
+			}
 			if r.err != nil {
 				return nil, r.err
 			}
-			enc := make([]byte, 0, len(e)+len(l)) // a copy: e and l are in the decoder's buffer
-			dh.enc, dh.split = append(append(enc, e...), l...), len(e)
-			s.days[d] = dh
+			s.days = append(s.days, dh)
 		}
 		if r.err != nil {
 			return nil, r.err
 		}
 		h.segs[name] = s
 	}
-	return h, r.err
+	if r.err != nil {
+		return nil, r.err
+	}
+	if err := st.trim(); err != nil {
+		return nil, err
+	}
+	for _, p := range pending {
+		enc := make([]byte, 0, len(p.e)+len(p.l)) // (e and l are in the decoder's buffer)
+		enc = append(append(enc, p.e...), p.l...)
+		dh := &p.s.days[p.i]
+		dh.off, dh.n, dh.split = st.put(enc), uint32(len(enc)), uint32(len(p.e))
+	}
+	return h, nil
+}
+
+// sync makes the sealed days durable (before a checkpoint refers to them)
+// and reports a failed write.
+func (h *History) sync() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.store.sync()
+}
+
+// ---- the store of sealed days -------------------------------------------------
+
+// histStore holds the encodings of sealed days: appended to a file (each
+// with a CRC-32C before it) when f is set, else in memory. Offsets ≥ 0 are
+// in the file, offsets < 0 in memory (-off-1), where a file store also puts
+// what it failed to write (err, reported by sync and so by the next
+// checkpoint).
+type histStore struct {
+	f      *os.File
+	size   int64 // of the file
+	maxRef int64 // the end of the furthest reference read (trim)
+	mem    []byte
+	err    error
+}
+
+// histFileName is the file of an OpenWatcher's sealed history days.
+const histFileName = "history.dat"
+
+func openHistStore(path string) (*histStore, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("segment: open watcher: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("segment: open watcher: %w", err)
+	}
+	return &histStore{f: f, size: fi.Size()}, nil
+}
+
+func (st *histStore) close() {
+	if st != nil && st.f != nil {
+		st.f.Close()
+		st.f = nil
+	}
+}
+
+func (st *histStore) put(enc []byte) int64 {
+	if st.f != nil && st.err == nil {
+		rec := binary.LittleEndian.AppendUint32(make([]byte, 0, 4+len(enc)), crc32.Checksum(enc, castagnoli))
+		rec = append(rec, enc...)
+		if _, err := st.f.WriteAt(rec, st.size); err != nil {
+			st.err = fmt.Errorf("segment: history: %w", err)
+		} else {
+			off := st.size
+			st.size += int64(len(rec))
+			return off
+		}
+	}
+	off := -int64(len(st.mem)) - 1
+	st.mem = append(st.mem, enc...)
+	return off
+}
+
+func (st *histStore) get(off int64, n uint32) ([]byte, error) {
+	if off < 0 {
+		o := -off - 1
+		return st.mem[o : o+int64(n)], nil
+	}
+	if st.f == nil {
+		return nil, errors.New("segment: history: the store is closed")
+	}
+	rec := make([]byte, 4+int(n))
+	if _, err := st.f.ReadAt(rec, off); err != nil {
+		return nil, fmt.Errorf("segment: history: %s offset %d: %w", st.f.Name(), off, err)
+	}
+	if crc32.Checksum(rec[4:], castagnoli) != binary.LittleEndian.Uint32(rec) {
+		return nil, fmt.Errorf("segment: history: %s offset %d: damaged", st.f.Name(), off)
+	}
+	return rec[4:], nil
+}
+
+// checkRef checks a reference read from a checkpoint against the file.
+func (st *histStore) checkRef(off, n, split uint64) error {
+	switch {
+	case st.f == nil:
+		return errors.New("a reference to the history file in a history without one")
+	case n == 0 || split > n || n > 1<<32-1 || off > uint64(st.size) || uint64(st.size)-off < 4+n:
+		return fmt.Errorf("reference %d+%d (split %d) beyond the history file's %d bytes", off, n, split, st.size)
+	}
+	st.maxRef = max(st.maxRef, int64(off+4+n))
+	return nil
+}
+
+// trim cuts off what follows the last referenced day: days sealed after
+// the checkpoint, sealed again as the log is replayed.
+func (st *histStore) trim() error {
+	if st.f == nil || st.size == st.maxRef {
+		return nil
+	}
+	if err := st.f.Truncate(st.maxRef); err != nil {
+		return fmt.Errorf("segment: open watcher: %w", err)
+	}
+	st.size = st.maxRef
+	return nil
+}
+
+func (st *histStore) sync() error {
+	if st.err != nil {
+		return st.err
+	}
+	if st.f == nil {
+		return nil
+	}
+	if err := st.f.Sync(); err != nil {
+		st.err = fmt.Errorf("segment: history: %w", err)
+		return st.err
+	}
+	return nil
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/segkit/segkit"
+	"github.com/segkit/segkit/bitmapindex"
 	"github.com/stretchr/testify/require"
 )
 
@@ -146,4 +148,56 @@ func dedupe(ks []string) []string {
 		}
 	}
 	return out
+}
+
+// TestHistoryFromVersion1Checkpoint opens a Watcher directory written by
+// the previous checkpoint format (every history day inside watch.state;
+// testdata/watch-v1, made by segkit before history.dat): the history reads
+// the same, its days move to history.dat, and the next checkpoint (version
+// 2, referring to them) opens again with the same history.
+func TestHistoryFromVersion1Checkpoint(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS("testdata/watch-v1")))
+	ctx := context.Background()
+	reg := NewRegistry()
+	require.NoError(t, reg.DefineAll(Definition{Name: "gold", Rule: `has("gold")`}, Definition{Name: "recent", Rule: `didWithin("buy", "2d")`}))
+	z := segkit.NewZone(time.UTC)
+	nov := func(d int) segkit.Day { return z.DayOf(time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC)) }
+	check := func(h *History) {
+		for name, want := range map[string][]int{"gold": {1, 2, 3, 2}, "recent": {1, 2, 2, 1}} {
+			sizes, err := h.Sizes(name, nov(1), nov(4))
+			require.NoError(t, err)
+			var got []int
+			for _, s := range sizes {
+				got = append(got, s.Size)
+			}
+			require.Equal(t, want, got, name)
+		}
+		left, err := h.Left("recent", nov(1), nov(4))
+		require.NoError(t, err)
+		require.Equal(t, []uint32{0, 1}, left.ToArray(), "a and b left recent")
+		entered, err := h.Entered("gold", nov(2), nov(3))
+		require.NoError(t, err)
+		require.Equal(t, []uint32{1, 2}, entered.ToArray())
+	}
+	for round := range 2 {
+		ix, err := bitmapindex.Open(dir+"/index", bitmapindex.Config{Location: time.UTC})
+		require.NoError(t, err)
+		w, err := OpenWatcher(ctx, reg, ix, dir+"/watch", time.Time{})
+		require.NoError(t, err)
+		check(w.History())
+		state, err := os.ReadFile(dir + "/watch/watch.state")
+		require.NoError(t, err)
+		if round == 0 {
+			require.Equal(t, watchMagicV1, string(state[:8]))
+			require.NoError(t, w.Checkpoint())
+		} else {
+			require.Equal(t, watchMagic, string(state[:8]))
+			fi, err := os.Stat(dir + "/watch/" + histFileName)
+			require.NoError(t, err)
+			require.NotZero(t, fi.Size(), "the sealed days are in history.dat")
+		}
+		w.Close()
+		require.NoError(t, ix.Close())
+	}
 }
