@@ -542,17 +542,18 @@ func (v *View) EventPropertyValues(event, key string) ([]string, bool) {
 
 // details returns id's occurrences of e with their details, in the order
 // occurrences reports them, and whether any has a value or a property.
-func (e *event) details(id uint32) ([]EventDetail, bool) {
-	if !e.ever.contains(id) || e.dict == nil {
+// days are id's occurrences (as occurrences returns them).
+func (e *event) details(id uint32, days []segkit.Day) ([]EventDetail, bool) {
+	if len(days) == 0 || e.dict == nil {
 		return nil, false
 	}
-	var out []EventDetail
+	out := make([]EventDetail, 0, len(days))
 	some := false
-	for _, d := range slices.Sorted(maps.Keys(e.days)) {
-		n := e.days[d]
-		if !n.one.contains(id) {
-			continue
+	for j, d := range days {
+		if j > 0 && days[j-1] == d {
+			continue // (a day with several occurrences is listed once per occurrence)
 		}
+		n := e.days[d]
 		if o := n.occ; o != nil {
 			i, _ := slices.BinarySearch(o.ids, id)
 			for ; i < len(o.ids) && o.ids[i] == id; i++ {

@@ -2,6 +2,8 @@ package bitmapindex
 
 import (
 	"time"
+
+	"github.com/segkit/segkit"
 )
 
 // Profile is one customer as plain Go values: what segment.Match evaluates,
@@ -97,21 +99,7 @@ func (v *View) fill(p *Profile, id uint32, only *Fields) {
 		}
 	}
 	event := func(name string, e *event) {
-		days := e.occurrences(id)
-		if len(days) == 0 {
-			return
-		}
-		ts := make([]time.Time, len(days))
-		for i, d := range days {
-			ts[i] = v.tz.Start(d)
-		}
-		p.Events[name] = ts
-		if det, some := e.details(id); some {
-			if p.Details == nil {
-				p.Details = map[string][]EventDetail{}
-			}
-			p.Details[name] = det
-		}
+		v.fillEvent(p, name, e, id, e.occurrences(id))
 	}
 	if only == nil {
 		for name, t := range v.st.tags {
@@ -145,5 +133,24 @@ func (v *View) fill(p *Profile, id uint32, only *Fields) {
 		if e := v.st.events[name]; e != nil {
 			event(name, e)
 		}
+	}
+}
+
+// fillEvent sets the customer's occurrences of an event (days, ascending,
+// a day once per occurrence) in p.
+func (v *View) fillEvent(p *Profile, name string, e *event, id uint32, days []segkit.Day) {
+	if len(days) == 0 {
+		return
+	}
+	ts := make([]time.Time, len(days))
+	for i, d := range days {
+		ts[i] = v.tz.Start(d)
+	}
+	p.Events[name] = ts
+	if det, some := e.details(id, days); some {
+		if p.Details == nil {
+			p.Details = map[string][]EventDetail{}
+		}
+		p.Details[name] = det
 	}
 }
