@@ -60,12 +60,62 @@ type rankLevel struct {
 type ranks struct {
 	depth int // levels built: lv[:depth]
 	lv    [rankK]rankLevel
-	// suf[b] (when hasSuf): the customers with an occurrence on a day ≥
-	// blockStart(b), for blockOf(minDay) < b ≤ blockOf(maxDay) (below:
-	// everyone, lv[0].all).
-	suf            map[int32]*roaring.Bitmap
+	// suf[s] (when hasSuf): the customers with an occurrence on a day ≥ s,
+	// for the days s of pts: the block starts after minDay's block up to
+	// maxDay's, and every sufStep days within sufFine days of maxDay, where
+	// did windows ending now mostly start (below pts[0]: everyone,
+	// lv[0].all; above maxDay: no one).
+	suf            map[segkit.Day]*roaring.Bitmap
+	pts            []segkit.Day // ascending
 	hasSuf         bool
 	minDay, maxDay segkit.Day
+}
+
+// Suffix sets finer than blocks: every sufStep days in the blocks within
+// sufFine days of the last day, so that a did window ending now has at most
+// sufStep−1 days outside a suffix set.
+const (
+	sufStep = 4
+	sufFine = 64
+)
+
+// sufPoints returns the days that have suffix sets for events from minDay
+// to maxDay.
+func sufPoints(minDay, maxDay segkit.Day) []segkit.Day {
+	var pts []segkit.Day
+	for b := blockOf(minDay) + 1; b <= blockOf(maxDay); b++ {
+		pts = append(pts, blockStart(b))
+		if blockStart(b)+blockDays-1 >= maxDay-sufFine {
+			for d := blockStart(b) + sufStep; d < blockStart(b)+blockDays && d <= maxDay; d += sufStep {
+				pts = append(pts, d)
+			}
+		}
+	}
+	// the finer points of minDay's block, when it is near maxDay
+	b := blockOf(minDay)
+	if blockStart(b)+blockDays-1 >= maxDay-sufFine {
+		var first []segkit.Day
+		for d := blockStart(b) + sufStep; d < blockStart(b)+blockDays && d <= maxDay; d += sufStep {
+			if d > minDay {
+				first = append(first, d)
+			}
+		}
+		pts = append(first, pts...)
+	}
+	return pts
+}
+
+// sufAt returns the customers with an occurrence on a day ≥ s, for s one
+// of r.pts, at most minDay (everyone) or after maxDay (no one); nil for
+// another day.
+func (r *ranks) sufAt(s segkit.Day) *roaring.Bitmap {
+	switch {
+	case s <= r.minDay:
+		return r.lv[0].all
+	case s > r.maxDay:
+		return emptyBitmap
+	}
+	return r.suf[s]
 }
 
 // rankSlot holds an event's ranks, built on first use. A slot belongs to
@@ -319,26 +369,32 @@ func buildRanks(e *event, depth int, withSuf bool) *ranks {
 	if !withSuf {
 		return r
 	}
-	r.suf = map[int32]*roaring.Bitmap{}
+	r.pts = sufPoints(e.minDay, e.maxDay)
+	r.suf = make(map[segkit.Day]*roaring.Bitmap, len(r.pts))
 	acc := roaring.New()
-	for b := blockOf(e.maxDay); e.has && b > blockOf(e.minDay); b-- {
-		if n := e.blocks[b]; n != nil && !n.any.empty() {
-			acc = roaring.Or(acc, n.any.b)
+	next := e.maxDay + 1 // acc: the customers with an occurrence on a day ≥ next
+	for i := len(r.pts) - 1; i >= 0; i-- {
+		s := r.pts[i]
+		var xs []*roaring.Bitmap
+		for next > s { // whole blocks from their unions, the rest day by day
+			if b := blockOf(next - 1); blockStart(b) >= s && next == blockStart(b)+blockDays {
+				if n := e.blocks[b]; n != nil && !n.any.empty() {
+					xs = append(xs, n.any.b)
+				}
+				next = blockStart(b)
+				continue
+			}
+			if n := e.days[next-1]; n != nil && !n.one.empty() {
+				xs = append(xs, n.one.b)
+			}
+			next--
 		}
-		r.suf[b] = acc
+		if len(xs) > 0 {
+			acc = roaring.FastOr(append(xs, acc)...) // a new bitmap: the stored ones are never modified
+		}
+		r.suf[s] = acc
 	}
 	return r
-}
-
-// sufFrom returns the customers with an occurrence on a day ≥ blockStart(b).
-func (r *ranks) sufFrom(b int32) *roaring.Bitmap {
-	switch {
-	case b <= blockOf(r.minDay):
-		return r.lv[0].all
-	case b > blockOf(r.maxDay):
-		return emptyBitmap
-	}
-	return r.suf[b]
 }
 
 // rankUpdateLimit returns the number of customers up to which a batch
@@ -369,22 +425,26 @@ func (r *ranks) update(e *event, t *roaring.Bitmap) *ranks {
 	if !r.hasSuf {
 		return out
 	}
-	// the suffix sets: the old ones (everyone below the old first block, no
-	// one above the old last) without t, plus the customers of t whose last
-	// occurrence is at or after the block
-	out.suf = make(map[int32]*roaring.Bitmap, len(r.suf)+1)
+	// the suffix sets: the old ones without t, plus the customers of t
+	// whose last occurrence is on or after the day
+	out.pts = sufPoints(e.minDay, e.maxDay)
+	out.suf = make(map[segkit.Day]*roaring.Bitmap, len(out.pts))
 	lastDays := slices.Sorted(maps.Keys(last))
-	for b := blockOf(e.maxDay); e.has && b > blockOf(e.minDay); b-- {
+	for _, s := range out.pts {
+		x := r.sufAt(s)
+		if x == nil { // no set for this day before (not reached: the finer points move forward)
+			out.suf, out.pts, out.hasSuf = nil, nil, false // built again on next use
+			return out
+		}
 		var add []uint32
-		for i := len(lastDays) - 1; i >= 0 && lastDays[i] >= blockStart(b); i-- {
+		for i := len(lastDays) - 1; i >= 0 && lastDays[i] >= s; i-- {
 			add = append(add, last[lastDays[i]]...)
 		}
-		x := r.sufFrom(b)
 		if len(add) > 0 || x.Intersects(t) {
 			x = roaring.AndNot(x, t)
 			x.AddMany(add)
 		}
-		out.suf[b] = x
+		out.suf[s] = x
 	}
 	return out
 }
@@ -503,6 +563,14 @@ func (r *ranks) bytes() (int64, int) {
 		if lv.all != nil {
 			n += int64(lv.all.GetSizeInBytes()) + 48
 			c++
+		}
+	}
+	var prev *roaring.Bitmap
+	for _, s := range r.pts { // (consecutive days with no occurrence between share a set)
+		if x := r.suf[s]; x != nil && x != prev {
+			n += int64(x.GetSizeInBytes()) + 48 + 16
+			c++
+			prev = x
 		}
 	}
 	return n, c
@@ -640,17 +708,24 @@ func (v *View) CountCount(event string, from, to segkit.Day, op Op, n int64) int
 func (e *event) didRanked(from segkit.Day, st *stop) *roaring.Bitmap {
 	r := e.ranksFor(1, true)
 	lv := &r.lv[0]
-	b := blockOf(from)
-	if from == blockStart(b) {
-		return r.sufFrom(b)
+	// the suffix sets around from: lo ≤ from < hi
+	k := sort.Search(len(r.pts), func(i int) bool { return r.pts[i] > from })
+	lo, hi := e.minDay, e.maxDay+1
+	if k > 0 {
+		lo = r.pts[k-1]
+	}
+	if k < len(r.pts) {
+		hi = r.pts[k]
+	}
+	if from <= e.minDay || k > 0 && lo == from {
+		return r.sufAt(max(from, e.minDay))
 	}
 	dense := uint64(e.ever.card())/32 + 1
-	i, j, n := lv.at(from), lv.at(blockStart(b)), len(lv.days)
+	i, j, n := lv.at(from), lv.at(lo), len(lv.days)
 	after, before := lv.cum[n]-lv.cum[i], lv.cum[i]
-	minus := lv.cum[i] - lv.cum[j] + dense
-	end := min(blockStart(b+1)-1, e.maxDay)
-	plus := dense
-	for d := from; d <= end; d++ {
+	minus := lv.cum[i] - lv.cum[j] + dense // sufAt(lo) without the last occurrences in [lo, from)
+	plus := dense                           // sufAt(hi) with the occurrences in [from, hi)
+	for d := from; d < hi; d++ {
 		if dn := e.days[d]; dn != nil && !dn.one.empty() {
 			plus += dn.one.b.GetCardinality()
 		}
@@ -661,14 +736,14 @@ func (e *event) didRanked(from segkit.Day, st *stop) *roaring.Bitmap {
 		return x
 	case plus <= minus:
 		var xs []*roaring.Bitmap
-		for d := from; d <= end; d++ {
+		for d := from; d < hi; d++ {
 			if dn := e.days[d]; dn != nil && !dn.one.empty() {
 				xs = append(xs, dn.one.b)
 			}
 		}
-		return roaring.Or(r.sufFrom(b+1), orScatter(st, e.idBound(), xs...))
+		return roaring.Or(r.sufAt(hi), orScatter(st, e.idBound(), xs...))
 	}
-	return roaring.AndNot(r.sufFrom(b), orScatter(st, e.idBound(), lv.bitmaps(j, i)...))
+	return roaring.AndNot(r.sufAt(lo), orScatter(st, e.idBound(), lv.bitmaps(j, i)...))
 }
 
 // scatterBufs recycles orScatter's dense word arrays (all zero when put

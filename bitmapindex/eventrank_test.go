@@ -81,3 +81,51 @@ func TestRanksConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDidRankedEveryWindowStart: did over windows ending at or after the
+// last day, for every start from before the first day to after the last,
+// equals the answer without ranks: on the suffix sets (block starts, and
+// every sufStep days near the last day) and between them, as built, after
+// small batches (the ranks updated on first use, new and back-dated days
+// included) and after deletes.
+func TestDidRankedEveryWindowStart(t *testing.T) {
+	ix := mustNew(t, DefaultConfig())
+	rng := rand.New(rand.NewPCG(7, 8))
+	first := segkit.Day(20000)
+	t0 := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)
+	at := func(d segkit.Day) time.Time { return t0.AddDate(0, 0, int(d-first)) }
+	record := func(n, lo, hi int) {
+		b := ix.NewBatch()
+		for range n {
+			k := fmt.Sprintf("c%03d", rng.IntN(400))
+			b.Add(k)
+			b.Record(k, "login", at(first+segkit.Day(lo+rng.IntN(hi-lo))), 0)
+		}
+		require.NoError(t, b.Commit())
+	}
+	check := func(what string) {
+		v := ix.View()
+		last := first + 400
+		for from := first - 5; from <= first+200; from++ {
+			useRanks = false
+			want := v.Did("login", from, last).Len()
+			useRanks = true
+			require.Equal(t, want, v.Did("login", from, last).Len(), "%s: from day %d", what, from-first)
+			require.Equal(t, want, v.DidCount("login", from, last), "%s: count from day %d", what, from-first)
+		}
+	}
+	record(3000, 10, 150)
+	check("built")
+	for i := range 6 {
+		record(20, 100, 160+10*i) // later days: the last day moves on
+		check(fmt.Sprintf("after batch %d", i))
+	}
+	record(5, 0, 5) // back-dated: the first day moves back
+	check("back-dated")
+	b := ix.NewBatch()
+	for i := range 30 {
+		b.Delete(fmt.Sprintf("c%03d", i*7))
+	}
+	require.NoError(t, b.Commit())
+	check("after deletes")
+}
