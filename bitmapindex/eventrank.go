@@ -724,7 +724,7 @@ func (e *event) didRanked(from segkit.Day, st *stop) *roaring.Bitmap {
 	i, j, n := lv.at(from), lv.at(lo), len(lv.days)
 	after, before := lv.cum[n]-lv.cum[i], lv.cum[i]
 	minus := lv.cum[i] - lv.cum[j] + dense // sufAt(lo) without the last occurrences in [lo, from)
-	plus := dense                           // sufAt(hi) with the occurrences in [from, hi)
+	plus := dense                          // sufAt(hi) with the occurrences in [from, hi)
 	for d := from; d < hi; d++ {
 		if dn := e.days[d]; dn != nil && !dn.one.empty() {
 			plus += dn.one.b.GetCardinality()
