@@ -73,10 +73,10 @@ type ranks struct {
 
 // Suffix sets finer than blocks: every sufStep days in the blocks within
 // sufFine days of the last day, so that a did window ending now has at most
-// sufStep−1 days outside a suffix set.
+// sufStep−1 days outside a suffix set (sufFine covers 90-day windows).
 const (
 	sufStep = 4
-	sufFine = 64
+	sufFine = 100
 )
 
 // sufPoints returns the days that have suffix sets for events from minDay
@@ -734,16 +734,23 @@ func (e *event) didRanked(from segkit.Day, st *stop) *roaring.Bitmap {
 	case min(after, before+dense) <= min(plus, minus):
 		x, _ := lv.from(from, e.idBound(), st)
 		return x
-	case plus <= minus:
-		var xs []*roaring.Bitmap
-		for d := from; d < hi; d++ {
+	case plus <= minus: // the set of hi plus the days in [from, hi), in place in a copy
+		x := r.sufAt(hi).Clone()
+		for d := from; d < hi && !st.done(); d++ {
 			if dn := e.days[d]; dn != nil && !dn.one.empty() {
-				xs = append(xs, dn.one.b)
+				x.Or(dn.one.b)
 			}
 		}
-		return roaring.Or(r.sufAt(hi), orScatter(st, e.idBound(), xs...))
+		return x
 	}
-	return roaring.AndNot(r.sufAt(lo), orScatter(st, e.idBound(), lv.bitmaps(j, i)...))
+	x := r.sufAt(lo).Clone() // the set of lo minus the last occurrences in [lo, from)
+	for _, b := range lv.bitmaps(j, i) {
+		if st.done() {
+			break
+		}
+		x.AndNot(b)
+	}
+	return x
 }
 
 // scatterBufs recycles orScatter's dense word arrays (all zero when put

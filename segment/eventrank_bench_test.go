@@ -15,6 +15,11 @@ import (
 // log.
 var rankRules = []struct{ name, rule string }{
 	{"didWithin-login-30d", `didWithin("login", "30d")`},
+	// windows starting 1–3 days after a suffix set (they are every 4 days
+	// near the last day): 30d may start on one
+	{"didWithin-login-29d", `didWithin("login", "29d")`},
+	{"didWithin-login-28d", `didWithin("login", "28d")`},
+	{"didWithin-login-27d", `didWithin("login", "27d")`},
 	{"not-didWithin-login-90d", `!didWithin("login", "90d")`},
 	{"countWithin-purchase-90d-ge3", `countWithin("purchase", "90d") >= 3`},
 	{"repeat-buyers-ref", `inSegment("repeat_buyers") && !has("vip")`},
