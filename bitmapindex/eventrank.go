@@ -72,35 +72,35 @@ type ranks struct {
 }
 
 // Suffix sets finer than blocks: every sufStep days in the blocks within
-// sufFine days of the last day, so that a did window ending now has at most
-// sufStep−1 days outside a suffix set (sufFine covers 90-day windows).
+// sufFine days of the last day, and every other day within sufFiner days,
+// so that a did window ending now has at most one day outside a suffix set
+// up to a month back and at most three up to 100 days (90-day windows).
 const (
-	sufStep = 4
-	sufFine = 100
+	sufStep  = 4
+	sufFine  = 100
+	sufFiner = 32
 )
 
 // sufPoints returns the days that have suffix sets for events from minDay
 // to maxDay.
 func sufPoints(minDay, maxDay segkit.Day) []segkit.Day {
 	var pts []segkit.Day
-	for b := blockOf(minDay) + 1; b <= blockOf(maxDay); b++ {
-		pts = append(pts, blockStart(b))
-		if blockStart(b)+blockDays-1 >= maxDay-sufFine {
-			for d := blockStart(b) + sufStep; d < blockStart(b)+blockDays && d <= maxDay; d += sufStep {
+	for b := blockOf(minDay); b <= blockOf(maxDay); b++ {
+		if b > blockOf(minDay) {
+			pts = append(pts, blockStart(b))
+		}
+		step := segkit.Day(0)
+		switch end := blockStart(b) + blockDays - 1; {
+		case end >= maxDay-sufFiner:
+			step = 2
+		case end >= maxDay-sufFine:
+			step = sufStep
+		}
+		for d := blockStart(b) + step; step > 0 && d < blockStart(b)+blockDays && d <= maxDay; d += step {
+			if d > minDay {
 				pts = append(pts, d)
 			}
 		}
-	}
-	// the finer points of minDay's block, when it is near maxDay
-	b := blockOf(minDay)
-	if blockStart(b)+blockDays-1 >= maxDay-sufFine {
-		var first []segkit.Day
-		for d := blockStart(b) + sufStep; d < blockStart(b)+blockDays && d <= maxDay; d += sufStep {
-			if d > minDay {
-				first = append(first, d)
-			}
-		}
-		pts = append(first, pts...)
 	}
 	return pts
 }
