@@ -174,19 +174,26 @@ func TestWatcherEqualsFullDiffs(t *testing.T) {
 	}
 }
 
-// TestWatcherOverflow: a subscriber that falls behind gets ErrOverflow
-// (never a silent gap) while writers and other subscribers go on, and
-// Resync gives the full membership at a cursor after which changes resume.
-func TestWatcherOverflow(t *testing.T) {
-	ctx := context.Background()
+// goldWatcher is a Watcher of one segment, has("gold"), over an empty
+// index, closed with the test.
+func goldWatcher(t *testing.T) (*bitmapindex.Index, *Watcher, time.Time) {
 	ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
 	require.NoError(t, err)
 	reg := NewRegistry()
 	require.NoError(t, reg.Define(Definition{Name: "gold", Rule: `has("gold")`}))
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	w, err := NewWatcher(ctx, reg, ix, now)
+	w, err := NewWatcher(context.Background(), reg, ix, now)
 	require.NoError(t, err)
-	defer w.Close()
+	t.Cleanup(w.Close)
+	return ix, w, now
+}
+
+// TestWatcherOverflow: a subscriber that falls behind gets ErrOverflow
+// (never a silent gap) while writers and other subscribers go on, and
+// Resync gives the full membership at a cursor after which changes resume.
+func TestWatcherOverflow(t *testing.T) {
+	ctx := context.Background()
+	ix, w, now := goldWatcher(t)
 	slow, fast := w.Subscribe(2), w.Subscribe(100)
 	for i := range 3 {
 		require.NoError(t, ix.AddTag(fmt.Sprintf("c%d", i), "gold"))
@@ -217,14 +224,7 @@ func TestWatcherOverflow(t *testing.T) {
 // consumes first, and a lone subscriber taking whole emissions gets them.
 func TestSubscriptionsOwnTheirChanges(t *testing.T) {
 	ctx := context.Background()
-	ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
-	require.NoError(t, err)
-	reg := NewRegistry()
-	require.NoError(t, reg.Define(Definition{Name: "gold", Rule: `has("gold")`}))
-	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	w, err := NewWatcher(ctx, reg, ix, now)
-	require.NoError(t, err)
-	defer w.Close()
+	ix, w, _ := goldWatcher(t)
 	a, b := w.Subscribe(100), w.Subscribe(100)
 	emit := func(keys ...string) {
 		bt := ix.NewBatch()
