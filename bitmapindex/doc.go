@@ -66,6 +66,12 @@
 // [Batch.AddTagIDs], [Batch.SetIDs] and [Batch.RecordIDs] write to
 // customers that already exist, by ID.
 //
+// One customer reads back as plain values with [View.Profile] (everything)
+// or [View.ProfileOf] and [View.FillProfile] (only the tags, attributes and
+// events named in [Fields], into a reused Profile): what rules matched one
+// customer at a time, and live segments re-evaluating the customers a batch
+// touched, read.
+//
 // Comparison semantics are those of [Holds]: positive predicates never hold
 // for customers without a value, Ne is the complement of Eq over all live
 // customers, decimals compare exactly in their fixed-point domain, times at

@@ -219,3 +219,35 @@ func ExampleChunk() {
 	// 3 [alice carol]
 	// [carol]
 }
+
+// FillProfile reads many customers one after the other into one Profile,
+// only the fields a known set of rules needs: here the customers a batch
+// touched, as a live segment re-evaluating them would.
+func ExampleView_FillProfile() {
+	ix, _ := bitmapindex.New(bitmapindex.DefaultConfig())
+	b := ix.NewBatch()
+	for i, k := range []string{"ann", "bo", "cy"} {
+		b.AddTag(k, "student")
+		b.Set(k, "age", bitmapindex.Int(int64(20+i)))
+		b.Set(k, "city", bitmapindex.Category("Hangzhou"))
+	}
+	b.Record("bo", "purchase", time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC), 99)
+	if err := b.Commit(); err != nil {
+		panic(err)
+	}
+	v := ix.View()
+	only := bitmapindex.Fields{Attrs: []string{"age"}, Events: []string{"purchase"}}
+	var p bitmapindex.Profile
+	for _, key := range []string{"ann", "bo", "nobody"} {
+		id, ok := v.ID(key)
+		if !ok || !v.FillProfile(&p, id, &only) {
+			fmt.Println(key, "not a customer")
+			continue
+		}
+		fmt.Println(p.Key, p.Attrs["age"], len(p.Tags), len(p.Events["purchase"]))
+	}
+	// Output:
+	// ann 20 0 0
+	// bo 21 0 1
+	// nobody not a customer
+}
