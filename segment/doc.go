@@ -92,5 +92,8 @@
 // next to a durable index: changes are logged before delivery, a restarted
 // host resumes with [Watcher.SubscribeFrom] its acknowledged cursor, and
 // [Watcher.History] answers who entered or left a segment on which days and
-// its size by day.
+// its size by day, from a file in the Watcher's directory (24 bytes of
+// memory per segment and day). Sync costs the distinct conditions of the
+// registry per touched customer, not the index: the segments' plans run on
+// bitsets over the touched customers.
 package segment
