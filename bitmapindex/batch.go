@@ -874,20 +874,36 @@ func (a *attr) setFresh(w wctx, ids []uint32, vals []Value, fresh []int32) {
 		}
 		return
 	}
+	// the bit slices' IDs, each slice's list sized once (appending to 64
+	// growing lists made most of a bulk load's garbage)
+	us := make([]uint64, len(fresh))
+	var count [64]int
+	for k, i := range fresh {
+		u := ordered(fixedOf(a.def, vals[i]))
+		us[k] = u
+		if !a.hasRef {
+			a.ref, a.hasRef = u, true
+		}
+		for x := u ^ a.ref; x != 0; x &= x - 1 {
+			count[bits.TrailingZeros64(x)]++
+		}
+	}
 	var perSlice [64][]uint32
+	for b, n := range count {
+		if n > 0 {
+			perSlice[b] = make([]uint32, 0, n)
+		}
+	}
 	groups := map[uint64][]uint32{}
 	var days map[segkit.Day][]uint32
 	if a.days != nil {
 		days = map[segkit.Day][]uint32{}
 	}
-	for _, i := range fresh {
-		u := ordered(fixedOf(a.def, vals[i]))
+	for k, i := range fresh {
+		u := us[k]
 		if days != nil {
 			d := a.dayOf(u)
 			days[d] = append(days[d], ids[i])
-		}
-		if !a.hasRef {
-			a.ref, a.hasRef = u, true
 		}
 		x := u ^ a.ref
 		for x != 0 {
