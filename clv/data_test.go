@@ -3,6 +3,7 @@ package clv
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,7 +14,7 @@ import (
 // missing file fails the test.
 func openData(t testing.TB, name string) *os.File {
 	t.Helper()
-	path := filepath.Join("..", "..", "shared", "data", name)
+	path := dataPath(name)
 	f, err := os.Open(path)
 	if err != nil {
 		if os.Getenv("SEGKIT_REQUIRE_DATA") == "1" {
@@ -23,6 +24,21 @@ func openData(t testing.TB, name string) *os.File {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
+}
+
+// dataPath is where a reference data file is: ../shared/data beside the
+// repository (read there, never copied into it).
+func dataPath(name string) string { return filepath.Join("..", "..", "shared", "data", name) }
+
+// addHead adds the first 20 lines of a reference data file to a fuzz
+// corpus, when the file is there.
+func addHead(f *testing.F, name string) {
+	data, err := os.ReadFile(dataPath(name))
+	if err != nil {
+		return
+	}
+	lines := strings.SplitAfterN(string(data), "\n", 21)
+	f.Add([]byte(strings.Join(lines[:min(len(lines), 20)], "")))
 }
 
 // cdnowSummary reads cdnow_summary.csv (ID, frequency, recency, T).

@@ -15,11 +15,12 @@ import (
 )
 
 func TestReadCDNOW(t *testing.T) {
-	in := " 00004 00001 19970101  2   29.33\r\n\r\n 00004 0001 19970118 2 29.73\n00021 00002 19970101 3 63.34"
+	// made-up rows in CDNOW's layout (the real file is read from ../shared/data elsewhere)
+	in := " 00007 00001 19970103  3   41.10\r\n\r\n 00007 0001 19970121 1 9.99\n00031 00002 19970102 4 55.60"
 	got, err := ReadCDNOW(strings.NewReader(in))
 	require.NoError(t, err)
 	require.Len(t, got, 3)
-	assert.Equal(t, segkit.Transaction{Customer: "1", At: time.Date(1997, 1, 1, 0, 0, 0, 0, time.UTC), Amount: 29.33, Quantity: 2}, got[0])
+	assert.Equal(t, segkit.Transaction{Customer: "1", At: time.Date(1997, 1, 3, 0, 0, 0, 0, time.UTC), Amount: 41.10, Quantity: 3}, got[0])
 	assert.Equal(t, "1", got[1].Customer)
 	assert.Equal(t, "2", got[2].Customer)
 
@@ -83,7 +84,8 @@ func formatCDNOW(txns []segkit.Transaction) string {
 // FuzzReadCDNOW: any input parses or fails with a ParseError, never panics;
 // what parses is valid and survives a round trip through the format.
 func FuzzReadCDNOW(f *testing.F) {
-	f.Add([]byte(" 00004 00001 19970101  2   29.33\r\n 00004 00001 19970118  2   29.73\r\n"))
+	f.Add([]byte(" 00007 00001 19970103  3   41.10\r\n 00007 00001 19970121  1   9.99\r\n"))
+	addHead(f, "cdnow_sample.txt")
 	f.Add([]byte("1 2 19970101 2 3\n\n4 5 19980630 0 0\n"))
 	f.Add([]byte("1 2 3"))
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -124,8 +126,10 @@ func formatSummaries(data []Summary) string {
 // FuzzReadSummaryCSV: any input parses or fails with a ParseError; what
 // parses passes ValidateSummaries and survives a round trip.
 func FuzzReadSummaryCSV(f *testing.F) {
-	f.Add([]byte("ID,frequency,recency,T\n1,2,30.43,38.86\n2,1,1.71,38.86\n3,0,0.0,38.86\n"))
-	f.Add([]byte("ID,frequency,recency,T,monetary_value\n1,2,30.43,38.86,22.35\n"))
+	f.Add([]byte("ID,frequency,recency,T\n1,3,20.57,39.00\n2,1,4.00,39.00\n3,0,0.0,39.00\n"))
+	f.Add([]byte("ID,frequency,recency,T,monetary_value\n1,3,20.57,39.00,18.40\n"))
+	addHead(f, "cdnow_summary.csv")
+	addHead(f, "cdnow_summary_with_monetary.csv")
 	f.Add([]byte("frequency,recency,T\n1,4,3\n"))
 	f.Add([]byte("frequency,recency,T\n\"1\",\"2\n\",3\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

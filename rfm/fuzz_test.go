@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -48,10 +50,14 @@ func FuzzLoadScheme(f *testing.F) {
 // FuzzLoadCellMap: any CSV yields a scheme or an error; a scheme that loads
 // survives WriteCellMap and LoadCellMap unchanged.
 func FuzzLoadCellMap(f *testing.F) {
-	f.Add("rfm_cell,segment\n555,Champions\n111,Lost\n", 0)
+	f.Add("rfm_cell,segment\n555,Top\n111,Gone\n", 0)
 	f.Add("segment,cell,alias\nTop,222,最佳\nLow,111,\n", 2)
 	f.Add("rfm_cell,segment\n555,a\n555,b\n", 5)
 	f.Add("score,name\n\"9\"\"99\",x\n", 9)
+	// the published 11-segment map, read from ../shared/data (never copied here)
+	if data, err := os.ReadFile(filepath.Join("..", "..", "shared", "data", "rfm11_cells.csv")); err == nil {
+		f.Add(string(data), 5)
+	}
 	f.Fuzz(func(t *testing.T, src string, bins int) {
 		s, err := LoadCellMap(strings.NewReader(src), "fuzz", bins)
 		if err != nil {

@@ -72,12 +72,13 @@ func LoadScheme(r io.Reader) (*Scheme, error) {
 	return NewScheme(def)
 }
 
-// LoadCellMap reads a scheme from a CSV map of score cells to segment names,
-// as in the reference rfm11 file:
+// LoadCellMap reads a scheme from a CSV map of score cells to segment names
+// (the layout of the published 11-segment map):
 //
 //	rfm_cell,segment[,alias]
-//	555,Champions
-//	554,Champions
+//	555,Top
+//	554,Top
+//	111,Gone
 //
 // The header names the columns (cell column "rfm_cell", "cell" or "score";
 // segment column "segment" or "name"; optional "alias"), in any order. Every

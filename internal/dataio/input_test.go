@@ -214,7 +214,7 @@ func TestDefinitionFilesSpeakJSON(t *testing.T) {
 	assert.EqualError(t, err, filepath.Join(dir, "program.json")+`:2: field "window.months": want an integer, got a string`)
 	_, err = ReadProgramFile(write("program2.json", "{\"window\": {\"kind\": \"rolling\", \"months\": 12},\n \"levelz\": []}"))
 	assert.EqualError(t, err, filepath.Join(dir, "program2.json")+`:2: unknown field "levelz"`)
-	sch, err := ReadRFMSchemeFile(write("mine.csv", "rfm_cell,segment\n555,Champions\n"))
+	sch, err := ReadRFMSchemeFile(write("mine.csv", "rfm_cell,segment\n555,Top\n"))
 	require.NoError(t, err)
 	assert.Equal(t, "mine", sch.Name())
 }
