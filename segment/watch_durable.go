@@ -191,7 +191,9 @@ func OpenWatcher(ctx context.Context, reg *Registry, ix *bitmapindex.Index, dir 
 }
 
 // History returns the membership history an OpenWatcher keeps and persists
-// with its checkpoints and log (nil for NewWatcher: use NewHistory).
+// with its checkpoints and log (nil for NewWatcher: use NewHistory). Its
+// sealed days are read from the Watcher's directory: query it before
+// Close (afterwards those queries return an error).
 func (w *Watcher) History() *History { return w.hist }
 
 // SubscribeFrom is Subscribe for a subscriber that has acted on the changes
