@@ -292,11 +292,11 @@ func (w *Watcher) syncTouched(ctx context.Context, st *regState, v *bitmapindex.
 	p := w.prog
 	touched := ids.ToArray()
 	words := (len(touched) + 63) / 64
-	after, err := p.run(ctx, v, w.now, touched)
+	after, err := p.run(ctx, v, w.now, ids, touched)
 	if err != nil {
 		return nil, err
 	}
-	before, err := p.run(ctx, w.view, w.now, touched)
+	before, err := p.run(ctx, w.view, w.now, ids, touched)
 	if err != nil {
 		return nil, err
 	}
@@ -366,8 +366,9 @@ func (w *Watcher) syncTouched(ctx context.Context, st *regState, v *bitmapindex.
 	return out, nil
 }
 
-// run evaluates every segment of p on the touched customers of v at now.
-func (p *syncProg) run(ctx context.Context, v *bitmapindex.View, now time.Time, touched []uint32) (*progRun, error) {
+// run evaluates every segment of p on the touched customers of v at now
+// (set holds them, touched lists them in ID order).
+func (p *syncProg) run(ctx context.Context, v *bitmapindex.View, now time.Time, set *roaring.Bitmap, touched []uint32) (*progRun, error) {
 	n := len(touched)
 	words := (n + 63) / 64
 	r := &progRun{words: words, live: make([]uint64, words), leaves: make([]uint64, len(p.leaves)*words),
@@ -380,16 +381,12 @@ func (p *syncProg) run(ctx context.Context, v *bitmapindex.View, now time.Time, 
 	}
 	m := matcher{now: now, loc: loc, today: int64(segkit.DayOf(now, loc))}
 	f := frame{slots: make([]slot, len(p.attrs))}
-	var set *roaring.Bitmap // the touched customers, for the tags
 	for j, l := range p.leaves {
 		if l.kind != nTag {
 			continue
 		}
 		// one intersection of the tag with the touched customers instead of
 		// a probe per customer (at 10M customers each probe misses the cache)
-		if set == nil {
-			set = roaring.BitmapOf(touched...)
-		}
 		bm := v.Tag(l.name).Bitmap()
 		if bm == nil {
 			continue
