@@ -698,6 +698,10 @@ func (b *Batch) applyLocked() {
 		}
 	}
 	pre = -1
+	var tc *Touched
+	if track {
+		tc = batchTouched(tags, attrs, events)
+	}
 	for name, t := range tags {
 		t.apply(w, st, name)
 	}
@@ -739,7 +743,7 @@ func (b *Batch) applyLocked() {
 	}
 	ix.dirty = true
 	if track {
-		ix.noteTouched(touched)
+		ix.noteTouched(touched, tc)
 	}
 }
 

@@ -1,9 +1,11 @@
 package bitmapindex
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/segkit/segkit"
 )
 
 // Tracker reports which customers the writes to an index touched: every
@@ -20,7 +22,7 @@ import (
 // concurrent use; Close it when done, or the index keeps accumulating for it.
 type Tracker struct {
 	ix      *Index
-	pending *roaring.Bitmap // guarded by ix.mu
+	pending *Touched // guarded by ix.mu
 	notify  chan struct{}
 	closed  bool // guarded by ix.mu
 }
@@ -28,7 +30,7 @@ type Tracker struct {
 // Track starts tracking the customers written from now on. The first Next
 // returns the IDs touched by writes committed after Track returned.
 func (ix *Index) Track() *Tracker {
-	t := &Tracker{ix: ix, pending: roaring.New(), notify: make(chan struct{}, 1)}
+	t := &Tracker{ix: ix, pending: newTouched(), notify: make(chan struct{}, 1)}
 	ix.mu.Lock()
 	ix.trackers = append(ix.trackers, t)
 	ix.mu.Unlock()
@@ -39,7 +41,7 @@ func (ix *Index) Track() *Tracker {
 // every write committed before tracking began, so a consumer evaluating it
 // and then calling Next misses no write and sees none twice.
 func (ix *Index) TrackFrom() (*Tracker, *View) {
-	t := &Tracker{ix: ix, pending: roaring.New(), notify: make(chan struct{}, 1)}
+	t := &Tracker{ix: ix, pending: newTouched(), notify: make(chan struct{}, 1)}
 	ix.mu.Lock()
 	ix.trackers = append(ix.trackers, t)
 	v := ix.viewLocked()
@@ -55,16 +57,46 @@ func (ix *Index) TrackFrom() (*Tracker, *View) {
 // since), which are then live in the earlier view a consumer compares with.
 // After Close, Next returns the current view and an empty bitmap.
 func (t *Tracker) Next() (*View, *roaring.Bitmap) {
+	v, tc, _ := t.NextTouched()
+	return v, tc.IDs
+}
+
+// Touched is what the writes between two calls of Tracker.NextTouched
+// touched, by field. A customer live in both views that is not in Tags (or
+// Attrs[name], Events[name]) has the same tags (attribute, occurrences of
+// the event) in both: a consumer that re-evaluates rules for the touched
+// customers needs to read, in the earlier view, only what changed.
+//
+// Customers added or deleted are in IDs (their fields are all new or all
+// gone). The bitmaps and slices are the caller's.
+type Touched struct {
+	IDs    *roaring.Bitmap            // every customer touched (what Next returns)
+	Tags   *roaring.Bitmap            // a tag added or removed
+	Attrs  map[string]*roaring.Bitmap // by attribute: set or cleared
+	Events map[string]*roaring.Bitmap // by event: an occurrence recorded
+	// Days lists, by event, the days occurrences were recorded on,
+	// ascending: the only days whose occurrences of the customers in
+	// Events[name] differ.
+	Days map[string][]segkit.Day
+}
+
+func newTouched() *Touched {
+	return &Touched{IDs: roaring.New(), Tags: roaring.New(), Attrs: map[string]*roaring.Bitmap{},
+		Events: map[string]*roaring.Bitmap{}, Days: map[string][]segkit.Day{}}
+}
+
+// NextTouched is NextSeq with what was touched by field.
+func (t *Tracker) NextTouched() (*View, *Touched, uint64) {
 	ix := t.ix
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ids := t.pending
-	t.pending = roaring.New()
+	tc := t.pending
+	t.pending = newTouched()
 	select { // a signal for what this call returns is consumed with it
 	case <-t.notify:
 	default:
 	}
-	return ix.viewLocked(), ids
+	return ix.viewLocked(), tc, ix.logSeqLocked()
 }
 
 // C returns a channel that receives a value (without blocking the writer:
@@ -81,23 +113,81 @@ func (t *Tracker) Close() {
 	}
 	t.closed = true
 	ix.trackers = slices.DeleteFunc(ix.trackers, func(x *Tracker) bool { return x == t })
-	t.pending = roaring.New()
+	t.pending = newTouched()
 }
 
 // noteTouched adds a batch's touched IDs (in any order, possibly repeated)
-// to every tracker. It runs with ix.mu held, after the batch is applied.
-func (ix *Index) noteTouched(ids []uint32) {
+// and its writes by field (tc, without IDs) to every tracker. It runs with
+// ix.mu held, after the batch is applied.
+func (ix *Index) noteTouched(ids []uint32, tc *Touched) {
 	if len(ids) == 0 {
 		return
 	}
 	add := sortedBitmap(ids)
 	for _, t := range ix.trackers {
-		t.pending.Or(add)
+		p := t.pending
+		p.IDs.Or(add)
+		p.Tags.Or(tc.Tags)
+		for name, b := range tc.Attrs {
+			orInto(p.Attrs, name, b)
+		}
+		for name, b := range tc.Events {
+			orInto(p.Events, name, b)
+		}
+		for name, days := range tc.Days {
+			p.Days[name] = mergeDays(p.Days[name], days)
+		}
 		select {
 		case t.notify <- struct{}{}:
 		default:
 		}
 	}
+}
+
+func orInto(m map[string]*roaring.Bitmap, name string, b *roaring.Bitmap) {
+	if x := m[name]; x != nil {
+		x.Or(b)
+	} else {
+		m[name] = b.Clone()
+	}
+}
+
+// mergeDays returns the ascending union of two ascending day lists.
+func mergeDays(a, b []segkit.Day) []segkit.Day {
+	out := make([]segkit.Day, 0, len(a)+len(b))
+	for len(a) > 0 || len(b) > 0 {
+		switch {
+		case len(b) == 0 || (len(a) > 0 && a[0] < b[0]):
+			out, a = append(out, a[0]), a[1:]
+		case len(a) == 0 || b[0] < a[0]:
+			out, b = append(out, b[0]), b[1:]
+		default:
+			out, a, b = append(out, a[0]), a[1:], b[1:]
+		}
+	}
+	return out
+}
+
+// batchTouched returns a batch's writes by field, from its buffers (before
+// they are applied).
+func batchTouched(tags map[string]*tagBuf, attrs map[string]*attrBuf, events map[string]map[segkit.Day]*dayBuf) *Touched {
+	tc := &Touched{Tags: roaring.New(), Attrs: make(map[string]*roaring.Bitmap, len(attrs)),
+		Events: make(map[string]*roaring.Bitmap, len(events)), Days: make(map[string][]segkit.Day, len(events))}
+	for _, t := range tags {
+		tc.Tags.AddMany(t.ids) // (any order)
+	}
+	for name, a := range attrs {
+		tc.Attrs[name] = roaring.BitmapOf(a.ids...)
+	}
+	for name, days := range events {
+		b := roaring.New()
+		for _, d := range days {
+			b.AddMany(d.ids)
+		}
+		tc.Events[name] = b
+		tc.Days[name] = slices.Sorted(maps.Keys(days))
+	}
+	return tc
 }
 
 // KeyOf returns the key of any ID the index had assigned when the view was
@@ -112,22 +202,14 @@ func (v *View) KeyOf(id uint32) (string, bool) { return v.keys.key(id) }
 // records how far it has processed the index needs to resume after a
 // restart (segment.OpenWatcher).
 func (t *Tracker) NextSeq() (*View, *roaring.Bitmap, uint64) {
-	ix := t.ix
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	ids := t.pending
-	t.pending = roaring.New()
-	select {
-	case <-t.notify:
-	default:
-	}
-	return ix.viewLocked(), ids, ix.logSeqLocked()
+	v, tc, seq := t.NextTouched()
+	return v, tc.IDs, seq
 }
 
 // TrackFromSeq is TrackFrom together with the sequence number of the last
 // log record the view holds (0 for an index without a directory).
 func (ix *Index) TrackFromSeq() (*Tracker, *View, uint64) {
-	t := &Tracker{ix: ix, pending: roaring.New(), notify: make(chan struct{}, 1)}
+	t := &Tracker{ix: ix, pending: newTouched(), notify: make(chan struct{}, 1)}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.trackers = append(ix.trackers, t)

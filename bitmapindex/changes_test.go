@@ -2,7 +2,9 @@ package bitmapindex
 
 import (
 	"reflect"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/stretchr/testify/require"
@@ -42,12 +44,12 @@ func TestTrackerCoversEveryChange(t *testing.T) {
 				h.m.applyBatch(ops) // the model bulkBatch draws live IDs from
 				before := h.ix.View()
 				h.ix.mu.Lock()
-				pending := tr.pending.Clone()
+				pending := tr.pending.IDs.Clone()
 				h.ix.mu.Unlock()
 				if err := b.Commit(); err != nil {
 					require.Same(t, before, h.ix.View(), "a failed batch changes no view")
 					h.ix.mu.Lock()
-					require.True(t, pending.Equals(tr.pending), "a failed batch touched customers")
+					require.True(t, pending.Equals(tr.pending.IDs), "a failed batch touched customers")
 					h.ix.mu.Unlock()
 					continue
 				}
@@ -69,7 +71,8 @@ func TestTrackerCoversEveryChange(t *testing.T) {
 			if r.IntN(4) != 0 && step != 399 {
 				continue
 			}
-			cur, ids := tr.Next()
+			cur, tc, _ := tr.NextTouched()
+			ids := tc.IDs
 			for _, id := range roaring.AndNot(ids, written).ToArray() {
 				// only a customer added and deleted within one batch is live in neither view
 				_, was := prev.Key(id)
@@ -92,6 +95,44 @@ func TestTrackerCoversEveryChange(t *testing.T) {
 			}
 			check(prev, cur)
 			check(cur, prev)
+			// by field: a customer live in both views differs only in the
+			// fields it is listed for, events only on the days listed
+			for id, key := range prev.All().Members() {
+				pa, _ := prev.Profile(key)
+				pb, ok := cur.Profile(key)
+				if nid, _ := cur.ID(key); !ok || nid != id {
+					continue
+				}
+				if !reflect.DeepEqual(pa.Tags, pb.Tags) {
+					require.True(t, tc.Tags.Contains(id), "seed %d step %d: %q tags changed, not in Tags", seed, step, key)
+				}
+				for name := range mergeKeys(pa.Attrs, pb.Attrs) {
+					if !reflect.DeepEqual(pa.Attrs[name], pb.Attrs[name]) {
+						require.True(t, tc.Attrs[name] != nil && tc.Attrs[name].Contains(id), "seed %d step %d: %q.%s changed, not in Attrs", seed, step, key, name)
+					}
+				}
+				for name := range mergeKeys(pa.Events, pb.Events) {
+					if reflect.DeepEqual(pa.Events[name], pb.Events[name]) && reflect.DeepEqual(pa.Details[name], pb.Details[name]) {
+						continue
+					}
+					require.True(t, tc.Events[name] != nil && tc.Events[name].Contains(id), "seed %d step %d: %q event %s changed, not in Events", seed, step, key, name)
+					days := map[time.Time]bool{}
+					for _, d := range tc.Days[name] {
+						days[prev.Zone().Start(d)] = true
+					}
+					require.True(t, slices.IsSorted(tc.Days[name]))
+					keep := func(ts []time.Time) []time.Time {
+						out := []time.Time{}
+						for _, x := range ts {
+							if !days[x] {
+								out = append(out, x)
+							}
+						}
+						return out
+					}
+					require.Equal(t, keep(pa.Events[name]), keep(pb.Events[name]), "seed %d step %d: %q event %s changed outside Days %v", seed, step, key, name, tc.Days[name])
+				}
+			}
 			prev = cur
 			written = roaring.New()
 		}
@@ -127,4 +168,15 @@ func TestTrackerNotify(t *testing.T) {
 		t.Fatal("Next left a stale signal")
 	default:
 	}
+}
+
+func mergeKeys[V any](a, b map[string]V) map[string]bool {
+	m := map[string]bool{}
+	for k := range a {
+		m[k] = true
+	}
+	for k := range b {
+		m[k] = true
+	}
+	return m
 }

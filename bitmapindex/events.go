@@ -565,35 +565,46 @@ func (e *event) firstIn(from, to segkit.Day) *roaring.Bitmap {
 
 // occurrences returns id's occurrences as days, ascending, each repeated by
 // its count.
-func (e *event) occurrences(id uint32) []segkit.Day {
+func (e *event) occurrences(id uint32, from segkit.Day) []segkit.Day {
 	if !e.ever.contains(id) {
 		return nil
 	}
 	var out []segkit.Day
-	day := func(d segkit.Day) {
+	day := func(d segkit.Day) int {
 		n := e.days[d]
 		if n == nil || !n.one.contains(id) {
-			return
+			return 0
 		}
-		for range 1 + readBits(n.extra, id) {
+		k := 1 + int(readBits(n.extra, id))
+		for range k {
 			out = append(out, d)
 		}
+		return k
 	}
 	// the blocks the customer has occurrences in, then their days: a block
-	// test skips blockDays days
-	lo, hi := blockOf(e.minDay), blockOf(e.maxDay)
+	// test skips blockDays days, and the block's count of the customer's
+	// occurrences ends its walk at the last of them
+	lo, hi := blockOf(max(e.minDay, from)), blockOf(e.maxDay)
 	if !e.has || int64(hi)-int64(lo) >= 4*int64(len(e.blocks)) { // sparse blocks: in key order
 		for _, d := range slices.Sorted(maps.Keys(e.days)) {
-			day(d)
+			if d >= from {
+				day(d)
+			}
 		}
 		return out
 	}
 	for b := lo; b <= hi; b++ {
-		if n := e.blocks[b]; n == nil || !n.any.contains(id) {
+		n := e.blocks[b]
+		if n == nil || !n.any.contains(id) {
 			continue
 		}
-		for d := max(blockStart(b), e.minDay); d < blockStart(b)+blockDays && d <= e.maxDay; d++ {
-			day(d)
+		start := max(blockStart(b), e.minDay)
+		left := -1 // unknown: a block partly before from counts occurrences not read
+		if start >= from {
+			left = int(readBits(n.cnt, id))
+		}
+		for d := max(start, from); d < blockStart(b)+blockDays && d <= e.maxDay && left != 0; d++ {
+			left -= day(d)
 		}
 	}
 	return out

@@ -158,7 +158,7 @@ func testSnapshotCrossChecks(t *testing.T) {
 		var d1, d2 segkit.Day
 		found := false
 		for cid := range roaring.Values(e.ever.b) {
-			occ := e.occurrences(cid)
+			occ := e.occurrences(cid, math.MinInt32)
 			for _, d := range occ[1:] {
 				if d != occ[0] && !e.first[d].empty() && e.first[occ[0]].card() > 1 && (blockOf(d) == blockOf(occ[0])) == sameBlock {
 					id, d1, d2, found = cid, occ[0], d, true

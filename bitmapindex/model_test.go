@@ -640,8 +640,37 @@ func (h *harness) check(v *View, m *model) {
 			got.Details = nil
 		}
 		require.Equal(t, want, got, key)
+		// From: only the occurrences on or after a day, with their details
+		for _, e := range genEvents {
+			ts := p.Events[e]
+			if len(ts) == 0 {
+				continue
+			}
+			from := segkit.DayOf(ts[r.IntN(len(ts))], v.Location()) + segkit.Day(r.IntN(3)-1)
+			only := Fields{Events: []string{e}, From: map[string]segkit.Day{e: from}}
+			require.True(t, v.FillProfile(&h.prof, id, &only))
+			var wantTs []time.Time
+			var wantDet []EventDetail
+			for i, at := range ts {
+				if segkit.DayOf(at, v.Location()) >= from {
+					wantTs = append(wantTs, at)
+					if d, ok := p.Details[e]; ok {
+						wantDet = append(wantDet, d[i])
+					}
+				}
+			}
+			require.Equal(t, wantTs, h.prof.Events[e], "%s %s from %s", key, e, from)
+			someDet := false
+			for _, d := range wantDet {
+				someDet = someDet || d.Value != 0 || d.Props != nil
+			}
+			if someDet {
+				require.Equal(t, wantDet, h.prof.Details[e], "%s %s details from %s", key, e, from)
+			} else {
+				require.Empty(t, h.prof.Details[e])
+			}
+		}
 	}
-	_ = r
 }
 
 func nonNil(s []string) []string {

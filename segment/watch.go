@@ -100,7 +100,8 @@ type Watcher struct {
 	view    *bitmapindex.View
 	now     time.Time
 	regGen  uint64
-	members map[string]*roaring.Bitmap // by segment: member IDs in view
+	members map[string]*roaring.Bitmap // by segment: member IDs in view, but for pend
+	pend    memberLog                  // membership changes Sync made, not yet applied to members
 	seq     uint64
 	err     error       // a failed Sync: members are unknown until a resync
 	ixSeq   uint64      // the index's log sequence number of view (durable indexes)
@@ -170,6 +171,7 @@ func (w *Watcher) View() *bitmapindex.View {
 func (w *Watcher) Members(name string) (bitmapindex.Set, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.settle()
 	bm, ok := w.members[name]
 	if !ok {
 		return bitmapindex.Set{}, false
@@ -212,6 +214,7 @@ func (w *Watcher) Advance(ctx context.Context, now time.Time) error {
 	if now.Equal(w.now) {
 		return nil
 	}
+	w.settle()
 	out, next, err := w.advanceLocked(ctx, now) // watch_advance.go
 	if err != nil {
 		w.leaves = nil
@@ -241,6 +244,7 @@ func (w *Watcher) Resync(ctx context.Context) error {
 // full evaluates every segment on v at now, emitting the differences from
 // the current membership when emit is set.
 func (w *Watcher) full(ctx context.Context, v *bitmapindex.View, seq uint64, now time.Time, emit bool) error {
+	w.settle()
 	st := w.reg.load()
 	all, err := w.reg.EvalAll(ctx, v, now)
 	if err != nil {
@@ -344,7 +348,8 @@ func (w *Watcher) syncLocked(ctx context.Context) error {
 		v, _, seq := w.tr.NextSeq()
 		return w.full(ctx, v, seq, w.now, true)
 	}
-	v, ids, seq := w.tr.NextSeq()
+	v, tc, seq := w.tr.NextTouched()
+	ids := tc.IDs
 	if w.leaves != nil {
 		w.leaves.touched.Or(ids)
 	}
@@ -357,7 +362,7 @@ func (w *Watcher) syncLocked(ctx context.Context) error {
 		// bitmaps and diffing is cheaper than matching them one by one
 		return w.full(ctx, v, seq, w.now, true)
 	}
-	out, err := w.syncTouched(ctx, st, v, ids) // watch_sync.go
+	out, err := w.syncTouched(ctx, st, v, tc) // watch_sync.go
 	if err != nil {
 		w.err = err
 		return err
@@ -669,6 +674,7 @@ func (s *Subscription) Resync() Snapshot {
 	w := s.w
 	w.mu.Lock() // no emission meanwhile
 	defer w.mu.Unlock()
+	w.settle()
 	snap := Snapshot{Seq: w.seq, View: w.view, Now: w.now, Members: make(map[string]bitmapindex.Set, len(w.members))}
 	for name, bm := range w.members {
 		snap.Members[name] = w.view.Wrap(bm.Clone())

@@ -733,6 +733,7 @@ func (d *watchDur) replay(w *Watcher) error {
 // ---- checkpoint -----------------------------------------------------------------
 
 func (d *watchDur) writeState(w *Watcher) error {
+	w.settle()
 	b := []byte(watchMagic)
 	b = binary.AppendUvarint(b, d.rec)
 	b = binary.AppendUvarint(b, w.seq)

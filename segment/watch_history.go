@@ -142,6 +142,7 @@ func NewHistory(w *Watcher) *History {
 }
 
 func newHistoryLocked(w *Watcher, st *histStore) *History {
+	w.settle()
 	z := w.view.Zone()
 	h := &History{zone: z, segs: map[string]*segHistory{}, store: st}
 	today := z.DayOf(w.now)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	mbits "math/bits"
+	"slices"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -40,6 +41,16 @@ type syncProg struct {
 	defs   []bitmapindex.Attribute
 	known  []bool
 	fields bitmapindex.Fields // what the conditions read of a customer
+	deps   []leafDep          // per condition, what it reads
+	static bool               // some segment is static (reads keys)
+}
+
+// leafDep is what a condition reads of a customer: the tags, one attribute
+// (an index in attrs, or -1) or events (indexes in fields.Events).
+type leafDep struct {
+	tags   bool
+	attr   int
+	events []int
 }
 
 type progSeg struct {
@@ -106,18 +117,34 @@ func buildSyncProg(st *regState, order []string, v *bitmapindex.View, limits Lim
 		def, ok := v.Attribute(a)
 		p.defs, p.known = append(p.defs, def), append(p.known, ok)
 	}
-	events := map[string]bool{}
+	events := map[string]int{}
 	for _, l := range p.leaves {
-		switch {
-		case l.kind == nTag: // read for all the touched customers at once (run)
-		case l.ev != nil:
+		dep := leafDep{attr: -1}
+		switch l.kind {
+		case nTag: // read for all the touched customers at once (run)
+			dep.tags = true
+		case nScalar, nIn, nSetHas, nStrMatch, nPresent:
+			dep.attr = l.ai
+		case nDid, nCount, nFirst, nSum, nAvg, nThen:
 			for _, ev := range []*evSpec{l.ev, l.ev2} {
-				if ev != nil && !events[ev.name] {
-					events[ev.name] = true
+				if ev == nil {
+					continue
+				}
+				i, ok := events[ev.name]
+				if !ok {
+					i = len(p.fields.Events)
+					events[ev.name] = i
 					p.fields.Events = append(p.fields.Events, ev.name)
 				}
+				dep.events = append(dep.events, i)
 			}
+		default:
+			return nil, fmt.Errorf("segment: watcher: condition %s of kind %d", l.label, l.kind)
 		}
+		p.deps = append(p.deps, dep)
+	}
+	for _, s := range p.segs {
+		p.static = p.static || s.root == nil
 	}
 	p.fields.Attrs = p.attrs
 	return p, nil
@@ -279,7 +306,7 @@ func (r *progRun) eval(b *bnode, dst []uint64) {
 // w.view: the Watcher's membership is, at every point, the full evaluation
 // at its view and time (the property TestWatcherEqualsFullDiffs checks),
 // and every rule is a function of one customer's data.
-func (w *Watcher) syncTouched(ctx context.Context, st *regState, v *bitmapindex.View, ids *roaring.Bitmap) (out []Change, err error) {
+func (w *Watcher) syncTouched(ctx context.Context, st *regState, v *bitmapindex.View, tc *bitmapindex.Touched) (out []Change, err error) {
 	defer recoverInto(&err)
 	if !w.prog.valid(st.gen, v) {
 		w.prog = nil
@@ -290,15 +317,25 @@ func (w *Watcher) syncTouched(ctx context.Context, st *regState, v *bitmapindex.
 		w.prog = p
 	}
 	p := w.prog
+	ids := tc.IDs
 	touched := ids.ToArray()
 	words := (len(touched) + 63) / 64
 	after, err := p.run(ctx, v, w.now, ids, touched)
 	if err != nil {
 		return nil, err
 	}
-	before, err := p.run(ctx, w.view, w.now, ids, touched)
+	before, err := p.runBefore(ctx, w.view, w.now, tc, touched, after)
 	if err != nil {
 		return nil, err
+	}
+	if checkBefore { // (tests) the partial reads equal reading everything again
+		ref, err := p.run(ctx, w.view, w.now, ids, touched)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Equal(ref.segs, before.segs) || !slices.Equal(ref.live, before.live) {
+			return nil, fmt.Errorf("segment: watcher: membership before the writes differs from a full read")
+		}
 	}
 	total := 0
 	for i := range after.segs {
@@ -323,6 +360,7 @@ func (w *Watcher) syncTouched(ctx context.Context, st *regState, v *bitmapindex.
 			w.members[s.name] = cur
 		}
 		if !allLive { // a key deleted and added again: diffInto matches by key
+			w.settleOne(s.name)
 			wasBM, isBM := roaring.New(), roaring.New()
 			for i, id := range touched {
 				if old[i>>6]&(1<<(i&63)) != 0 {
@@ -358,12 +396,152 @@ func (w *Watcher) syncTouched(ctx context.Context, st *regState, v *bitmapindex.
 				}
 			}
 		}
-		for _, id := range left { // (an in-place AndNot copies every container it touches)
-			cur.Remove(id)
-		}
-		cur.AddMany(entered)
+		w.pend.add(s.name, left, entered)
+	}
+	if w.pend.n >= pendMax {
+		w.settle()
 	}
 	return out, nil
+}
+
+// Membership changes are queued, not applied as Sync finds them.
+//
+// A 1,000-write batch over 1,000 segments at 10M customers changes some
+// 60,000 memberships, each in a different container of a different
+// segment's bitmap: applied one by one, every change is a few cache misses
+// (the container, its data; 200 ns). Queued in order per segment and
+// applied later grouped by container (in order within each container, so
+// the last change of a customer wins), each container is loaded once for
+// all its changes. Everything that reads members applies the queue first
+// (settle); Sync does when it holds pendMax changes.
+
+// pendMax is the number of queued membership changes at which Sync applies
+// them (a variable for tests).
+var pendMax = 1 << 23
+
+// checkBefore makes Sync check runBefore against run (tests).
+var checkBefore = false
+
+// memberLog holds queued membership changes per segment, in order: the
+// member ID shifted left by one, the low bit set for an entry.
+type memberLog struct {
+	segs map[string][]uint64
+	n    int
+	tmp  []uint64 // scratch of apply
+	cnt  []int
+}
+
+func (l *memberLog) add(name string, left, entered []uint32) {
+	if len(left)+len(entered) == 0 {
+		return
+	}
+	if l.segs == nil {
+		l.segs = map[string][]uint64{}
+	}
+	q := l.segs[name]
+	for _, id := range left {
+		q = append(q, uint64(id)<<1)
+	}
+	for _, id := range entered {
+		q = append(q, uint64(id)<<1|1)
+	}
+	l.segs[name] = q
+	l.n += len(left) + len(entered)
+}
+
+// settle applies every queued membership change. w.mu is held.
+func (w *Watcher) settle() {
+	if w.pend.n == 0 {
+		return
+	}
+	for name := range w.pend.segs {
+		w.settleOne(name)
+	}
+	w.pend.n = 0
+}
+
+// settleOne applies the queued changes of one segment.
+func (w *Watcher) settleOne(name string) {
+	l := &w.pend
+	q := l.segs[name]
+	if len(q) == 0 {
+		return
+	}
+	bm := w.members[name]
+	if bm == nil {
+		bm = roaring.New()
+		w.members[name] = bm
+	}
+	l.apply(bm, q)
+	l.n -= len(q)
+	if cap(q) > 1<<16 {
+		delete(l.segs, name) // (a large queue is not kept for the next)
+	} else {
+		l.segs[name] = q[:0]
+	}
+}
+
+// apply applies the changes q to bm, grouped by container (a stable
+// counting sort on the IDs' high 16 bits).
+func (l *memberLog) apply(bm *roaring.Bitmap, q []uint64) {
+	if len(q) >= 64 {
+		lo, hi := q[0]>>17, q[0]>>17
+		for _, x := range q {
+			lo, hi = min(lo, x>>17), max(hi, x>>17)
+		}
+		if hi > lo {
+			l.cnt = slices.Grow(l.cnt[:0], int(hi-lo)+2)[:hi-lo+2]
+			clear(l.cnt)
+			for _, x := range q {
+				l.cnt[x>>17-lo+1]++
+			}
+			for i := 1; i < len(l.cnt); i++ {
+				l.cnt[i] += l.cnt[i-1]
+			}
+			l.tmp = slices.Grow(l.tmp[:0], len(q))[:len(q)]
+			for _, x := range q {
+				k := x>>17 - lo
+				l.tmp[l.cnt[k]] = x
+				l.cnt[k]++
+			}
+			q = l.tmp
+		}
+	}
+	for _, x := range q {
+		if x&1 != 0 {
+			bm.Add(uint32(x >> 1))
+		} else {
+			bm.Remove(uint32(x >> 1))
+		}
+	}
+}
+
+// from returns, per event whose conditions all look at a window of days
+// (did, count, sum, avg), the first day any of them looks at on day today:
+// what a profile read needs of the event (Fields.From).
+func (p *syncProg) from(today int64) map[string]segkit.Day {
+	out := map[string]segkit.Day{}
+	unbounded := map[string]bool{}
+	for _, l := range p.leaves {
+		for _, ev := range []*evSpec{l.ev, l.ev2} {
+			if ev == nil {
+				continue
+			}
+			lo, _ := ev.days(today)
+			switch {
+			case l.kind != nDid && l.kind != nCount && l.kind != nSum && l.kind != nAvg, lo == everFrom:
+				unbounded[ev.name] = true
+			case !unbounded[ev.name]:
+				if d, ok := out[ev.name]; !ok || lo < d {
+					out[ev.name] = lo
+				}
+			}
+		}
+	}
+	for name := range unbounded {
+		delete(out, name)
+	}
+	return out
 }
 
 // run evaluates every segment of p on the touched customers of v at now
@@ -381,6 +559,8 @@ func (p *syncProg) run(ctx context.Context, v *bitmapindex.View, now time.Time, 
 	}
 	m := matcher{now: now, loc: loc, today: int64(segkit.DayOf(now, loc))}
 	f := frame{slots: make([]slot, len(p.attrs))}
+	fields := p.fields
+	fields.From = p.from(m.today)
 	for j, l := range p.leaves {
 		if l.kind != nTag {
 			continue
@@ -406,7 +586,7 @@ func (p *syncProg) run(ctx context.Context, v *bitmapindex.View, now time.Time, 
 				return nil, err
 			}
 		}
-		if !v.FillProfile(&prof, id, &p.fields) { // deleted, or not added yet: a member of nothing
+		if !v.FillProfile(&prof, id, &fields) { // deleted, or not added yet: a member of nothing
 			continue
 		}
 		key := prof.Key
@@ -436,7 +616,14 @@ func (p *syncProg) run(ctx context.Context, v *bitmapindex.View, now time.Time, 
 		}
 	}
 
-	// 2. every segment, in dependency order
+	p.segments(r, touched)
+	return r, nil
+}
+
+// segments evaluates every segment, in dependency order, on the conditions
+// of r.
+func (p *syncProg) segments(r *progRun, touched []uint32) {
+	words := r.words
 	for si, s := range p.segs {
 		dst := r.segs[si*words : (si+1)*words]
 		if s.root == nil { // static
@@ -454,5 +641,198 @@ func (p *syncProg) run(ctx context.Context, v *bitmapindex.View, now time.Time, 
 			dst[i] &= r.live[i]
 		}
 	}
+}
+
+// runBefore is run on the view before the writes, v, for the same touched
+// customers, given the run after them, a. A condition is read again only
+// for the customers whose fields it reads were written (tc: a tag, its
+// attribute, its events) and those no longer live after the writes (a
+// read nothing for them); for everyone else its value before is its value
+// after. A customer written one tag, at 10M customers, thus costs one
+// intersection per tag instead of a read of its whole profile.
+func (p *syncProg) runBefore(ctx context.Context, v *bitmapindex.View, now time.Time, tc *bitmapindex.Touched, touched []uint32, a *progRun) (*progRun, error) {
+	n := len(touched)
+	words := (n + 63) / 64
+	r := &progRun{words: words, live: make([]uint64, words), leaves: slices.Clone(a.leaves),
+		segs: make([]uint64, len(p.segs)*words), keys: make([]string, n)}
+	// positions marks the touched customers in a written field's bitmap
+	positions := func(b *roaring.Bitmap) []uint64 {
+		m := make([]uint64, words)
+		if b == nil {
+			return m
+		}
+		i := 0
+		for id := range roaring.Values(roaring.And(b, tc.IDs)) {
+			for touched[i] != id {
+				i++
+			}
+			m[i>>6] |= 1 << (i & 63)
+		}
+		return m
+	}
+	bit := func(m []uint64, i int) bool { return m[i>>6]&(1<<(i&63)) != 0 }
+	live := positions(v.All().Bitmap())
+	copy(r.live, live)
+	gone := make([]uint64, words) // live before, not after: everything read again
+	for i := range gone {
+		gone[i] = live[i] &^ a.live[i]
+	}
+	if p.static {
+		for i, id := range touched {
+			if bit(a.live, i) {
+				r.keys[i] = a.keys[i]
+			} else if bit(live, i) {
+				r.keys[i], _ = v.Key(id)
+			}
+		}
+	}
+	tags := positions(tc.Tags)
+	attrs := make([][]uint64, len(p.attrs))
+	for j, name := range p.attrs {
+		attrs[j] = positions(tc.Attrs[name])
+	}
+	events := make([][]uint64, len(p.fields.Events))
+	for j, name := range p.fields.Events {
+		events[j] = positions(tc.Events[name])
+	}
+	// again[j]: the customers condition j is read again for
+	again := make([]uint64, len(p.leaves)*words)
+	any := make([]uint64, words) // some condition other than a tag
+	for j, d := range p.deps {
+		m := again[j*words : (j+1)*words]
+		copy(m, gone)
+		if d.tags {
+			orWords(m, tags)
+		}
+		if d.attr >= 0 {
+			orWords(m, attrs[d.attr])
+		}
+		for _, e := range d.events {
+			orWords(m, events[e])
+		}
+		for i := range m {
+			m[i] &= live[i]
+			r.leaves[j*words+i] &^= m[i]
+		}
+		if !d.tags {
+			orWords(any, m)
+		}
+	}
+
+	// tags: one intersection each with the customers read again
+	loc := v.Location()
+	if loc == nil {
+		loc = time.UTC
+	}
+	for j, l := range p.leaves {
+		if l.kind != nTag {
+			continue
+		}
+		m := again[j*words : (j+1)*words]
+		bm := v.Tag(l.name).Bitmap()
+		if bm == nil || !anyWord(m) {
+			continue
+		}
+		sub := roaring.New()
+		for i := range touched {
+			if bit(m, i) {
+				sub.Add(touched[i])
+			}
+		}
+		i := 0
+		for id := range roaring.Values(roaring.And(bm, sub)) {
+			for touched[i] != id {
+				i++
+			}
+			r.leaves[j*words+i>>6] |= 1 << (i & 63)
+		}
+	}
+
+	// the other conditions: each customer's written fields
+	m := matcher{now: now, loc: loc, today: int64(segkit.DayOf(now, loc))}
+	f := frame{slots: make([]slot, len(p.attrs))}
+	var prof bitmapindex.Profile
+	all := p.fields
+	all.From = p.from(m.today)
+	only := bitmapindex.Fields{From: all.From}
+	needAttr, needEvent := make([]bool, len(p.attrs)), make([]bool, len(p.fields.Events))
+	for i, id := range touched {
+		if !bit(any, i) {
+			continue
+		}
+		if i%1024 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		fields := &all
+		if !bit(gone, i) { // what the conditions read again read (didThen: both events)
+			clear(needAttr)
+			clear(needEvent)
+			for j, d := range p.deps {
+				if !d.tags && bit(again[j*words:(j+1)*words], i) {
+					if d.attr >= 0 {
+						needAttr[d.attr] = true
+					}
+					for _, e := range d.events {
+						needEvent[e] = true
+					}
+				}
+			}
+			only.Attrs, only.Events = only.Attrs[:0], only.Events[:0]
+			for j, name := range p.attrs {
+				if needAttr[j] {
+					only.Attrs = append(only.Attrs, name)
+				}
+			}
+			for j, name := range p.fields.Events {
+				if needEvent[j] {
+					only.Events = append(only.Events, name)
+				}
+			}
+			fields = &only
+		}
+		if !v.FillProfile(&prof, id, fields) {
+			continue // (live: not reached)
+		}
+		m.p = prof
+		for a, name := range p.attrs {
+			s := &f.slots[a]
+			s.def = p.defs[a]
+			s.v, s.has = prof.Attrs[name]
+			if s.has && !s.v.IsValid() {
+				s.has = false
+			}
+		}
+		word, b := i>>6, uint64(1)<<(i&63)
+		for j, l := range p.leaves {
+			if l.kind == nTag || again[j*words+word]&b == 0 {
+				continue
+			}
+			in, err := m.match(l, &f)
+			if err != nil {
+				return nil, fmt.Errorf("segment: watcher: customer %q: %s: %w", prof.Key, l.label, err)
+			}
+			if in {
+				r.leaves[j*words+word] |= b
+			}
+		}
+	}
+	p.segments(r, touched)
 	return r, nil
+}
+
+func orWords(dst, src []uint64) {
+	for i := range dst {
+		dst[i] |= src[i]
+	}
+}
+
+func anyWord(m []uint64) bool {
+	for _, x := range m {
+		if x != 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -98,8 +98,10 @@ func TestWatcherEqualsFullDiffs(t *testing.T) {
 		steps = 25
 	}
 	ctx := context.Background()
-	old, oldKC := fullSyncRatio, keyCacheMin
-	defer func() { fullSyncRatio, keyCacheMin = old, oldKC }()
+	old, oldKC, oldPend := fullSyncRatio, keyCacheMin, pendMax
+	defer func() { fullSyncRatio, keyCacheMin, pendMax = old, oldKC, oldPend }()
+	checkBefore = true // each Sync checks its partial reads against full ones
+	defer func() { checkBefore = false }()
 	for zi, loc := range zones {
 		for rep := range 2 {
 			seed := uint64(500 + 10*zi + rep)
@@ -107,6 +109,7 @@ func TestWatcherEqualsFullDiffs(t *testing.T) {
 			// too when a batch touches many of the 80 customers
 			fullSyncRatio = [...]uint64{0, 20}[rep]
 			keyCacheMin = [...]int{1, 1 << 16}[rep] // rep 0: Advance names changes from a keyCache
+			pendMax = [...]int{1 << 22, 7}[rep]     // membership changes queued over many Syncs, or a few
 			t.Run(fmt.Sprintf("%s/%d", loc, rep), func(t *testing.T) {
 				pop := randomPopulation(t, seed, 80, loc)
 				reg := testRegistry(t, pop.v, pop.now)
@@ -162,10 +165,12 @@ func TestWatcherEqualsFullDiffs(t *testing.T) {
 					}
 					sort.Strings(lines)
 					require.Equal(t, diffKeys(before, after), lines, "step %d (%s)", step, what)
-					for name, keys := range after {
-						m, ok := w.Members(name)
-						require.True(t, ok)
-						require.Equal(t, len(keys), m.Len(), "members of %s", name)
+					if rng.IntN(4) == 0 || step == steps-1 { // (Members applies the queued membership changes)
+						for name, keys := range after {
+							m, ok := w.Members(name)
+							require.True(t, ok)
+							require.Equal(t, len(keys), m.Len(), "members of %s", name)
+						}
 					}
 					before = after
 				}
@@ -336,4 +341,40 @@ func count(m map[string]bool) int {
 		}
 	}
 	return n
+}
+
+// TestSyncReadsWindowStart: Sync reads a touched customer's occurrences
+// only from the first day its rules look at (Fields.From); an occurrence on
+// exactly that day counts, one the day before does not.
+func TestSyncReadsWindowStart(t *testing.T) {
+	ctx := context.Background()
+	old := fullSyncRatio
+	defer func() { fullSyncRatio = old }()
+	fullSyncRatio = 0 // (two customers: else Sync evaluates everyone in full)
+	for _, rule := range []string{
+		`countWithin("buy", "3d") >= 1 && has("x")`,
+		`didWithin("buy", "3d") && has("x")`,
+		`sumWithin("buy", "3d") >= 5 && has("x")`,
+		`avgWithin("buy", "3d") >= 5 && has("x")`,
+	} {
+		ix, err := bitmapindex.New(bitmapindex.DefaultConfig())
+		require.NoError(t, err)
+		now := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+		require.NoError(t, ix.Record("on", "buy", now.AddDate(0, 0, -2), 5))     // the window's first day
+		require.NoError(t, ix.Record("before", "buy", now.AddDate(0, 0, -3), 5)) // the day before it
+		reg := NewRegistry()
+		require.NoError(t, reg.Define(Definition{Name: "s", Rule: rule}))
+		w, err := NewWatcher(ctx, reg, ix, now)
+		require.NoError(t, err)
+		sub := w.Subscribe(16)
+		require.NoError(t, ix.AddTag("on", "x"))
+		require.NoError(t, ix.AddTag("before", "x"))
+		require.NoError(t, w.Sync(ctx))
+		cs, err := sub.Next(0)
+		require.NoError(t, err)
+		require.Len(t, cs, 1, rule)
+		require.Equal(t, "on", cs[0].Key, rule)
+		require.Equal(t, Entered, cs[0].Kind, rule)
+		w.Close()
+	}
 }
