@@ -62,16 +62,16 @@ func (t *Tracker) Next() (*View, *roaring.Bitmap) {
 }
 
 // Touched is what the writes between two calls of Tracker.NextTouched
-// touched, by field. A customer live in both views that is not in Tags (or
-// Attrs[name], Events[name]) has the same tags (attribute, occurrences of
-// the event) in both: a consumer that re-evaluates rules for the touched
+// touched, by field. A customer live in both views that is not in
+// Tags[name] (Attrs[name], Events[name]) has the tag (attribute value,
+// occurrences of the event) in both or in neither (the same in both): a consumer that re-evaluates rules for the touched
 // customers needs to read, in the earlier view, only what changed.
 //
 // Customers added or deleted are in IDs (their fields are all new or all
 // gone). The bitmaps and slices are the caller's.
 type Touched struct {
 	IDs    *roaring.Bitmap            // every customer touched (what Next returns)
-	Tags   *roaring.Bitmap            // a tag added or removed
+	Tags   map[string]*roaring.Bitmap // by tag: added or removed
 	Attrs  map[string]*roaring.Bitmap // by attribute: set or cleared
 	Events map[string]*roaring.Bitmap // by event: an occurrence recorded
 	// Days lists, by event, the days occurrences were recorded on,
@@ -81,7 +81,7 @@ type Touched struct {
 }
 
 func newTouched() *Touched {
-	return &Touched{IDs: roaring.New(), Tags: roaring.New(), Attrs: map[string]*roaring.Bitmap{},
+	return &Touched{IDs: roaring.New(), Tags: map[string]*roaring.Bitmap{}, Attrs: map[string]*roaring.Bitmap{},
 		Events: map[string]*roaring.Bitmap{}, Days: map[string][]segkit.Day{}}
 }
 
@@ -127,7 +127,9 @@ func (ix *Index) noteTouched(ids []uint32, tc *Touched) {
 	for _, t := range ix.trackers {
 		p := t.pending
 		p.IDs.Or(add)
-		p.Tags.Or(tc.Tags)
+		for name, b := range tc.Tags {
+			orInto(p.Tags, name, b)
+		}
 		for name, b := range tc.Attrs {
 			orInto(p.Attrs, name, b)
 		}
@@ -171,10 +173,10 @@ func mergeDays(a, b []segkit.Day) []segkit.Day {
 // batchTouched returns a batch's writes by field, from its buffers (before
 // they are applied).
 func batchTouched(tags map[string]*tagBuf, attrs map[string]*attrBuf, events map[string]map[segkit.Day]*dayBuf) *Touched {
-	tc := &Touched{Tags: roaring.New(), Attrs: make(map[string]*roaring.Bitmap, len(attrs)),
+	tc := &Touched{Tags: make(map[string]*roaring.Bitmap, len(tags)), Attrs: make(map[string]*roaring.Bitmap, len(attrs)),
 		Events: make(map[string]*roaring.Bitmap, len(events)), Days: make(map[string][]segkit.Day, len(events))}
-	for _, t := range tags {
-		tc.Tags.AddMany(t.ids) // (any order)
+	for name, t := range tags {
+		tc.Tags[name] = roaring.BitmapOf(t.ids...) // (any order)
 	}
 	for name, a := range attrs {
 		tc.Attrs[name] = roaring.BitmapOf(a.ids...)

@@ -23,8 +23,8 @@ func TestHistoryMatchesFullEvaluations(t *testing.T) {
 	old := fullSyncRatio
 	defer func() { fullSyncRatio = old }()
 	fullSyncRatio = 0
-	checkBefore = true // each Sync checks its partial reads against full ones
-	defer func() { checkBefore = false }()
+	checkPartial = true // each Sync checks its partial reads against full ones
+	defer func() { checkPartial = false }()
 	for seed := range uint64(4) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			loc := loadLoc(t, "Asia/Shanghai")

@@ -42,21 +42,44 @@ type syncProg struct {
 	known  []bool
 	fields bitmapindex.Fields // what the conditions read of a customer
 	deps   []leafDep          // per condition, what it reads
+	tags   []string           // every tag a condition reads
 	static bool               // some segment is static (reads keys)
 }
 
-// leafDep is what a condition reads of a customer: the tags, one attribute
-// (an index in attrs, or -1) or events (indexes in fields.Events).
+// leafDep is what a condition reads of a customer: a tag (an index in
+// tags), an attribute (an index in attrs) or events (indexes in
+// fields.Events).
 type leafDep struct {
-	tags   bool
+	tag    int // index in tags, or -1
 	attr   int
 	events []int
 }
 
 type progSeg struct {
-	name string
-	e    *regEntry
-	root *bnode // nil for a static segment
+	name   string
+	e      *regEntry
+	root   *bnode // nil for a static segment
+	leaves []int  // the conditions root reads
+	refs   []int  // the segments root names (positions, earlier)
+	users  []int  // the segments naming this one (positions, later)
+}
+
+// uses lists the conditions and segments b reads.
+func (b *bnode) uses(leaves, refs *[]int) {
+	switch b.kind {
+	case nAnd, nOr, nNot, nAndNot:
+		for _, k := range b.kids {
+			k.uses(leaves, refs)
+		}
+		for _, k := range b.neg {
+			k.uses(leaves, refs)
+		}
+	case nConst:
+	case nRef:
+		*refs = append(*refs, b.idx)
+	default:
+		*leaves = append(*leaves, b.idx)
+	}
 }
 
 // bnode is a plan node over the conditions: nAnd, nOr, nNot, nAndNot and
@@ -109,6 +132,14 @@ func buildSyncProg(st *regState, order []string, v *bitmapindex.View, limits Lim
 				return nil, fmt.Errorf("segment: %q: %w", name, err)
 			}
 			ps.root = root
+			root.uses(&ps.leaves, &ps.refs)
+			slices.Sort(ps.leaves)
+			ps.leaves = slices.Compact(ps.leaves)
+			slices.Sort(ps.refs)
+			ps.refs = slices.Compact(ps.refs)
+			for _, r := range ps.refs {
+				p.segs[r].users = append(p.segs[r].users, i)
+			}
 		}
 		p.segs = append(p.segs, ps)
 		c.pos[name] = i
@@ -117,12 +148,18 @@ func buildSyncProg(st *regState, order []string, v *bitmapindex.View, limits Lim
 		def, ok := v.Attribute(a)
 		p.defs, p.known = append(p.defs, def), append(p.known, ok)
 	}
-	events := map[string]int{}
+	events, tags := map[string]int{}, map[string]int{}
 	for _, l := range p.leaves {
-		dep := leafDep{attr: -1}
+		dep := leafDep{tag: -1, attr: -1}
 		switch l.kind {
-		case nTag: // read for all the touched customers at once (run)
-			dep.tags = true
+		case nTag: // read for all the touched customers at once (read)
+			i, ok := tags[l.name]
+			if !ok {
+				i = len(p.tags)
+				tags[l.name] = i
+				p.tags = append(p.tags, l.name)
+			}
+			dep.tag = i
 		case nScalar, nIn, nSetHas, nStrMatch, nPresent:
 			dep.attr = l.ai
 		case nDid, nCount, nFirst, nSum, nAvg, nThen:
@@ -317,24 +354,23 @@ func (w *Watcher) syncTouched(ctx context.Context, st *regState, v *bitmapindex.
 		w.prog = p
 	}
 	p := w.prog
-	ids := tc.IDs
-	touched := ids.ToArray()
+	touched := tc.IDs.ToArray()
 	words := (len(touched) + 63) / 64
-	after, err := p.run(ctx, v, w.now, ids, touched)
+	nd := p.plan(tc, touched, w.view, v)
+	after, before, err := p.runs(ctx, w.view, v, w.now, touched, nd)
 	if err != nil {
 		return nil, err
 	}
-	before, err := p.runBefore(ctx, w.view, w.now, tc, touched, after)
-	if err != nil {
-		return nil, err
-	}
-	if checkBefore { // (tests) the partial reads equal reading everything again
-		ref, err := p.run(ctx, w.view, w.now, ids, touched)
+	if checkPartial { // (tests) the changes equal those of reading everything
+		full := nd.full()
+		fa, fb, err := p.runs(ctx, w.view, v, w.now, touched, full)
 		if err != nil {
 			return nil, err
 		}
-		if !slices.Equal(ref.segs, before.segs) || !slices.Equal(ref.live, before.live) {
-			return nil, fmt.Errorf("segment: watcher: membership before the writes differs from a full read")
+		for i := range after.segs {
+			if x := after.segs[i] ^ before.segs[i]; x != fa.segs[i]^fb.segs[i] || x&(after.segs[i]^fa.segs[i]) != 0 {
+				return nil, fmt.Errorf("segment: watcher: segment %s: partial reads change %x, full reads %x", p.segs[i/words].name, x, fa.segs[i]^fb.segs[i])
+			}
 		}
 	}
 	total := 0
@@ -362,11 +398,10 @@ func (w *Watcher) syncTouched(ctx context.Context, st *regState, v *bitmapindex.
 		if !allLive { // a key deleted and added again: diffInto matches by key
 			w.settleOne(s.name)
 			wasBM, isBM := roaring.New(), roaring.New()
-			for i, id := range touched {
-				if old[i>>6]&(1<<(i&63)) != 0 {
+			for i, id := range touched { // (only the changed bits are exact: plan)
+				if x := (old[i>>6] ^ is[i>>6]) & (1 << (i & 63)); x != 0 && old[i>>6]&x != 0 {
 					wasBM.Add(id)
-				}
-				if is[i>>6]&(1<<(i&63)) != 0 {
+				} else if x != 0 {
 					isBM.Add(id)
 				}
 			}
@@ -387,7 +422,7 @@ func (w *Watcher) syncTouched(ctx context.Context, st *regState, v *bitmapindex.
 					i := wi<<6 | mbits.TrailingZeros64(x)
 					x &= x - 1
 					id := touched[i]
-					out = append(out, Change{Segment: s.name, Key: after.keys[i], ID: id, Kind: kind, At: w.now})
+					out = append(out, Change{Segment: s.name, Key: after.key(v, touched, i), ID: id, Kind: kind, At: w.now})
 					if kind == Left {
 						left = append(left, id)
 					} else {
@@ -419,8 +454,9 @@ func (w *Watcher) syncTouched(ctx context.Context, st *regState, v *bitmapindex.
 // them (a variable for tests).
 var pendMax = 1 << 23
 
-// checkBefore makes Sync check runBefore against run (tests).
-var checkBefore = false
+// checkPartial makes Sync check its changes against those of reading every
+// condition for every touched customer (tests).
+var checkPartial = false
 
 // memberLog holds queued membership changes per segment, in order: the
 // member ID shifted left by one, the low bit set for an entry.
@@ -544,80 +580,270 @@ func (p *syncProg) from(today int64) map[string]segkit.Day {
 	return out
 }
 
-// run evaluates every segment of p on the touched customers of v at now
-// (set holds them, touched lists them in ID order).
-func (p *syncProg) run(ctx context.Context, v *bitmapindex.View, now time.Time, set *roaring.Bitmap, touched []uint32) (*progRun, error) {
+// syncNeed is what a Sync reads: per condition (words each over the
+// touched customers), who it must be read for.
+//
+// A condition whose fields a customer's writes did not touch has the same
+// value for the customer before and after them, and so has a segment all of
+// whose conditions and references are untouched: its membership cannot
+// change. Sync therefore reads a condition, after the writes, only for the
+// customers a segment using it needs it for (one with a touched condition,
+// or naming such a segment, or named by a segment needed), and before the
+// writes only for those of them whose fields it reads were touched. A
+// customer written one tag, at 10M customers, costs a few intersections
+// with the registry's tags instead of reads of its whole profile twice.
+// Customers added or deleted are touched in every field.
+type syncNeed struct {
+	words        int
+	liveB, liveA []uint64 // live before and after the writes
+	dirty        []uint64 // per condition: its fields were written
+	need         []uint64 // per condition: a segment needs it
+}
+
+// plan computes what Sync reads for the customers touched (tc) between the
+// views b and a.
+func (p *syncProg) plan(tc *bitmapindex.Touched, touched []uint32, b, a *bitmapindex.View) *syncNeed {
 	n := len(touched)
 	words := (n + 63) / 64
-	r := &progRun{words: words, live: make([]uint64, words), leaves: make([]uint64, len(p.leaves)*words),
-		segs: make([]uint64, len(p.segs)*words), keys: make([]string, n)}
-
-	// 1. every condition on every touched customer
-	loc := v.Location()
-	if loc == nil {
-		loc = time.UTC
-	}
-	m := matcher{now: now, loc: loc, today: int64(segkit.DayOf(now, loc))}
-	f := frame{slots: make([]slot, len(p.attrs))}
-	fields := p.fields
-	fields.From = p.from(m.today)
-	for j, l := range p.leaves {
-		if l.kind != nTag {
-			continue
-		}
-		// one intersection of the tag with the touched customers instead of
-		// a probe per customer (at 10M customers each probe misses the cache)
-		bm := v.Tag(l.name).Bitmap()
+	positions := func(bm *roaring.Bitmap) []uint64 { // the touched customers in bm
+		m := make([]uint64, words)
 		if bm == nil {
-			continue
+			return m
 		}
 		i := 0
-		for id := range roaring.Values(roaring.And(bm, set)) {
+		for id := range roaring.Values(roaring.And(bm, tc.IDs)) {
+			for touched[i] != id {
+				i++
+			}
+			m[i>>6] |= 1 << (i & 63)
+		}
+		return m
+	}
+	nd := &syncNeed{words: words, liveB: positions(b.All().Bitmap()), liveA: positions(a.All().Bitmap()),
+		dirty: make([]uint64, len(p.leaves)*words), need: make([]uint64, len(p.leaves)*words)}
+	born := make([]uint64, words) // liveness changed: every field touched
+	for i := range born {
+		born[i] = nd.liveB[i] ^ nd.liveA[i]
+	}
+	tags := make([][]uint64, len(p.tags))
+	for j, name := range p.tags {
+		tags[j] = positions(tc.Tags[name])
+	}
+	attrs := make([][]uint64, len(p.attrs))
+	for j, name := range p.attrs {
+		attrs[j] = positions(tc.Attrs[name])
+	}
+	events := make([][]uint64, len(p.fields.Events))
+	for j, name := range p.fields.Events {
+		events[j] = positions(tc.Events[name])
+	}
+	for j, d := range p.deps {
+		m := nd.dirty[j*words : (j+1)*words]
+		copy(m, born)
+		if d.tag >= 0 {
+			orWords(m, tags[d.tag])
+		}
+		if d.attr >= 0 {
+			orWords(m, attrs[d.attr])
+		}
+		for _, e := range d.events {
+			orWords(m, events[e])
+		}
+	}
+	// segments whose membership can change (dependency order), then the
+	// segments needed (reverse order: those named by one needed)
+	segs := make([]uint64, len(p.segs)*words)
+	for si, s := range p.segs {
+		m := segs[si*words : (si+1)*words]
+		copy(m, born)
+		for _, j := range s.leaves {
+			orWords(m, nd.dirty[j*words:(j+1)*words])
+		}
+		for _, r := range s.refs {
+			orWords(m, segs[r*words:(r+1)*words])
+		}
+	}
+	for si := len(p.segs) - 1; si >= 0; si-- {
+		m := segs[si*words : (si+1)*words]
+		for _, u := range p.segs[si].users {
+			orWords(m, segs[u*words:(u+1)*words])
+		}
+		for _, j := range p.segs[si].leaves {
+			orWords(nd.need[j*words:(j+1)*words], m)
+		}
+	}
+	return nd
+}
+
+// full is nd with every condition needed and dirty for everyone (tests).
+func (nd *syncNeed) full() *syncNeed {
+	f := *nd
+	f.dirty, f.need = slices.Clone(nd.dirty), slices.Clone(nd.need)
+	for i := range f.dirty {
+		f.dirty[i], f.need[i] = ^uint64(0), ^uint64(0)
+	}
+	return &f
+}
+
+// runs evaluates the segments on the touched customers after the writes
+// (view a) and before them (view b), reading what nd says.
+func (p *syncProg) runs(ctx context.Context, b, a *bitmapindex.View, now time.Time, touched []uint32, nd *syncNeed) (after, before *progRun, err error) {
+	words := nd.words
+	newRun := func(live []uint64) *progRun {
+		return &progRun{words: words, live: live, leaves: make([]uint64, len(p.leaves)*words),
+			segs: make([]uint64, len(p.segs)*words), keys: make([]string, len(touched))}
+	}
+	after, before = newRun(nd.liveA), newRun(nd.liveB)
+	read := make([]uint64, len(nd.need))
+	for i := range read {
+		read[i] = nd.need[i] & nd.liveA[i%words]
+	}
+	if err := p.read(ctx, a, now, touched, after, read); err != nil {
+		return nil, nil, err
+	}
+	copy(before.leaves, after.leaves) // the conditions not touched
+	for i := range read {
+		read[i] = nd.need[i] & nd.dirty[i] & nd.liveB[i%words]
+	}
+	if err := p.read(ctx, b, now, touched, before, read); err != nil {
+		return nil, nil, err
+	}
+	if p.static {
+		for i, id := range touched {
+			if after.live[i>>6]&(1<<(i&63)) != 0 {
+				after.keys[i], _ = a.Key(id)
+				before.keys[i] = after.keys[i] // (the same customer: IDs are never reused)
+			} else if before.live[i>>6]&(1<<(i&63)) != 0 {
+				before.keys[i], _ = b.Key(id)
+			}
+		}
+	}
+	p.segments(after, touched)
+	p.segments(before, touched)
+	return after, before, nil
+}
+
+// key returns the key of the i-th touched customer (live in v).
+func (r *progRun) key(v *bitmapindex.View, touched []uint32, i int) string {
+	if r.keys[i] == "" {
+		r.keys[i] = keyOf(v, touched[i])
+	}
+	return r.keys[i]
+}
+
+// read evaluates condition j on v, at now, for the touched customers in
+// read[j] (words each), replacing their bits in r.leaves.
+func (p *syncProg) read(ctx context.Context, v *bitmapindex.View, now time.Time, touched []uint32, r *progRun, read []uint64) error {
+	words := r.words
+	bit := func(m []uint64, i int) bool { return m[i>>6]&(1<<(i&63)) != 0 }
+	for i := range read {
+		r.leaves[i] &^= read[i]
+	}
+	// tags: one intersection each with the customers it is read for,
+	// instead of a probe per customer (at 10M customers each probe misses
+	// the cache)
+	any := make([]uint64, words) // some condition other than a tag
+	for j, l := range p.leaves {
+		m := read[j*words : (j+1)*words]
+		if l.kind != nTag {
+			orWords(any, m)
+			continue
+		}
+		bm := v.Tag(l.name).Bitmap()
+		if bm == nil || !anyWord(m) {
+			continue
+		}
+		sub := roaring.New()
+		for i := range touched {
+			if bit(m, i) {
+				sub.Add(touched[i])
+			}
+		}
+		i := 0
+		for id := range roaring.Values(roaring.And(bm, sub)) {
 			for touched[i] != id {
 				i++
 			}
 			r.leaves[j*words+i>>6] |= 1 << (i & 63)
 		}
 	}
-	var prof bitmapindex.Profile // reused: FillProfile clears it
+	if !anyWord(any) {
+		return nil
+	}
+
+	// the other conditions: each customer's profile, with the fields they read
+	loc := v.Location()
+	if loc == nil {
+		loc = time.UTC
+	}
+	m := matcher{now: now, loc: loc, today: int64(segkit.DayOf(now, loc))}
+	f := frame{slots: make([]slot, len(p.attrs))}
+	var prof bitmapindex.Profile
+	only := bitmapindex.Fields{From: p.from(m.today)}
+	needAttr, needEvent := make([]bool, len(p.attrs)), make([]bool, len(p.fields.Events))
 	for i, id := range touched {
-		if i%1024 == 1023 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		if !v.FillProfile(&prof, id, &fields) { // deleted, or not added yet: a member of nothing
+		if !bit(any, i) {
 			continue
 		}
-		key := prof.Key
-		r.keys[i] = key
-		word, bit := i>>6, uint64(1)<<(i&63)
-		r.live[word] |= bit
+		if i%1024 == 1023 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		clear(needAttr)
+		clear(needEvent)
+		for j, d := range p.deps {
+			if d.tag < 0 && bit(read[j*words:(j+1)*words], i) {
+				if d.attr >= 0 {
+					needAttr[d.attr] = true
+				}
+				for _, e := range d.events { // (didThen: both events)
+					needEvent[e] = true
+				}
+			}
+		}
+		only.Attrs, only.Events = only.Attrs[:0], only.Events[:0]
+		for j, name := range p.attrs {
+			if needAttr[j] {
+				only.Attrs = append(only.Attrs, name)
+			}
+		}
+		for j, name := range p.fields.Events {
+			if needEvent[j] {
+				only.Events = append(only.Events, name)
+			}
+		}
+		if !v.FillProfile(&prof, id, &only) {
+			continue // (read only for live customers: not reached)
+		}
+		r.keys[i] = prof.Key
 		m.p = prof
-		for a, name := range p.attrs {
-			s := &f.slots[a]
-			s.def = p.defs[a]
+		for k, name := range p.attrs {
+			if !needAttr[k] {
+				continue
+			}
+			s := &f.slots[k]
+			s.def = p.defs[k]
 			s.v, s.has = prof.Attrs[name]
 			if s.has && !s.v.IsValid() {
 				s.has = false
 			}
 		}
+		word, b := i>>6, uint64(1)<<(i&63)
 		for j, l := range p.leaves {
-			if l.kind == nTag {
-				continue // (above)
+			if l.kind == nTag || read[j*words+word]&b == 0 {
+				continue
 			}
 			in, err := m.match(l, &f)
 			if err != nil {
-				return nil, fmt.Errorf("segment: watcher: customer %q: %s: %w", key, l.label, err)
+				return fmt.Errorf("segment: watcher: customer %q: %s: %w", prof.Key, l.label, err)
 			}
 			if in {
-				r.leaves[j*words+word] |= bit
+				r.leaves[j*words+word] |= b
 			}
 		}
 	}
-
-	p.segments(r, touched)
-	return r, nil
+	return nil
 }
 
 // segments evaluates every segment, in dependency order, on the conditions
@@ -641,185 +867,6 @@ func (p *syncProg) segments(r *progRun, touched []uint32) {
 			dst[i] &= r.live[i]
 		}
 	}
-}
-
-// runBefore is run on the view before the writes, v, for the same touched
-// customers, given the run after them, a. A condition is read again only
-// for the customers whose fields it reads were written (tc: a tag, its
-// attribute, its events) and those no longer live after the writes (a
-// read nothing for them); for everyone else its value before is its value
-// after. A customer written one tag, at 10M customers, thus costs one
-// intersection per tag instead of a read of its whole profile.
-func (p *syncProg) runBefore(ctx context.Context, v *bitmapindex.View, now time.Time, tc *bitmapindex.Touched, touched []uint32, a *progRun) (*progRun, error) {
-	n := len(touched)
-	words := (n + 63) / 64
-	r := &progRun{words: words, live: make([]uint64, words), leaves: slices.Clone(a.leaves),
-		segs: make([]uint64, len(p.segs)*words), keys: make([]string, n)}
-	// positions marks the touched customers in a written field's bitmap
-	positions := func(b *roaring.Bitmap) []uint64 {
-		m := make([]uint64, words)
-		if b == nil {
-			return m
-		}
-		i := 0
-		for id := range roaring.Values(roaring.And(b, tc.IDs)) {
-			for touched[i] != id {
-				i++
-			}
-			m[i>>6] |= 1 << (i & 63)
-		}
-		return m
-	}
-	bit := func(m []uint64, i int) bool { return m[i>>6]&(1<<(i&63)) != 0 }
-	live := positions(v.All().Bitmap())
-	copy(r.live, live)
-	gone := make([]uint64, words) // live before, not after: everything read again
-	for i := range gone {
-		gone[i] = live[i] &^ a.live[i]
-	}
-	if p.static {
-		for i, id := range touched {
-			if bit(a.live, i) {
-				r.keys[i] = a.keys[i]
-			} else if bit(live, i) {
-				r.keys[i], _ = v.Key(id)
-			}
-		}
-	}
-	tags := positions(tc.Tags)
-	attrs := make([][]uint64, len(p.attrs))
-	for j, name := range p.attrs {
-		attrs[j] = positions(tc.Attrs[name])
-	}
-	events := make([][]uint64, len(p.fields.Events))
-	for j, name := range p.fields.Events {
-		events[j] = positions(tc.Events[name])
-	}
-	// again[j]: the customers condition j is read again for
-	again := make([]uint64, len(p.leaves)*words)
-	any := make([]uint64, words) // some condition other than a tag
-	for j, d := range p.deps {
-		m := again[j*words : (j+1)*words]
-		copy(m, gone)
-		if d.tags {
-			orWords(m, tags)
-		}
-		if d.attr >= 0 {
-			orWords(m, attrs[d.attr])
-		}
-		for _, e := range d.events {
-			orWords(m, events[e])
-		}
-		for i := range m {
-			m[i] &= live[i]
-			r.leaves[j*words+i] &^= m[i]
-		}
-		if !d.tags {
-			orWords(any, m)
-		}
-	}
-
-	// tags: one intersection each with the customers read again
-	loc := v.Location()
-	if loc == nil {
-		loc = time.UTC
-	}
-	for j, l := range p.leaves {
-		if l.kind != nTag {
-			continue
-		}
-		m := again[j*words : (j+1)*words]
-		bm := v.Tag(l.name).Bitmap()
-		if bm == nil || !anyWord(m) {
-			continue
-		}
-		sub := roaring.New()
-		for i := range touched {
-			if bit(m, i) {
-				sub.Add(touched[i])
-			}
-		}
-		i := 0
-		for id := range roaring.Values(roaring.And(bm, sub)) {
-			for touched[i] != id {
-				i++
-			}
-			r.leaves[j*words+i>>6] |= 1 << (i & 63)
-		}
-	}
-
-	// the other conditions: each customer's written fields
-	m := matcher{now: now, loc: loc, today: int64(segkit.DayOf(now, loc))}
-	f := frame{slots: make([]slot, len(p.attrs))}
-	var prof bitmapindex.Profile
-	all := p.fields
-	all.From = p.from(m.today)
-	only := bitmapindex.Fields{From: all.From}
-	needAttr, needEvent := make([]bool, len(p.attrs)), make([]bool, len(p.fields.Events))
-	for i, id := range touched {
-		if !bit(any, i) {
-			continue
-		}
-		if i%1024 == 1023 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		fields := &all
-		if !bit(gone, i) { // what the conditions read again read (didThen: both events)
-			clear(needAttr)
-			clear(needEvent)
-			for j, d := range p.deps {
-				if !d.tags && bit(again[j*words:(j+1)*words], i) {
-					if d.attr >= 0 {
-						needAttr[d.attr] = true
-					}
-					for _, e := range d.events {
-						needEvent[e] = true
-					}
-				}
-			}
-			only.Attrs, only.Events = only.Attrs[:0], only.Events[:0]
-			for j, name := range p.attrs {
-				if needAttr[j] {
-					only.Attrs = append(only.Attrs, name)
-				}
-			}
-			for j, name := range p.fields.Events {
-				if needEvent[j] {
-					only.Events = append(only.Events, name)
-				}
-			}
-			fields = &only
-		}
-		if !v.FillProfile(&prof, id, fields) {
-			continue // (live: not reached)
-		}
-		m.p = prof
-		for a, name := range p.attrs {
-			s := &f.slots[a]
-			s.def = p.defs[a]
-			s.v, s.has = prof.Attrs[name]
-			if s.has && !s.v.IsValid() {
-				s.has = false
-			}
-		}
-		word, b := i>>6, uint64(1)<<(i&63)
-		for j, l := range p.leaves {
-			if l.kind == nTag || again[j*words+word]&b == 0 {
-				continue
-			}
-			in, err := m.match(l, &f)
-			if err != nil {
-				return nil, fmt.Errorf("segment: watcher: customer %q: %s: %w", prof.Key, l.label, err)
-			}
-			if in {
-				r.leaves[j*words+word] |= b
-			}
-		}
-	}
-	p.segments(r, touched)
-	return r, nil
 }
 
 func orWords(dst, src []uint64) {

@@ -100,8 +100,8 @@ func TestWatcherEqualsFullDiffs(t *testing.T) {
 	ctx := context.Background()
 	old, oldKC, oldPend := fullSyncRatio, keyCacheMin, pendMax
 	defer func() { fullSyncRatio, keyCacheMin, pendMax = old, oldKC, oldPend }()
-	checkBefore = true // each Sync checks its partial reads against full ones
-	defer func() { checkBefore = false }()
+	checkPartial = true // each Sync checks its partial reads against full ones
+	defer func() { checkPartial = false }()
 	for zi, loc := range zones {
 		for rep := range 2 {
 			seed := uint64(500 + 10*zi + rep)
