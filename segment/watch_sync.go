@@ -3,6 +3,7 @@ package segment
 import (
 	"context"
 	"fmt"
+	"math"
 	mbits "math/bits"
 	"slices"
 	"time"
@@ -268,6 +269,14 @@ type progRun struct {
 	segs   []uint64 // per segment, words each
 	keys   []string // of the touched customers alive in the view
 	free   [][]uint64
+	occ    [][]occList // per touched customer and event (fields.Events), what read read
+}
+
+// occList is a customer's occurrences of an event as read (Profile.Events
+// and Details).
+type occList struct {
+	ts  []time.Time
+	det []bitmapindex.EventDetail
 }
 
 func (r *progRun) tmp() []uint64 {
@@ -465,6 +474,9 @@ type memberLog struct {
 	n    int
 	tmp  []uint64 // scratch of apply
 	cnt  []int
+	seen *[1024]uint64
+	adds []uint32
+	rems []uint32
 }
 
 func (l *memberLog) add(name string, left, entered []uint32) {
@@ -518,37 +530,72 @@ func (w *Watcher) settleOne(name string) {
 }
 
 // apply applies the changes q to bm, grouped by container (a stable
-// counting sort on the IDs' high 16 bits).
+// counting sort on the IDs' high 16 bits): within a container the last
+// change of each ID wins (found walking back with a bitset of the
+// container's IDs), and the entries are added with one AddMany.
 func (l *memberLog) apply(bm *roaring.Bitmap, q []uint64) {
-	if len(q) >= 64 {
-		lo, hi := q[0]>>17, q[0]>>17
+	if len(q) < 64 {
 		for _, x := range q {
-			lo, hi = min(lo, x>>17), max(hi, x>>17)
+			if x&1 != 0 {
+				bm.Add(uint32(x >> 1))
+			} else {
+				bm.Remove(uint32(x >> 1))
+			}
 		}
-		if hi > lo {
-			l.cnt = slices.Grow(l.cnt[:0], int(hi-lo)+2)[:hi-lo+2]
-			clear(l.cnt)
-			for _, x := range q {
-				l.cnt[x>>17-lo+1]++
-			}
-			for i := 1; i < len(l.cnt); i++ {
-				l.cnt[i] += l.cnt[i-1]
-			}
-			l.tmp = slices.Grow(l.tmp[:0], len(q))[:len(q)]
-			for _, x := range q {
-				k := x>>17 - lo
-				l.tmp[l.cnt[k]] = x
-				l.cnt[k]++
-			}
-			q = l.tmp
-		}
+		return
 	}
+	lo, hi := q[0]>>17, q[0]>>17
 	for _, x := range q {
-		if x&1 != 0 {
-			bm.Add(uint32(x >> 1))
-		} else {
-			bm.Remove(uint32(x >> 1))
+		lo, hi = min(lo, x>>17), max(hi, x>>17)
+	}
+	if hi > lo {
+		l.cnt = slices.Grow(l.cnt[:0], int(hi-lo)+2)[:hi-lo+2]
+		clear(l.cnt)
+		for _, x := range q {
+			l.cnt[x>>17-lo+1]++
 		}
+		for i := 1; i < len(l.cnt); i++ {
+			l.cnt[i] += l.cnt[i-1]
+		}
+		l.tmp = slices.Grow(l.tmp[:0], len(q))[:len(q)]
+		for _, x := range q {
+			k := x>>17 - lo
+			l.tmp[l.cnt[k]] = x
+			l.cnt[k]++
+		}
+		q = l.tmp
+	}
+	if l.seen == nil {
+		l.seen = new([1024]uint64)
+	}
+	for a := 0; a < len(q); {
+		b := a + 1
+		for b < len(q) && q[b]>>17 == q[a]>>17 {
+			b++
+		}
+		l.adds, l.rems = l.adds[:0], l.rems[:0]
+		for i := b - 1; i >= a; i-- { // the last change of each ID
+			id := uint32(q[i] >> 1)
+			w, bit := (id&0xffff)>>6, uint64(1)<<(id&63)
+			if l.seen[w]&bit != 0 {
+				continue
+			}
+			l.seen[w] |= bit
+			if q[i]&1 != 0 {
+				l.adds = append(l.adds, id)
+			} else {
+				l.rems = append(l.rems, id)
+			}
+		}
+		for _, id := range l.adds {
+			l.seen[(id&0xffff)>>6] = 0
+		}
+		for _, id := range l.rems {
+			l.seen[(id&0xffff)>>6] = 0
+			bm.Remove(id)
+		}
+		bm.AddMany(l.adds)
+		a = b
 	}
 }
 
@@ -598,6 +645,8 @@ type syncNeed struct {
 	liveB, liveA []uint64 // live before and after the writes
 	dirty        []uint64 // per condition: its fields were written
 	need         []uint64 // per condition: a segment needs it
+	events       [][]uint64
+	days         [][]segkit.Day // per event: the days written (Touched.Days)
 }
 
 // plan computes what Sync reads for the customers touched (tc) between the
@@ -634,8 +683,10 @@ func (p *syncProg) plan(tc *bitmapindex.Touched, touched []uint32, b, a *bitmapi
 		attrs[j] = positions(tc.Attrs[name])
 	}
 	events := make([][]uint64, len(p.fields.Events))
+	nd.events, nd.days = events, make([][]segkit.Day, len(events))
 	for j, name := range p.fields.Events {
 		events[j] = positions(tc.Events[name])
+		nd.days[j] = tc.Days[name]
 	}
 	for j, d := range p.deps {
 		m := nd.dirty[j*words : (j+1)*words]
@@ -698,14 +749,15 @@ func (p *syncProg) runs(ctx context.Context, b, a *bitmapindex.View, now time.Ti
 	for i := range read {
 		read[i] = nd.need[i] & nd.liveA[i%words]
 	}
-	if err := p.read(ctx, a, now, touched, after, read); err != nil {
+	after.occ = make([][]occList, len(touched))
+	if err := p.read(ctx, a, now, touched, after, read, nil, nil); err != nil {
 		return nil, nil, err
 	}
 	copy(before.leaves, after.leaves) // the conditions not touched
 	for i := range read {
 		read[i] = nd.need[i] & nd.dirty[i] & nd.liveB[i%words]
 	}
-	if err := p.read(ctx, b, now, touched, before, read); err != nil {
+	if err := p.read(ctx, b, now, touched, before, read, after, nd); err != nil {
 		return nil, nil, err
 	}
 	if p.static {
@@ -732,8 +784,15 @@ func (r *progRun) key(v *bitmapindex.View, touched []uint32, i int) string {
 }
 
 // read evaluates condition j on v, at now, for the touched customers in
-// read[j] (words each), replacing their bits in r.leaves.
-func (p *syncProg) read(ctx context.Context, v *bitmapindex.View, now time.Time, touched []uint32, r *progRun, read []uint64) error {
+// read[j] (words each), replacing their bits in r.leaves. With r.occ set
+// it keeps the occurrences it reads there.
+//
+// Before the writes (prev, the run after them, and nd given), a customer
+// live after them has, for an event written, the occurrences after the
+// writes on every day before the first day written (nd.days), and for an
+// event not written all of them: only the days from the first written are
+// read (a purchase recorded today: today's).
+func (p *syncProg) read(ctx context.Context, v *bitmapindex.View, now time.Time, touched []uint32, r *progRun, read []uint64, prev *progRun, nd *syncNeed) error {
 	words := r.words
 	bit := func(m []uint64, i int) bool { return m[i>>6]&(1<<(i&63)) != 0 }
 	for i := range read {
@@ -779,7 +838,15 @@ func (p *syncProg) read(ctx context.Context, v *bitmapindex.View, now time.Time,
 	m := matcher{now: now, loc: loc, today: int64(segkit.DayOf(now, loc))}
 	f := frame{slots: make([]slot, len(p.attrs))}
 	var prof bitmapindex.Profile
-	only := bitmapindex.Fields{From: p.from(m.today)}
+	only := bitmapindex.Fields{From: map[string]segkit.Day{}}
+	windowFrom, bounded := make([]segkit.Day, len(p.fields.Events)), make([]bool, len(p.fields.Events))
+	wf := p.from(m.today)
+	for j, name := range p.fields.Events {
+		windowFrom[j], bounded[j] = wf[name]
+		if !bounded[j] {
+			windowFrom[j] = math.MinInt32
+		}
+	}
 	needAttr, needEvent := make([]bool, len(p.attrs)), make([]bool, len(p.fields.Events))
 	for i, id := range touched {
 		if !bit(any, i) {
@@ -808,13 +875,45 @@ func (p *syncProg) read(ctx context.Context, v *bitmapindex.View, now time.Time,
 				only.Attrs = append(only.Attrs, name)
 			}
 		}
+		var had []occList // the occurrences after the writes
+		if prev != nil && prev.occ[i] != nil {
+			had = prev.occ[i]
+		}
 		for j, name := range p.fields.Events {
-			if needEvent[j] {
+			only.From[name] = windowFrom[j]
+			switch {
+			case !needEvent[j]:
+			case had == nil:
 				only.Events = append(only.Events, name)
+			case bit(nd.events[j], i) && len(nd.days[j]) > 0:
+				only.Events = append(only.Events, name)
+				if d := nd.days[j][0]; !bounded[j] || d > windowFrom[j] {
+					only.From[name] = d
+				}
 			}
 		}
 		if !v.FillProfile(&prof, id, &only) {
 			continue // (read only for live customers: not reached)
+		}
+		if had != nil { // the occurrences before the first day written
+			for j, name := range p.fields.Events {
+				if !needEvent[j] {
+					continue
+				}
+				if slices.Contains(only.Events, name) {
+					mergeOcc(&prof, name, had[j], v.Zone().Start(only.From[name]), true)
+				} else { // not written: all of them
+					mergeOcc(&prof, name, had[j], time.Time{}, false)
+				}
+			}
+		}
+		if r.occ != nil {
+			r.occ[i] = make([]occList, len(p.fields.Events))
+			for j, name := range only.Events {
+				_ = j
+				k := slices.Index(p.fields.Events, name)
+				r.occ[i][k] = occList{ts: prof.Events[name], det: prof.Details[name]}
+			}
 		}
 		r.keys[i] = prof.Key
 		m.p = prof
@@ -867,6 +966,47 @@ func (p *syncProg) segments(r *progRun, touched []uint32) {
 			dst[i] &= r.live[i]
 		}
 	}
+}
+
+// mergeOcc sets p's occurrences of an event to those of had before from
+// followed by those read (p.Events[name]), values and properties aligned;
+// with read false, to all of had.
+func mergeOcc(p *bitmapindex.Profile, name string, had occList, from time.Time, read bool) {
+	var ts []time.Time
+	var det []bitmapindex.EventDetail
+	if read {
+		ts, det = p.Events[name], p.Details[name]
+	}
+	k := len(had.ts)
+	if read {
+		k = 0
+		for k < len(had.ts) && had.ts[k].Before(from) {
+			k++
+		}
+	}
+	if k == 0 {
+		return
+	}
+	all := append(slices.Clip(had.ts[:k]), ts...)
+	p.Events[name] = all
+	if had.det == nil && det == nil {
+		return
+	}
+	d := make([]bitmapindex.EventDetail, 0, len(all))
+	if had.det != nil {
+		d = append(d, had.det[:k]...)
+	} else {
+		d = append(d, make([]bitmapindex.EventDetail, k)...)
+	}
+	if det != nil {
+		d = append(d, det...)
+	} else {
+		d = append(d, make([]bitmapindex.EventDetail, len(ts))...)
+	}
+	if p.Details == nil {
+		p.Details = map[string][]bitmapindex.EventDetail{}
+	}
+	p.Details[name] = d
 }
 
 func orWords(dst, src []uint64) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/segkit/segkit/bitmapindex"
 	"github.com/stretchr/testify/require"
 )
@@ -376,5 +377,42 @@ func TestSyncReadsWindowStart(t *testing.T) {
 		require.Equal(t, "on", cs[0].Key, rule)
 		require.Equal(t, Entered, cs[0].Kind, rule)
 		w.Close()
+	}
+}
+
+// TestMemberLogApply: queued membership changes applied grouped by
+// container equal applying them one by one in order (the last change of an
+// ID wins), across containers and queue lengths.
+func TestMemberLogApply(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var l memberLog
+	for trial := range 300 {
+		span := []uint32{100, 70000, 1 << 20, 1 << 31}[trial%4]
+		bm, want := roaring.New(), roaring.New()
+		for range rng.IntN(500) {
+			id := rng.Uint32N(span)
+			bm.Add(id)
+			want.Add(id)
+		}
+		var q []uint64
+		for range rng.IntN(3000) {
+			id := rng.Uint32N(span)
+			if rng.IntN(3) == 0 && !want.IsEmpty() { // often an ID changed before
+				id = want.Minimum() + rng.Uint32N(64)
+			}
+			in := rng.IntN(2) == 1
+			if in {
+				want.Add(id)
+			} else {
+				want.Remove(id)
+			}
+			x := uint64(id) << 1
+			if in {
+				x |= 1
+			}
+			q = append(q, x)
+		}
+		l.apply(bm, q)
+		require.True(t, want.Equals(bm), "trial %d: %d changes", trial, len(q))
 	}
 }
