@@ -68,9 +68,13 @@
 //
 // One customer reads back as plain values with [View.Profile] (everything)
 // or [View.ProfileOf] and [View.FillProfile] (only the tags, attributes and
-// events named in [Fields], into a reused Profile): what rules matched one
-// customer at a time, and live segments re-evaluating the customers a batch
-// touched, read.
+// events named in [Fields], into a reused Profile; [Fields].From skips the
+// occurrences before the first day the rules look at): what rules matched
+// one customer at a time, and live segments re-evaluating the customers a
+// batch touched, read. A [Tracker] reports which customers the writes
+// touched ([Tracker.Next]), and by field ([Tracker.NextTouched]: which tag,
+// attribute or event, and the days written), so that such a consumer reads
+// again only what changed.
 //
 // Comparison semantics are those of [Holds]: positive predicates never hold
 // for customers without a value, Ne is the complement of Eq over all live

@@ -251,3 +251,35 @@ func ExampleView_FillProfile() {
 	// bo 21 0 1
 	// nobody not a customer
 }
+
+// NextTouched reports, by field, what the writes since the previous call
+// touched: a consumer re-evaluating rules for those customers reads again
+// only what changed (here: bo's tags, and cy's purchases on one day).
+func ExampleTracker_NextTouched() {
+	ix, _ := bitmapindex.New(bitmapindex.DefaultConfig())
+	day := time.Date(2025, 6, 2, 15, 0, 0, 0, time.UTC)
+	for _, k := range []string{"ann", "bo", "cy"} {
+		_ = ix.AddTag(k, "student")
+	}
+	tr, _ := ix.TrackFrom()
+	defer tr.Close()
+	b := ix.NewBatch()
+	b.AddTag("bo", "vip")
+	b.Record("cy", "purchase", day, 99)
+	if err := b.Commit(); err != nil {
+		panic(err)
+	}
+	v, tc, _ := tr.NextTouched()
+	name := func(id uint32) string { k, _ := v.Key(id); return k }
+	fmt.Println("touched:", tc.IDs.GetCardinality())
+	for _, id := range tc.Tags["vip"].ToArray() {
+		fmt.Println("vip:", name(id))
+	}
+	for _, id := range tc.Events["purchase"].ToArray() {
+		fmt.Println("purchase:", name(id), "on", v.Zone().Start(tc.Days["purchase"][0]).Format(time.DateOnly))
+	}
+	// Output:
+	// touched: 2
+	// vip: bo
+	// purchase: cy on 2025-06-02
+}

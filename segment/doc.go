@@ -93,7 +93,7 @@
 // host resumes with [Watcher.SubscribeFrom] its acknowledged cursor, and
 // [Watcher.History] answers who entered or left a segment on which days and
 // its size by day, from a file in the Watcher's directory (24 bytes of
-// memory per segment and day). Sync costs the distinct conditions of the
-// registry per touched customer, not the index: the segments' plans run on
-// bitsets over the touched customers.
+// memory per segment and day). Sync costs the distinct conditions the
+// written fields reach per touched customer, not the index: the segments'
+// plans run on bitsets over the touched customers.
 package segment

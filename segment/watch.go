@@ -65,10 +65,13 @@ var ErrOverflow = errors.New("segment: subscription buffer overflowed; Resync")
 // Writes: Sync (or Run, which calls it whenever the index commits) takes the
 // customers the batches since the last Sync touched (bitmapindex.Tracker)
 // and re-evaluates only them: each distinct condition of the registry once
-// per touched customer, on its profile before and after the writes, and
+// per touched customer whose written fields a segment using it reads, on
+// its profile after the writes and, for those fields, before them, and
 // every segment's plan on those results in dependency order (watch_sync.go),
-// so its cost is proportional to the writes and the number of distinct
-// conditions, not to the index. When the writes touch more than about 1 in
+// so its cost is proportional to the writes and the conditions they reach,
+// not to the index. Membership changes are queued and applied to the
+// members a container at a time when something reads them (Members,
+// Advance, a checkpoint) or when millions are queued. When the writes touch more than about 1 in
 // 100 customers, evaluating every segment on the bitmaps and diffing is
 // cheaper, and Sync does that instead (same changes).
 //

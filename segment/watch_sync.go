@@ -19,16 +19,18 @@ import (
 // many segments is built from far fewer distinct conditions: has("vip") or
 // didWithin("purchase", "30d") appear in dozens of rules. Sync therefore
 //
-//  1. evaluates each distinct condition once per touched customer, on the
-//     customer's profile, into a bitset over the touched customers (bit i
-//     is the i-th touched ID in ID order);
+//  1. evaluates each distinct condition once per touched customer that
+//     needs it (syncNeed: a segment reading a field the writes touched for
+//     the customer), on the customer's profile, into a bitset over the
+//     touched customers (bit i is the i-th touched ID in ID order), after
+//     the writes and again before them for the fields written only;
 //  2. evaluates every segment's plan, in dependency order, on those
 //     bitsets word by word: 1,000 touched customers are 16 words, so a
 //     segment costs a few dozen word operations whatever its rule, and an
 //     inSegment reference reads the bitset just computed for the segment it
 //     names;
-//  3. diffs each segment's bitset against its members among the touched
-//     customers, emits the changes and updates the members in place.
+//  3. diffs each segment's bitsets before and after, emits the changes and
+//     queues them for the members (memberLog).
 //
 // The conditions and the segments' plans over them (a syncProg) are built
 // once per registry generation and view schema.
