@@ -542,9 +542,10 @@ func (a *attr) rangeU(st *stop, within *roaring.Bitmap, qs ...uop) *roaring.Bitm
 		return r
 	}
 	// Over most of the present customers, the interleaved columns answer
-	// (widecols.go); from a small within, the bit-sliced comparison touches
-	// only within's customers.
-	if within == nil || within.GetCardinality() >= pres.GetCardinality()/8 {
+	// (widecols.go), and over all but the fewest the binned index, once
+	// built (widebins.go); from a small within, the bit-sliced comparison
+	// touches only within's customers.
+	if within == nil || within.GetCardinality() >= pres.GetCardinality()/a.wideWithinShare() {
 		if r, ok := a.wideRange(keep, st); ok {
 			if within != nil {
 				r.And(within)

@@ -141,10 +141,15 @@ func quickSelect(xs []int64, k int) int64 {
 	return xs[k]
 }
 
-func forWide(b *testing.B, fn func(b *testing.B, p *widePop)) {
+// forWide runs fn on each population size after warm (when not nil),
+// reporting the process's CPU time per operation of fn's loop.
+func forWide(b *testing.B, warm, fn func(b *testing.B, p *widePop)) {
 	for _, n := range benchSizes() {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			p := buildWidePop(b, n)
+			if warm != nil {
+				warm(b, p)
+			}
 			b.ReportAllocs()
 			cpu := cpuTime()
 			fn(b, p)
@@ -169,7 +174,8 @@ func BenchmarkWideCompare(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			forWide(b, func(b *testing.B, p *widePop) {
+			warm := func(b *testing.B, p *widePop) { warmWide(b, p.ix.View(), c.attr, c.c(p)) }
+			forWide(b, warm, func(b *testing.B, p *widePop) {
 				v := p.ix.View()
 				want := p.spendN
 				if c.attr == "signup" {
@@ -197,8 +203,28 @@ func BenchmarkWideCompare(b *testing.B) {
 			})
 		})
 	}
+	// 55% of the customers: the set comes from the bins' levels (widebins.go).
+	b.Run("spend-p45/eval", func(b *testing.B) {
+		forWide(b, warmSpend, func(b *testing.B, p *widePop) {
+			v := p.ix.View()
+			want, err := v.CompareCount("spend", Ge, p.spendLo)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				s, err := v.Compare("spend", Ge, p.spendLo)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if s.Len() != want {
+					b.Fatalf("%d members, want %d", s.Len(), want)
+				}
+			}
+			b.ReportMetric(float64(want)/float64(p.ix.View().Len()), "selected")
+		})
+	})
 	b.Run("spend-between/eval", func(b *testing.B) {
-		forWide(b, func(b *testing.B, p *widePop) {
+		forWide(b, warmSpend, func(b *testing.B, p *widePop) {
 			v := p.ix.View()
 			for b.Loop() {
 				if _, err := v.Between("spend", p.spendLo, p.spendHi); err != nil {
@@ -208,7 +234,7 @@ func BenchmarkWideCompare(b *testing.B) {
 		})
 	})
 	b.Run("spend-between/count", func(b *testing.B) {
-		forWide(b, func(b *testing.B, p *widePop) {
+		forWide(b, warmSpend, func(b *testing.B, p *widePop) {
 			v := p.ix.View()
 			for b.Loop() {
 				if _, err := v.BetweenCount("spend", p.spendLo, p.spendHi); err != nil {
@@ -219,15 +245,91 @@ func BenchmarkWideCompare(b *testing.B) {
 	})
 }
 
+func warmSpend(b *testing.B, p *widePop) { warmWide(b, p.ix.View(), "spend", p.spendLo) }
+
+// warmWide makes the comparisons of attr as many as its version needs to
+// have its binned index built: the benchmarks time the steady state, and
+// BenchmarkWideBuild the build.
+func warmWide(b *testing.B, v *View, attr string, c Value) {
+	for range wideBinsAfter + 1 {
+		if _, err := v.CompareCount(attr, Ge, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if v.st.attrs[attr].wcache.bins.Load() == nil {
+		b.Fatal("no binned index")
+	}
+}
+
 // BenchmarkWideColumns times the word loop alone (columns built).
 func BenchmarkWideColumns(b *testing.B) {
-	forWide(b, func(b *testing.B, p *widePop) {
+	forWide(b, nil, func(b *testing.B, p *widePop) {
 		a := p.ix.View().st.attrs["spend"]
-		w := a.wideColumns(nil)
+		w := buildWideCols(a, a.keyBits(), nil) // the bins may have replaced the version's
 		bd, _ := a.boundOf(p.spendP90)
 		q := toUop(bd, Ge)
 		for b.Loop() {
 			w.eval([]uop{q}, a.ref, nil, false)
 		}
 	})
+}
+
+// BenchmarkWideBuild times the build of the interleaved columns and of the
+// binned index from them, and reports the index's bytes per customer.
+func BenchmarkWideBuild(b *testing.B) {
+	for _, attr := range []string{"spend", "signup"} {
+		b.Run(attr+"/columns", func(b *testing.B) {
+			forWide(b, nil, func(b *testing.B, p *widePop) {
+				a := p.ix.View().st.attrs[attr]
+				s := a.keyBits()
+				for b.Loop() {
+					buildWideCols(a, s, nil)
+				}
+			})
+		})
+		b.Run(attr+"/bins", func(b *testing.B) {
+			forWide(b, nil, func(b *testing.B, p *widePop) {
+				a := p.ix.View().st.attrs[attr]
+				w := buildWideCols(a, a.keyBits(), nil)
+				var x *wideBins
+				for b.Loop() {
+					x = buildWideBins(a, w, nil)
+				}
+				n := float64(a.present.card())
+				b.ReportMetric(float64(x.bytes())/n, "B/customer")
+				b.ReportMetric(float64(w.bytes())/n, "columns-B/customer")
+				b.ReportMetric(float64(len(x.lo)), "bins")
+			})
+		})
+	}
+}
+
+// BenchmarkWideFresh times the first k counts of spend >= p90 on a version
+// whose caches are empty (as after a write): the columns alone, and with
+// the bins built after wideBinsAfter of them.
+func BenchmarkWideFresh(b *testing.B) {
+	for _, k := range []int{10, 50} {
+		for _, mode := range []string{"columns", "bins"} {
+			b.Run(fmt.Sprintf("%s/k=%d", mode, k), func(b *testing.B) {
+				forWide(b, nil, func(b *testing.B, p *widePop) {
+					if mode == "columns" {
+						defer func(after int64) { wideBinsAfter = after }(wideBinsAfter)
+						wideBinsAfter = 1 << 62
+					}
+					v := p.ix.View()
+					c := v.st.attrs["spend"].wcache
+					for b.Loop() {
+						c.cols.Store(nil)
+						c.bins.Store(nil)
+						c.uses.Store(0)
+						for range k {
+							if n, err := v.CompareCount("spend", Ge, p.spendP90); err != nil || n != p.spendN {
+								b.Fatalf("%d, %v; want %d", n, err, p.spendN)
+							}
+						}
+					}
+				})
+			})
+		}
+	}
 }

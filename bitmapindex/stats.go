@@ -50,6 +50,11 @@ type FieldStats struct {
 	// one bit per customer and value bit; 0 until the first such
 	// comparison of this version); it is part of MemoryBytes, not of Bytes.
 	ColumnBytes int64
+	// BinBytes is, for a wide numeric attribute, the memory of the binned
+	// index its repeated comparisons over many customers build (about 5
+	// bytes per customer; 0 until built for this version, when it
+	// replaces the columns); it is part of MemoryBytes, not of Bytes.
+	BinBytes int64
 	// RankBytes is, for an event, the memory of its recency ranks (the
 	// customers by the day of their k-th most recent occurrence, k ≤ 4),
 	// 0 until a query built them; it is part of MemoryBytes, not of Bytes.
@@ -114,11 +119,14 @@ func (v *View) Stats() Stats {
 				if w := a.wcache.cols.Load(); w != nil && w.matches(a) {
 					fs.ColumnBytes = int64(w.bytes())
 				}
+				if b := a.wcache.bins.Load(); b != nil && b.matches(a) {
+					fs.BinBytes = int64(b.bytes())
+				}
 			}
 		}
 		fs.Bitmaps, fs.Bytes = s.n, s.mem
 		st.Fields = append(st.Fields, fs)
-		columns += fs.ColumnBytes
+		columns += fs.ColumnBytes + fs.BinBytes
 		total.n += s.n
 		total.mem += s.mem
 		total.ser += s.ser

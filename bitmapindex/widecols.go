@@ -29,7 +29,9 @@ import (
 // its first wide comparison (a few milliseconds per 10M customers, about
 // what one bit-sliced comparison costs), kept beside it, and never changed:
 // a writer's next version of the attribute starts with an empty cache. It
-// costs (s+1) bits per customer while it lives; Stats reports it.
+// costs (s+1) bits per customer while it lives; Stats reports it. A version
+// compared more than wideBinsAfter times replaces it with its binned index
+// (widebins.go), which answers a count without a scan.
 
 // wideMinCustomers (a variable for tests) is the smallest population whose comparisons use the
 // interleaved columns; below it the bit-sliced comparison is as fast.
@@ -52,10 +54,13 @@ type wideCols struct {
 // slices, most significant first.
 const group = 8
 
-// wideCache holds an attribute version's interleaved columns once built.
+// wideCache holds an attribute version's interleaved columns, then its
+// binned index (widebins.go), once built.
 type wideCache struct {
 	mu   sync.Mutex
 	cols atomic.Pointer[wideCols]
+	bins atomic.Pointer[wideBins]
+	uses atomic.Int64 // wide comparisons asked of the version
 }
 
 // matches reports whether w was built from a's present bitmap and slices.
@@ -70,7 +75,8 @@ func (w *wideCols) bytes() int { return 8 * len(w.data) }
 
 // wideColumns returns a's interleaved columns, building them when a is a
 // wide numeric attribute over enough customers; nil when the bit-sliced
-// comparison should answer (or st stopped the build).
+// comparison should answer, when the binned index replaced them, or when
+// st stopped the build.
 func (a *attr) wideColumns(st *stop) *wideCols {
 	c := a.wcache
 	if c == nil || a.present.empty() {
@@ -79,12 +85,7 @@ func (a *attr) wideColumns(st *stop) *wideCols {
 	if w := c.cols.Load(); w != nil && w.matches(a) {
 		return w
 	}
-	s := 0
-	for i, x := range a.slices {
-		if !x.empty() {
-			s = i + 1
-		}
-	}
+	s := a.keyBits()
 	if s < wideMinSlices || a.present.b.GetCardinality() < wideMinCustomers {
 		return nil
 	}
@@ -93,11 +94,26 @@ func (a *attr) wideColumns(st *stop) *wideCols {
 	if w := c.cols.Load(); w != nil && w.matches(a) {
 		return w
 	}
+	if b := c.bins.Load(); b != nil && b.matches(a) {
+		return nil // the bins replaced the columns
+	}
 	w := buildWideCols(a, s, st)
 	if w != nil {
 		c.cols.Store(w)
 	}
 	return w
+}
+
+// keyBits is the number of low bits of u that differ between present
+// values: slices 0..keyBits-1 are kept, the top one non-empty.
+func (a *attr) keyBits() int {
+	s := 0
+	for i, x := range a.slices {
+		if !x.empty() {
+			s = i + 1
+		}
+	}
+	return s
 }
 
 func buildWideCols(a *attr, s int, st *stop) *wideCols {
@@ -339,15 +355,21 @@ func (w *wideCols) scan(wqs []wideQuery, lo, hi int, st *stop, out []uint64) (n 
 	return n, true
 }
 
-// wideRange answers rangeU's bit-sliced case from the interleaved columns:
-// ok is false when a has none, and the caller falls back to the bit-sliced
-// comparison. Stopped by st, it returns an empty (incomplete) result.
+// wideRange answers rangeU's bit-sliced case from the binned index or the
+// interleaved columns: ok is false when a has neither, and the caller
+// falls back to the bit-sliced comparison. Stopped by st, it returns an
+// empty (incomplete) result.
 func (a *attr) wideRange(qs []uop, st *stop) (*roaring.Bitmap, bool) {
-	w := a.wideColumns(st)
-	if w == nil {
+	var out []uint64
+	ok := true
+	switch b, w := a.wideIndex(st); {
+	case b != nil:
+		out, ok = b.eval(qs, a.ref, st)
+	case w != nil:
+		out, _, ok = w.eval(qs, a.ref, st, true)
+	default:
 		return nil, false
 	}
-	out, _, ok := w.eval(qs, a.ref, st, true)
 	if !ok || out == nil { // stopped (an incomplete result), or no value qualifies
 		return roaring.New(), true
 	}
@@ -356,10 +378,12 @@ func (a *attr) wideRange(qs []uop, st *stop) (*roaring.Bitmap, bool) {
 
 // wideCount is wideRange's count.
 func (a *attr) wideCount(qs []uop, st *stop) (uint64, bool) {
-	w := a.wideColumns(st)
-	if w == nil {
-		return 0, false
+	switch b, w := a.wideIndex(st); {
+	case b != nil:
+		return b.count(qs, a.ref), true
+	case w != nil:
+		_, n, _ := w.eval(qs, a.ref, st, false)
+		return n, true
 	}
-	_, n, _ := w.eval(qs, a.ref, st, false)
-	return n, true
+	return 0, false
 }

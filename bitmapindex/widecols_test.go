@@ -17,7 +17,10 @@ import (
 // constants inside, between and outside the stored values, with and without
 // a conjunction's within set, and through writes that make new versions.
 func TestWideColumns(t *testing.T) {
-	defer func(c uint64, s int) { wideMinCustomers, wideMinSlices = c, s }(wideMinCustomers, wideMinSlices)
+	defer func(c uint64, s int, b int64) {
+		wideMinCustomers, wideMinSlices, wideBinsAfter = c, s, b
+	}(wideMinCustomers, wideMinSlices, wideBinsAfter)
+	wideBinsAfter = 1 << 62 // the columns answer (widebins_test.go tests the bins)
 	defer func(g int) { wideParallelGroups = g }(wideParallelGroups)
 	wideMinCustomers, wideMinSlices = 1, 1
 	for seed := range uint64(6) {
@@ -171,7 +174,10 @@ func TestWideColumns(t *testing.T) {
 
 // TestWideColumnsCancel checks that a cancelled wide comparison stops.
 func TestWideColumnsCancel(t *testing.T) {
-	defer func(c uint64, s int) { wideMinCustomers, wideMinSlices = c, s }(wideMinCustomers, wideMinSlices)
+	defer func(c uint64, s int, b int64) {
+		wideMinCustomers, wideMinSlices, wideBinsAfter = c, s, b
+	}(wideMinCustomers, wideMinSlices, wideBinsAfter)
+	wideBinsAfter = 1 << 62 // the columns answer (widebins_test.go tests the bins)
 	wideMinCustomers, wideMinSlices = 1, 1
 	ix, err := New(Config{Schema: []Attribute{{Name: "x", Kind: KindInt}}})
 	if err != nil {
@@ -222,7 +228,10 @@ func TestWideColumnsCancel(t *testing.T) {
 
 // TestWideColumnsStats checks that Stats reports the columns once built.
 func TestWideColumnsStats(t *testing.T) {
-	defer func(c uint64, s int) { wideMinCustomers, wideMinSlices = c, s }(wideMinCustomers, wideMinSlices)
+	defer func(c uint64, s int, b int64) {
+		wideMinCustomers, wideMinSlices, wideBinsAfter = c, s, b
+	}(wideMinCustomers, wideMinSlices, wideBinsAfter)
+	wideBinsAfter = 1 << 62 // the columns answer (widebins_test.go tests the bins)
 	wideMinCustomers, wideMinSlices = 1, 1
 	ix, err := New(Config{Schema: []Attribute{{Name: "x", Kind: KindInt}}})
 	if err != nil {
