@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -142,6 +143,13 @@ func FuzzReadSummaryCSV(f *testing.F) {
 		require.NoError(t, ValidateSummaries(got))
 		again, err := ReadSummaryCSV(strings.NewReader(formatSummaries(got)), DefaultSummaryColumns())
 		require.NoError(t, err)
-		require.Equal(t, got, again)
+		// encoding/csv writes a quoted field's "\r\n" as is and reads it
+		// back as "\n" (testdata/fuzz/FuzzReadSummaryCSV/886959b75d716553):
+		// the round trip holds up to that
+		want := slices.Clone(got)
+		for i := range want {
+			want[i].Customer = strings.ReplaceAll(want[i].Customer, "\r\n", "\n")
+		}
+		require.Equal(t, want, again)
 	})
 }
