@@ -42,12 +42,12 @@ func TestReadCDNOW(t *testing.T) {
 }
 
 func TestReadSummaryCSV(t *testing.T) {
-	in := "\ufeffID,frequency,recency,T,monetary_value,extra\n7,2,30.43,38.86,22.35,x\n8, 0.0, 0, 38.86,0,y\n"
+	in := "\ufeffID,frequency,recency,T,monetary_value,extra\n7,3,12.25,30.5,17.8,x\n8, 0.0, 0, 30.5,0,y\n"
 	got, err := ReadSummaryCSV(strings.NewReader(in), DefaultSummaryColumns())
 	require.NoError(t, err)
 	assert.Equal(t, []Summary{
-		{Customer: "7", Frequency: 2, Recency: 30.43, T: 38.86, Monetary: 22.35},
-		{Customer: "8", Frequency: 0, Recency: 0, T: 38.86},
+		{Customer: "7", Frequency: 3, Recency: 12.25, T: 30.5, Monetary: 17.8},
+		{Customer: "8", Frequency: 0, Recency: 0, T: 30.5},
 	}, got)
 	// Without ID and monetary columns.
 	got, err = ReadSummaryCSV(strings.NewReader("x,t_x,T\n1,2,3\n0,0,1\n"), SummaryColumns{Frequency: "x", Recency: "t_x", T: "T", Monetary: "zbar"})

@@ -344,8 +344,9 @@ func (r *progRun) eval(b *bnode, dst []uint64) {
 	}
 }
 
-// syncTouched re-evaluates the touched customers ids (of v) against every
-// segment and returns their changes, updating w.members. w.mu is held.
+// syncTouched re-evaluates the customers tc touched (of v) against every
+// segment and returns their changes, queuing them for w.members (pend).
+// w.mu is held.
 //
 // The members among the touched customers before the writes are not read
 // from w.members (intersecting each segment's bitmap with the touched IDs
@@ -850,6 +851,7 @@ func (p *syncProg) read(ctx context.Context, v *bitmapindex.View, now time.Time,
 		}
 	}
 	needAttr, needEvent := make([]bool, len(p.attrs)), make([]bool, len(p.fields.Events))
+	readEvent := make([]bool, len(p.fields.Events)) // read from v (else from prev, whole)
 	for i, id := range touched {
 		if !bit(any, i) {
 			continue
@@ -881,17 +883,21 @@ func (p *syncProg) read(ctx context.Context, v *bitmapindex.View, now time.Time,
 		if prev != nil && prev.occ[i] != nil {
 			had = prev.occ[i]
 		}
+		clear(readEvent)
 		for j, name := range p.fields.Events {
 			only.From[name] = windowFrom[j]
 			switch {
 			case !needEvent[j]:
 			case had == nil:
-				only.Events = append(only.Events, name)
+				readEvent[j] = true
 			case bit(nd.events[j], i) && len(nd.days[j]) > 0:
-				only.Events = append(only.Events, name)
+				readEvent[j] = true
 				if d := nd.days[j][0]; !bounded[j] || d > windowFrom[j] {
 					only.From[name] = d
 				}
+			}
+			if readEvent[j] {
+				only.Events = append(only.Events, name)
 			}
 		}
 		if !v.FillProfile(&prof, id, &only) {
@@ -902,7 +908,7 @@ func (p *syncProg) read(ctx context.Context, v *bitmapindex.View, now time.Time,
 				if !needEvent[j] {
 					continue
 				}
-				if slices.Contains(only.Events, name) {
+				if readEvent[j] {
 					mergeOcc(&prof, name, had[j], v.Zone().Start(only.From[name]), true)
 				} else { // not written: all of them
 					mergeOcc(&prof, name, had[j], time.Time{}, false)
@@ -911,10 +917,10 @@ func (p *syncProg) read(ctx context.Context, v *bitmapindex.View, now time.Time,
 		}
 		if r.occ != nil {
 			r.occ[i] = make([]occList, len(p.fields.Events))
-			for j, name := range only.Events {
-				_ = j
-				k := slices.Index(p.fields.Events, name)
-				r.occ[i][k] = occList{ts: prof.Events[name], det: prof.Details[name]}
+			for j, name := range p.fields.Events {
+				if readEvent[j] {
+					r.occ[i][j] = occList{ts: prof.Events[name], det: prof.Details[name]}
+				}
 			}
 		}
 		r.keys[i] = prof.Key

@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -195,7 +197,27 @@ func TestRFMReproducesR(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(csvOut), "\n")
 	assert.Equal(t, "customer_id,recency_days,frequency,monetary,r,f,m,score,segment", lines[0])
 	assert.Len(t, lines, 996)
-	assert.Contains(t, csvOut, "Abbey O'Reilly DVM,205,6,472,3,4,3,343,Potential Loyalist\n")
+	// the first customer's row: its aggregates computed here from the
+	// orders, its scores as R's rfm package gives them
+	first := strings.SplitN(lines[1], ",", 2)[0]
+	var last time.Time
+	n, sum := 0, 0
+	for i, rec := range readCSV(t, readFile(t, orders)) {
+		if i == 0 || rec[0] != first {
+			continue
+		}
+		at, err := time.Parse(time.DateOnly, rec[1])
+		require.NoError(t, err)
+		amount, err := strconv.Atoi(rec[2])
+		require.NoError(t, err)
+		if at.After(last) {
+			last = at
+		}
+		n, sum = n+1, sum+amount
+	}
+	require.Positive(t, n, first)
+	days := int(time.Date(2006, 12, 31, 0, 0, 0, 0, time.UTC).Sub(last).Hours() / 24)
+	assert.Equal(t, fmt.Sprintf("%s,%d,%d,%d,3,4,3,343,Potential Loyalist", first, days, n, sum), lines[1])
 
 	// The R × F heatmap shows, in every cell, the customers with that R and F.
 	svg := filepath.Join(t.TempDir(), "rf.svg")
