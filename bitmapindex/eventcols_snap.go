@@ -53,9 +53,10 @@ func (s *snapWriter) writeEventCols(name string, e *event, live func(uint32) boo
 			s.uvarint(uint64(id - prev))
 			prev = id
 		}
-		if o.vals != nil {
+		if o.vals.has() {
 			s.u8(1)
-			for _, v := range o.vals {
+			for i := range o.ids {
+				v := o.vals.at(i)
 				s.uvarint(uint64(v<<1) ^ uint64(v>>63))
 			}
 		} else {
@@ -63,18 +64,18 @@ func (s *snapWriter) writeEventCols(name string, e *event, live func(uint32) boo
 		}
 		cols := 0
 		for _, c := range o.props {
-			if c != nil {
+			if c.has() {
 				cols++
 			}
 		}
 		s.uvarint(uint64(cols))
 		for k, c := range o.props {
-			if c == nil {
+			if !c.has() {
 				continue
 			}
 			s.uvarint(uint64(k))
-			for _, x := range c {
-				s.uvarint(uint64(x))
+			for i := range o.ids {
+				s.uvarint(uint64(c.at(i)))
 			}
 		}
 		s.section(secOcc)
@@ -166,40 +167,43 @@ func (ld *loader) readOcc(d *dec) {
 		return
 	}
 	if d.u8() == 1 {
-		o.vals = make([]int64, n)
-		for i := range o.vals {
+		vals := make([]int64, n)
+		lo, hi := int64(0), int64(0)
+		for i := range vals {
 			u := d.uvarint()
 			v := int64(u>>1) ^ -int64(u&1)
 			if v > int64(MaxAmount) || v < -int64(MaxAmount) {
 				d.fail("event %q day %s: value out of range", name, day)
 			}
-			o.vals[i] = v
+			vals[i] = v
+			lo, hi = min(lo, v), max(hi, v)
 		}
+		o.vals = newValCol(0, n, lo, hi).appendVals(vals)
 	}
 	cols := d.count(1)
 	if d.err != nil {
 		return
 	}
 	if cols > 0 {
-		o.props = make([][]uint32, len(e.dict.keys))
+		o.props = make([]codeCol, len(e.dict.keys))
 	}
+	codes := make([]uint32, n)
 	for range cols {
 		k := d.uvarint()
-		if d.err == nil && (k >= uint64(len(e.dict.keys)) || o.props[k] != nil) {
+		if d.err == nil && (k >= uint64(len(e.dict.keys)) || o.props[k].has()) {
 			d.fail("event %q day %s: bad property column %d", name, day, k)
 		}
 		if d.err != nil {
 			return
 		}
-		c := make([]uint32, n)
-		for i := range c {
+		for i := range codes {
 			x := d.uvarint()
 			if d.err == nil && x > uint64(len(e.dict.vals[k])) {
 				d.fail("event %q day %s: bad property code", name, day)
 			}
-			c[i] = uint32(x)
+			codes[i] = uint32(x)
 		}
-		o.props[k] = c
+		o.props[k] = newCodeCol(0, n, slices.Max(append(codes, 0))).appendCodes(codes)
 	}
 	if d.err == nil {
 		dn.occ = o

@@ -108,16 +108,18 @@ func (p *propDict) code(key, val string) (int, uint32) {
 
 // occCols are the columns of one day's occurrences. They are immutable once
 // built: a change builds new columns.
+// Values and codes are kept at the narrowest width that holds them
+// (eventcols.go).
 type occCols struct {
 	ids   []uint32
-	vals  []int64    // nil: every value is 0
-	props [][]uint32 // by key column; a nil column: no occurrence has the key
+	vals  valCol    // absent: every value is 0
+	props []codeCol // by key column; an absent column: no occurrence has the key
 }
 
 func (o *occCols) bytes() int64 {
-	n := int64(len(o.ids))*4 + int64(len(o.vals))*8 + 72
+	n := int64(len(o.ids))*4 + o.vals.bytes() + 96
 	for _, c := range o.props {
-		n += int64(len(c))*4 + 24
+		n += c.bytes() + 72
 	}
 	return n
 }
@@ -167,15 +169,15 @@ func (n *dayNode) rows() []occRow {
 		out := make([]occRow, len(o.ids))
 		for i, id := range o.ids {
 			r := occRow{id: id}
-			if o.vals != nil {
-				r.val = o.vals[i]
+			if o.vals.has() {
+				r.val = o.vals.at(i)
 			}
 			for k, col := range o.props {
-				if col != nil && col[i] != 0 {
+				if x := col.at0(i); x != 0 {
 					if r.codes == nil {
 						r.codes = make([]uint32, len(o.props))
 					}
-					r.codes[k] = col[i]
+					r.codes[k] = x
 				}
 			}
 			out[i] = r
@@ -256,46 +258,45 @@ func appendCols(o *occCols, rows []occRow, nkeys int) *occCols {
 	l := len(o.ids)
 	c := &occCols{ids: o.ids, vals: o.vals, props: slices.Clone(o.props)}
 	anyVal := false
+	lo, hi := int64(0), int64(0)
 	for _, r := range rows {
 		c.ids = append(c.ids, r.id)
 		anyVal = anyVal || r.val != 0
+		lo, hi = min(lo, r.val), max(hi, r.val)
 	}
-	if anyVal && c.vals == nil {
-		c.vals = make([]int64, l, l+len(rows))
+	if anyVal && !c.vals.has() {
+		c.vals = newValCol(l, l+len(rows), lo, hi)
 	}
-	if c.vals != nil {
-		for _, r := range rows {
-			c.vals = append(c.vals, r.val)
+	if c.vals.has() {
+		vals := make([]int64, len(rows))
+		for i, r := range rows {
+			vals[i] = r.val
 		}
+		c.vals = c.vals.appendVals(vals)
 	}
 	for len(c.props) < nkeys {
-		c.props = append(c.props, nil)
+		c.props = append(c.props, codeCol{})
 	}
+	codes := make([]uint32, len(rows))
 	for k := range c.props {
-		col := c.props[k]
-		if col == nil {
-			has := false
-			for _, r := range rows {
-				if k < len(r.codes) && r.codes[k] != 0 {
-					has = true
-					break
-				}
+		var top uint32
+		for i, r := range rows {
+			codes[i] = 0
+			if k < len(r.codes) {
+				codes[i] = r.codes[k]
+				top = max(top, codes[i])
 			}
-			if !has {
+		}
+		col := c.props[k]
+		if !col.has() {
+			if top == 0 {
 				continue
 			}
-			col = make([]uint32, l, l+len(rows))
+			col = newCodeCol(l, l+len(rows), top)
 		}
-		for _, r := range rows {
-			var x uint32
-			if k < len(r.codes) {
-				x = r.codes[k]
-			}
-			col = append(col, x)
-		}
-		c.props[k] = col
+		c.props[k] = col.appendCodes(codes)
 	}
-	if len(c.props) > 0 && !slices.ContainsFunc(c.props, func(x []uint32) bool { return x != nil }) {
+	if len(c.props) > 0 && !slices.ContainsFunc(c.props, codeCol.has) {
 		c.props = nil
 	}
 	return c
@@ -303,25 +304,39 @@ func appendCols(o *occCols, rows []occRow, nkeys int) *occCols {
 
 func buildCols(rows []occRow, nkeys int) *occCols {
 	o := &occCols{ids: make([]uint32, len(rows))}
+	lo, hi := int64(0), int64(0)
+	var top []uint32 // by key: the largest code
+	for _, r := range rows {
+		lo, hi = min(lo, r.val), max(hi, r.val)
+		for k, c := range r.codes {
+			if c != 0 {
+				if top == nil {
+					top = make([]uint32, nkeys)
+				}
+				top[k] = max(top[k], c)
+			}
+		}
+	}
+	if lo != 0 || hi != 0 {
+		o.vals = newValCol(len(rows), len(rows), lo, hi)
+	}
+	if top != nil {
+		o.props = make([]codeCol, nkeys)
+		for k, t := range top {
+			if t != 0 {
+				o.props[k] = newCodeCol(len(rows), len(rows), t)
+			}
+		}
+	}
 	for i, r := range rows {
 		o.ids[i] = r.id
 		if r.val != 0 {
-			if o.vals == nil {
-				o.vals = make([]int64, len(rows))
-			}
-			o.vals[i] = r.val
+			o.vals.set(i, r.val)
 		}
 		for k, c := range r.codes {
-			if c == 0 {
-				continue
+			if c != 0 {
+				o.props[k].set(i, c)
 			}
-			if o.props == nil {
-				o.props = make([][]uint32, nkeys)
-			}
-			if o.props[k] == nil {
-				o.props[k] = make([]uint32, len(rows))
-			}
-			o.props[k][i] = c
 		}
 	}
 	return o
@@ -390,10 +405,10 @@ func (e *event) resolveFilter(f Filter) rfilter {
 // matches reports whether occurrence i of o matches.
 func (rf *rfilter) matches(o *occCols, i int) bool {
 	for _, t := range rf.terms {
-		if t.col >= len(o.props) || o.props[t.col] == nil {
+		if t.col >= len(o.props) || !o.props[t.col].has() {
 			return false
 		}
-		if !t.ok[o.props[t.col][i]] {
+		if !t.ok[o.props[t.col].at(i)] {
 			return false
 		}
 	}
@@ -449,16 +464,10 @@ func (rf *rfilter) matchingIDs(n *dayNode, buf []uint32) []uint32 {
 	if len(rf.terms) == 1 {
 		// one property: a tight loop over its column
 		t := rf.terms[0]
-		if t.col >= len(o.props) || o.props[t.col] == nil {
+		if t.col >= len(o.props) || !o.props[t.col].has() {
 			return buf
 		}
-		col, ok := o.props[t.col][:len(o.ids)], t.ok
-		for i, c := range col {
-			if int(c) < len(ok) && ok[c] {
-				buf = append(buf, o.ids[i])
-			}
-		}
-		return buf
+		return o.props[t.col].matching(o.ids, t.ok, buf)
 	}
 	for i, id := range o.ids {
 		if rf.matches(o, i) {

@@ -99,6 +99,10 @@ func randDetail(r source) EventDetail {
 		d.Value = Amount(r.IntN(2_000_000) - 300_000)
 	case 2:
 		d.Value = Amount(r.IntN(100)) * 10000
+	case 3:
+		if r.IntN(4) == 0 { // beyond int32: the day's value column widens
+			d.Value = Amount(r.IntN(1<<40)) - 1<<39
+		}
 	}
 	if r.IntN(3) != 0 {
 		d.Props = map[string]string{}
@@ -107,6 +111,9 @@ func randDetail(r source) EventDetail {
 		}
 		if r.IntN(2) == 0 {
 			d.Props["channel"] = evChans[r.IntN(len(evChans))]
+		}
+		if r.IntN(8) == 0 { // hundreds of values: the code column widens past a byte
+			d.Props["sku"] = fmt.Sprint(r.IntN(400))
 		}
 	}
 	return d
@@ -121,6 +128,9 @@ func randFilter(r source) Filter {
 	case 2:
 		return Filter{{Key: "category", Values: []string{"art", "数学"}}, {Key: "channel", Values: []string{"web"}}}
 	case 3:
+		if r.IntN(2) == 0 {
+			return Filter{{Key: "sku", Values: []string{"7", "300", "399"}}}
+		}
 		return Filter{{Key: "channel", Values: []string{"app"}}}
 	case 4:
 		return Filter{{Key: "colour", Values: []string{"red"}}}
@@ -427,6 +437,64 @@ func TestDetailsAppend(t *testing.T) {
 		assert.Equal(t, i+1, v.SumWhere("buy", d, d, nil, Gt, 0).Len(), "view %d", i)
 		assert.Equal(t, 1, v.DidWhere("buy", d, d, Filter{{Key: "n", Values: []string{fmt.Sprint(i)}}}).Len())
 		assert.Equal(t, 0, v.DidWhere("buy", d, d, Filter{{Key: "n", Values: []string{fmt.Sprint(i + 1)}}}).Len(), "view %d sees a later write", i)
+	}
+}
+
+// TestDetailsAppendWiden appends occurrences to one day's columns until
+// the value column needs 8 bytes and the code column 2: every earlier view
+// still reads its own values and codes.
+func TestDetailsAppendWiden(t *testing.T) {
+	ix, err := New(Config{})
+	require.NoError(t, err)
+	at := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	d := segkit.DayOf(at, nil)
+	val := func(i int) Amount {
+		if i >= 200 {
+			return Amount(i) << 33
+		}
+		return Amount(i+1) * 10000
+	}
+	var views []*View
+	for i := 0; i < 300; i++ {
+		b := ix.NewBatch()
+		b.RecordEvent(fmt.Sprintf("c%03d", i), "buy", at, EventDetail{Value: val(i), Props: map[string]string{"n": fmt.Sprint(i)}})
+		require.NoError(t, b.Commit())
+		views = append(views, ix.View())
+	}
+	for i, v := range views {
+		assert.Equal(t, i+1, v.SumWhere("buy", d, d, nil, Ne, 0).Len(), "view %d", i)
+		for _, j := range []int{0, 199, 200, 254, 255, 256, 299} {
+			want := 0
+			if j <= i {
+				want = 1
+			}
+			assert.Equal(t, want, v.DidWhere("buy", d, d, Filter{{Key: "n", Values: []string{fmt.Sprint(j)}}}).Len(), "view %d, n = %d", i, j)
+			assert.Equal(t, want, v.SumWhere("buy", d, d, Filter{{Key: "n", Values: []string{fmt.Sprint(j)}}}, Eq, val(j)).Len(), "view %d, n = %d", i, j)
+		}
+	}
+	o := ix.View().st.events["buy"].days[d].occ
+	assert.NotNil(t, o.vals.v64)
+	assert.NotNil(t, o.props[0].c16)
+}
+
+func TestCodeColWiden(t *testing.T) {
+	c := newCodeCol(0, 0, 3)
+	var want []uint32
+	for _, step := range [][]uint32{{1, 0, 3}, {200, 255}, {256, 7}, {70000, 0}, {5}} {
+		c = c.appendCodes(step)
+		want = append(want, step...)
+		for i, x := range want {
+			require.Equal(t, x, c.at(i), "code %d", i)
+		}
+	}
+	assert.NotNil(t, c.c32)
+	assert.Equal(t, int64(4*len(want)), c.bytes())
+	v := newValCol(0, 0, -5, 5).appendVals([]int64{-5, 5})
+	require.NotNil(t, v.v32)
+	v = v.appendVals([]int64{1 << 40, -1 << 40, 3})
+	require.NotNil(t, v.v64)
+	for i, x := range []int64{-5, 5, 1 << 40, -1 << 40, 3} {
+		assert.Equal(t, x, v.at(i))
 	}
 }
 

@@ -146,7 +146,7 @@ var accs = sync.Pool{New: func() any { return new(acc) }}
 // dayCursor walks one day's occurrences in ID order.
 type dayCursor struct {
 	ids  []uint32
-	vals []int64 // nil: all 0
+	vals valCol // absent: all 0
 	o    *occCols
 	pos  int
 }
@@ -275,20 +275,15 @@ func (e *event) sumRange(curs []dayCursor, loBase, hiBase uint64, rf *rfilter, q
 					k := (c.ids[i] - uint32(base)) & (sumChunk - 1)
 					sl := &a.v[k]
 					sl.n++
-					if c.vals != nil {
-						sl.s = addSat(sl.s, c.vals[i])
+					if c.vals.has() {
+						sl.s = addSat(sl.s, c.vals.at(i))
 					}
 					a.seen[k/64] |= 1 << (k % 64)
 				}
-			case c.vals != nil:
-				ids, vals := c.ids, c.vals[:len(c.ids)]
-				for ; i < len(ids) && uint64(ids[i]) < limit; i++ {
-					k := (ids[i] - uint32(base)) & (sumChunk - 1)
-					sl := &a.v[k]
-					sl.n++
-					sl.s = addSat(sl.s, vals[i])
-					a.seen[k/64] |= 1 << (k % 64)
-				}
+			case c.vals.v32 != nil:
+				i = addVals(a, c.ids, c.vals.v32, i, base, limit)
+			case c.vals.v64 != nil:
+				i = addVals(a, c.ids, c.vals.v64, i, base, limit)
 			default:
 				ids := c.ids
 				for ; i < len(ids) && uint64(ids[i]) < limit; i++ {
@@ -330,6 +325,20 @@ func (e *event) sumRange(curs []dayCursor, loBase, hiBase uint64, rf *rfilter, q
 		}
 	}
 	return keep, touched
+}
+
+// addVals adds to a the occurrences ids[i:] (with their values) of
+// customers below limit, and returns the position after them.
+func addVals[T int32 | int64](a *acc, ids []uint32, vals []T, i int, base, limit uint64) int {
+	vals = vals[:len(ids)]
+	for ; i < len(ids) && uint64(ids[i]) < limit; i++ {
+		k := (ids[i] - uint32(base)) & (sumChunk - 1)
+		sl := &a.v[k]
+		sl.n++
+		sl.s = addSat(sl.s, int64(vals[i]))
+		a.seen[k/64] |= 1 << (k % 64)
+	}
+	return i
 }
 
 // idBufs recycles sums' ID lists (a large window keeps millions of IDs;
@@ -558,15 +567,15 @@ func (e *event) details(id uint32, days []segkit.Day) ([]EventDetail, bool) {
 			i, _ := slices.BinarySearch(o.ids, id)
 			for ; i < len(o.ids) && o.ids[i] == id; i++ {
 				var det EventDetail
-				if o.vals != nil {
-					det.Value = Amount(o.vals[i])
+				if o.vals.has() {
+					det.Value = Amount(o.vals.at(i))
 				}
 				for k, col := range o.props {
-					if col != nil && col[i] != 0 {
+					if x := col.at0(i); x != 0 {
 						if det.Props == nil {
 							det.Props = map[string]string{}
 						}
-						det.Props[e.dict.keys[k]] = e.dict.vals[k][col[i]-1]
+						det.Props[e.dict.keys[k]] = e.dict.vals[k][x-1]
 					}
 				}
 				some = some || det.Value != 0 || det.Props != nil
