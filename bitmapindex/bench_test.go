@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -544,6 +545,56 @@ func BenchmarkSnapshotLoad(b *testing.B) {
 				b.Fatal(err)
 			}
 			p.snapshot = buf.Bytes()
+		}
+	})
+}
+
+// BenchmarkKeyTable times lookups by key in a table of 4M keys (past every
+// cache): one at a time, in groups (findMany, as batches resolve keys),
+// and the insertion of new keys. SEGKIT_BENCH_KEYS sets another size.
+func BenchmarkKeyTable(b *testing.B) {
+	n := 4 << 20
+	if s := os.Getenv("SEGKIT_BENCH_KEYS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("c%09d", i)
+	}
+	t := newKeyTable()
+	for _, k := range keys {
+		t.assign(k)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	probe := make([]string, 1<<16)
+	for i := range probe {
+		probe[i] = keys[r.IntN(n)]
+	}
+	b.Run("find", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := range b.N {
+			if _, ok := t.find(probe[i&(len(probe)-1)]); !ok {
+				b.Fatal("missing")
+			}
+		}
+	})
+	b.Run("findMany", func(b *testing.B) {
+		b.ReportAllocs()
+		ids, found := make([]uint32, 1024), make([]bool, 1024)
+		for i := 0; i < b.N; i += 1024 {
+			lo := i & (len(probe) - 1)
+			t.findMany(probe[lo:lo+1024], ids, found)
+		}
+	})
+	b.Run("miss", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := range b.N {
+			if _, ok := t.find(probe[i&(len(probe)-1)] + "x"); ok {
+				b.Fatal("found")
+			}
 		}
 	})
 }

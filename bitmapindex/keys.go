@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"unsafe"
@@ -72,16 +73,18 @@ type keyDir struct {
 }
 
 // slotTable is an open-addressing hash table (linear probing). A slot holds
-// the low 32 bits of the key's hash and the record address + 1 (0 = empty).
+// the record address + 1 (0 = empty): 4 bytes a key at most 70% full. A
+// probe compares the key with the record's; lookups of several keys
+// (findMany) overlap those reads.
 type slotTable struct {
 	mask  uint64
-	slots []atomic.Uint64
+	slots []atomic.Uint32
 }
 
 func newKeyTable() *keyTable {
 	t := &keyTable{seed: maphash.MakeSeed(), baseLive: roaring.New()}
 	t.dir.Store(&keyDir{})
-	t.slots.Store(&slotTable{mask: 1023, slots: make([]atomic.Uint64, 1024)})
+	t.slots.Store(&slotTable{mask: 1023, slots: make([]atomic.Uint32, 1024)})
 	return t
 }
 
@@ -147,23 +150,22 @@ func (t *keyTable) find(key string) (uint32, bool) {
 		if s == 0 {
 			return 0, false
 		}
-		if uint32(s>>32) != uint32(h) {
-			continue
-		}
-		if id, ok := d.match(uint32(s)-1, key); ok {
+		if id, ok := d.match(s-1, key); ok {
 			return id, true
 		}
 	}
 }
 
 // findMany looks up many keys at once: ids[i], found[i] for keys[i]. It
-// hashes a group of keys, then loads their home slots, then their records,
-// so the cache misses of independent lookups overlap instead of queueing.
+// hashes a group of keys, then loads their home slots, then the first
+// byte of their records, so the cache misses of independent lookups overlap
+// instead of queueing.
 func (t *keyTable) findMany(keys []string, ids []uint32, found []bool) {
 	const group = 16
 	st := t.slots.Load()
 	d := t.dir.Load()
-	var hs, ss [group]uint64
+	var hs [group]uint64
+	var ss [group]uint32
 	for lo := 0; lo < len(keys); lo += group {
 		n := min(group, len(keys)-lo)
 		for i := range n {
@@ -172,6 +174,13 @@ func (t *keyTable) findMany(keys []string, ids []uint32, found []bool) {
 		for i := range n {
 			ss[i] = st.slots[hs[i]&st.mask].Load()
 		}
+		var touch byte
+		for i := range n {
+			if a := ss[i]; a != 0 {
+				touch |= d.chunks[(a-1)>>chunkBits][(a-1)&(keyChunkSize-1)]
+			}
+		}
+		runtime.KeepAlive(touch) // the reads are the point
 		for i := range n {
 			ids[lo+i], found[lo+i] = t.probe(keys[lo+i], hs[i], st, d, ss[i])
 		}
@@ -179,15 +188,13 @@ func (t *keyTable) findMany(keys []string, ids []uint32, found []bool) {
 }
 
 // probe finishes a lookup whose home slot s was already loaded.
-func (t *keyTable) probe(key string, h uint64, st *slotTable, d *keyDir, s uint64) (uint32, bool) {
+func (t *keyTable) probe(key string, h uint64, st *slotTable, d *keyDir, s uint32) (uint32, bool) {
 	for i := h & st.mask; ; {
 		if s == 0 {
 			return 0, false
 		}
-		if uint32(s>>32) == uint32(h) {
-			if id, ok := d.match(uint32(s)-1, key); ok {
-				return id, true
-			}
+		if id, ok := d.match(s-1, key); ok {
+			return id, true
 		}
 		i = (i + 1) & st.mask
 		s = st.slots[i].Load()
@@ -283,7 +290,7 @@ func (t *keyTable) publish(key string, addr uint32, replace bool) {
 		st = t.grow(st)
 	}
 	d := t.dir.Load()
-	v := uint64(uint32(h))<<32 | uint64(addr+1)
+	v := addr + 1
 	for i := h & st.mask; ; i = (i + 1) & st.mask {
 		s := st.slots[i].Load()
 		if s == 0 {
@@ -291,8 +298,8 @@ func (t *keyTable) publish(key string, addr uint32, replace bool) {
 			t.used++
 			return
 		}
-		if replace && uint32(s>>32) == uint32(h) {
-			if _, ok := d.match(uint32(s)-1, key); ok {
+		if replace {
+			if _, ok := d.match(s-1, key); ok {
 				st.slots[i].Store(v)
 				return
 			}
@@ -300,17 +307,20 @@ func (t *keyTable) publish(key string, addr uint32, replace bool) {
 	}
 }
 
-// grow doubles the hash table and publishes it (writer).
+// grow doubles the hash table and publishes it (writer). The slots hold no
+// hash: each key is hashed again from its record.
 func (t *keyTable) grow(old *slotTable) *slotTable {
-	nt := &slotTable{mask: uint64(len(old.slots))*2 - 1, slots: make([]atomic.Uint64, len(old.slots)*2)}
+	nt := &slotTable{mask: uint64(len(old.slots))*2 - 1, slots: make([]atomic.Uint32, len(old.slots)*2)}
 	// nt is not published yet: plain stores (see loadBase).
-	plain := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(nt.slots))), len(nt.slots))
+	plain := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(nt.slots))), len(nt.slots))
+	d := t.dir.Load()
 	for i := range old.slots {
 		s := old.slots[i].Load()
 		if s == 0 {
 			continue
 		}
-		for j := (s >> 32) & nt.mask; ; j = (j + 1) & nt.mask {
+		key, _ := d.record(s - 1)
+		for j := t.hash(key) & nt.mask; ; j = (j + 1) & nt.mask {
 			if plain[j] == 0 {
 				plain[j] = s
 				break
@@ -384,7 +394,7 @@ func (k keysView) bytes() int64 {
 			n += pageSize * 4
 		}
 	}
-	n += int64(len(k.t.slots.Load().slots)) * 8
+	n += int64(len(k.t.slots.Load().slots)) * 4
 	n += int64(len(k.t.baseEntry)) * 4
 	n += int64(k.t.baseLive.GetSizeInBytes())
 	return n
@@ -469,10 +479,10 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 			}
 		}
 	}
-	st := &slotTable{mask: mask, slots: make([]atomic.Uint64, size)}
+	st := &slotTable{mask: mask, slots: make([]atomic.Uint32, size)}
 	// The table is not published yet: plain stores (an atomic store is a
 	// locked instruction on amd64) through a view of the same memory.
-	plain := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(st.slots))), len(st.slots))
+	plain := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(st.slots))), len(st.slots))
 	pos := uint64(0)
 	var overflow []rec
 	for _, r := range recs {
@@ -481,13 +491,13 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 			overflow = append(overflow, r)
 			continue
 		}
-		plain[pos] = uint64(r.h)<<32 | uint64(r.addr+1)
+		plain[pos] = r.addr + 1
 		pos++
 	}
 	for _, r := range overflow { // wrap around, as linear probing does
 		for i := uint64(0); ; i++ {
 			if plain[i] == 0 {
-				plain[i] = uint64(r.h)<<32 | uint64(r.addr+1)
+				plain[i] = r.addr + 1
 				break
 			}
 		}
