@@ -384,6 +384,22 @@ func TestSnapshotV1(t *testing.T) {
 	ix2, err := Read(&buf)
 	require.NoError(t, err)
 	assert.Equal(t, setKeys(v.All()), setKeys(ix2.View().All()))
+	// the version-1 sum is kept beside values recorded since, through
+	// snapshots that hold each customer's whole sum
+	b := ix2.NewBatch()
+	b.RecordEvent("c1", "purchase", d.Time(nil), EventDetail{Value: 25000})
+	require.NoError(t, b.Commit())
+	s, _ = ix2.View().EventSum("purchase", "c1")
+	assert.Equal(t, 22.25, s)
+	buf.Reset()
+	_, err = ix2.View().WriteTo(&buf)
+	require.NoError(t, err)
+	ix3, err := Read(&buf)
+	require.NoError(t, err)
+	s, _ = ix3.View().EventSum("purchase", "c1")
+	assert.Equal(t, 22.25, s)
+	assert.Len(t, ix3.View().st.events["purchase"].totals, 1, "the version-1 part only")
+	assert.Equal(t, []string{"c1"}, setKeys(ix3.View().SumWhere("purchase", d, d, nil, Eq, 25000)), "the recorded value is the occurrence's")
 }
 
 func TestSnapshotEventDetailsCorrupt(t *testing.T) {

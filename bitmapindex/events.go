@@ -21,8 +21,11 @@ import (
 //     days, and cnt, a bit-sliced counter of the occurrences in the block;
 //   - first: per day, the customers whose first-ever occurrence is that day,
 //     and ever, everyone with an occurrence;
-//   - totals: per customer, the sum of the values recorded with its
-//     occurrences (float64, in chunks of chunkSize customers).
+//   - totals: per customer, a sum of values not held by any occurrence
+//     (float64, in chunks of chunkSize customers): what a version-1
+//     snapshot, written before occurrences had values, kept. Values
+//     recorded since are in the days' columns (eventdata.go), and a
+//     customer's sum is computed from them (View.EventSum).
 //
 // A window [from, to] of whole days is answered from the blocks it covers
 // entirely and from single days at its edges; a partly covered block is
@@ -261,9 +264,6 @@ func (e *event) recordMany(w wctx, d segkit.Day, buf *dayBuf, old *roaring.Bitma
 		e.minDay = d
 	}
 	e.has = true
-	for _, iv := range buf.vals {
-		e.addTotal(w, iv.id, iv.f)
-	}
 }
 
 // countSlices returns the bit slices of per-customer counts: 1 for every ID
@@ -328,7 +328,7 @@ func (e *event) addTotal(w wctx, id uint32, f float64) {
 	c.add(id%chunkSize, f) // totals.go
 }
 
-// total returns id's sum of values.
+// total returns id's sum of values not held by occurrences (see totals).
 func (e *event) total(id uint32) float64 {
 	c := e.totals[id/chunkSize]
 	if c == nil {

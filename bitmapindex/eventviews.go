@@ -341,6 +341,92 @@ func addVals[T int32 | int64](a *acc, ids []uint32, vals []T, i int, base, limit
 	return i
 }
 
+// colSum returns the sum of id's values in the days' columns: exact while
+// it fits the fixed-point int64, else a float64 sum of the values in day
+// order (the same figure eachColSum gives).
+func (e *event) colSum(id uint32) float64 {
+	var sum int64
+	for _, n := range e.days {
+		o := n.occ
+		if o == nil || !o.vals.has() {
+			continue
+		}
+		i, _ := slices.BinarySearch(o.ids, id)
+		for ; i < len(o.ids) && o.ids[i] == id; i++ {
+			sum = addSat(sum, o.vals.at(i))
+		}
+	}
+	if sum == math.MaxInt64 || sum == math.MinInt64 {
+		return e.colSumFloat(id)
+	}
+	return Amount(sum).Float64()
+}
+
+// colSumFloat is colSum's float64 sum, for a sum beyond the int64.
+func (e *event) colSumFloat(id uint32) float64 {
+	var f float64
+	for _, d := range slices.Sorted(mapsKeys(e.days)) {
+		o := e.days[d].occ
+		if o == nil || !o.vals.has() {
+			continue
+		}
+		i, _ := slices.BinarySearch(o.ids, id)
+		for ; i < len(o.ids) && o.ids[i] == id; i++ {
+			f += Amount(o.vals.at(i)).Float64()
+		}
+	}
+	return f
+}
+
+// eachColSum calls fn, in ascending ID order, with every customer whose
+// values in the days' columns add up to a sum other than 0 (as colSum
+// gives it), a chunk of customers at a time as sums does.
+func (e *event) eachColSum(fn func(id uint32, sum float64)) {
+	var curs []dayCursor
+	lo, hi := uint32(math.MaxUint32), uint32(0)
+	for _, dn := range e.days {
+		if o := dn.occ; o != nil && o.vals.has() && len(o.ids) > 0 {
+			curs = append(curs, dayCursor{ids: o.ids, vals: o.vals, o: o})
+			lo, hi = min(lo, o.ids[0]), max(hi, o.ids[len(o.ids)-1])
+		}
+	}
+	if len(curs) == 0 {
+		return
+	}
+	a := accs.Get().(*acc)
+	defer accs.Put(a)
+	for base := uint64(lo) &^ (sumChunk - 1); base <= uint64(hi); base += sumChunk {
+		limit := base + sumChunk
+		for ci := range curs {
+			c := &curs[ci]
+			if c.vals.v32 != nil {
+				c.pos = addVals(a, c.ids, c.vals.v32, c.pos, base, limit)
+			} else {
+				c.pos = addVals(a, c.ids, c.vals.v64, c.pos, base, limit)
+			}
+		}
+		for w, x := range a.seen {
+			if x == 0 {
+				continue
+			}
+			a.seen[w] = 0
+			for ; x != 0; x &= x - 1 {
+				k := w*64 + bits.TrailingZeros64(x)
+				sum := a.v[k].s
+				a.v[k] = accSlot{}
+				id := uint32(base) + uint32(k)
+				switch sum {
+				case 0:
+				case math.MaxInt64, math.MinInt64:
+					fn(id, e.colSumFloat(id))
+				default:
+					fn(id, Amount(sum).Float64())
+				}
+			}
+		}
+	}
+}
+
 // idBufs recycles sums' ID lists (a large window keeps millions of IDs;
 // allocating them anew on every evaluation costs garbage collection on a
 // large heap).

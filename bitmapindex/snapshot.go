@@ -31,14 +31,16 @@ import "hash/crc32"
 // before day bitmaps existed) is read without them and answered from its
 // bit slices.
 //	day    = event str | day i32 | one bitmap | count uvarint | extra bitmap*
-//	totals = event str | count uvarint | (id u32 | value f64)*   (ascending IDs)
+//	totals = event str | count uvarint | (id u32 | value f64)*   (ascending IDs; each customer's whole sum of values)
 //	block  = event str | block i32 | count uvarint | cnt bitmap*   (bit slices of the counts)
 //	first  = event str | day i32 | bitmap
 //
 // What is kept: keys of live customers and the ID count (deleted IDs are
 // never reused after a load), tags, the schema and every attribute value,
 // per event and day who did it and how often, per event and customer the
-// sum of recorded values, and the event aggregates (16-day block counters
+// sum of recorded values (in memory only the part no occurrence holds, from
+// a version-1 snapshot, is kept: the rest is the columns' values), and the
+// event aggregates (16-day block counters
 // and first-occurrence days). The aggregates are derived from the days but
 // costly to recompute, so they are stored, protected by the checksums like
 // everything else, and checked against the days on load: a block for

@@ -839,8 +839,68 @@ func (ld *loader) finish() (*Index, error) {
 				return nil, corruptf("event value for a customer without occurrences")
 			}
 		}
+		e.keepLegacyTotals(ld.w)
 	}
 	return ld.ix, nil
+}
+
+// keepLegacyTotals turns the loaded sums (each customer's whole sum) into
+// the sums not held by occurrences: it subtracts the values of the days'
+// columns and drops what is left within rounding of 0. A version-1
+// snapshot has no columns and keeps every sum; one written since keeps
+// only the sums a version-1 snapshot brought in.
+func (e *event) keepLegacyTotals(w wctx) {
+	if len(e.totals) == 0 {
+		return
+	}
+	// The columns' sum is computed as the writer did (eachColSum), so a
+	// snapshot written since leaves exactly 0; one written by a version
+	// that added floats as it recorded leaves rounding, which is dropped:
+	// below half the smallest Amount or a billionth of the sum.
+	sub := func(id uint32, f float64) {
+		c := e.totals[id/chunkSize]
+		if c == nil {
+			return
+		}
+		t := c.get(id % chunkSize)
+		if t == 0 {
+			return // no loaded sum: nothing beyond the columns
+		}
+		if rest := t - f; math.Abs(rest) <= max(5e-5, math.Abs(t)*1e-9) {
+			f = t
+		}
+		c.add(id%chunkSize, -f)
+	}
+	entries := 0
+	for _, c := range e.totals {
+		c.each(func(uint32, float64) { entries++ })
+	}
+	if entries*len(e.days) < 1<<16 { // a few sums: one by one
+		for ci, c := range e.totals {
+			var ids []uint32
+			c.each(func(off uint32, _ float64) { ids = append(ids, ci*chunkSize+off) })
+			for _, id := range ids {
+				if f := e.colSum(id); f != 0 {
+					sub(id, f)
+				}
+			}
+		}
+	} else {
+		e.eachColSum(sub)
+	}
+	for ci, c := range e.totals {
+		var keep []idValue
+		c.each(func(off uint32, f float64) { keep = append(keep, idValue{ci*chunkSize + off, f}) })
+		if len(keep) == 0 {
+			delete(e.totals, ci)
+			continue
+		}
+		nc := &chunk{gen: w.gen}
+		for _, k := range keep {
+			nc.add(k.id%chunkSize, k.f)
+		}
+		e.totals[ci] = nc
+	}
 }
 
 // checkEventCounts checks an event's stored aggregates against its days,

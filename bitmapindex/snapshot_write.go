@@ -233,19 +233,37 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 			s.section(secTotals)
 			entries = 0
 		}
+		// The section holds each customer's whole sum, as version 2 always
+		// has: the sum not held by occurrences (totals) plus the values in
+		// the columns. Both are in ascending ID order.
+		put := func(id uint32, f float64) {
+			if f == 0 || !isLive(id) {
+				return
+			}
+			s.u32(id)
+			s.u64(math.Float64bits(f))
+			entries++
+			if entries == maxTotalsPerSection {
+				flush()
+			}
+		}
+		var legacy []idValue
 		for _, ci := range slices.Sorted(maps.Keys(e.totals)) {
-			e.totals[ci].each(func(off uint32, f float64) {
-				id := ci*chunkSize + off
-				if !isLive(id) {
-					return
-				}
-				s.u32(id)
-				s.u64(math.Float64bits(f))
-				entries++
-				if entries == maxTotalsPerSection {
-					flush()
-				}
-			})
+			e.totals[ci].each(func(off uint32, f float64) { legacy = append(legacy, idValue{ci*chunkSize + off, f}) })
+		}
+		e.eachColSum(func(id uint32, f float64) {
+			for len(legacy) > 0 && legacy[0].id < id {
+				put(legacy[0].id, legacy[0].f)
+				legacy = legacy[1:]
+			}
+			if len(legacy) > 0 && legacy[0].id == id {
+				f += legacy[0].f
+				legacy = legacy[1:]
+			}
+			put(id, f)
+		})
+		for _, l := range legacy {
+			put(l.id, l.f)
 		}
 		if entries > 0 {
 			flush()

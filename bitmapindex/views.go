@@ -442,13 +442,15 @@ func (v *View) FirstInCount(event string, from, to segkit.Day) int {
 
 // EventSum returns the sum of the values recorded with a live customer's
 // occurrences of event (0 when none had a value), and whether the customer
-// and event exist. Values are kept as this per-customer float64 sum, not per
-// occurrence.
+// and event exist. It adds the customer's values day by day (about a
+// microsecond per day with values); SumWhere selects customers by their
+// sums in a window. A snapshot written before occurrences had values
+// (version 1) kept only this sum per customer; it is added too.
 func (v *View) EventSum(event, key string) (float64, bool) {
 	id, ok := v.ID(key)
 	e := v.st.events[event]
 	if !ok || e == nil {
 		return 0, false
 	}
-	return e.total(id), true
+	return e.total(id) + e.colSum(id), true
 }
