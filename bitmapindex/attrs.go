@@ -3,6 +3,7 @@ package bitmapindex
 import (
 	"cmp"
 	"maps"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -199,6 +200,140 @@ func (a *attr) setNumeric(w wctx, id uint32, u uint64) {
 	}
 	a.valAdd(w, u, id)
 	a.dayAdd(w, u, id)
+}
+
+// freshVals are first values for customers that have none, by ascending
+// ID: numeric values in ordered form, or the strings of a category or a
+// set.
+type freshVals struct {
+	ids  []uint32
+	us   []uint64   // numeric kinds
+	strs []string   // category
+	sets [][]string // set: each value's strings, in any order, repeats allowed
+}
+
+func (f *freshVals) reset() {
+	f.ids, f.us, f.strs, f.sets = f.ids[:0], f.us[:0], f.strs[:0], f.sets[:0]
+}
+
+// add adds id's value v (valid, not empty, of def's kind).
+func (f *freshVals) add(def Attribute, id uint32, v Value) {
+	f.ids = append(f.ids, id)
+	switch def.Kind {
+	case KindCategory:
+		f.strs = append(f.strs, v.s)
+	case KindSet:
+		var ss []string
+		eachString(v.s, func(s string) { ss = append(ss, s) })
+		f.sets = append(f.sets, ss)
+	default:
+		f.us = append(f.us, ordered(fixedOf(def, v)))
+	}
+}
+
+// setFresh writes first values for customers that have none, with one
+// bulk operation per bitmap touched, each bitmap built at its exact size
+// (exact.go) from sc's reused buffers.
+func (a *attr) setFresh(w wctx, sc *bulkScratch, f *freshVals) {
+	eb := &sc.eb
+	eb.orInto(w.own(&a.present), f.ids)
+	if a.def.Kind == KindCategory || a.def.Kind == KindSet {
+		g := &sc.strs
+		g.reset()
+		for k, id := range f.ids {
+			if a.def.Kind == KindCategory {
+				g.add(f.strs[k], id)
+				continue
+			}
+			row := append(sc.row[:0], f.sets[k]...)
+			if len(row) > 1 {
+				slices.Sort(row)
+				row = slices.Compact(row)
+			}
+			for _, s := range row {
+				g.add(s, id)
+			}
+			sc.row = row
+		}
+		g.finish()
+		for j := range g.len() {
+			s, ids := g.group(j)
+			p := a.dict[s]
+			eb.orInto(w.own(&p), ids)
+			a.dict[s] = p
+		}
+		return
+	}
+	// the bit slices, eight at a time: their IDs gathered in one buffer,
+	// slice after slice
+	var count [64]int32
+	for _, u := range f.us {
+		if !a.hasRef {
+			a.ref, a.hasRef = u, true
+		}
+		for x := u ^ a.ref; x != 0; x &= x - 1 {
+			count[bits.TrailingZeros64(x)]++
+		}
+	}
+	for base := 0; base < 64; base += 8 {
+		var end [8]int32
+		total := int32(0)
+		for b, n := range count[base : base+8] {
+			end[b] = total // the start, advanced to the end while placing
+			total += n
+		}
+		if total == 0 {
+			continue
+		}
+		sc.bits = resize(sc.bits, int(total))
+		for k, u := range f.us {
+			for x := (u ^ a.ref) >> base & 0xff; x != 0; x &= x - 1 {
+				b := bits.TrailingZeros64(x)
+				sc.bits[end[b]] = f.ids[k]
+				end[b]++
+			}
+		}
+		for b, n := range count[base : base+8] {
+			if n > 0 {
+				eb.orInto(w.own(&a.slices[base+b]), sc.bits[end[b]-n:end[b]])
+			}
+		}
+	}
+	if a.days != nil {
+		g := &sc.days
+		g.reset()
+		for k, id := range f.ids {
+			g.add(a.dayOf(f.us[k]), id)
+		}
+		g.finish()
+		for j := range g.len() {
+			d, ids := g.group(j)
+			p := a.days[d]
+			eb.orInto(w.own(&p), ids)
+			a.days[d] = p
+		}
+	}
+	if a.wide {
+		return
+	}
+	g := &sc.nums
+	g.reset()
+	for k, u := range f.us {
+		if !g.has(u) {
+			if _, ok := a.vals[u]; !ok && len(a.vals)+g.len() >= maxValueBitmaps {
+				a.wide, a.vals = true, nil // too many distinct values
+				return
+			}
+		}
+		g.add(u, f.ids[k])
+	}
+	g.finish()
+	for j := range g.len() {
+		u, ids := g.group(j)
+		p := a.vals[u]
+		eb.orInto(w.own(&p), ids)
+		a.vals[u] = p
+	}
 }
 
 // dayOf returns the day (in the attribute's location) of a time value in

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"math/bits"
 	"slices"
 	"time"
 
@@ -479,8 +478,8 @@ func (b *Batch) applyLocked() {
 	// is used while it is live, and a key deleted or created by an earlier
 	// write of the batch is looked up again.
 	var preKeys []string
-	preIDs := make([]uint32, opPage)
-	preOK := make([]bool, opPage)
+	preIDs := make([]uint32, min(b.n, opPage))
+	preOK := make([]bool, min(b.n, opPage))
 	pre := -1 // position in the current page
 	idOf := func(key string) uint32 {
 		if haveLast && key == lastKey {
@@ -504,9 +503,10 @@ func (b *Batch) applyLocked() {
 		return id
 	}
 	var (
-		tags   map[string]*tagBuf
-		attrs  map[string]*attrBuf
-		events map[string]map[segkit.Day]*dayBuf
+		tags    map[string]*tagBuf
+		attrs   map[string]*attrBuf
+		events  map[string]map[segkit.Day]*dayBuf
+		chunkTC *Touched // what a chunk applied by applyBulk touched
 	)
 	tagBufOf := func(name string) *tagBuf {
 		if tags == nil {
@@ -585,7 +585,11 @@ func (b *Batch) applyLocked() {
 			if track {
 				touched = append(touched, ids...)
 			}
-			c.apply(ids, ix.tz, chunkApply{tagBufOf: tagBufOf, attrBufOf: attrBufOf, dayBufOf: dayBufOf})
+			if b.n == 1 {
+				chunkTC = c.applyBulk(w, st, ids, ix.tz, track) // bulkapply.go
+			} else {
+				c.apply(ids, ix.tz, chunkApply{tagBufOf: tagBufOf, attrBufOf: attrBufOf, dayBufOf: dayBufOf})
+			}
 			c.ids = ids
 		case opAdd:
 			idOf(o.key)
@@ -701,6 +705,9 @@ func (b *Batch) applyLocked() {
 	var tc *Touched
 	if track {
 		tc = batchTouched(tags, attrs, events)
+		if chunkTC != nil { // the batch's only write
+			tc = chunkTC
+		}
 	}
 	for name, t := range tags {
 		t.apply(w, st, name)
@@ -709,34 +716,7 @@ func (b *Batch) applyLocked() {
 		a.apply(w, st)
 	}
 	for name, days := range events {
-		e := w.event(st, name)
-		// Days are recorded in ascending order, so a customer first seen in
-		// this batch already has its earliest day of the batch as its first
-		// occurrence; only customers recorded before the batch (old) can have
-		// a first occurrence later than a day of the batch.
-		var old *roaring.Bitmap
-		if !e.ever.empty() {
-			// a bulk load of new customers records only IDs above every
-			// earlier one: nobody is old, and nothing needs sorting
-			lowest, n := uint32(math.MaxUint32), 0
-			for _, db := range days {
-				n += len(db.ids)
-				for _, id := range db.ids {
-					lowest = min(lowest, id)
-				}
-			}
-			if lowest <= e.ever.b.Maximum() {
-				ids := make([]uint32, 0, n)
-				for _, db := range days {
-					ids = append(ids, db.ids...)
-				}
-				old = roaring.And(sortedBitmap(ids), e.ever.b)
-			}
-		}
-		for _, d := range slices.Sorted(maps.Keys(days)) {
-			e.recordMany(w, d, days[d], old)
-		}
-		e.afterRecord(days) // eventrank.go
+		recordDays(w, st, name, days)
 	}
 	if del != nil {
 		st.removeIDs(w, del)
@@ -745,6 +725,38 @@ func (b *Batch) applyLocked() {
 	if track {
 		ix.noteTouched(touched, tc)
 	}
+}
+
+// recordDays records a batch's occurrences of one event, gathered by day.
+func recordDays(w wctx, st *state, name string, days map[segkit.Day]*dayBuf) {
+	e := w.event(st, name)
+	// Days are recorded in ascending order, so a customer first seen in
+	// this batch already has its earliest day of the batch as its first
+	// occurrence; only customers recorded before the batch (old) can have
+	// a first occurrence later than a day of the batch.
+	var old *roaring.Bitmap
+	if !e.ever.empty() {
+		// a bulk load of new customers records only IDs above every
+		// earlier one: nobody is old, and nothing needs sorting
+		lowest, n := uint32(math.MaxUint32), 0
+		for _, db := range days {
+			n += len(db.ids)
+			for _, id := range db.ids {
+				lowest = min(lowest, id)
+			}
+		}
+		if lowest <= e.ever.b.Maximum() {
+			ids := make([]uint32, 0, n)
+			for _, db := range days {
+				ids = append(ids, db.ids...)
+			}
+			old = roaring.And(sortedBitmap(ids), e.ever.b)
+		}
+	}
+	for _, d := range slices.Sorted(maps.Keys(days)) {
+		e.recordMany(w, d, days[d], old)
+	}
+	e.afterRecord(days) // eventrank.go
 }
 
 // tagBuf holds a batch's writes to one tag, in order.
@@ -779,26 +791,9 @@ func (t *tagBuf) apply(w wctx, st *state, name string) {
 		}
 		return
 	}
-	ids := t.ids
-	if len(ids) <= smallTagAdd {
-		// a few IDs (small batches, spread over many tags): adding them one
-		// by one moves a container's tail once each, where Or would merge
-		// every container it touches element by element
-		for _, id := range ids {
-			if !st.tags[name].contains(id) {
-				w.tag(st, name).Add(id)
-			}
-		}
-		return
-	}
-	if t.aliased && !slices.IsSorted(ids) {
-		ids = slices.Clone(ids)
-	}
-	add := sortedBitmap(ids)
-	if cur := st.tags[name]; cur != nil && cur.b.AndCardinality(add) == add.GetCardinality() {
-		return // nothing new
-	}
-	w.tag(st, name).Or(add)
+	sc := getScratch()
+	defer putScratch(sc)
+	addTagIDs(w, st, name, sortedUnique(t.ids, t.aliased), &sc.eb) // bulkapply.go
 }
 
 // smallTagAdd is the most IDs a batch adds to one tag one by one rather
@@ -833,7 +828,10 @@ func (ab *attrBuf) apply(w wctx, st *state) {
 		slices.SortStableFunc(idx, func(i, j int32) int { return cmp.Compare(uint64(ab.ids[i]), uint64(ab.ids[j])) })
 	}
 	a := w.attr(st, ab.def)
-	var fresh []int32 // first values for customers without one
+	sc := getScratch()
+	defer putScratch(sc)
+	f := &sc.fresh // first values for customers without one
+	f.reset()
 	for k, i := range idx {
 		if k+1 < len(idx) && ab.ids[idx[k+1]] == ab.ids[i] {
 			continue // a later write to the same customer wins
@@ -846,105 +844,11 @@ func (ab *attrBuf) apply(w wctx, st *state) {
 		case a.present.contains(id):
 			a.set(w, id, v)
 		default:
-			fresh = append(fresh, i)
+			f.add(a.def, id, v)
 		}
 	}
-	if len(fresh) > 0 {
-		a.setFresh(w, ab.ids, ab.vals, fresh)
-	}
-}
-
-// setFresh writes first values for customers that have none, in ascending
-// ID order, with one bulk operation per bitmap touched.
-func (a *attr) setFresh(w wctx, ids []uint32, vals []Value, fresh []int32) {
-	pres := make([]uint32, len(fresh))
-	for k, i := range fresh {
-		pres[k] = ids[i]
-	}
-	w.own(&a.present).Or(roaring.BitmapOf(pres...))
-	if a.def.Kind == KindCategory || a.def.Kind == KindSet {
-		groups := map[string][]uint32{}
-		for _, i := range fresh {
-			if a.def.Kind == KindSet {
-				eachString(vals[i].s, func(s string) { groups[s] = append(groups[s], ids[i]) })
-				continue
-			}
-			groups[vals[i].s] = append(groups[vals[i].s], ids[i])
-		}
-		for s, g := range groups {
-			p := a.dict[s]
-			w.own(&p).Or(roaring.BitmapOf(g...))
-			a.dict[s] = p
-		}
-		return
-	}
-	// the bit slices' IDs, each slice's list sized once (appending to 64
-	// growing lists made most of a bulk load's garbage)
-	us := make([]uint64, len(fresh))
-	var count [64]int
-	for k, i := range fresh {
-		u := ordered(fixedOf(a.def, vals[i]))
-		us[k] = u
-		if !a.hasRef {
-			a.ref, a.hasRef = u, true
-		}
-		for x := u ^ a.ref; x != 0; x &= x - 1 {
-			count[bits.TrailingZeros64(x)]++
-		}
-	}
-	var perSlice [64][]uint32
-	for b, n := range count {
-		if n > 0 {
-			perSlice[b] = make([]uint32, 0, n)
-		}
-	}
-	groups := map[uint64][]uint32{}
-	var days map[segkit.Day][]uint32
-	if a.days != nil {
-		days = map[segkit.Day][]uint32{}
-	}
-	for k, i := range fresh {
-		u := us[k]
-		if days != nil {
-			d := a.dayOf(u)
-			days[d] = append(days[d], ids[i])
-		}
-		x := u ^ a.ref
-		for x != 0 {
-			b := bits.TrailingZeros64(x)
-			x &^= 1 << uint(b)
-			perSlice[b] = append(perSlice[b], ids[i])
-		}
-		if !a.wide {
-			if _, ok := a.vals[u]; !ok && groups[u] == nil && len(a.vals)+len(groups) >= maxValueBitmaps {
-				a.wide, a.vals, groups = true, nil, nil // too many distinct values
-			} else {
-				groups[u] = append(groups[u], ids[i])
-			}
-		}
-	}
-	for b, g := range perSlice {
-		if len(g) > 0 {
-			w.own(&a.slices[b]).Or(roaring.BitmapOf(g...))
-		}
-	}
-	for d, g := range days {
-		p := a.days[d]
-		w.own(&p).Or(roaring.BitmapOf(g...))
-		a.days[d] = p
-	}
-	if a.wide {
-		return
-	}
-	for u := range groups {
-		if _, ok := a.vals[u]; !ok {
-			a.vals[u] = nil
-		}
-	}
-	for u, g := range groups {
-		p := a.vals[u]
-		w.own(&p).Or(roaring.BitmapOf(g...))
-		a.vals[u] = p
+	if len(f.ids) > 0 {
+		a.setFresh(w, sc, f)
 	}
 }
 

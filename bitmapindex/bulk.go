@@ -69,11 +69,18 @@ func (k colKind) attrKind() Kind {
 	return KindInvalid
 }
 
-// chunkCol is one column of a chunk.
+// chunkCol is one column of a chunk. Its values are behind a pointer, nil
+// for a tag: a chunk may have a column for each of thousands of tags.
 type chunkCol struct {
-	kind   colKind
-	name   string
-	rows   []uint32   // nil: every row
+	kind  colKind
+	every bool // a tag column of every row
+	name  string
+	rows  []uint32 // nil: every row
+	*colValues
+}
+
+// colValues are the values of an attribute or event column.
+type colValues struct {
 	ints   []int64    // int; time (unix seconds); event instants (unix seconds)
 	floats []float64  // decimal
 	bools  []bool     // bool
@@ -81,7 +88,6 @@ type chunkCol struct {
 	sets   [][]string // set
 	amts   []Amount   // event values (nil: none)
 	props  []PropColumn
-	every  bool // a tag column of every row
 }
 
 // PropColumn is one event property as a column: the property's value for
@@ -122,42 +128,42 @@ func (c *Chunk) Tag(tag string, rows []uint32) {
 
 // Ints sets an int attribute: values[i] for the customer of rows[i].
 func (c *Chunk) Ints(attr string, rows []uint32, values []int64) {
-	c.cols = append(c.cols, chunkCol{kind: colInt, name: attr, rows: rows, ints: values})
+	c.cols = append(c.cols, chunkCol{kind: colInt, name: attr, rows: rows, colValues: &colValues{ints: values}})
 }
 
 // Decimals sets a decimal attribute (values are rounded half away from
 // zero to the attribute's scale and must fit its fixed-point range, as with
 // [Decimal]).
 func (c *Chunk) Decimals(attr string, rows []uint32, values []float64) {
-	c.cols = append(c.cols, chunkCol{kind: colDecimal, name: attr, rows: rows, floats: values})
+	c.cols = append(c.cols, chunkCol{kind: colDecimal, name: attr, rows: rows, colValues: &colValues{floats: values}})
 }
 
 // Times sets a time attribute from Unix seconds (second precision, as
 // comparisons use).
 func (c *Chunk) Times(attr string, rows []uint32, unix []int64) {
-	c.cols = append(c.cols, chunkCol{kind: colTime, name: attr, rows: rows, ints: unix})
+	c.cols = append(c.cols, chunkCol{kind: colTime, name: attr, rows: rows, colValues: &colValues{ints: unix}})
 }
 
 // Bools sets a bool attribute.
 func (c *Chunk) Bools(attr string, rows []uint32, values []bool) {
-	c.cols = append(c.cols, chunkCol{kind: colBool, name: attr, rows: rows, bools: values})
+	c.cols = append(c.cols, chunkCol{kind: colBool, name: attr, rows: rows, colValues: &colValues{bools: values}})
 }
 
 // Categories sets a category attribute.
 func (c *Chunk) Categories(attr string, rows []uint32, values []string) {
-	c.cols = append(c.cols, chunkCol{kind: colCategory, name: attr, rows: rows, strs: values})
+	c.cols = append(c.cols, chunkCol{kind: colCategory, name: attr, rows: rows, colValues: &colValues{strs: values}})
 }
 
 // Sets sets a set attribute: the strings of values[i] (in any order,
 // repeats ignored, as with [SetOf]); an empty set clears the value.
 func (c *Chunk) Sets(attr string, rows []uint32, values [][]string) {
-	c.cols = append(c.cols, chunkCol{kind: colSet, name: attr, rows: rows, sets: values})
+	c.cols = append(c.cols, chunkCol{kind: colSet, name: attr, rows: rows, colValues: &colValues{sets: values}})
 }
 
 // Events records occurrences of an event (see [EventColumns]; Rows is
 // required, one per occurrence).
 func (c *Chunk) Events(event string, e EventColumns) {
-	c.cols = append(c.cols, chunkCol{kind: colEvent, name: event, rows: e.Rows, ints: e.At, amts: e.Values, props: e.Props})
+	c.cols = append(c.cols, chunkCol{kind: colEvent, name: event, rows: e.Rows, colValues: &colValues{ints: e.At, amts: e.Values, props: e.Props}})
 }
 
 // Commit validates the chunk and applies it to the index in one atomic
@@ -372,8 +378,11 @@ type chunkApply struct {
 // live (in row order, so new keys get consecutive IDs).
 func (c *Chunk) resolve(ix *Index, w wctx, st *state) []uint32 {
 	n := len(c.keys)
-	ids := make([]uint32, n)
-	found := make([]bool, n)
+	ids := make([]uint32, n) // returned by Commit
+	sc := getScratch()
+	defer putScratch(sc)
+	sc.found = resize(sc.found, n)
+	found := sc.found
 	ix.keys.findMany(c.keys, ids, found)
 	first := ix.keys.n() // IDs from first on are assigned by this chunk
 	lo, hi := first, first

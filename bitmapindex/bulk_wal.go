@@ -127,6 +127,9 @@ func (d *logDec) chunk(ix *Index) *Chunk {
 			d.failf("unknown chunk column kind %d", col.kind)
 			return c
 		}
+		if col.kind != colTag {
+			col.colValues = &colValues{}
+		}
 		switch d.u8() {
 		case 0:
 			col.every = col.kind == colTag

@@ -28,8 +28,6 @@ func (c valCol) at(i int) int64 {
 	return c.v64[i]
 }
 
-func (c valCol) len() int { return len(c.v32) + len(c.v64) }
-
 func (c valCol) bytes() int64 { return int64(len(c.v32))*4 + int64(len(c.v64))*8 }
 
 // fits32 reports whether v is stored in a 4-byte column.
@@ -42,15 +40,6 @@ func newValCol(n, capacity int, lo, hi int64) valCol {
 		return valCol{v32: make([]int32, n, capacity)}
 	}
 	return valCol{v64: make([]int64, n, capacity)}
-}
-
-// set sets value i; the column is wide enough (newValCol).
-func (c valCol) set(i int, v int64) {
-	if c.v32 != nil {
-		c.v32[i] = int32(v)
-		return
-	}
-	c.v64[i] = v
 }
 
 // appendVals returns c followed by vals, widened when one does not fit.
@@ -66,6 +55,7 @@ func (c valCol) appendVals(vals []int64) valCol {
 			}
 		}
 		if fit {
+			c.v32 = growCol(c.v32, len(vals))
 			for _, v := range vals {
 				c.v32 = append(c.v32, int32(v))
 			}
@@ -77,7 +67,7 @@ func (c valCol) appendVals(vals []int64) valCol {
 		}
 		c = valCol{v64: w}
 	}
-	c.v64 = append(c.v64, vals...)
+	c.v64 = appendGrow(c.v64, vals...)
 	return c
 }
 
@@ -162,6 +152,14 @@ func (c codeCol) appendCodes(xs []uint32) codeCol {
 		}
 		c = w
 	}
+	switch {
+	case c.c8 != nil:
+		c.c8 = growCol(c.c8, len(xs))
+	case c.c16 != nil:
+		c.c16 = growCol(c.c16, len(xs))
+	default:
+		c.c32 = growCol(c.c32, len(xs))
+	}
 	for _, x := range xs {
 		switch {
 		case c.c8 != nil:
@@ -204,3 +202,26 @@ func (c codeCol) matching(ids []uint32, ok []bool, buf []uint32) []uint32 {
 	}
 	return matchCodes(c.c32, ids, ok, buf)
 }
+
+// growCol returns s with room for n more elements. A bulk load appends a
+// little to every day's columns with each chunk, so columns grow in step:
+// append's growth of large slices by a quarter would copy four times a
+// column's final size over the load (all of it garbage), and plain
+// doubling would leave them all half empty when they have just doubled
+// together. A column grows by a factor of 1.5 to 1.875 drawn from its
+// length, so that columns of similar sizes grow at different times: the
+// copies add up to about 1.5 times the final size, and the room left is
+// about a quarter of it.
+func growCol[T any](s []T, n int) []T {
+	if len(s)+n <= cap(s) {
+		return s
+	}
+	need := len(s) + n
+	h := (uint64(need) * 0x9e3779b97f4a7c15) >> 62 // 0..3
+	t := make([]T, len(s), need+need/2+need*int(h)/8+4)
+	copy(t, s)
+	return t
+}
+
+// appendGrow appends xs to s, growing it as growCol does.
+func appendGrow[T any](s []T, xs ...T) []T { return append(growCol(s, len(xs)), xs...) }

@@ -255,91 +255,76 @@ func (e *event) mergeDetails(n *dayNode, ids []uint32, det []occIn) {
 
 // appendCols returns o's columns followed by rows (whose IDs follow o's).
 func appendCols(o *occCols, rows []occRow, nkeys int) *occCols {
-	l := len(o.ids)
-	c := &occCols{ids: o.ids, vals: o.vals, props: slices.Clone(o.props)}
+	ids, vals, codes := splitRows(rows, nkeys)
+	return appendOcc(o, ids, vals, codes, nkeys)
+}
+
+// buildCols returns the columns of rows (by ID), at their exact size.
+func buildCols(rows []occRow, nkeys int) *occCols {
+	return appendCols(&occCols{}, rows, nkeys)
+}
+
+// splitRows returns the IDs, values and codes of rows as appendOcc takes
+// them.
+func splitRows(rows []occRow, nkeys int) ([]uint32, []int64, []uint32) {
+	m := len(rows)
+	ids, vals, codes := make([]uint32, m), make([]int64, m), make([]uint32, m*nkeys)
+	for i, r := range rows {
+		ids[i], vals[i] = r.id, r.val
+		for k, c := range r.codes {
+			codes[k*m+i] = c
+		}
+	}
+	return ids, vals, codes
+}
+
+// appendOcc returns o's columns followed by len(ids) occurrences whose IDs
+// follow o's, with the values vals and, key column after key column, the
+// codes codes[k*m:(k+1)*m] (m = len(ids); k < nkeys, nkeys at least o's
+// columns; code 0: the occurrence does not have the key). o's arrays may be
+// shared with older views: they are only written past their lengths.
+func appendOcc(o *occCols, ids []uint32, vals []int64, codes []uint32, nkeys int) *occCols {
+	l, m := len(o.ids), len(ids)
+	c := &occCols{vals: o.vals, props: slices.Clone(o.props)}
+	if l == 0 {
+		c.ids = slices.Clone(ids) // new columns are exact
+	} else {
+		c.ids = appendGrow(o.ids, ids...)
+	}
 	anyVal := false
 	lo, hi := int64(0), int64(0)
-	for _, r := range rows {
-		c.ids = append(c.ids, r.id)
-		anyVal = anyVal || r.val != 0
-		lo, hi = min(lo, r.val), max(hi, r.val)
+	for _, v := range vals {
+		anyVal = anyVal || v != 0
+		lo, hi = min(lo, v), max(hi, v)
 	}
 	if anyVal && !c.vals.has() {
-		c.vals = newValCol(l, l+len(rows), lo, hi)
+		c.vals = newValCol(l, l+m, lo, hi)
 	}
 	if c.vals.has() {
-		vals := make([]int64, len(rows))
-		for i, r := range rows {
-			vals[i] = r.val
-		}
 		c.vals = c.vals.appendVals(vals)
 	}
 	for len(c.props) < nkeys {
 		c.props = append(c.props, codeCol{})
 	}
-	codes := make([]uint32, len(rows))
 	for k := range c.props {
+		xs := codes[k*m : (k+1)*m]
 		var top uint32
-		for i, r := range rows {
-			codes[i] = 0
-			if k < len(r.codes) {
-				codes[i] = r.codes[k]
-				top = max(top, codes[i])
-			}
+		for _, x := range xs {
+			top = max(top, x)
 		}
 		col := c.props[k]
 		if !col.has() {
 			if top == 0 {
 				continue
 			}
-			col = newCodeCol(l, l+len(rows), top)
+			col = newCodeCol(l, l+m, top)
 		}
-		c.props[k] = col.appendCodes(codes)
+		c.props[k] = col.appendCodes(xs)
 	}
 	if len(c.props) > 0 && !slices.ContainsFunc(c.props, codeCol.has) {
 		c.props = nil
 	}
 	return c
-}
-
-func buildCols(rows []occRow, nkeys int) *occCols {
-	o := &occCols{ids: make([]uint32, len(rows))}
-	lo, hi := int64(0), int64(0)
-	var top []uint32 // by key: the largest code
-	for _, r := range rows {
-		lo, hi = min(lo, r.val), max(hi, r.val)
-		for k, c := range r.codes {
-			if c != 0 {
-				if top == nil {
-					top = make([]uint32, nkeys)
-				}
-				top[k] = max(top[k], c)
-			}
-		}
-	}
-	if lo != 0 || hi != 0 {
-		o.vals = newValCol(len(rows), len(rows), lo, hi)
-	}
-	if top != nil {
-		o.props = make([]codeCol, nkeys)
-		for k, t := range top {
-			if t != 0 {
-				o.props[k] = newCodeCol(len(rows), len(rows), t)
-			}
-		}
-	}
-	for i, r := range rows {
-		o.ids[i] = r.id
-		if r.val != 0 {
-			o.vals.set(i, r.val)
-		}
-		for k, c := range r.codes {
-			if c != 0 {
-				o.props[k].set(i, c)
-			}
-		}
-	}
-	return o
 }
 
 // without returns the columns without the occurrences of the IDs del

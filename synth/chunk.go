@@ -41,9 +41,14 @@ type chunker struct {
 type eventCols struct {
 	rows   []uint32
 	at     []int64
-	values []bitmapindex.Amount
+	values []bitmapindex.Amount // empty until an occurrence has a value
 	hasVal bool
-	props  []bitmapindex.PropColumn
+	// props has a column for every property the event had in this chunk or
+	// an earlier one (the columns' buffers are reused); used marks those
+	// with a value in this chunk, the columns committed (pass, reused).
+	props []bitmapindex.PropColumn
+	used  []bool
+	pass  []bitmapindex.PropColumn
 }
 
 func newChunker(size int) *chunker {
@@ -105,21 +110,28 @@ func (ch *chunker) addEvent(row uint32, e *segkit.Event) {
 	n := len(ec.rows)
 	ec.rows = append(ec.rows, row)
 	ec.at = append(ec.at, e.At.Unix())
-	a := amountOf(e.Value)
-	ec.values = append(ec.values, a)
-	ec.hasVal = ec.hasVal || a != 0
+	if a := amountOf(e.Value); a != 0 || ec.hasVal {
+		for len(ec.values) < n { // the earlier occurrences' zeros
+			ec.values = append(ec.values, 0)
+		}
+		ec.values = append(ec.values, a)
+		ec.hasVal = true
+	}
 	if len(ec.props) == 0 && len(e.Props) == 0 {
 		return
 	}
 	for i := range ec.props {
 		p := &ec.props[i]
-		p.Values = append(p.Values, e.Props[p.Name]) // "" when absent
+		v := e.Props[p.Name] // "" when absent
+		p.Values = append(p.Values, v)
+		ec.used[i] = ec.used[i] || v != ""
 	}
-	if len(e.Props) > len(ec.props) || n == 0 {
+	if len(e.Props) > len(ec.props) {
 		for k, v := range e.Props {
 			if !slices.ContainsFunc(ec.props, func(p bitmapindex.PropColumn) bool { return p.Name == k }) {
 				vals := make([]string, n, n+1) // absent from the earlier occurrences
 				ec.props = append(ec.props, bitmapindex.PropColumn{Name: k, Values: append(vals, v)})
+				ec.used = append(ec.used, v != "")
 			}
 		}
 	}
@@ -158,7 +170,13 @@ func (ch *chunker) commit(ix *bitmapindex.Index) ([]uint32, error) {
 	c.Sets("interests", ch.intRows, ch.interests)
 	for _, name := range slices.Sorted(maps.Keys(ch.events)) {
 		ec := ch.events[name]
-		cols := bitmapindex.EventColumns{Rows: ec.rows, At: ec.at, Props: ec.props}
+		ec.pass = ec.pass[:0]
+		for i, p := range ec.props {
+			if ec.used[i] {
+				ec.pass = append(ec.pass, p)
+			}
+		}
+		cols := bitmapindex.EventColumns{Rows: ec.rows, At: ec.at, Props: ec.pass}
 		if ec.hasVal {
 			cols.Values = ec.values
 		}
@@ -182,6 +200,8 @@ func (ch *chunker) reset() {
 	ch.intRows, ch.interests, ch.arena = ch.intRows[:0], ch.interests[:0], ch.arena[:0]
 	for _, ec := range ch.events {
 		ec.rows, ec.at, ec.values, ec.hasVal = ec.rows[:0], ec.at[:0], ec.values[:0], false
-		ec.props = ec.props[:0]
+		for i := range ec.props {
+			ec.props[i].Values, ec.used[i] = ec.props[i].Values[:0], false
+		}
 	}
 }
