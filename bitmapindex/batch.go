@@ -654,7 +654,6 @@ func (b *Batch) applyLocked() {
 			d := dayBufOf(o.name, segkit.Day(o.v.n))
 			d.ids = append(d.ids, id)
 			if o.v.f != 0 {
-				d.vals = append(d.vals, idValue{id, o.v.f})
 				a, _ := AmountFromFloat(o.v.f) // validated
 				d.det = append(d.det, occIn{id: id, val: int64(a)})
 			}
@@ -663,9 +662,6 @@ func (b *Batch) applyLocked() {
 			d := dayBufOf(o.name, segkit.Day(o.v.n))
 			d.ids = append(d.ids, id)
 			det := b.dets[o.bulk]
-			if det.Value != 0 {
-				d.vals = append(d.vals, idValue{id, o.v.f})
-			}
 			if det.Value != 0 || len(det.Props) > 0 {
 				d.det = append(d.det, occIn{id: id, val: int64(det.Value), props: det.Props})
 			}
@@ -682,7 +678,6 @@ func (b *Batch) applyLocked() {
 			}
 			for i, f := range bo.floats {
 				if f != 0 {
-					d.vals = append(d.vals, idValue{bo.ids[i], f})
 					a, _ := AmountFromFloat(f) // validated
 					d.det = append(d.det, occIn{id: bo.ids[i], val: int64(a)})
 				}

@@ -528,9 +528,6 @@ func (c *Chunk) applyEvent(col *chunkCol, ids []uint32, tz *segkit.Zone, ca chun
 				}
 			}
 		}
-		if val != 0 {
-			d.vals = append(d.vals, idValue{id, val.Float64()})
-		}
 		if val != 0 || props != nil {
 			d.det = append(d.det, occIn{id: id, val: int64(val), props: props})
 		}

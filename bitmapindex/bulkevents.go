@@ -248,7 +248,7 @@ func (ev *evScratch) propKeys() {
 func (ev *evScratch) recordDay(e *event, w wctx, eb *exactBuilder, d segkit.Day, os []int32) {
 	m := len(os)
 	ev.dids, ev.ddet = resize(ev.dids, m), resize(ev.ddet, m)
-	// the customers, and the values' totals in the order a batch adds them
+	// the customers
 	anyDet := false
 	for j, o := range os {
 		c, i := ev.src(o)
@@ -256,9 +256,6 @@ func (ev *evScratch) recordDay(e *event, w wctx, eb *exactBuilder, d segkit.Day,
 		id, det := ev.ids[col.rows[i]], col.detailed(i)
 		ev.dids[j], ev.ddet[j] = id, det
 		anyDet = anyDet || det
-		if col.amts != nil && col.amts[i] != 0 {
-			e.addTotal(w, id, col.amts[i].Float64())
-		}
 	}
 	dn := e.day(w, d)
 	details := anyDet || dn.occ != nil

@@ -148,7 +148,6 @@ func (e *event) block(w wctx, b int32) *blockNode {
 // dayBuf holds a batch's occurrences of one event on one day.
 type dayBuf struct {
 	ids     []uint32
-	vals    []idValue
 	det     []occIn // occurrences with a value or properties
 	aliased bool    // ids is a caller's slice: never modified
 }
