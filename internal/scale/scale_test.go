@@ -89,12 +89,16 @@ func TestScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	build, buildCPU := time.Since(start), cpuNow()-cpu0
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	peak := ru.Maxrss << 10 // KiB on Linux
 	runtime.GC()
 	debug.FreeOSMemory()
 	rss := rssBytes(t)
 	st := ix.View().Stats()
-	t.Logf("build: %d customers in %v wall, %v CPU (target ≤ 15 min); resident %.2f GiB after build (target ≤ 20 GiB); Stats.MemoryBytes %.2f GiB (%.1f B a customer)",
-		n, build.Round(time.Second), buildCPU.Round(time.Second), float64(rss)/gib, float64(st.MemoryBytes)/gib, float64(st.MemoryBytes)/float64(n))
+	t.Logf("build: %d customers in %v wall, %v CPU (target ≤ 15 min); resident %.2f GiB after build (target ≤ 20 GiB), %.2f GiB at most during it (%.2f× Stats); Stats.MemoryBytes %.2f GiB (%.1f B a customer)",
+		n, build.Round(time.Second), buildCPU.Round(time.Second), float64(rss)/gib, float64(peak)/gib, float64(peak)/float64(st.MemoryBytes),
+		float64(st.MemoryBytes)/gib, float64(st.MemoryBytes)/float64(n))
 
 	path := filepath.Join(dir, fmt.Sprintf("scale-%d.segkit", n))
 	start = time.Now()
@@ -123,8 +127,31 @@ func TestScale(t *testing.T) {
 		_ = os.Remove(path)
 	}
 
-	v := ix.View()
-	now := cfg.End
+	timeRules(t, ix.View(), cfg.End)
+}
+
+// TestScaleRules loads the snapshot SEGKIT_SCALE_SNAPSHOT (one TestScale
+// kept with SEGKIT_SCALE_DIR) and times the headline rules on it, so a rule
+// can be profiled at 100M without building the index again:
+//
+//	SEGKIT_SCALE_SNAPSHOT=/tmp/s100/scale-100000000.segkit go test -run TestScaleRules -v -cpuprofile cpu.out ./internal/scale/
+func TestScaleRules(t *testing.T) {
+	path := os.Getenv("SEGKIT_SCALE_SNAPSHOT")
+	if path == "" {
+		t.Skip("set SEGKIT_SCALE_SNAPSHOT to a snapshot TestScale kept")
+	}
+	start := time.Now()
+	ix, err := bitmapindex.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	t.Logf("loaded %d customers in %v", ix.View().Len(), time.Since(start).Round(time.Millisecond))
+	timeRules(t, ix.View(), synth.Reference(ix.View().Len()).End)
+}
+
+// timeRules logs the best of five runs of each headline rule of item 6.
+func timeRules(t *testing.T, v *bitmapindex.View, now time.Time) {
 	rules := []struct {
 		name, rule, target string
 		count              bool
