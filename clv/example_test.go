@@ -105,7 +105,7 @@ c30,1,0.3,40.0
 func ExampleCLV() {
 	purchases := clv.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426} // weeks
 	spend := clv.GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.44}
-	c := clv.Summary{Frequency: 2, Recency: 30.43, T: 38.86, Monetary: 22.35}
+	c := clv.Summary{Frequency: 2, Recency: 30.43, T: 38.86, Monetary: 20} // the paper's customer, spending 20 a purchase
 	// Twelve 30-day months, 1 % discount a month.
 	v, err := clv.CLV(purchases, spend, c, clv.DefaultCLVConfig(clv.Weeks))
 	if err != nil {
@@ -113,5 +113,5 @@ func ExampleCLV() {
 	}
 	fmt.Printf("expected spend per purchase %.2f, CLV %.2f\n", spend.ExpectedSpend(c), v)
 	// Output:
-	// expected spend per purchase 24.66, CLV 35.88
+	// expected spend per purchase 22.74, CLV 33.08
 }

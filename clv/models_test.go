@@ -174,8 +174,8 @@ func naiveParetoPMF(m ParetoNBD, n int, t float64) float64 {
 var histories = []Summary{
 	{Frequency: 0, Recency: 0, T: 38.86},
 	{Frequency: 0, Recency: 0, T: 0},
-	{Frequency: 1, Recency: 1.71, T: 38.86},
-	{Frequency: 2, Recency: 30.43, T: 38.86},
+	{Frequency: 1, Recency: 1.5, T: 38.5},
+	{Frequency: 2, Recency: 30, T: 38.5},
 	{Frequency: 7, Recency: 20, T: 30},
 	{Frequency: 15, Recency: 35, T: 35},
 	{Frequency: 30, Recency: 5, T: 50},

@@ -17,7 +17,7 @@ var (
 func TestPredictMatchesScalar(t *testing.T) {
 	data := append([]Summary(nil), histories...)
 	// Repeated (x, T) pairs exercise the shared-value cache.
-	data = append(data, Summary{Customer: "dup", Frequency: 2, Recency: 10, T: 38.86}, Summary{Frequency: 2, Recency: 30.43, T: 38.86})
+	data = append(data, Summary{Customer: "dup", Frequency: 2, Recency: 10, T: 38.86}, Summary{Frequency: 2, Recency: 30, T: 38.5})
 	for _, m := range []PurchaseModel{paperBG, mbgCDNOW, paperPareto} {
 		got, err := Predict(m, data, 39)
 		require.NoError(t, err)
@@ -77,7 +77,7 @@ func TestGammaGammaExpectedSpend(t *testing.T) {
 
 func TestCLV(t *testing.T) {
 	data := []Summary{
-		{Customer: "a", Frequency: 2, Recency: 30.43, T: 38.86, Monetary: 22.35},
+		{Customer: "a", Frequency: 2, Recency: 30, T: 38.5, Monetary: 20},
 		{Customer: "b", Frequency: 0, T: 38.86},
 		{Customer: "c", Frequency: 10, Recency: 38, T: 39, Monetary: 50},
 	}
