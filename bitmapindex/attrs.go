@@ -255,13 +255,7 @@ func (a *attr) setFresh(w wctx, sc *bulkScratch, f *freshVals) {
 			}
 			sc.row = row
 		}
-		g.finish()
-		for j := range g.len() {
-			s, ids := g.group(j)
-			p := a.dict[s]
-			eb.orInto(w.own(&p), ids)
-			a.dict[s] = p
-		}
+		orGroups(g, a.dict, w, eb)
 		return
 	}
 	// the bit slices, eight at a time: their IDs gathered in one buffer,
@@ -305,13 +299,7 @@ func (a *attr) setFresh(w wctx, sc *bulkScratch, f *freshVals) {
 		for k, id := range f.ids {
 			g.add(a.dayOf(f.us[k]), id)
 		}
-		g.finish()
-		for j := range g.len() {
-			d, ids := g.group(j)
-			p := a.days[d]
-			eb.orInto(w.own(&p), ids)
-			a.days[d] = p
-		}
+		orGroups(g, a.days, w, eb)
 	}
 	if a.wide {
 		return
@@ -327,13 +315,7 @@ func (a *attr) setFresh(w wctx, sc *bulkScratch, f *freshVals) {
 		}
 		g.add(u, f.ids[k])
 	}
-	g.finish()
-	for j := range g.len() {
-		u, ids := g.group(j)
-		p := a.vals[u]
-		eb.orInto(w.own(&p), ids)
-		a.vals[u] = p
-	}
+	orGroups(g, a.vals, w, eb)
 }
 
 // dayOf returns the day (in the attribute's location) of a time value in

@@ -119,6 +119,18 @@ func (g *groups[K]) finish() {
 }
 
 // group returns group j's key and IDs (after finish).
+// orGroups finishes g and adds each group's IDs to the bitmap of its key
+// in m (created or made writable as needed).
+func orGroups[K comparable](g *groups[K], m map[K]*bm, w wctx, eb *exactBuilder) {
+	g.finish()
+	for j := range g.len() {
+		k, ids := g.group(j)
+		p := m[k]
+		eb.orInto(w.own(&p), ids)
+		m[k] = p
+	}
+}
+
 func (g *groups[K]) group(j int) (K, []uint32) {
 	lo := int32(0)
 	if j > 0 {
