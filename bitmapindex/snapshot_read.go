@@ -576,8 +576,8 @@ func (ld *loader) readDays(d *dec, a *attr, present *roaring.Bitmap) {
 	if d.err != nil {
 		return
 	}
-	slices := a.sliceBitmaps()
 	var parts []*roaring.Bitmap
+	var bounds []dayBounds
 	var total uint64
 	last := minDay
 	for i := range n {
@@ -591,19 +591,17 @@ func (ld *loader) readDays(d *dec, a *attr, present *roaring.Bitmap) {
 			return
 		}
 		last = day
-		lo := ordered(a.tz.Start(day).Unix())
-		hi := ordered(a.tz.End(day).Unix())
-		card := b.GetCardinality()
-		if oneil(b, slices, a.ref, Ge, lo, nil).GetCardinality() != card || oneil(b, slices, a.ref, Le, hi, nil).GetCardinality() != card {
-			d.fail("attribute %q: day %s holds values of other days", a.def.Name, day)
-			return
-		}
 		a.days[day] = &bm{b: b, gen: 1}
 		parts = append(parts, b)
-		total += card
+		bounds = append(bounds, dayBounds{day: day, b: b, lo: ordered(a.tz.Start(day).Unix()), hi: ordered(a.tz.End(day).Unix())})
+		total += b.GetCardinality()
 	}
 	if total != present.GetCardinality() || !roaring.FastOr(parts...).Equals(present) {
 		d.fail("attribute %q: day bitmaps do not partition the present customers", a.def.Name)
+		return
+	}
+	if i := dayOutOfBounds(a.sliceBitmaps(), a.ref, bounds); i >= 0 {
+		d.fail("attribute %q: day %s holds values of other days", a.def.Name, bounds[i].day)
 	}
 }
 
