@@ -30,9 +30,10 @@ import (
 
 // bm is a bitmap node.
 type bm struct {
-	b    *roaring.Bitmap
-	gen  uint64
-	next *roaring.Bitmap // successor prepared when the node was frozen
+	b     *roaring.Bitmap
+	gen   uint64
+	next  *roaring.Bitmap   // successor prepared when the node was frozen
+	parts []*roaring.Bitmap // b's stripes (stripes.go), when large and dense
 }
 
 // wctx is a writer's generation and its list of bitmaps created or copied
@@ -75,6 +76,7 @@ func freeze(dirty []*bm) {
 	for _, x := range dirty {
 		if x.b.GetCopyOnWrite() {
 			x.next = x.b.Clone() // shallow; marks x.b's containers copy-on-write
+			x.stripe()
 			x.b.SetCopyOnWrite(false)
 		}
 	}

@@ -196,6 +196,8 @@ func newIndex(loc *time.Location, zone zoneInfo, strict bool) *Index {
 	ix := &Index{loc: loc, tz: segkit.NewZone(loc), zone: zone, strict: strict, keys: newKeyTable(), cur: newState(), gen: 1}
 	ix.cur.gen, ix.cur.schemaGen, ix.cur.tagsGen, ix.cur.attrsGen, ix.cur.eventsGen = 1, 1, 1, 1, 1
 	ix.cur.live.gen = 1
+	ix.cur.live.b.SetCopyOnWrite(true) // written in generation 1: frozen by the first View
+	ix.nodes = append(ix.nodes, ix.cur.live)
 	return ix
 }
 

@@ -14,8 +14,9 @@ import (
 // uses the key table of the receiver's view (or the other's when the
 // receiver has none).
 type Set struct {
-	v  *View
-	bm *roaring.Bitmap // nil means empty; never modified once in a Set
+	v     *View
+	bm    *roaring.Bitmap   // nil means empty; never modified once in a Set
+	parts []*roaring.Bitmap // bm's stripes, when the index keeps them
 }
 
 // Len returns the number of members.

@@ -839,6 +839,7 @@ func (ld *loader) finish() (*Index, error) {
 		}
 		e.keepLegacyTotals(ld.w)
 	}
+	ld.st.stripeLoaded()
 	return ld.ix, nil
 }
 

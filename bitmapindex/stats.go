@@ -71,7 +71,7 @@ func (s *sizer) add(x *bm) {
 		return
 	}
 	s.n++
-	s.mem += int64(x.b.GetSizeInBytes()) + 48
+	s.mem += int64(x.b.GetSizeInBytes()) + 48 + x.stripeBytes()
 	s.ser += int64(x.b.GetSerializedSizeInBytes())
 }
 

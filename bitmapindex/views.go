@@ -31,7 +31,7 @@ func (v *View) live() *roaring.Bitmap { return v.st.live.b }
 func (v *View) Len() int { return int(v.live().GetCardinality()) }
 
 // All returns all live customers.
-func (v *View) All() Set { return Set{v: v, bm: v.live()} }
+func (v *View) All() Set { return setOf(v, v.st.live) }
 
 // Location returns the time zone of day buckets.
 func (v *View) Location() *time.Location { return v.loc }
@@ -93,7 +93,7 @@ func (v *View) Tag(name string) Set {
 	if t == nil {
 		return Set{v: v}
 	}
-	return Set{v: v, bm: t.b}
+	return Set{v: v, bm: t.b, parts: t.parts}
 }
 
 // HasTag reports whether the tag exists (has or had members).
@@ -131,7 +131,7 @@ func (v *View) Present(attr string) (Set, error) {
 	if a == nil || a.present == nil {
 		return Set{v: v}, nil
 	}
-	return Set{v: v, bm: a.present.b}, nil
+	return Set{v: v, bm: a.present.b, parts: a.present.parts}, nil
 }
 
 // checkConst validates a comparison constant against the attribute.
@@ -341,7 +341,7 @@ func (v *View) WithValue(attr, value string) (Set, error) {
 	if a == nil || a.dict[value] == nil {
 		return Set{v: v}, nil
 	}
-	return Set{v: v, bm: a.dict[value].b}, nil
+	return setOf(v, a.dict[value]), nil
 }
 
 // ---- events ----------------------------------------------------------------

@@ -51,6 +51,11 @@ type evaluator struct {
 	hasAl bool
 	trace []int64  // Explain: member count per node id; -1 when not evaluated
 	notes []string // Explain: detail per node id
+	// striped evaluation (stripes.go): the leaf sets and this evaluator's
+	// stripe; leaves is nil in a whole evaluation.
+	leaves  map[*pnode]bitmapindex.Set
+	k       int
+	noSplit bool // run whole (EvalAll's goroutines already use every core)
 }
 
 func (r *Rule) newEvaluator(ctx context.Context, v *bitmapindex.View, now time.Time, refs refEvaluator) (*evaluator, error) {
@@ -66,6 +71,7 @@ func (r *Rule) newEvaluator(ctx context.Context, v *bitmapindex.View, now time.T
 	}
 	v = v.WithContext(ctx) // long queries stop soon after ctx is done
 	e := &evaluator{ctx: ctx, r: r, v: v, now: now, loc: loc, today: int64(v.Zone().DayOf(now)), refs: refs}
+	e.noSplit = ctx.Value(noSplitKey{}) != nil
 	if err := e.prepare(); err != nil {
 		return nil, err
 	}
@@ -123,7 +129,12 @@ func (r *Rule) evalWith(ctx context.Context, v *bitmapindex.View, now time.Time,
 	if err != nil {
 		return bitmapindex.Set{}, err
 	}
-	b, err := e.eval(r.root)
+	var b bits
+	if p := e.planStripes(r.root, minStripedBytes); p != nil {
+		b, err = e.evalStriped(p, r.root)
+	} else {
+		b, err = e.eval(r.root)
+	}
 	if err != nil {
 		return bitmapindex.Set{}, err
 	}
@@ -215,12 +226,18 @@ func (e *evaluator) evalNode(n *pnode) (bits, error) {
 		}
 		return bits{bm: emptyBitmap}, nil
 	case nTag:
+		if e.leaves != nil {
+			return e.leafBits(n), nil
+		}
 		return fromSet(e.v.Tag(n.name)), nil
 	case nScalar:
 		return e.scalar(n, n.sc)
 	case nIn:
 		return e.in(n)
 	case nSetHas:
+		if e.leaves != nil {
+			return e.leafBits(n), nil
+		}
 		s, err := e.v.WithValue(n.name, n.str)
 		if err != nil {
 			return bits{}, e.posErr(n, err)
@@ -229,6 +246,9 @@ func (e *evaluator) evalNode(n *pnode) (bits, error) {
 	case nStrMatch:
 		return e.strMatch(n)
 	case nPresent:
+		if e.leaves != nil {
+			return e.leafBits(n), nil
+		}
 		s, err := e.v.Present(n.name)
 		if err != nil {
 			return bits{}, e.posErr(n, err)
@@ -523,7 +543,11 @@ func (e *evaluator) orderForAnd(sets []bits) {
 	if all.IsEmpty() {
 		return
 	}
-	if span := uint64(all.Maximum()) + 1; sets[0].card()*16 >= span {
+	span := uint64(all.Maximum()) + 1 // IDs start at 0
+	if e.leaves != nil {
+		span -= uint64(all.Minimum()) // a stripe's
+	}
+	if sets[0].card()*16 >= span {
 		slices.Reverse(sets)
 	}
 }
@@ -608,7 +632,14 @@ func (r *Rule) countWith(ctx context.Context, v *bitmapindex.View, now time.Time
 			}
 		}
 	}()
-	root := r.root
+	if p := e.planStripes(r.root, 4*minStripedBytes); p != nil {
+		return e.countStriped(p, r.root)
+	}
+	return e.count(r.root)
+}
+
+// count counts the members of root, without building them where it can.
+func (e *evaluator) count(root *pnode) (int, error) {
 	switch {
 	case root.kind == nScalar:
 		return e.scalarCount(root, root.sc)
@@ -650,6 +681,7 @@ func (r *Rule) countWith(ctx context.Context, v *bitmapindex.View, now time.Time
 		return int(all.card() - all.bm.AndCardinality(k.bm)), nil
 	case root.kind == nAndNot && len(root.neg) == 1:
 		var base bits
+		var err error
 		switch len(root.kids) {
 		case 0:
 			base = e.allBits()

@@ -615,7 +615,7 @@ func (r *Registry) EvalAll(ctx context.Context, v *bitmapindex.View, now time.Ti
 			sets[i] = s
 		}
 	} else {
-		ctx, cancel := context.WithCancel(ctx)
+		ctx, cancel := context.WithCancel(context.WithValue(ctx, noSplitKey{}, true))
 		defer cancel()
 		var (
 			next     atomic.Int64
