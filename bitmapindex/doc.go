@@ -103,6 +103,11 @@
 // [View.WithContext] returns a view whose long queries stop soon after a
 // context is done (with an incomplete result the caller discards).
 //
+// Large dense bitmaps of tags, category values and present customers come
+// with their stripes ([Set.Stripes]): the same members cut by ranges of
+// 2^22 IDs, sharing memory, so that an evaluator can split one query over
+// several cores (package segment does).
+//
 //	ix, _ := bitmapindex.New(bitmapindex.DefaultConfig())
 //	b := ix.NewBatch()
 //	b.AddTag("c1", "vip")

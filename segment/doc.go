@@ -85,6 +85,14 @@
 // cancellation inside long operations (bitmapindex.View.WithContext): a
 // done context gives its error, never an incomplete result.
 //
+// Cores: a rule combining large sets the index keeps whole (tags, category
+// and set values, presence) is evaluated and counted on up to GOMAXPROCS
+// goroutines, stripe by stripe of the index's bitmaps
+// (bitmapindex.Set.Stripes), once its operands hold a few MiB (a 5-tag rule
+// at 10M customers); [Registry.EvalAll] runs segments on up to GOMAXPROCS
+// goroutines and each of them whole. Any number of goroutines may evaluate
+// rules on one view at once.
+//
 // Live segments: a [Watcher] keeps every segment of a Registry current as
 // the index is written ([Watcher.Sync]) and as time passes
 // ([Watcher.Advance]), and emits a [Change] per customer entering or
