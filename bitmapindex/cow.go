@@ -76,7 +76,6 @@ func freeze(dirty []*bm) {
 	for _, x := range dirty {
 		if x.b.GetCopyOnWrite() {
 			x.next = x.b.Clone() // shallow; marks x.b's containers copy-on-write
-			x.stripe()
 			x.b.SetCopyOnWrite(false)
 		}
 	}

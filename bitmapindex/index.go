@@ -340,6 +340,7 @@ func (ix *Index) viewLocked() *View {
 		strict: ix.strict,
 		evDecl: ix.evDecl,
 	}
+	st.stripeNew(ix.gen) // before freeze switches copy-on-write off
 	freeze(ix.nodes)
 	clear(ix.nodes)
 	ix.nodes = ix.nodes[:0]

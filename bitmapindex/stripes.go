@@ -102,18 +102,58 @@ func setOf(v *View, x *bm) Set {
 // stripeLoaded stripes the bitmaps a query may use whole (see Set.Stripes)
 // of a state the loader built and nobody else holds yet.
 func (st *state) stripeLoaded() {
+	st.eachWhole(func(x *bm) { x.stripeLoaded() })
+}
+
+// stripeNew stripes the bitmaps a query may use whole that the writer
+// created or copied in generation gen (so still owns, with copy-on-write
+// on). It runs just before they are frozen (Index.View); the maps of tags
+// and attributes not copied in gen are skipped whole.
+func (st *state) stripeNew(gen uint64) {
+	if st.gen != gen {
+		return
+	}
+	try := func(x *bm) {
+		if x.gen == gen && x.b.GetCopyOnWrite() {
+			x.stripe()
+		}
+	}
+	try(st.live)
+	if st.tagsGen == gen {
+		for _, t := range st.tags {
+			try(t)
+		}
+	}
+	if st.attrsGen == gen {
+		for _, a := range st.attrs {
+			if a.gen != gen {
+				continue
+			}
+			if a.present != nil {
+				try(a.present)
+			}
+			for _, x := range a.dict {
+				try(x)
+			}
+		}
+	}
+}
+
+// eachWhole calls f for every node a query may use whole: live customers,
+// tags, attributes' present customers and category or set values.
+func (st *state) eachWhole(f func(x *bm)) {
 	if st.live != nil {
-		st.live.stripeLoaded()
+		f(st.live)
 	}
 	for _, t := range st.tags {
-		t.stripeLoaded()
+		f(t)
 	}
 	for _, a := range st.attrs {
 		if a.present != nil {
-			a.present.stripeLoaded()
+			f(a.present)
 		}
 		for _, x := range a.dict {
-			x.stripeLoaded()
+			f(x)
 		}
 	}
 }

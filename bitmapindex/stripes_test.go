@@ -110,8 +110,32 @@ func TestStripes(t *testing.T) {
 				}
 			}
 			require.Greater(t, total, 20, "sets with stripes")
+			// a bulk chunk of new customers (the exact-size bitmap path)
+			keys := make([]string, n)
+			var rows, tagged []uint32
+			cities := make([]string, n)
+			for i := range keys {
+				keys[i] = fmt.Sprint("bulk", i)
+				rows = append(rows, uint32(i))
+				if r.IntN(3) > 0 {
+					tagged = append(tagged, uint32(i))
+				}
+				cities[i] = []string{"Beijing", "Xi'an"}[r.IntN(2)]
+			}
+			c := ix.NewChunk(keys)
+			c.Tag("t0", tagged)
+			c.Tag("bulk", tagged)
+			c.Categories("city", rows, cities)
+			_, err := c.Commit()
+			require.NoError(t, err)
+			v := ix.View()
+			require.NotNil(t, v.Tag("bulk").Stripes())
+			checkStripes(t, viewSets(t, v), bits)
+			for _, o := range views {
+				checkStripes(t, o.sets, bits)
+			}
 			var buf bytes.Buffer
-			_, err := ix.View().WriteTo(&buf)
+			_, err = ix.View().WriteTo(&buf)
 			require.NoError(t, err)
 			back, err := Read(&buf)
 			require.NoError(t, err)
