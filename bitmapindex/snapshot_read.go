@@ -600,9 +600,15 @@ func (ld *loader) readDays(d *dec, a *attr, present *roaring.Bitmap) {
 		d.fail("attribute %q: day bitmaps do not partition the present customers", a.def.Name)
 		return
 	}
-	if i := dayOutOfBounds(a.sliceBitmaps(), a.ref, bounds); i >= 0 {
-		d.fail("attribute %q: day %s holds values of other days", a.def.Name, bounds[i].day)
-	}
+	// The check only reads what is read already: it runs beside the
+	// following sections, as the key table's does.
+	name, sl, ref, at := a.def.Name, a.sliceBitmaps(), a.ref, ld.cur
+	ld.bg.start(at, func() error {
+		if i := dayOutOfBounds(sl, ref, bounds); i >= 0 {
+			return fmt.Errorf("section %d: %w", at, corruptf("attribute %q: day %s holds values of other days", name, bounds[i].day))
+		}
+		return nil
+	})
 }
 
 // readVals reads the value bitmaps of a numeric attribute and derives its
