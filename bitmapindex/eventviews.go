@@ -526,13 +526,7 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 		return Set{v: v}
 	}
 	// the matching occurrences of both events per day, as ID lists
-	type dayIDs struct {
-		d    segkit.Day
-		ids  []uint32
-		isA  bool
-		from int // cursor
-	}
-	var days []dayIDs
+	var days []thenDay
 	lists := func(e *event, rf *rfilter, isA bool) {
 		e.scanDays(from, to, v.stop, func(d segkit.Day, n *dayNode) {
 			var ids []uint32
@@ -545,7 +539,7 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 				ids = n.one.b.ToArray()
 			}
 			if len(ids) > 0 {
-				days = append(days, dayIDs{d: d, ids: ids, isA: isA})
+				days = append(days, thenDay{d: d, ids: ids, isA: isA})
 			}
 		})
 	}
@@ -555,7 +549,7 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 		return Set{v: v}
 	}
 	// by day, a's list before b's: a same-day pair counts
-	slices.SortStableFunc(days, func(x, y dayIDs) int {
+	slices.SortStableFunc(days, func(x, y thenDay) int {
 		if c := cmp.Compare(x.d, y.d); c != 0 {
 			return c
 		}
@@ -568,18 +562,67 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 		return 1
 	})
 	lo, hi := uint32(math.MaxUint32), uint32(0)
+	occs := 0
 	for _, dl := range days {
 		lo, hi = min(lo, dl.ids[0]), max(hi, dl.ids[len(dl.ids)-1])
+		occs += len(dl.ids)
 	}
-	// One sweep over the days per chunk of customers: last holds each
-	// customer's latest day of a (as days since from, plus 1; 0: none),
-	// and a b on day d joins the customer when d − last < within. The
-	// latest a is the closest one before b, so no other pair can do
-	// better.
+	loBase := uint64(lo) &^ (accChunk - 1)
+	hiBase := uint64(hi)&^(accChunk-1) + accChunk
+	chunks := int((hiBase - loBase) / accChunk)
+	parts := min(runtime.GOMAXPROCS(0), occs/thenParallelOccs, chunks)
+	if parts <= 1 {
+		return Set{v: v, bm: roaring.BitmapOf(thenRange(days, from, within, loBase, hiBase)...)}
+	}
+	// Large sweeps are split by ranges of customers over up to GOMAXPROCS
+	// goroutines, each with its own cursors (positioned by binary search);
+	// the members are joined in ID order.
+	keeps := make([][]uint32, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo := loBase + uint64(chunks*p/parts)*accChunk
+		hi := loBase + uint64(chunks*(p+1)/parts)*accChunk
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ds := slices.Clone(days)
+			for i := range ds {
+				ids := ds[i].ids
+				ds[i].from = sort.Search(len(ids), func(j int) bool { return uint64(ids[j]) >= lo })
+			}
+			keeps[p] = thenRange(ds, from, within, lo, hi)
+		}()
+	}
+	wg.Wait()
+	return Set{v: v, bm: roaring.BitmapOf(slices.Concat(keeps...)...)}
+}
+
+// thenParallelOccs is the number of occurrences per goroutine from which
+// DidThen splits its sweep (a variable for tests).
+var thenParallelOccs = 1 << 18
+
+// thenDay is one day's matching occurrences of one side of DidThen.
+type thenDay struct {
+	d    segkit.Day
+	ids  []uint32
+	isA  bool
+	from int // cursor
+}
+
+// thenRange sweeps the customers in [lo, hi) (multiples of accChunk) over
+// days (by day, a's before b's; each cursor at its first ID ≥ lo) and
+// returns, in order, those with an a on some day and a b on the same day or
+// fewer than within days later.
+//
+// One sweep over the days per chunk of customers: last holds each
+// customer's latest day of a (as days since from, plus 1; 0: none), and a b
+// on day d joins the customer when d − last < within. The latest a is the
+// closest one before b, so no other pair can do better.
+func thenRange(days []thenDay, from segkit.Day, within int, lo, hi uint64) []uint32 {
 	last := make([]int32, accChunk)
 	member := make([]uint64, accChunk/64)
 	var keep []uint32
-	for base := uint64(lo) &^ (accChunk - 1); base <= uint64(hi); base += accChunk {
+	for base := lo; base < hi; base += accChunk {
 		limit := base + accChunk
 		clear(last)
 		for i := range days {
@@ -609,7 +652,7 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 			member[w] = 0
 		}
 	}
-	return Set{v: v, bm: roaring.BitmapOf(keep...)}
+	return keep
 }
 
 // EventProperties returns the property keys recorded with event, sorted.

@@ -93,3 +93,75 @@ func TestSumsSplit(t *testing.T) {
 		t.Fatalf("count ≥ 2: %d members, want %d", len(split.cnt), len(wantCnt))
 	}
 }
+
+// TestDidThenSplit checks that DidThen split over several goroutines (by
+// ranges of customers) returns what one sweep returns, and what a naive
+// pairing of each customer's days returns.
+func TestDidThenSplit(t *testing.T) {
+	defer func(o int) { thenParallelOccs = o }(thenParallelOccs)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	ix, err := New(Config{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 200_000 // seven chunks of customers
+	b := ix.NewBatch()
+	for i := range n {
+		b.Add(fmt.Sprintf("k%06d", i))
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	base := segkit.Date(2026, 1, 1)
+	days := map[string]map[uint32][]int{"trial": {}, "buy": {}}
+	for d := range 40 {
+		at := base.AddDays(d).Time(time.UTC).Add(9 * time.Hour)
+		b := ix.NewBatch()
+		for _, ev := range []string{"trial", "buy"} {
+			ids := make([]uint32, 0, 3000)
+			for range 3000 {
+				ids = append(ids, uint32(r.IntN(n)))
+			}
+			if d == 3 && ev == "trial" || d == 5 && ev == "buy" {
+				for c := uint32(accChunk); c < n; c += accChunk { // both sides of every chunk boundary
+					ids = append(ids, c-1, c)
+				}
+			}
+			for _, id := range ids {
+				b.RecordIDs(ev, at, []uint32{id}, nil)
+				days[ev][id] = append(days[ev][id], d)
+			}
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := ix.View()
+	const within = 5
+	to := base.AddDays(35)
+	thenParallelOccs = 1 << 40
+	one := v.DidThen("trial", "buy", nil, nil, within, to).bm.ToArray()
+	thenParallelOccs = 1
+	split := v.DidThen("trial", "buy", nil, nil, within, to).bm.ToArray()
+	if fmt.Sprint(one) != fmt.Sprint(split) {
+		t.Fatalf("split DidThen differs from one sweep (%d against %d members)", len(split), len(one))
+	}
+	var want []uint32
+	for id := range uint32(n) {
+		ok := false
+		for _, da := range days["trial"][id] {
+			for _, db := range days["buy"][id] {
+				if db >= da && db-da < within && db <= 35 {
+					ok = true
+				}
+			}
+		}
+		if ok {
+			want = append(want, id)
+		}
+	}
+	if fmt.Sprint(want) != fmt.Sprint(split) {
+		t.Fatalf("DidThen: %d members, naive %d", len(split), len(want))
+	}
+}
