@@ -402,7 +402,8 @@ func (ev *evScratch) flushBlock(e *event, w wctx, eb *exactBuilder, b int32) {
 	ev.bids = bids
 	bn := e.block(w, b)
 	eb.orInto(w.own(&bn.any), bids)
-	for k := 0; top>>k != 0; k++ {
+	cnt := bn.countsOrNil() // (the chunk's customers are new to the event: their counts are ORed in)
+	for k := 0; cnt != nil && top>>k != 0; k++ {
 		sel := ev.sel[:0]
 		for _, id := range bids {
 			if ev.cnt[id-ev.low]>>k&1 != 0 {
@@ -411,7 +412,7 @@ func (ev *evScratch) flushBlock(e *event, w wctx, eb *exactBuilder, b int32) {
 		}
 		ev.sel = sel
 		if len(sel) > 0 {
-			eb.orInto(slice(w, &bn.cnt, k), sel)
+			eb.orInto(slice(w, cnt, k), sel)
 		}
 	}
 	for _, id := range bids {

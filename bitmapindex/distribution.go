@@ -361,8 +361,8 @@ func (a *attr) walk(cand *roaring.Bitmap, i int, prefix uint64, items []walkItem
 
 // EventCountIn returns the number of occurrences of event on days in
 // [from, to] by the members of s (two on one day count 2). It adds up
-// intersection counts with the window's block counters and day bitmaps
-// instead of building the per-customer counts.
+// intersection counts with the window's block counters (those built) and
+// day bitmaps instead of building the per-customer counts.
 func (v *View) EventCountIn(s Set, event string, from, to segkit.Day) int {
 	e := v.st.events[event]
 	if e == nil || s.bm == nil || from > to {
@@ -395,8 +395,8 @@ func (v *View) EventCountIn(s Set, event string, from, to segkit.Day) int {
 			continue
 		}
 		bs, be := blockStart(b), blockStart(b)+blockDays-1
-		if from <= bs && be <= to {
-			sliced(n.cnt, 1)
+		if cnt := n.built(); from <= bs && be <= to && cnt != nil {
+			sliced(cnt, 1) // (a block whose counter is not held: its days)
 			continue
 		}
 		for d := max(from, bs); d <= min(to, be); d++ {

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"encoding/binary"
 	"maps"
+	"math/bits"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/segkit/segkit"
@@ -18,7 +20,8 @@ import (
 //     extra, a bit-sliced counter of (occurrences that day − 1), which is
 //     empty unless someone did it twice on one day;
 //   - per block of blockDays aligned days: any, the union of the block's
-//     days, and cnt, a bit-sliced counter of the occurrences in the block;
+//     days, and cnt, a bit-sliced counter of the occurrences in the block,
+//     built on first use (blockCount);
 //   - first: per day, the customers whose first-ever occurrence is that day,
 //     and ever, everyone with an occurrence;
 //   - totals: per customer, a sum of values not held by any occurrence
@@ -32,8 +35,10 @@ import (
 // either the sum of its covered days or the block minus its uncovered days,
 // whichever touches fewer days. So "count in the last 90 days" sums about
 // six block counters and at most eight days per edge instead of 90 days.
-// Blocks and first-occurrence bitmaps are derived data: snapshots keep the
-// days and totals only and rebuild the rest on load.
+// Blocks and first-occurrence bitmaps are derived data: snapshots write
+// them so that a load can check them against the days (block counters
+// that are not held are summed for the write), and a load keeps the
+// unions and first occurrences but not the counters.
 
 // blockDays is the length of an aggregation block.
 const blockDays = 16
@@ -66,7 +71,171 @@ type dayNode struct {
 type blockNode struct {
 	gen uint64
 	any *bm
-	cnt []*bm
+	cnt *blockCount // never nil; a copy of the node gets its own
+}
+
+// blockCount holds a block's counter once built. Most count windows are
+// answered from the recency ranks (eventrank.go) and never read a
+// counter, so counters are summed from the block's days when a query
+// first needs one (held for every block, they took 14 of 157 bytes a
+// customer of synth's reference population). Readers of an immutable
+// view build it under mu; a writer carries a built counter into its copy
+// of the node and keeps it up to date, and leaves an unbuilt one
+// unbuilt. A snapshot load holds none.
+type blockCount struct {
+	mu sync.Mutex
+	s  atomic.Pointer[[]*bm] // nil: not built
+}
+
+// built returns the block's counter, nil when it is not built.
+func (n *blockNode) built() []*bm {
+	if p := n.cnt.s.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// counts returns the counter of block b, n's node in e, summing it from
+// the block's days on first use.
+func (n *blockNode) counts(e *event, b int32) []*bm {
+	if p := n.cnt.s.Load(); p != nil {
+		return *p
+	}
+	n.cnt.mu.Lock()
+	defer n.cnt.mu.Unlock()
+	if p := n.cnt.s.Load(); p != nil {
+		return *p
+	}
+	s := e.sumBlock(b)
+	n.cnt.s.Store(&s)
+	return s
+}
+
+// countsOrNil returns the counter of block b for a writer that keeps it
+// up to date: a pointer to the slice of n (owned by w) when it is built,
+// nil when it is not (the writer leaves it unbuilt).
+func (n *blockNode) countsOrNil() *[]*bm { return n.cnt.s.Load() }
+
+// countsOrSum returns the counter of block b, n's node in e: the one held,
+// else one summed from the days for the caller only (a snapshot write
+// leaves the counters held as the queries left them).
+func (n *blockNode) countsOrSum(e *event, b int32) []*bm {
+	if p := n.cnt.s.Load(); p != nil {
+		return *p
+	}
+	return e.sumBlock(b)
+}
+
+// sumBlock returns the counter of block b summed from its days. Its
+// bitmaps have generation 0: a writer copies them before changing them.
+func (e *event) sumBlock(b int32) []*bm {
+	var terms [][]*roaring.Bitmap
+	var volume uint64
+	small := true // every day's counter fits sumBlockDense's uint16 counts
+	for d := blockStart(b); d < blockStart(b)+blockDays; d++ {
+		n := e.days[d]
+		if n == nil || n.one.empty() {
+			continue
+		}
+		terms = append(terms, []*roaring.Bitmap{n.one.b})
+		volume += n.one.b.GetCardinality()
+		if len(n.extra) > 0 {
+			terms = append(terms, bitmapsOf(n.extra))
+			small = small && len(n.extra) <= 11
+		}
+	}
+	var sum []*roaring.Bitmap
+	ok := false
+	if n := e.blocks[b]; small && volume >= minDenseVolume && n != nil && !n.any.empty() {
+		sum, ok = e.sumBlockDense(b, n.any.b)
+	}
+	if !ok {
+		sum = sumTerms(terms, nil).s
+	}
+	for len(sum) > 0 && (sum[len(sum)-1] == nil || sum[len(sum)-1].IsEmpty()) {
+		sum = sum[:len(sum)-1]
+	}
+	out := make([]*bm, len(sum))
+	for i, x := range sum {
+		if x == nil {
+			x = roaring.New()
+		}
+		out[i] = &bm{b: x}
+	}
+	return out
+}
+
+// sumBlockDense is sumBlock for large blocks: the days' bitmaps and
+// counter slices are added into an array of counts, one range of 65536
+// IDs at a time (as checkBlock does), and the counts of the block's
+// customers (any) are spread into one dense word array per bit. That
+// reads each member once, where the bit-sliced adder rewrites bitmaps at
+// every level of its tree (2 ms against 7 for a block of 440k members). A
+// day adds at most 2^11 (its counter has at most 11 slices), so the
+// counts of 16 days fit a uint16. It declines (false) should the days
+// hold a customer that any does not (a count left behind in the array).
+func (e *event) sumBlockDense(b int32, any *roaring.Bitmap) ([]*roaring.Bitmap, bool) {
+	var srcs []*countSource
+	lo, hi := any.Minimum(), any.Maximum() // (then over the days: each range with a member is checked)
+	for d := blockStart(b); d < blockStart(b)+blockDays; d++ {
+		n := e.days[d]
+		if n == nil || n.one.empty() {
+			continue
+		}
+		lo, hi = min(lo, n.one.b.Minimum()), max(hi, n.one.b.Maximum())
+		srcs = append(srcs, &countSource{it: n.one.b.ManyIterator(), add: 1})
+		for j, x := range n.extra {
+			if !x.empty() {
+				srcs = append(srcs, &countSource{it: x.b.ManyIterator(), add: 1 << uint(j)})
+			}
+		}
+	}
+	size := uint64(hi) + 1
+	var words [16][]uint64 // by bit
+	cnt := make([]uint16, 1<<16)
+	members := &countSource{it: any.ManyIterator()}
+	for c := uint64(lo) >> 16; c <= uint64(hi)>>16; c++ {
+		end := (c + 1) << 16
+		for _, s := range srcs {
+			s.run(cnt, nil, end)
+		}
+		for members.next() && uint64(members.buf[members.pos]) < end {
+			for ; members.pos < members.n && uint64(members.buf[members.pos]) < end; members.pos++ {
+				id := members.buf[members.pos]
+				v := cnt[id&0xffff]
+				cnt[id&0xffff] = 0
+				for ; v != 0; v &= v - 1 {
+					k := bits.TrailingZeros16(v)
+					if words[k] == nil {
+						words[k] = scatterWords(size)
+					}
+					words[k][id/64] |= 1 << (id % 64)
+				}
+			}
+		}
+		if !allZero(cnt) {
+			for _, w := range words {
+				if w != nil {
+					clear(w)
+					scatterBufs.Put(&w)
+				}
+			}
+			return nil, false
+		}
+	}
+	top := len(words)
+	for top > 0 && words[top-1] == nil {
+		top--
+	}
+	out := make([]*roaring.Bitmap, top)
+	for k, w := range words[:top] {
+		if w == nil {
+			out[k] = roaring.New()
+			continue
+		}
+		out[k] = denseToBitmap(w) // (gives w back to the pool, cleared)
+	}
+	return out, true
 }
 
 func blockOf(d segkit.Day) int32 {
@@ -133,13 +302,15 @@ func (e *event) block(w wctx, b int32) *blockNode {
 	n := e.blocks[b]
 	switch {
 	case n == nil:
-		n = &blockNode{gen: w.gen}
+		n = &blockNode{gen: w.gen, cnt: &blockCount{}}
 		e.blocks[b] = n
 	case n.gen != w.gen:
-		c := *n
-		c.gen = w.gen
-		c.cnt = slices.Clone(n.cnt)
-		n = &c
+		c := &blockNode{gen: w.gen, any: n.any, cnt: &blockCount{}}
+		if s := n.built(); s != nil {
+			s = slices.Clone(s)
+			c.cnt.s.Store(&s)
+		}
+		n = c
 		e.blocks[b] = n
 	}
 	return n
@@ -225,7 +396,9 @@ func (e *event) recordMany(w wctx, d segkit.Day, buf *dayBuf, old *roaring.Bitma
 		}
 		add = countSlices(uniq, counts)
 	}
-	addOwned(w, &bn.cnt, add)
+	if cnt := bn.countsOrNil(); cnt != nil {
+		addOwned(w, cnt, add)
+	}
 
 	// first occurrences
 	fresh := g
@@ -361,9 +534,11 @@ func (e *event) removeIDs(w wctx, st *state, name string, del *roaring.Bitmap) {
 		if n.any.intersects(del) {
 			n = e.block(w, b)
 			w.own(&n.any).AndNot(del)
-			for i := range n.cnt {
-				if n.cnt[i].intersects(del) {
-					w.own(&n.cnt[i]).AndNot(del)
+			if cnt := n.countsOrNil(); cnt != nil {
+				for i := range *cnt {
+					if (*cnt)[i].intersects(del) {
+						w.own(&(*cnt)[i]).AndNot(del)
+					}
 				}
 			}
 		}
@@ -486,13 +661,13 @@ func (e *event) countStop(from, to segkit.Day, st *stop) *counter {
 		inside := int(hi - lo + 1)
 		switch {
 		case inside == blockDays:
-			plus = append(plus, bitmapsOf(n.cnt))
+			plus = append(plus, bitmapsOf(n.counts(e, b)))
 		case inside <= blockDays/2:
 			for d := lo; d <= hi; d++ {
 				day(&plus, d)
 			}
 		default:
-			plus = append(plus, bitmapsOf(n.cnt))
+			plus = append(plus, bitmapsOf(n.counts(e, b)))
 			for d := bs; d <= be; d++ {
 				if d < lo || d > hi {
 					day(&minus, d)
@@ -598,9 +773,9 @@ func (e *event) occurrences(id uint32, from segkit.Day) []segkit.Day {
 			continue
 		}
 		start := max(blockStart(b), e.minDay)
-		left := -1 // unknown: a block partly before from counts occurrences not read
-		if start >= from {
-			left = int(readBits(n.cnt, id))
+		left := -1 // unknown: a block partly before from counts occurrences not read, or no counter held
+		if cnt := n.built(); start >= from && cnt != nil {
+			left = int(readBits(cnt, id))
 		}
 		for d := max(start, from); d < blockStart(b)+blockDays && d <= e.maxDay && left != 0; d++ {
 			left -= day(d)
@@ -697,7 +872,7 @@ func (e *event) countDense(from, to segkit.Day, op Op, n int64, st *stop) (*roar
 		}
 		bs, be := blockStart(b), blockStart(b)+blockDays-1
 		if from <= bs && be <= to {
-			addSlices(nil, nb.cnt, 0)
+			addSlices(nil, nb.counts(e, b), 0)
 			continue
 		}
 		for d := max(from, bs); d <= min(to, be); d++ {

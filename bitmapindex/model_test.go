@@ -580,6 +580,7 @@ func (h *harness) check(v *View, m *model) {
 			h.checkWindow(v, m, e)
 		}
 	}
+	checkHeldCounts(t, v, r.IntN(2) == 0)
 	// profiles
 	for key, c := range m.cust {
 		p, ok := v.Profile(key)
@@ -668,6 +669,33 @@ func (h *harness) check(v *View, m *model) {
 				require.Equal(t, wantDet, h.prof.Details[e], "%s %s details from %s", key, e, from)
 			} else {
 				require.Empty(t, h.prof.Details[e])
+			}
+		}
+	}
+}
+
+// checkHeldCounts checks that every block counter v holds (built by a
+// query, then carried and updated by writers) equals the sum of its days.
+// build first builds every counter, so that later writes update them.
+func checkHeldCounts(t testing.TB, v *View, build bool) {
+	t.Helper()
+	for name, e := range v.st.events {
+		for b, n := range e.blocks {
+			if build {
+				n.counts(e, b)
+			}
+			held := n.built()
+			if held == nil {
+				continue
+			}
+			want := e.sumBlock(b)
+			top := len(held)
+			for top > 0 && held[top-1].empty() {
+				top--
+			}
+			require.Len(t, held[:top], len(want), "event %q block %d: counter slices", name, b)
+			for i, x := range want {
+				require.True(t, x.b.Equals(orEmpty(held[i].bits())), "event %q block %d: counter slice %d differs from the days", name, b, i)
 			}
 		}
 	}

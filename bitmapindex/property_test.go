@@ -34,7 +34,8 @@ func TestProperty(t *testing.T) {
 	for _, c := range configs {
 		// Value bitmaps kept and used, kept but declined for the bit-sliced
 		// comparison (maxValueOr 1), and dropped early (3 values); event
-		// counts in a byte per customer, or by the bit-sliced adder.
+		// counts in a byte per customer, or by the bit-sliced adder (and
+		// block counters summed in arrays, or by the adder).
 		for _, lim := range []struct {
 			vb, vor int
 			dense   bool
@@ -43,10 +44,13 @@ func TestProperty(t *testing.T) {
 		}{{64, 32, true, true, true}, {64, 1, false, false, false}, {3, 32, true, true, false}} {
 			for seed := range seeds {
 				t.Run(fmt.Sprintf("%s/vals%d-or%d-dense%v/seed%d", c.name, lim.vb, lim.vor, lim.dense, seed), func(t *testing.T) {
-					oldVB, oldOr, oldDense, oldRanks, oldUpd := maxValueBitmaps, maxValueOr, denseCount, useRanks, rankUpdates
+					oldVB, oldOr, oldDense, oldRanks, oldUpd, oldVol := maxValueBitmaps, maxValueOr, denseCount, useRanks, rankUpdates, minDenseVolume
 					maxValueBitmaps, maxValueOr, denseCount, useRanks, rankUpdates = lim.vb, lim.vor, lim.dense, lim.ranks, lim.updates
+					if lim.dense {
+						minDenseVolume = 0 // block counters built and checked with arrays at any size
+					}
 					defer func() {
-						maxValueBitmaps, maxValueOr, denseCount, useRanks, rankUpdates = oldVB, oldOr, oldDense, oldRanks, oldUpd
+						maxValueBitmaps, maxValueOr, denseCount, useRanks, rankUpdates, minDenseVolume = oldVB, oldOr, oldDense, oldRanks, oldUpd, oldVol
 					}()
 					h := newHarness(t, randSource(uint64(seed)), c.cfg)
 					h.run(250, 25)

@@ -741,16 +741,18 @@ func (ld *loader) readBlock(d *dec) {
 		d.fail("event %q block %d repeated", name, b)
 		return
 	}
-	bn := &blockNode{gen: 1}
+	bn := &blockNode{gen: 1, cnt: &blockCount{}}
 	var slices []*roaring.Bitmap
+	cnt := make([]*bm, 0, n)
 	for range n {
 		x := ld.member(d)
 		if d.err != nil {
 			return
 		}
-		bn.cnt = append(bn.cnt, &bm{b: x, gen: 1})
+		cnt = append(cnt, &bm{b: x, gen: 1})
 		slices = append(slices, x)
 	}
+	bn.cnt.s.Store(&cnt) // checked against the days, then dropped (finish)
 	bn.any = &bm{b: roaring.FastOr(slices...), gen: 1}
 	if bn.any.b.IsEmpty() {
 		d.fail("event %q block %d is empty", name, b)
@@ -834,6 +836,9 @@ func (ld *loader) finish() (*Index, error) {
 		}
 		if err := checkEventCounts(name, e); err != nil {
 			return nil, err
+		}
+		for _, n := range e.blocks {
+			n.cnt = &blockCount{} // built again when a query needs it (see blockCount)
 		}
 		// totals only for customers with occurrences
 		for ci, c := range e.totals {
@@ -985,11 +990,11 @@ func checkEventCounts(name string, e *event) error {
 var maxDenseSlice = 12
 
 func denseBlock(e *event, b int32, days []segkit.Day) bool {
-	if len(e.blocks[b].cnt) > 16 || maxDenseSlice == 0 {
+	if len(e.blocks[b].built()) > 16 || maxDenseSlice == 0 {
 		return false
 	}
 	volume := uint64(0)
-	for _, x := range e.blocks[b].cnt {
+	for _, x := range e.blocks[b].built() {
 		volume += uint64(x.card())
 	}
 	for _, d := range days {
@@ -1033,7 +1038,7 @@ func checkBlock(name string, e *event, b int32, days []segkit.Day, cnt []uint16,
 			src(&srcs, x, 1<<uint(j), 0)
 		}
 	}
-	for i, x := range n.cnt {
+	for i, x := range n.built() {
 		src(&srcs, x, -(1 << uint(i)), 0) // wraps: subtraction modulo 2^16
 	}
 	for c := uint64(lo) >> 16; c <= uint64(hi)>>16; c++ {
@@ -1198,7 +1203,7 @@ func checkBlockSlow(name string, e *event, b int32, days []segkit.Day) error {
 		}
 	}
 	sum := sumTerms(terms, nil).s
-	n := e.blocks[b]
+	cnt := e.blocks[b].built()
 	for k, d := range days {
 		for _, prev := range days[:k] {
 			if e.first[d].intersects(e.days[prev].one.b) {
@@ -1206,13 +1211,13 @@ func checkBlockSlow(name string, e *event, b int32, days []segkit.Day) error {
 			}
 		}
 	}
-	for i := range max(len(sum), len(n.cnt)) {
+	for i := range max(len(sum), len(cnt)) {
 		x, y := emptyBitmap, emptyBitmap
 		if i < len(sum) && sum[i] != nil {
 			x = sum[i]
 		}
-		if i < len(n.cnt) && !n.cnt[i].empty() {
-			y = n.cnt[i].b
+		if i < len(cnt) && !cnt[i].empty() {
+			y = cnt[i].b
 		}
 		if !x.Equals(y) {
 			return corruptf("event %q: the counts of block %d differ from its days", name, b)

@@ -203,12 +203,13 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 			}
 			s.str(name)
 			s.u32(uint32(b))
-			top := len(n.cnt)
-			for top > 0 && n.cnt[top-1].empty() {
+			cnt := n.countsOrSum(e, b)
+			top := len(cnt)
+			for top > 0 && cnt[top-1].empty() {
 				top--
 			}
 			s.uvarint(uint64(top))
-			for _, x := range n.cnt[:top] {
+			for _, x := range cnt[:top] {
 				s.bitmap(x.bits())
 			}
 			s.section(secBlock)

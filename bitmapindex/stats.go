@@ -39,7 +39,8 @@ type FieldStats struct {
 	Slices int
 	// Bitmaps is the number of bitmaps the field holds.
 	Bitmaps int
-	// Bytes is the in-memory size of the field's bitmaps.
+	// Bytes is the in-memory size of the field's bitmaps (for an event,
+	// the block counters only once count queries built them).
 	Bytes int64
 	// DetailBytes is, for an event, the memory of its per-occurrence value
 	// and property columns and its property dictionary (0 when its
@@ -145,7 +146,7 @@ func (v *View) Stats() Stats {
 		}
 		for _, n := range e.blocks {
 			s.add(n.any)
-			for _, x := range n.cnt {
+			for _, x := range n.built() {
 				s.add(x)
 			}
 		}

@@ -22,6 +22,9 @@ var rankRules = []struct{ name, rule string }{
 	{"didWithin-login-27d", `didWithin("login", "27d")`},
 	{"not-didWithin-login-90d", `!didWithin("login", "90d")`},
 	{"countWithin-purchase-90d-ge3", `countWithin("purchase", "90d") >= 3`},
+	// beyond the ranks' four levels: the block counters answer (the first
+	// Eval builds the counters of the blocks the window covers)
+	{"countWithin-login-90d-ge5", `countWithin("login", "90d") >= 5`},
 	{"repeat-buyers-ref", `inSegment("repeat_buyers") && !has("vip")`},
 }
 
