@@ -42,6 +42,16 @@ func TestSetOperations(t *testing.T) {
 	// Wrap drops IDs that are not live
 	w := v.Wrap(roaring.BitmapOf(0, 3, 99))
 	assert.Equal(t, []string{"a", "d"}, keys(w))
+
+	// with every ID below n live, IDs at or past n are still dropped
+	dense := mustNew(t, DefaultConfig())
+	for _, k := range []string{"p", "q", "r"} {
+		dense.Add(k)
+	}
+	dv := dense.View()
+	assert.Equal(t, []string{"p", "r"}, keys(dv.Wrap(roaring.BitmapOf(0, 2))))
+	assert.Equal(t, 1, dv.Wrap(roaring.BitmapOf(1, 3)).Len(), "ID 3 is the first past the live ones")
+	assert.Equal(t, []string{"q"}, keys(dv.Wrap(roaring.BitmapOf(1, 3, 1000))))
 }
 
 func TestSetPortableRoundTrip(t *testing.T) {

@@ -72,8 +72,18 @@ func (v *View) Wrap(bm *roaring.Bitmap) Set {
 	if bm == nil {
 		return Set{v: v}
 	}
-	if !bm.IsEmpty() && bm.AndCardinality(v.live()) != bm.GetCardinality() {
-		bm.And(v.live())
+	if bm.IsEmpty() {
+		return Set{v: v, bm: bm}
+	}
+	live := v.live()
+	// When every ID below n is live (no customer deleted: the usual case),
+	// a bitmap below n needs no check; otherwise intersecting the whole
+	// bitmap with live costs 1.6 ms for 2.5M members at 100M customers.
+	if n := live.GetCardinality(); n > 0 && uint64(live.Maximum())+1 == n && uint64(bm.Maximum()) < n {
+		return Set{v: v, bm: bm}
+	}
+	if bm.AndCardinality(live) != bm.GetCardinality() {
+		bm.And(live)
 	}
 	return Set{v: v, bm: bm}
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -184,5 +185,53 @@ func timeRules(t *testing.T, v *bitmapindex.View, now time.Time) {
 			best = min(best, time.Since(s))
 		}
 		t.Logf("%-40s %12d members  %10v (best of 5)  target %s", r.name, members, best.Round(time.Microsecond), r.target)
+	}
+}
+
+// TestScaleCores loads the snapshot SEGKIT_SCALE_SNAPSHOT and times the
+// tag rules of item 6 with GOMAXPROCS 1 and 2 in turn (issue 21 item 4:
+// plans of tags are evaluated stripe by stripe on every core), 15 runs of
+// Eval and Count each, after a collection:
+//
+//	GOMEMLIMIT=20GiB SEGKIT_SCALE_SNAPSHOT=/tmp/s100/scale-100000000.segkit go test -run TestScaleCores -v ./internal/scale/
+func TestScaleCores(t *testing.T) {
+	path := os.Getenv("SEGKIT_SCALE_SNAPSHOT")
+	if path == "" {
+		t.Skip("set SEGKIT_SCALE_SNAPSHOT to a snapshot TestScale kept")
+	}
+	ix, err := bitmapindex.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := ix.View()
+	now := synth.Reference(v.Len()).End
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	ctx := context.Background()
+	for _, r := range []struct{ name, rule string }{
+		{"5-tag rule", `has("app_user") && has("wechat_follower") && (has("coupon_user") || has("newsletter")) && !has("mobile_only")`},
+		{"2-tag rule", `has("app_user") && has("wechat_follower")`},
+	} {
+		rule := segment.MustCompile(r.rule, segment.WithSchema(v.Schema()))
+		for _, procs := range []int{1, 2, 1, 2} {
+			runtime.GOMAXPROCS(procs)
+			runtime.GC()
+			var evals, counts []time.Duration
+			for range 15 {
+				s := time.Now()
+				if _, err := rule.Eval(ctx, v, now); err != nil {
+					t.Fatal(err)
+				}
+				evals = append(evals, time.Since(s))
+				s = time.Now()
+				if _, err := rule.Count(ctx, v, now); err != nil {
+					t.Fatal(err)
+				}
+				counts = append(counts, time.Since(s))
+			}
+			slices.Sort(evals)
+			slices.Sort(counts)
+			t.Logf("%-10s GOMAXPROCS %d: Eval best %v, median %v; Count best %v, median %v", r.name, procs,
+				evals[0].Round(time.Microsecond), evals[7].Round(time.Microsecond), counts[0].Round(time.Microsecond), counts[7].Round(time.Microsecond))
+		}
 	}
 }
