@@ -632,7 +632,7 @@ func (r *Rule) countWith(ctx context.Context, v *bitmapindex.View, now time.Time
 			}
 		}
 	}()
-	if p := e.planStripes(r.root, 16*minStripedBytes); p != nil {
+	if p := e.planStripes(r.root, 8*minStripedBytes); p != nil {
 		return e.countStriped(p, r.root)
 	}
 	return e.count(r.root)
