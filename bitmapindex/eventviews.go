@@ -210,32 +210,24 @@ func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touche
 	// accumulator and lists; the lists are joined in ID order.
 	type out struct{ keep, touched []uint32 }
 	outs := make([]out, parts)
-	var wg sync.WaitGroup
-	for p := range parts {
-		from := loBase + uint64(chunks*p/parts)*sumChunk
-		to := loBase + uint64(chunks*(p+1)/parts)*sumChunk
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cs := make([]dayCursor, len(curs))
-			for i, c := range curs {
-				c.pos = sort.Search(len(c.ids), func(j int) bool { return uint64(c.ids[j]) >= from })
-				cs[i] = c
+	eachRange(parts, chunks, loBase, sumChunk, func(p int, from, to uint64) {
+		cs := make([]dayCursor, len(curs))
+		for i, c := range curs {
+			c.pos = sort.Search(len(c.ids), func(j int) bool { return uint64(c.ids[j]) >= from })
+			cs[i] = c
+		}
+		var k, t []uint32
+		if p == 0 {
+			k, t = keep, touched
+		} else {
+			k = getIDs()
+			if q.touched {
+				t = getIDs()
 			}
-			var k, t []uint32
-			if p == 0 {
-				k, t = keep, touched
-			} else {
-				k = getIDs()
-				if q.touched {
-					t = getIDs()
-				}
-			}
-			k, t = e.sumRange(cs, from, to, rf, q, k, t)
-			outs[p] = out{k, t}
-		}()
-	}
-	wg.Wait()
+		}
+		k, t = e.sumRange(cs, from, to, rf, q, k, t)
+		outs[p] = out{k, t}
+	})
 	keep, touched = outs[0].keep, outs[0].touched
 	for _, o := range outs[1:] {
 		keep = append(keep, o.keep...)
@@ -244,6 +236,23 @@ func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touche
 		putIDs(o.touched)
 	}
 	return keep, touched
+}
+
+// eachRange cuts chunks chunks of size IDs from base into parts ranges
+// of whole chunks and calls f(p, lo, hi) for range p, [lo, hi), on a
+// goroutine of its own; it returns when every call has.
+func eachRange(parts, chunks int, base, size uint64, f func(p int, lo, hi uint64)) {
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo := base + uint64(chunks*p/parts)*size
+		hi := base + uint64(chunks*(p+1)/parts)*size
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(p, lo, hi)
+		}()
+	}
+	wg.Wait()
 }
 
 // sumParallelOccs is the fewest occurrences per goroutine of a split sum.
@@ -578,22 +587,14 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 	// goroutines, each with its own cursors (positioned by binary search);
 	// the members are joined in ID order.
 	keeps := make([][]uint32, parts)
-	var wg sync.WaitGroup
-	for p := range parts {
-		lo := loBase + uint64(chunks*p/parts)*accChunk
-		hi := loBase + uint64(chunks*(p+1)/parts)*accChunk
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ds := slices.Clone(days)
-			for i := range ds {
-				ids := ds[i].ids
-				ds[i].from = sort.Search(len(ids), func(j int) bool { return uint64(ids[j]) >= lo })
-			}
-			keeps[p] = thenRange(ds, from, within, lo, hi)
-		}()
-	}
-	wg.Wait()
+	eachRange(parts, chunks, loBase, accChunk, func(p int, lo, hi uint64) {
+		ds := slices.Clone(days)
+		for i := range ds {
+			ids := ds[i].ids
+			ds[i].from = sort.Search(len(ids), func(j int) bool { return uint64(ids[j]) >= lo })
+		}
+		keeps[p] = thenRange(ds, from, within, lo, hi)
+	})
 	return Set{v: v, bm: roaring.BitmapOf(slices.Concat(keeps...)...)}
 }
 
