@@ -16,11 +16,11 @@ import (
 // and set values, present customers, constants — combined by and, or, not
 // and and-not, is evaluated stripe by stripe when its operands are large:
 // the index cuts its large dense bitmaps into stripes of 2^22 IDs that
-// share their containers
-// (bitmapindex.Set.Stripes), so the plan's operations run on each stripe
-// with exactly the code and the order of a whole evaluation, up to
-// GOMAXPROCS stripes at a time, and the stripes' results are joined in ID
-// order without copying their containers. A Count adds the stripes' counts.
+// share their containers (bitmapindex.Set.Stripes), so the plan's
+// operations run on each stripe with exactly the code and the order of a
+// whole evaluation, up to GOMAXPROCS stripes at a time, and the stripes'
+// results are joined in ID order without copying their containers. A
+// Count adds the stripes' counts.
 //
 // Event, comparison and reference operands are computed by the index (or
 // the registry) as whole bitmaps; a plan with one of them runs on one core.
