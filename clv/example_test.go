@@ -40,14 +40,14 @@ func ExampleSummarize() {
 // (in weeks).
 func ExampleBGNBD() {
 	m := clv.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426}
-	c := clv.Summary{Frequency: 2, Recency: 30.43, T: 38.86}
+	c := clv.Summary{Frequency: 3, Recency: 28, T: 39} // a made-up customer
 	fmt.Printf("P(alive) = %.3f\n", m.PAlive(c))
 	fmt.Printf("E[Y(39)] = %.3f\n", m.ConditionalExpectedPurchases(c, 39))
 	fmt.Printf("E[X(39)] = %.3f\n", m.ExpectedPurchases(39))
 	fmt.Printf("P(X(39) = 0) = %.4f\n", m.PurchaseProbability(0, 39))
 	// Output:
-	// P(alive) = 0.727
-	// E[Y(39)] = 1.226
+	// P(alive) = 0.684
+	// E[Y(39)] = 1.638
 	// E[X(39)] = 1.197
 	// P(X(39) = 0) = 0.5738
 }
@@ -105,7 +105,7 @@ c30,1,0.3,40.0
 func ExampleCLV() {
 	purchases := clv.BGNBD{R: 0.243, Alpha: 4.414, A: 0.793, B: 2.426} // weeks
 	spend := clv.GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.44}
-	c := clv.Summary{Frequency: 2, Recency: 30.43, T: 38.86, Monetary: 20} // the paper's customer, spending 20 a purchase
+	c := clv.Summary{Frequency: 3, Recency: 28, T: 39, Monetary: 20} // a made-up customer, spending 20 a purchase
 	// Twelve 30-day months, 1 % discount a month.
 	v, err := clv.CLV(purchases, spend, c, clv.DefaultCLVConfig(clv.Weeks))
 	if err != nil {
@@ -113,5 +113,5 @@ func ExampleCLV() {
 	}
 	fmt.Printf("expected spend per purchase %.2f, CLV %.2f\n", spend.ExpectedSpend(c), v)
 	// Output:
-	// expected spend per purchase 22.74, CLV 33.08
+	// expected spend per purchase 21.94, CLV 42.51
 }

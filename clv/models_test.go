@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,8 +37,11 @@ func TestBGNBDPublished(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, m.Alpha, r)
 
-	// The paper's customer: x = 2, t_x = 30.43, T = 38.86.
-	assert.InDelta(t, 1.226, m.ConditionalExpectedPurchases(Summary{Frequency: 2, Recency: 30.43, T: 38.86}, 39), 0.001)
+	// The paper's example customer is the first of the CDNOW summary file.
+	data := cdnowSummary(t)
+	i := slices.IndexFunc(data, func(s Summary) bool { return s.Customer == "1" })
+	require.GreaterOrEqual(t, i, 0, "customer 1 of cdnow_summary.csv")
+	assert.InDelta(t, 1.226, m.ConditionalExpectedPurchases(data[i], 39), 0.001)
 	assert.Equal(t, 1.0, m.PAlive(Summary{Frequency: 0, T: 38.86}))
 	assert.Equal(t, 1.0, m.PAlive(Summary{Frequency: 0, T: 1}))
 }
