@@ -1,6 +1,7 @@
 package bitmapindex
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/segkit/segkit"
@@ -145,10 +146,34 @@ func (ld *loader) readOcc(d *dec) {
 	case dn == nil || dn.one.empty():
 		d.fail("event %q day %s: columns for a day without occurrences", name, day)
 		return
-	case dn.occ != nil:
+	case ld.occSeen[dn]:
 		d.fail("event %q day %s: columns repeated", name, day)
 		return
 	}
+	if ld.occSeen == nil {
+		ld.occSeen = map[*dayNode]bool{}
+	}
+	ld.occSeen[dn] = true
+	// The columns are decoded and checked beside the following sections
+	// (read hands this section's payload over): nothing reads them before
+	// the load finishes, and the day and the event's properties they are
+	// checked against are read already and no longer change.
+	rest, at, dict := &dec{b: d.b}, ld.cur, e.dict
+	d.b = nil
+	ld.bg.start(at, func() error {
+		if o := decodeOcc(rest, name, day, n, dn, dict); rest.err == nil {
+			dn.occ = o
+		}
+		if rest.end(); rest.err != nil {
+			return fmt.Errorf("section %d: %w", at, rest.err)
+		}
+		return nil
+	})
+}
+
+// decodeOcc decodes the columns of an occ section after its header: the n
+// occurrences of the day dn of event name, with property codes of dict.
+func decodeOcc(d *dec, name string, day segkit.Day, n int, dn *dayNode, dict *propDict) *occCols {
 	o := &occCols{ids: make([]uint32, n)}
 	prev := uint64(0)
 	for i := range n {
@@ -157,14 +182,14 @@ func (ld *loader) readOcc(d *dec) {
 			d.fail("event %q day %s: ID out of range", name, day)
 		}
 		if d.err != nil {
-			return
+			return nil
 		}
 		o.ids[i] = uint32(prev)
 	}
 	// the IDs are the day's occurrences, each as often as the day counts it
 	if problem := occOfDay(o.ids, dn); problem != "" {
 		d.fail("event %q day %s: columns %s the day's occurrences", name, day, problem)
-		return
+		return nil
 	}
 	if d.u8() == 1 {
 		vals := make([]int64, n)
@@ -182,30 +207,28 @@ func (ld *loader) readOcc(d *dec) {
 	}
 	cols := d.count(1)
 	if d.err != nil {
-		return
+		return nil
 	}
 	if cols > 0 {
-		o.props = make([]codeCol, len(e.dict.keys))
+		o.props = make([]codeCol, len(dict.keys))
 	}
 	codes := make([]uint32, n)
 	for range cols {
 		k := d.uvarint()
-		if d.err == nil && (k >= uint64(len(e.dict.keys)) || o.props[k].has()) {
+		if d.err == nil && (k >= uint64(len(dict.keys)) || o.props[k].has()) {
 			d.fail("event %q day %s: bad property column %d", name, day, k)
 		}
 		if d.err != nil {
-			return
+			return nil
 		}
 		for i := range codes {
 			x := d.uvarint()
-			if d.err == nil && x > uint64(len(e.dict.vals[k])) {
+			if d.err == nil && x > uint64(len(dict.vals[k])) {
 				d.fail("event %q day %s: bad property code", name, day)
 			}
 			codes[i] = uint32(x)
 		}
 		o.props[k] = newCodeCol(0, n, slices.Max(append(codes, 0))).appendCodes(codes)
 	}
-	if d.err == nil {
-		dn.occ = o
-	}
+	return o
 }

@@ -3,6 +3,7 @@ package bitmapindex
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"math/big"
 	"os"
@@ -377,29 +378,38 @@ func TestSnapshotV1(t *testing.T) {
 	p, _ := v.Profile("c1")
 	assert.Nil(t, p.Details)
 	assert.Empty(t, setKeys(v.DidWhere("purchase", d-10, d, Filter{{Key: "category", Values: []string{"x"}}})))
-	// written again, it is a version-2 snapshot that loads the same
-	var buf bytes.Buffer
-	_, err = v.WriteTo(&buf)
-	require.NoError(t, err)
-	ix2, err := Read(&buf)
-	require.NoError(t, err)
-	assert.Equal(t, setKeys(v.All()), setKeys(ix2.View().All()))
-	// the version-1 sum is kept beside values recorded since, through
-	// snapshots that hold each customer's whole sum
-	b := ix2.NewBatch()
-	b.RecordEvent("c1", "purchase", d.Time(nil), EventDetail{Value: 25000})
-	require.NoError(t, b.Commit())
-	s, _ = ix2.View().EventSum("purchase", "c1")
-	assert.Equal(t, 22.25, s)
-	buf.Reset()
-	_, err = ix2.View().WriteTo(&buf)
-	require.NoError(t, err)
-	ix3, err := Read(&buf)
-	require.NoError(t, err)
-	s, _ = ix3.View().EventSum("purchase", "c1")
-	assert.Equal(t, 22.25, s)
-	assert.Len(t, ix3.View().st.events["purchase"].totals, 1, "the version-1 part only")
-	assert.Equal(t, []string{"c1"}, setKeys(ix3.View().SumWhere("purchase", d, d, nil, Eq, 25000)), "the recorded value is the occurrence's")
+	// written again (as version 2, whose sums are each customer's whole
+	// sum, or version 3, which stores only the sums no occurrence holds),
+	// it loads the same
+	for _, version := range []uint32{2, 3} {
+		snapWriteVersion = version
+		t.Cleanup(func() { snapWriteVersion = snapVersion })
+		var buf bytes.Buffer
+		_, err = v.WriteTo(&buf)
+		require.NoError(t, err)
+		require.Equal(t, version, binary.LittleEndian.Uint32(buf.Bytes()[8:]))
+		ix2, err := Read(&buf)
+		require.NoError(t, err)
+		assert.Equal(t, setKeys(v.All()), setKeys(ix2.View().All()))
+		// the version-1 sum is kept beside values recorded since, through
+		// snapshots of either version
+		b := ix2.NewBatch()
+		b.RecordEvent("c1", "purchase", d.Time(nil), EventDetail{Value: 25000})
+		require.NoError(t, b.Commit())
+		s, _ = ix2.View().EventSum("purchase", "c1")
+		assert.Equal(t, 22.25, s)
+		buf.Reset()
+		_, err = ix2.View().WriteTo(&buf)
+		require.NoError(t, err)
+		ix3, err := Read(&buf)
+		require.NoError(t, err)
+		s, _ = ix3.View().EventSum("purchase", "c1")
+		assert.Equal(t, 22.25, s, "version %d", version)
+		assert.Len(t, ix3.View().st.events["purchase"].totals, 1, "the version-1 part only")
+		id, _ := ix3.View().ID("c1")
+		assert.Equal(t, 19.75, ix3.View().st.events["purchase"].totals[id/chunkSize].get(id%chunkSize), "version %d", version)
+		assert.Equal(t, []string{"c1"}, setKeys(ix3.View().SumWhere("purchase", d, d, nil, Eq, 25000)), "the recorded value is the occurrence's")
+	}
 }
 
 func TestSnapshotEventDetailsCorrupt(t *testing.T) {

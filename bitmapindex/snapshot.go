@@ -31,22 +31,23 @@ import "hash/crc32"
 // before day bitmaps existed) is read without them and answered from its
 // bit slices.
 //	day    = event str | day i32 | one bitmap | count uvarint | extra bitmap*
-//	totals = event str | count uvarint | (id u32 | value f64)*   (ascending IDs; each customer's whole sum of values)
-//	block  = event str | block i32 | count uvarint | cnt bitmap*   (bit slices of the counts)
+//	totals = event str | count uvarint | (id u32 | value f64)*   (ascending IDs; version 3: the sums no occurrence
+//	         holds, read from a version-1 snapshot; version 2: each customer's whole sum of values)
+//	block  = event str | block i32 | count uvarint | cnt bitmap*   (bit slices of the counts; versions 1 and 2 only)
 //	first  = event str | day i32 | bitmap
 //
 // What is kept: keys of live customers and the ID count (deleted IDs are
 // never reused after a load), tags, the schema and every attribute value,
 // per event and day who did it and how often, per event and customer the
 // sum of recorded values (in memory only the part no occurrence holds, from
-// a version-1 snapshot, is kept: the rest is the columns' values), and the
-// event aggregates (16-day block counters
-// and first-occurrence days). The aggregates are derived from the days but
-// costly to recompute, so they are stored, protected by the checksums like
-// everything else, and checked against the days on load: a block for
-// exactly the blocks that have days, each block's counts the sum of its
-// days' counts, and each day's first occurrences exactly its customers
-// without an earlier occurrence.
+// a version-1 snapshot, is kept: the rest is the columns' values), and
+// each day's first occurrences (its customers without an earlier
+// occurrence), which are costly to recompute, so they are stored,
+// protected by the checksums like everything else, and checked against the
+// days on load. Versions 1 and 2 also stored the 16-day block counters,
+// checked on load and then dropped; version 3 stores none: the block
+// unions are derived from the days on load, and a counter is built from
+// its days when a query first needs one.
 //
 // Every count and cross-reference is validated on load, so a snapshot with
 // valid checksums but inconsistent content is rejected: the live bitmap is
@@ -59,9 +60,16 @@ import "hash/crc32"
 // an ID beyond the last one fail with ErrIDsExhausted.
 
 const (
-	snapMagic   = "SEGKITIX"
-	snapVersion = 2 // 2: event values and properties (eventcols_snap.go); 1 still loads
+	snapMagic = "SEGKITIX"
+	// 3: no block sections (the unions are derived from the days and the
+	// counters built on first use); 2: event values and properties
+	// (eventcols_snap.go). 1 and 2 still load.
+	snapVersion = 3
 )
+
+// snapWriteVersion is the version WriteTo writes: tests write version 2
+// (with its block counters) to exercise its reader.
+var snapWriteVersion uint32 = snapVersion
 
 const (
 	secEnd uint32 = iota

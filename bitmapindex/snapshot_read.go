@@ -3,6 +3,7 @@ package bitmapindex
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,8 +13,10 @@ import (
 	"math"
 	"math/bits"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -184,10 +187,11 @@ func read(r io.Reader, size int64) (ix *Index, err error) {
 	if string(head[:8]) != snapMagic {
 		return nil, corruptf("not a segkit index snapshot (bad magic)")
 	}
-	if v := binary.LittleEndian.Uint32(head[8:]); v != snapVersion && v != 1 {
-		return nil, fmt.Errorf("bitmapindex: snapshot version %d not supported (want %d)", v, snapVersion)
+	version := binary.LittleEndian.Uint32(head[8:])
+	if version < 1 || version > snapVersion {
+		return nil, fmt.Errorf("bitmapindex: snapshot version %d not supported (want %d)", version, snapVersion)
 	}
-	ld := &loader{}
+	ld := &loader{version: version}
 	// tasks started by sections run while later sections are read; every
 	// return waits for them
 	defer ld.bg.wait()
@@ -231,8 +235,9 @@ func read(r io.Reader, size int64) (ix *Index, err error) {
 		if crc32.Checksum(payload, crcTable) != sum {
 			return nil, corruptf("section %d (type %d) checksum mismatch", i, typ)
 		}
-		if typ == secKeys {
-			// the key table keeps this payload as its first chunk
+		if typ == secKeys || typ == secOcc {
+			// the key table keeps this payload as its first chunk; an occ
+			// section is decoded beside the following ones
 			if size >= 0 {
 				scratch = nil
 			} else {
@@ -312,6 +317,7 @@ func (g *loadTasks) wait() (int, error) {
 // loader assembles an index from snapshot sections.
 type loader struct {
 	ix       *Index
+	version  uint32 // the snapshot's
 	bg       loadTasks
 	cur      int // the section being read
 	w        wctx
@@ -328,6 +334,8 @@ type loader struct {
 	// liveDense: the live customers are exactly 0..liveCard-1.
 	liveDense bool
 	liveCard  uint32
+	// occSeen: the days whose columns were read (decoded in the background)
+	occSeen map[*dayNode]bool
 }
 
 func (ld *loader) section(i int, typ uint32, payload []byte) error {
@@ -350,7 +358,7 @@ func (ld *loader) section(i int, typ uint32, payload []byte) error {
 		ld.readDay(d)
 	case typ == secTotals:
 		ld.readTotals(d)
-	case typ == secBlock:
+	case typ == secBlock && ld.version < 3:
 		ld.readBlock(d)
 	case typ == secFirst:
 		ld.readFirst(d)
@@ -830,11 +838,20 @@ func (ld *loader) finish() (*Index, error) {
 	if ld.stage < secSchema {
 		return nil, corruptf("snapshot ends before its schema")
 	}
+	if ld.version >= 3 {
+		if err := deriveBlocks(ld.st.events); err != nil {
+			return nil, err
+		}
+	}
 	for name, e := range ld.st.events {
 		if err := e.checkLoaded(name); err != nil {
 			return nil, err
 		}
-		if err := checkEventCounts(name, e); err != nil {
+		if ld.version < 3 {
+			if err := checkEventCounts(name, e); err != nil {
+				return nil, err
+			}
+		} else if err := checkFirstsAcrossBlocks(name, e); err != nil {
 			return nil, err
 		}
 		for _, n := range e.blocks {
@@ -848,17 +865,20 @@ func (ld *loader) finish() (*Index, error) {
 				return nil, corruptf("event value for a customer without occurrences")
 			}
 		}
-		e.keepLegacyTotals(ld.w)
+		if ld.version < 3 {
+			e.keepLegacyTotals(ld.w)
+		}
 	}
 	ld.st.stripeLoaded()
 	return ld.ix, nil
 }
 
-// keepLegacyTotals turns the loaded sums (each customer's whole sum) into
-// the sums not held by occurrences: it subtracts the values of the days'
-// columns and drops what is left within rounding of 0. A version-1
-// snapshot has no columns and keeps every sum; one written since keeps
-// only the sums a version-1 snapshot brought in.
+// keepLegacyTotals turns the loaded sums of a version-1 or 2 snapshot
+// (each customer's whole sum) into the sums not held by occurrences: it
+// subtracts the values of the days' columns and drops what is left within
+// rounding of 0. A version-1 snapshot has no columns and keeps every sum;
+// a version-2 one keeps only the sums a version-1 snapshot brought in.
+// Version 3 stores only those.
 func (e *event) keepLegacyTotals(w wctx) {
 	if len(e.totals) == 0 {
 		return
@@ -968,11 +988,122 @@ func checkEventCounts(name string, e *event) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	return checkFirstsAcrossBlocks(name, e)
+}
+
+// deriveBlocks builds the block unions of a version-3 snapshot's events
+// from their days, and checks within each block that no customer occurs
+// on a day before its first occurrence (checkFirstsAcrossBlocks checks
+// across blocks). A block's days are added in order into a dense bit
+// array, each day's first occurrences tested against the bits of the days
+// before it: one pass over the members, where roaring's unions merged
+// arrays again and again. The blocks are shared among up to GOMAXPROCS
+// goroutines, largest first.
+func deriveBlocks(events map[string]*event) error {
+	type job struct {
+		name   string
+		e      *event
+		b      int32
+		days   []segkit.Day
+		volume uint64
+		any    *roaring.Bitmap
+	}
+	var jobs []*job
+	for name, e := range events {
+		byBlock := map[int32]*job{}
+		for d, n := range e.days {
+			if n.one.empty() {
+				continue
+			}
+			j := byBlock[blockOf(d)]
+			if j == nil {
+				j = &job{name: name, e: e, b: blockOf(d)}
+				byBlock[j.b] = j
+				jobs = append(jobs, j)
+			}
+			j.days = append(j.days, d)
+			j.volume += uint64(n.one.card())
+		}
+	}
+	slices.SortFunc(jobs, func(x, y *job) int { return cmp.Compare(y.volume, x.volume) })
+	derive := func(j *job, dense *[]uint64) error {
+		slices.Sort(j.days)
+		lo, hi := uint32(math.MaxUint32), uint32(0)
+		for _, d := range j.days {
+			x := j.e.days[d].one.b
+			lo, hi = min(lo, x.Minimum()), max(hi, x.Maximum())
+		}
+		words := int(hi>>6) + 1
+		if len(*dense) < words {
+			*dense = make([]uint64, words)
+		}
+		w := (*dense)[:words]
+		defer clear(w[lo>>6:])
+		var buf [256]uint32
+		for k, d := range j.days {
+			if f := j.e.first[d]; k > 0 && f != nil {
+				it := f.b.ManyIterator()
+				for n := it.NextMany(buf[:]); n > 0; n = it.NextMany(buf[:]) {
+					for _, id := range buf[:n] {
+						if w[id>>6]&(1<<(id&63)) != 0 {
+							return corruptf("event %q: first occurrences in block %d later than an occurrence", j.name, j.b)
+						}
+					}
+				}
+			}
+			it := j.e.days[d].one.b.ManyIterator()
+			for n := it.NextMany(buf[:]); n > 0; n = it.NextMany(buf[:]) {
+				for _, id := range buf[:n] {
+					w[id>>6] |= 1 << (id & 63)
+				}
+			}
+		}
+		j.any = roaring.FromDense(w, true)
+		return nil
+	}
+	var next atomic.Int64
+	errs := make([]error, min(runtime.GOMAXPROCS(0), len(jobs)))
+	var wg sync.WaitGroup
+	for w := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					if recoveredPanic != nil {
+						recoveredPanic(p)
+					}
+					errs[w] = corruptf("snapshot: %v", p)
+				}
+			}()
+			var dense []uint64
+			for i := next.Add(1) - 1; i < int64(len(jobs)) && errs[w] == nil; i = next.Add(1) - 1 {
+				errs[w] = derive(jobs[i], &dense)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		j.e.blocks[j.b] = &blockNode{gen: 1, any: &bm{b: j.any, gen: 1}, cnt: &blockCount{}}
+	}
+	return nil
+}
+
+// checkFirstsAcrossBlocks checks, across an event's blocks, that the
+// number of first occurrences in each block equals the number of its
+// customers absent from every earlier block (see checkEventCounts).
+func checkFirstsAcrossBlocks(name string, e *event) error {
+	blocks := slices.Sorted(maps.Keys(e.blocks))
 	before := roaring.New() // the customers of the blocks before
 	for _, b := range blocks {
 		var firsts uint64
-		for _, d := range byBlock[b] {
-			firsts += uint64(e.first[d].card())
+		for d := blockStart(b); d < blockStart(b)+blockDays; d++ {
+			if f := e.first[d]; f != nil {
+				firsts += uint64(f.card())
+			}
 		}
 		all := e.blocks[b].any.b
 		if fresh := all.GetCardinality() - all.AndCardinality(before); firsts != fresh {

@@ -76,7 +76,7 @@ func (s *snapWriter) bitmap(b *roaring.Bitmap) {
 func (v *View) WriteTo(w io.Writer) (int64, error) {
 	s := &snapWriter{w: w}
 	s.write([]byte(snapMagic))
-	s.write(binary.LittleEndian.AppendUint32(nil, snapVersion))
+	s.write(binary.LittleEndian.AppendUint32(nil, snapWriteVersion))
 
 	// meta
 	if v.zone.fixed {
@@ -197,6 +197,9 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 			s.section(secDay)
 		}
 		for _, b := range slices.Sorted(maps.Keys(e.blocks)) {
+			if snapWriteVersion >= 3 {
+				break // derived from the days on load
+			}
 			n := e.blocks[b]
 			if n.any.empty() {
 				continue // everyone in it was deleted
@@ -234,9 +237,9 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 			s.section(secTotals)
 			entries = 0
 		}
-		// The section holds each customer's whole sum, as version 2 always
-		// has: the sum not held by occurrences (totals) plus the values in
-		// the columns. Both are in ascending ID order.
+		// Version 2's section holds each customer's whole sum: the sum not
+		// held by occurrences (totals) plus the values in the columns.
+		// Both are in ascending ID order.
 		put := func(id uint32, f float64) {
 			if f == 0 || !isLive(id) {
 				return
@@ -251,6 +254,18 @@ func (v *View) WriteTo(w io.Writer) (int64, error) {
 		var legacy []idValue
 		for _, ci := range slices.Sorted(maps.Keys(e.totals)) {
 			e.totals[ci].each(func(off uint32, f float64) { legacy = append(legacy, idValue{ci*chunkSize + off, f}) })
+		}
+		if snapWriteVersion >= 3 {
+			// only the sums not held by occurrences (from a version-1
+			// snapshot): the columns hold the rest
+			for _, l := range legacy {
+				put(l.id, l.f)
+			}
+			if entries > 0 {
+				flush()
+			}
+			s.writeEventCols(name, e, isLive)
+			continue
 		}
 		e.eachColSum(func(id uint32, f float64) {
 			for len(legacy) > 0 && legacy[0].id < id {
