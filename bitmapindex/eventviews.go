@@ -86,17 +86,14 @@ func (v *View) CountWhere(event string, from, to segkit.Day, f Filter, op Op, n 
 	live := v.live()
 	zeroOK := cmpHolds(cmp.Compare(0, n), op)
 	e := v.st.events[event]
-	var keep, touched []uint32
+	r, touched := roaring.New(), roaring.New()
 	if e != nil && from <= to {
 		rf := e.resolveFilter(f)
-		keep, touched = e.sums(from, to, &rf, sumQuery{kind: qCount, op: op, c: n, touched: zeroOK, st: v.stop})
+		r, touched = e.sums(from, to, &rf, sumQuery{kind: qCount, op: op, c: n, touched: zeroOK, st: v.stop})
 	}
-	r := roaring.BitmapOf(keep...)
 	if zeroOK {
-		r.Or(roaring.AndNot(live, roaring.BitmapOf(touched...)))
+		r.Or(roaring.AndNot(live, touched))
 	}
-	putIDs(keep)
-	putIDs(touched)
 	return Set{v: v, bm: r}
 }
 
@@ -156,14 +153,13 @@ type dayCursor struct {
 // customer with at least one such occurrence, in ascending ID order. The
 // days' occurrences (each day's in ID order) are merged a chunk of
 // customers at a time into counters that stay in cache, so the cost is
-// about one cached add per occurrence in the window.
-func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touched []uint32) {
+// about one cached add per occurrence in the window. It returns the
+// customers sumRange keeps and, when q.touched, those it touched, as
+// bitmaps (built on the goroutines of a split sum).
+func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touched *roaring.Bitmap) {
+	keep, touched = roaring.New(), roaring.New()
 	if rf.never {
-		return nil, nil
-	}
-	keep = getIDs()
-	if q.touched {
-		touched = getIDs()
+		return keep, touched
 	}
 	var curs []dayCursor
 	lo, hi := uint32(math.MaxUint32), uint32(0)
@@ -192,7 +188,7 @@ func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touche
 		curs = append(curs, c)
 	})
 	if len(curs) == 0 {
-		return nil, nil
+		return keep, touched
 	}
 	hiBase := uint64(hi)&^(sumChunk-1) + sumChunk
 	loBase := uint64(lo) &^ (sumChunk - 1)
@@ -202,40 +198,51 @@ func (e *event) sums(from, to segkit.Day, rf *rfilter, q sumQuery) (keep, touche
 	}
 	chunks := int((hiBase - loBase) / sumChunk)
 	parts := min(runtime.GOMAXPROCS(0), occs/sumParallelOccs, chunks)
+	// the lists of IDs a range keeps and touches, as bitmaps
+	sets := func(cs []dayCursor, from, to uint64) (keep, touched *roaring.Bitmap) {
+		k := getIDs()
+		var t []uint32
+		if q.touched {
+			t = getIDs()
+		}
+		k, t = e.sumRange(cs, from, to, rf, q, k, t)
+		keep, touched = roaring.BitmapOf(k...), roaring.BitmapOf(t...)
+		putIDs(k)
+		putIDs(t)
+		return keep, touched
+	}
 	if parts <= 1 {
-		return e.sumRange(curs, loBase, hiBase, rf, q, keep, touched)
+		return sets(curs, loBase, hiBase)
 	}
 	// Large sums are split by ranges of customers over up to GOMAXPROCS
 	// goroutines, each with its own cursors (positioned by binary search),
-	// accumulator and lists; the lists are joined in ID order.
-	type out struct{ keep, touched []uint32 }
-	outs := make([]out, parts)
+	// accumulator and lists, which it turns into bitmaps; they are joined
+	// in ID order (joinRanges).
+	keeps, toucheds := make([]*roaring.Bitmap, parts), make([]*roaring.Bitmap, parts)
 	eachRange(parts, chunks, loBase, sumChunk, func(p int, from, to uint64) {
 		cs := make([]dayCursor, len(curs))
 		for i, c := range curs {
 			c.pos = sort.Search(len(c.ids), func(j int) bool { return uint64(c.ids[j]) >= from })
 			cs[i] = c
 		}
-		var k, t []uint32
-		if p == 0 {
-			k, t = keep, touched
-		} else {
-			k = getIDs()
-			if q.touched {
-				t = getIDs()
-			}
-		}
-		k, t = e.sumRange(cs, from, to, rf, q, k, t)
-		outs[p] = out{k, t}
+		keeps[p], toucheds[p] = sets(cs, from, to)
 	})
-	keep, touched = outs[0].keep, outs[0].touched
-	for _, o := range outs[1:] {
-		keep = append(keep, o.keep...)
-		touched = append(touched, o.touched...)
-		putIDs(o.keep)
-		putIDs(o.touched)
+	return joinRanges(keeps), joinRanges(toucheds)
+}
+
+// joinRanges joins bitmaps of increasing ID ranges, taking their
+// containers without copying them (only two that share a container's
+// range, at a boundary, are merged). The parts are owned by the caller
+// and not used after.
+func joinRanges(parts []*roaring.Bitmap) *roaring.Bitmap {
+	out := roaring.New()
+	out.SetCopyOnWrite(true)
+	for _, p := range parts {
+		p.SetCopyOnWrite(true)
+		out.Or(p)
 	}
-	return keep, touched
+	out.SetCopyOnWrite(false)
+	return out
 }
 
 // eachRange cuts chunks chunks of size IDs from base into parts ranges
@@ -485,17 +492,14 @@ func (v *View) SumWhere(event string, from, to segkit.Day, f Filter, op Op, c Am
 	live := v.live()
 	zeroOK := cmpHolds(cmp.Compare(0, int64(c)), op)
 	e := v.st.events[event]
-	var keep, touched []uint32
+	r, touched := roaring.New(), roaring.New()
 	if e != nil && from <= to {
 		rf := e.resolveFilter(f)
-		keep, touched = e.sums(from, to, &rf, sumQuery{kind: qSum, op: op, c: int64(c), touched: zeroOK, st: v.stop})
+		r, touched = e.sums(from, to, &rf, sumQuery{kind: qSum, op: op, c: int64(c), touched: zeroOK, st: v.stop})
 	}
-	r := roaring.BitmapOf(keep...)
 	if zeroOK {
-		r.Or(roaring.AndNot(live, roaring.BitmapOf(touched...)))
+		r.Or(roaring.AndNot(live, touched))
 	}
-	putIDs(keep)
-	putIDs(touched)
 	return Set{v: v, bm: r}
 }
 
@@ -510,9 +514,7 @@ func (v *View) AvgWhere(event string, from, to segkit.Day, f Filter, op Op, c Am
 		return Set{v: v}
 	}
 	rf := e.resolveFilter(f)
-	keep, _ := e.sums(from, to, &rf, sumQuery{kind: qAvg, op: op, c: int64(c), st: v.stop})
-	r := roaring.BitmapOf(keep...)
-	putIDs(keep)
+	r, _ := e.sums(from, to, &rf, sumQuery{kind: qAvg, op: op, c: int64(c), st: v.stop})
 	return Set{v: v, bm: r}
 }
 
@@ -536,6 +538,8 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 	}
 	// the matching occurrences of both events per day, as ID lists
 	var days []thenDay
+	var fromBits []int // days listed from their bitmaps, below
+	var bitsCard int
 	lists := func(e *event, rf *rfilter, isA bool) {
 		e.scanDays(from, to, v.stop, func(d segkit.Day, n *dayNode) {
 			var ids []uint32
@@ -545,7 +549,10 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 			case n.occ != nil:
 				ids = n.occ.ids
 			case !n.one.empty():
-				ids = n.one.b.ToArray()
+				fromBits = append(fromBits, len(days))
+				bitsCard += n.one.card()
+				days = append(days, thenDay{d: d, bits: n.one.b, isA: isA})
+				return
 			}
 			if len(ids) > 0 {
 				days = append(days, thenDay{d: d, ids: ids, isA: isA})
@@ -554,6 +561,18 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 	}
 	lists(ea, &ra, true)
 	lists(eb, &rb, false)
+	// the lists of days without columns, on up to GOMAXPROCS goroutines
+	// when they are long
+	toArrays := func(_ int, lo, hi uint64) {
+		for _, i := range fromBits[lo:hi] {
+			days[i].ids = days[i].bits.ToArray()
+		}
+	}
+	if workers := min(runtime.GOMAXPROCS(0), len(fromBits)); workers > 1 && bitsCard >= thenParallelOccs {
+		eachRange(workers, len(fromBits), 0, 1, toArrays)
+	} else {
+		toArrays(0, 0, uint64(len(fromBits)))
+	}
 	if len(days) == 0 {
 		return Set{v: v}
 	}
@@ -585,17 +604,17 @@ func (v *View) DidThen(a, b string, fa, fb Filter, within int, to segkit.Day) Se
 	}
 	// Large sweeps are split by ranges of customers over up to GOMAXPROCS
 	// goroutines, each with its own cursors (positioned by binary search);
-	// the members are joined in ID order.
-	keeps := make([][]uint32, parts)
+	// each turns its members into a bitmap; they are joined in ID order.
+	keeps := make([]*roaring.Bitmap, parts)
 	eachRange(parts, chunks, loBase, accChunk, func(p int, lo, hi uint64) {
 		ds := slices.Clone(days)
 		for i := range ds {
 			ids := ds[i].ids
 			ds[i].from = sort.Search(len(ids), func(j int) bool { return uint64(ids[j]) >= lo })
 		}
-		keeps[p] = thenRange(ds, from, within, lo, hi)
+		keeps[p] = roaring.BitmapOf(thenRange(ds, from, within, lo, hi)...)
 	})
-	return Set{v: v, bm: roaring.BitmapOf(slices.Concat(keeps...)...)}
+	return Set{v: v, bm: joinRanges(keeps)}
 }
 
 // thenParallelOccs is the number of occurrences per goroutine from which
@@ -606,6 +625,7 @@ var thenParallelOccs = 1 << 18
 type thenDay struct {
 	d    segkit.Day
 	ids  []uint32
+	bits *roaring.Bitmap // the day's customers, when ids are listed from them
 	isA  bool
 	from int // cursor
 }
