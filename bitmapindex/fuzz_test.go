@@ -18,6 +18,11 @@ func FuzzRead(f *testing.F) {
 	f.Add(snapshotBytes(f, mustNew(f, DefaultConfig())))
 	f.Add([]byte(snapMagic))
 	f.Add(snapshotBytes(f, detailsIndex(f)))
+	// version 2, with block counters and whole sums
+	snapWriteVersion = 2
+	f.Add(snapshotBytes(f, sampleIndex(f)))
+	f.Add(snapshotBytes(f, detailsIndex(f)))
+	snapWriteVersion = snapVersion
 	failOnRecoveredPanics(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ix, err := Read(bytes.NewReader(data))
