@@ -98,7 +98,8 @@
 // the snapshot's size plus 128 KiB. Writes reject what a snapshot could not
 // hold (non-finite or out-of-range values, instants beyond ±2³⁰ days, IDs
 // past the last one: [ErrIDsExhausted]), so whatever an index accepts,
-// Save then Load gives back.
+// Save then Load gives back. Snapshots of every earlier version load, and a
+// view is always written in the current one.
 //
 // [View.WithContext] returns a view whose long queries stop soon after a
 // context is done (with an incomplete result the caller discards).

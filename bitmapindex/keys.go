@@ -18,10 +18,11 @@ import (
 // comes back gets a new ID, and prev links it to its earlier ID so that an
 // older view still finds the ID that was live when it was taken.
 //
-// Keys are stored as records (uvarint length, key bytes, ID as 4 bytes) in
-// byte chunks addressed by 32-bit addresses. The hash table maps a key's
-// hash to its latest record, so a lookup touches one slot and one record.
-// Entries (one per ID with a key, in insertion order) map back to records.
+// Keys are stored as records (uvarint length, key bytes) in byte chunks
+// addressed by 32-bit addresses. Entries (one per ID with a key, in
+// insertion order) map to records; an entry's ID follows from its number
+// (below). The hash table maps a key's hash to its latest entry, so a
+// lookup touches one slot, one entry and one record.
 //
 // The table is written by the index's single writer (under the index lock)
 // and read by any number of views without locks: records and per-entry data
@@ -32,9 +33,11 @@ import (
 // so the garbage collector does not scan millions of keys.
 //
 // IDs below base were loaded from a snapshot: baseLive holds the ones that
-// had a key, and the entry of such an ID is its rank in baseLive (so a
-// snapshot with sparse IDs costs memory for its keys only). From base on,
-// entry = baseKeys + (ID − base).
+// had a key, and the entry of such an ID is its rank in baseLive. When
+// they are 0..baseKeys-1 (no customer of the snapshot was ever deleted),
+// entry = ID; otherwise baseIDs maps entries to IDs (so a snapshot with
+// sparse IDs costs memory for its keys only). From base on, entry =
+// baseKeys + (ID − base).
 type keyTable struct {
 	seed     maphash.Seed
 	base     uint32          // IDs below base come from a snapshot
@@ -42,7 +45,9 @@ type keyTable struct {
 	baseKeys uint32          // number of loaded keys (entries 0..baseKeys-1)
 	// baseEntry maps a loaded ID to its entry + 1 when that costs at most a
 	// few bytes per loaded key; otherwise entries are ranks in baseLive.
+	// Both are nil when the loaded IDs are dense.
 	baseEntry []uint32
+	baseIDs   []uint32 // loaded entry → ID
 
 	dir   atomic.Pointer[keyDir]
 	slots atomic.Pointer[slotTable]
@@ -73,8 +78,8 @@ type keyDir struct {
 }
 
 // slotTable is an open-addressing hash table (linear probing). A slot holds
-// the record address + 1 (0 = empty): 4 bytes a key at most 70% full. A
-// probe compares the key with the record's; lookups of several keys
+// the entry + 1 (0 = empty): 4 bytes a key at most 70% full. A probe
+// compares the key with the entry's record; lookups of several keys
 // (findMany) overlap those reads.
 type slotTable struct {
 	mask  uint64
@@ -93,41 +98,73 @@ func (t *keyTable) n() uint32 { return t.base + (t.entries - t.baseKeys) }
 
 func (t *keyTable) hash(key string) uint64 { return maphash.String(t.seed, key) }
 
-// record returns the key and ID of the record at addr. The key shares the
+// record returns the key of the record at addr. The key shares the
 // chunk's bytes (no copy): records never change once published.
-func (d *keyDir) record(addr uint32) (string, uint32) {
+func (d *keyDir) record(addr uint32) string {
 	c := d.chunks[addr>>chunkBits]
 	off := int(addr & (keyChunkSize - 1))
 	l, w := binary.Uvarint(c[off:])
-	start := off + w
-	end := start + int(l)
-	id := binary.LittleEndian.Uint32(c[end:])
 	if l == 0 {
-		return "", id
+		return ""
 	}
-	return unsafe.String(&c[start], int(l)), id
+	return unsafe.String(&c[off+w], int(l))
 }
 
-// match reports whether the record at addr holds key, and its ID.
-func (d *keyDir) match(addr uint32, key string) (uint32, bool) {
+// match reports whether the record at addr holds key.
+func (d *keyDir) match(addr uint32, key string) bool {
 	c := d.chunks[addr>>chunkBits]
 	off := int(addr & (keyChunkSize - 1))
 	l, w := binary.Uvarint(c[off:])
 	if int(l) != len(key) {
-		return 0, false
+		return false
 	}
 	start := off + w
-	if string(c[start:start+len(key)]) != key {
-		return 0, false
-	}
-	return binary.LittleEndian.Uint32(c[start+len(key):]), true
+	return string(c[start:start+len(key)]) == key
 }
 
 func (d *keyDir) addrOf(e uint32) uint32 { return d.addrs[e>>pageBits][e&(pageSize-1)] }
 
+// recordOf returns the record address of entry e, which a slot published,
+// and a directory that holds it: d, or the current directory when e's
+// page or record was added after d was loaded (the writer publishes the
+// directory before the slot, so the directory loaded after reading the
+// slot holds both).
+func (t *keyTable) recordOf(d *keyDir, e uint32) (*keyDir, uint32) {
+	if int(e>>pageBits) >= len(d.addrs) {
+		d = t.dir.Load()
+	}
+	addr := d.addrOf(e)
+	if int(addr>>chunkBits) >= len(d.chunks) {
+		d = t.dir.Load()
+	}
+	return d, addr
+}
+
+// matchEntry reports whether entry e (published in a slot) holds key, with
+// the directory to use next.
+func (t *keyTable) matchEntry(d *keyDir, e uint32, key string) (*keyDir, bool) {
+	d, addr := t.recordOf(d, e)
+	return d, d.match(addr, key)
+}
+
+// idOf returns the ID of entry e.
+func (t *keyTable) idOf(e uint32) uint32 {
+	switch {
+	case e >= t.baseKeys:
+		return t.base + (e - t.baseKeys)
+	case t.baseIDs != nil:
+		return t.baseIDs[e]
+	default:
+		return e
+	}
+}
+
 // entryOf returns the entry of an ID, if it has one.
 func (t *keyTable) entryOf(id uint32) (uint32, bool) {
 	if id < t.base {
+		if t.baseIDs == nil { // dense: entry = ID
+			return id, id < t.baseKeys
+		}
 		if t.baseEntry != nil {
 			e := t.baseEntry[id]
 			return e - 1, e != 0
@@ -150,22 +187,23 @@ func (t *keyTable) find(key string) (uint32, bool) {
 		if s == 0 {
 			return 0, false
 		}
-		if id, ok := d.match(s-1, key); ok {
-			return id, true
+		var ok bool
+		if d, ok = t.matchEntry(d, s-1, key); ok {
+			return t.idOf(s - 1), true
 		}
 	}
 }
 
 // findMany looks up many keys at once: ids[i], found[i] for keys[i]. It
-// hashes a group of keys, then loads their home slots, then the first
-// byte of their records, so the cache misses of independent lookups overlap
-// instead of queueing.
+// hashes a group of keys, then loads their home slots, then their entries'
+// record addresses, then the first byte of their records, so the cache
+// misses of independent lookups overlap instead of queueing.
 func (t *keyTable) findMany(keys []string, ids []uint32, found []bool) {
 	const group = 16
 	st := t.slots.Load()
 	d := t.dir.Load()
 	var hs [group]uint64
-	var ss [group]uint32
+	var ss, as [group]uint32
 	for lo := 0; lo < len(keys); lo += group {
 		n := min(group, len(keys)-lo)
 		for i := range n {
@@ -174,10 +212,15 @@ func (t *keyTable) findMany(keys []string, ids []uint32, found []bool) {
 		for i := range n {
 			ss[i] = st.slots[hs[i]&st.mask].Load()
 		}
+		for i := range n {
+			if s := ss[i]; s != 0 {
+				d, as[i] = t.recordOf(d, s-1)
+			}
+		}
 		var touch byte
 		for i := range n {
-			if a := ss[i]; a != 0 {
-				touch |= d.chunks[(a-1)>>chunkBits][(a-1)&(keyChunkSize-1)]
+			if ss[i] != 0 {
+				touch |= d.chunks[as[i]>>chunkBits][as[i]&(keyChunkSize-1)]
 			}
 		}
 		runtime.KeepAlive(touch) // the reads are the point
@@ -193,8 +236,9 @@ func (t *keyTable) probe(key string, h uint64, st *slotTable, d *keyDir, s uint3
 		if s == 0 {
 			return 0, false
 		}
-		if id, ok := d.match(s-1, key); ok {
-			return id, true
+		var ok bool
+		if d, ok = t.matchEntry(d, s-1, key); ok {
+			return t.idOf(s - 1), true
 		}
 		i = (i + 1) & st.mask
 		s = st.slots[i].Load()
@@ -213,17 +257,17 @@ func (t *keyTable) assign(key string) uint32 {
 	if had {
 		p = old + 1
 	}
-	addr := t.store(t.entries, id, key, p)
+	e := t.entries
+	t.store(e, key, p)
 	t.entries++
-	t.publish(key, addr, had)
+	t.publish(key, e, had)
 	return id
 }
 
-// store appends a record and an entry (writer) and returns the record's
-// address.
-func (t *keyTable) store(e, id uint32, key string, prev uint32) uint32 {
+// store appends a record and entry e (writer).
+func (t *keyTable) store(e uint32, key string, prev uint32) {
 	d := t.dir.Load()
-	need := binary.MaxVarintLen64 + len(key) + 4
+	need := binary.MaxVarintLen64 + len(key)
 	chunkFull := len(d.chunks) == 0 || t.fill+need > len(d.chunks[len(d.chunks)-1])
 	if chunkFull || int(e>>pageBits) == len(d.addrs) {
 		nd := *d // grow into a new directory, published below
@@ -247,9 +291,8 @@ func (t *keyTable) store(e, id uint32, key string, prev uint32) uint32 {
 	off := t.fill
 	w := binary.PutUvarint(c[off:], uint64(len(key)))
 	copy(c[off+w:], key)
-	binary.LittleEndian.PutUint32(c[off+w+len(key):], id)
-	t.fill += w + len(key) + 4
-	t.hint -= w + len(key) + 4
+	t.fill += w + len(key)
+	t.hint -= w + len(key)
 	addr := uint32(ci)<<chunkBits | uint32(off)
 	d.addrs[e>>pageBits][e&(pageSize-1)] = addr
 	if prev != 0 {
@@ -264,7 +307,6 @@ func (t *keyTable) store(e, id uint32, key string, prev uint32) uint32 {
 		}
 		d.prev[e>>pageBits][e&(pageSize-1)] = prev
 	}
-	return addr
 }
 
 // room returns how many record bytes can still be stored (writer); batch
@@ -279,18 +321,18 @@ func (t *keyTable) room() int64 {
 }
 
 // recordSize bounds the bytes a key's record takes.
-func recordSize(key string) int64 { return int64(binary.MaxVarintLen64 + len(key) + 4) }
+func recordSize(key string) int64 { return int64(binary.MaxVarintLen64 + len(key)) }
 
-// publish makes key → record reachable, replacing an earlier record of the
+// publish makes key → entry e reachable, replacing an earlier entry of the
 // key (writer).
-func (t *keyTable) publish(key string, addr uint32, replace bool) {
+func (t *keyTable) publish(key string, e uint32, replace bool) {
 	h := t.hash(key)
 	st := t.slots.Load()
 	if !replace && (t.used+1)*10 > len(st.slots)*7 {
 		st = t.grow(st)
 	}
 	d := t.dir.Load()
-	v := addr + 1
+	v := e + 1
 	for i := h & st.mask; ; i = (i + 1) & st.mask {
 		s := st.slots[i].Load()
 		if s == 0 {
@@ -299,7 +341,7 @@ func (t *keyTable) publish(key string, addr uint32, replace bool) {
 			return
 		}
 		if replace {
-			if _, ok := d.match(s-1, key); ok {
+			if d.match(d.addrOf(s-1), key) {
 				st.slots[i].Store(v)
 				return
 			}
@@ -319,7 +361,7 @@ func (t *keyTable) grow(old *slotTable) *slotTable {
 		if s == 0 {
 			continue
 		}
-		key, _ := d.record(s - 1)
+		key := d.record(d.addrOf(s - 1))
 		for j := t.hash(key) & nt.mask; ; j = (j + 1) & nt.mask {
 			if plain[j] == 0 {
 				plain[j] = s
@@ -350,8 +392,7 @@ func (k keysView) key(id uint32) (string, bool) {
 		return "", false
 	}
 	d := k.t.dir.Load()
-	key, _ := d.record(d.addrOf(e))
-	return key, true
+	return d.record(d.addrOf(e)), true
 }
 
 // lookup returns the most recent ID of key that the view knows. Safe for
@@ -395,7 +436,7 @@ func (k keysView) bytes() int64 {
 		}
 	}
 	n += int64(len(k.t.slots.Load().slots)) * 4
-	n += int64(len(k.t.baseEntry)) * 4
+	n += int64(len(k.t.baseEntry)+len(k.t.baseIDs)) * 4
 	n += int64(k.t.baseLive.GetSizeInBytes())
 	return n
 }
@@ -409,11 +450,14 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 	if n > uint64(len(area)) { // every key takes at least one byte
 		return fmt.Sprintf("%d live customers but only %d bytes of keys", n, len(area)), false
 	}
-	if int64(len(area))+int64(n)*(4+binary.MaxVarintLen64) > t.room() {
+	if int64(len(area))+int64(n)*binary.MaxVarintLen64 > t.room() {
 		return "keys exceed the key storage (4 GiB)", false
 	}
-	if uint64(ids) <= 2*n+pageSize {
-		t.baseEntry = make([]uint32, ids)
+	if dense := n == 0 || uint64(live.Maximum()) == n-1; !dense {
+		t.baseIDs = make([]uint32, 0, n)
+		if uint64(ids) <= 2*n+pageSize {
+			t.baseEntry = make([]uint32, ids)
+		}
 	}
 	// Store the records, then build the hash table in one sequential pass
 	// over the records sorted by home slot (radix sort) instead of n random
@@ -424,9 +468,9 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 		size *= 2
 	}
 	mask := uint64(size - 1)
-	t.hint = len(area) + 4*int(n) // uvarint lengths and keys, plus the IDs
+	t.hint = len(area) // uvarint lengths and keys: the records
 	defer func() { t.hint = 0 }()
-	type rec struct{ home, h, addr uint32 }
+	type rec struct{ home, h, e uint32 }
 	recs := make([]rec, 0, n)
 	off := 0
 	for id := range roaring.Values(live) {
@@ -437,12 +481,15 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 		key := unsafe.String(unsafe.SliceData(area[off+w:]), int(l))
 		off += w + int(l)
 		e := t.entries
-		addr := t.store(e, id, key, 0)
+		t.store(e, key, 0)
+		if t.baseIDs != nil {
+			t.baseIDs = append(t.baseIDs, id)
+		}
 		if t.baseEntry != nil {
 			t.baseEntry[id] = e + 1
 		}
 		h := t.hash(key)
-		recs = append(recs, rec{home: uint32(h & mask), h: uint32(h), addr: addr})
+		recs = append(recs, rec{home: uint32(h & mask), h: uint32(h), e: e})
 		t.entries++
 		t.baseKeys = t.entries
 	}
@@ -473,8 +520,8 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 			if recs[j].h != recs[i].h {
 				continue
 			}
-			a, _ := d.record(recs[j].addr)
-			if b, _ := d.record(recs[i].addr); a == b {
+			a := d.record(d.addrOf(recs[j].e))
+			if b := d.record(d.addrOf(recs[i].e)); a == b {
 				return fmt.Sprintf("duplicate key %q", a), false
 			}
 		}
@@ -491,13 +538,13 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 			overflow = append(overflow, r)
 			continue
 		}
-		plain[pos] = r.addr + 1
+		plain[pos] = r.e + 1
 		pos++
 	}
 	for _, r := range overflow { // wrap around, as linear probing does
 		for i := uint64(0); ; i++ {
 			if plain[i] == 0 {
-				plain[i] = r.addr + 1
+				plain[i] = r.e + 1
 				break
 			}
 		}
