@@ -99,6 +99,10 @@ func TestSnapshotCrossChecks(t *testing.T) {
 		maxDenseSlice, minDenseVolume = old, oldVolume
 	}
 	t.Run("v3", testSnapshotCrossChecks)
+	old := denseBlockWords
+	denseBlockWords = 0 // every block derived with roaring's operations
+	t.Run("v3/sparse", testSnapshotCrossChecks)
+	denseBlockWords = old
 }
 
 func testSnapshotCrossChecks(t *testing.T) {

@@ -2,6 +2,7 @@ package bitmapindex
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"testing"
@@ -86,6 +87,25 @@ func TestLoadAllocationBounded(t *testing.T) {
 			require.NoError(t, ix.Record("k50007", "e", t0, 1))
 			require.NoError(t, ix.AddTag("k250007", "t"))
 			return ix
+		},
+		"an event near the last ID": func() *Index {
+			// a snapshot's ID count can leave only a few IDs (deleted IDs
+			// are never reused): customers added then sit near 2^32
+			ix := mustNew(t, DefaultConfig())
+			ix.Add("a")
+			data := rewriteSections(t, snapshotBytes(t, ix), func(typ uint32, p []byte) []byte {
+				if typ == secMeta {
+					binary.LittleEndian.PutUint32(p[len(p)-4:], 0xFFFFFF00)
+				}
+				return p
+			})
+			back, err := Read(bytes.NewReader(data))
+			require.NoError(t, err)
+			require.NoError(t, back.Record("b", "e", t0, 1))
+			require.NoError(t, back.Record("a", "e", t0.Add(24*time.Hour), 1))
+			id, _ := back.View().ID("b")
+			require.GreaterOrEqual(t, id, uint32(0xFFFFFF00))
+			return back
 		},
 		"sample": func() *Index { return sampleIndex(t) },
 		"events": func() *Index { return eventPopulation(t) },

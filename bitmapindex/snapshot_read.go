@@ -997,8 +997,11 @@ func checkEventCounts(name string, e *event) error {
 // across blocks). A block's days are added in order into a dense bit
 // array, each day's first occurrences tested against the bits of the days
 // before it: one pass over the members, where roaring's unions merged
-// arrays again and again. The blocks are shared among up to GOMAXPROCS
-// goroutines, largest first.
+// arrays again and again. The array spans IDs 0 to the block's last, so a
+// block whose members are too few for that span (at most denseBlockWords
+// words a member) is derived with roaring's operations instead: the
+// union, and the earlier days kept for the block's new customers only. The
+// blocks are shared among up to GOMAXPROCS goroutines, largest first.
 func deriveBlocks(events map[string]*event) error {
 	type job struct {
 		name   string
@@ -1034,6 +1037,9 @@ func deriveBlocks(events map[string]*event) error {
 			lo, hi = min(lo, x.Minimum()), max(hi, x.Maximum())
 		}
 		words := int(hi>>6) + 1
+		if uint64(words) > denseBlockWords*j.volume {
+			return deriveSparse(j.e, j.name, j.b, j.days, &j.any)
+		}
 		if len(*dense) < words {
 			*dense = make([]uint64, words)
 		}
@@ -1088,6 +1094,35 @@ func deriveBlocks(events map[string]*event) error {
 	}
 	for _, j := range jobs {
 		j.e.blocks[j.b] = &blockNode{gen: 1, any: &bm{b: j.any, gen: 1}, cnt: &blockCount{}}
+	}
+	return nil
+}
+
+// denseBlockWords bounds deriveBlocks' dense array: words a member of the
+// block's days (4: 32 bytes against the 2 to 4 a member takes in the file,
+// within what a load may allocate). A variable so tests reach both paths.
+var denseBlockWords uint64 = 4
+
+// deriveSparse is deriveBlocks for a block with few members for its ID
+// span: the union of the days (ascending) and the within-block check, with
+// the earlier days kept for the block's new customers only.
+func deriveSparse(e *event, name string, b int32, days []segkit.Day, any **roaring.Bitmap) error {
+	bits := make([]*roaring.Bitmap, len(days))
+	var firsts []*roaring.Bitmap
+	for k, d := range days {
+		bits[k] = e.days[d].one.b
+		if f := e.first[d]; f != nil {
+			firsts = append(firsts, f.b)
+		}
+	}
+	*any = roaring.FastOr(bits...)
+	fresh := roaring.FastOr(firsts...) // the block's new customers
+	seen := roaring.New()              // those of them on the days before
+	for k, d := range days {
+		if f := e.first[d]; k > 0 && f != nil && f.b.Intersects(seen) {
+			return corruptf("event %q: first occurrences in block %d later than an occurrence", name, b)
+		}
+		seen.Or(roaring.And(bits[k], fresh))
 	}
 	return nil
 }
