@@ -160,7 +160,7 @@ func (ld *loader) readOcc(d *dec) {
 	// checked against are read already and no longer change.
 	rest, at, dict := &dec{b: d.b}, ld.cur, e.dict
 	d.b = nil
-	ld.bg.start(at, func() error {
+	ld.bg.startLimited(at, func() error {
 		if o := decodeOcc(rest, name, day, n, dn, dict); rest.err == nil {
 			dn.occ = o
 		}

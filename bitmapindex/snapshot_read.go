@@ -277,6 +277,23 @@ type loadTasks struct {
 	mu  sync.Mutex
 	err error
 	at  int // the section whose task returned err
+	// sem bounds the tasks of startLimited running or waiting to run (and
+	// the section payloads they hold)
+	sem chan struct{}
+}
+
+// startLimited runs f for section i, as start does, once fewer than twice
+// GOMAXPROCS such tasks are unfinished: a snapshot of many small sections
+// cannot start a goroutine for each.
+func (g *loadTasks) startLimited(i int, f func() error) {
+	if g.sem == nil {
+		g.sem = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	}
+	g.sem <- struct{}{}
+	g.start(i, func() error {
+		defer func() { <-g.sem }()
+		return f()
+	})
 }
 
 // start runs f for section i.
