@@ -27,6 +27,22 @@ func rewriteSections(t *testing.T, data []byte, fix func(typ uint32, payload []b
 	return out
 }
 
+// withIDCount returns ix read back from a snapshot whose ID count is
+// rewritten to ids: legal, as deleted IDs are never reused, and the next
+// customer added gets ID ids.
+func withIDCount(t *testing.T, ix *Index, ids uint32) *Index {
+	t.Helper()
+	data := rewriteSections(t, snapshotBytes(t, ix), func(typ uint32, p []byte) []byte {
+		if typ == secMeta {
+			binary.LittleEndian.PutUint32(p[len(p)-4:], ids)
+		}
+		return p
+	})
+	back, err := Read(bytes.NewReader(data))
+	require.NoError(t, err, "a large ID count is legal: deleted IDs are never reused")
+	return back
+}
+
 // TestHostileIDCount is issue 14 item 1: a snapshot whose ID count leaves
 // no room for new IDs is read, and the index must then refuse new
 // customers instead of wrapping IDs around onto existing ones.
@@ -34,14 +50,7 @@ func TestHostileIDCount(t *testing.T) {
 	ix := mustNew(t, DefaultConfig())
 	ix.Add("a")
 	ix.Add("b")
-	data := rewriteSections(t, snapshotBytes(t, ix), func(typ uint32, p []byte) []byte {
-		if typ == secMeta {
-			binary.LittleEndian.PutUint32(p[len(p)-4:], 0xFFFFFFFE)
-		}
-		return p
-	})
-	back, err := Read(bytes.NewReader(data))
-	require.NoError(t, err, "a large ID count is legal: deleted IDs are never reused")
+	back := withIDCount(t, ix, 0xFFFFFFFE)
 	for i := range 3 {
 		id, created := back.Add(fmt.Sprintf("new%d", i))
 		if created {
@@ -59,7 +68,7 @@ func TestHostileIDCount(t *testing.T) {
 		}
 	}
 	assert.LessOrEqual(t, back.Len(), 3)
-	err = back.AddTag("another", "t")
+	err := back.AddTag("another", "t")
 	var be *BatchError
 	require.ErrorAs(t, err, &be, "a write that needs a new ID when none is left fails")
 	assert.ErrorIs(t, err, ErrIDsExhausted)

@@ -54,7 +54,6 @@ type keyTable struct {
 
 	// writer-only state
 	entries uint32 // entries written
-	hint    int    // loadBase: record bytes still to store (sizes its chunks)
 	used    int    // occupied slots
 	fill    int    // bytes used in the last chunk
 }
@@ -272,11 +271,7 @@ func (t *keyTable) store(e uint32, key string, prev uint32) {
 	if chunkFull || int(e>>pageBits) == len(d.addrs) {
 		nd := *d // grow into a new directory, published below
 		if chunkFull {
-			size := keyChunkSize
-			if t.hint > 0 { // loading: chunks of what the snapshot holds
-				size = min(size, t.hint+binary.MaxVarintLen64)
-			}
-			nd.chunks = append(nd.chunks[:len(nd.chunks):len(nd.chunks)], make([]byte, max(size, need)))
+			nd.chunks = append(nd.chunks[:len(nd.chunks):len(nd.chunks)], make([]byte, max(keyChunkSize, need)))
 			t.fill = 0
 		}
 		if int(e>>pageBits) == len(nd.addrs) {
@@ -292,7 +287,6 @@ func (t *keyTable) store(e uint32, key string, prev uint32) {
 	w := binary.PutUvarint(c[off:], uint64(len(key)))
 	copy(c[off+w:], key)
 	t.fill += w + len(key)
-	t.hint -= w + len(key)
 	addr := uint32(ci)<<chunkBits | uint32(off)
 	d.addrs[e>>pageBits][e&(pageSize-1)] = addr
 	if prev != 0 {
@@ -450,7 +444,7 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 	if n > uint64(len(area)) { // every key takes at least one byte
 		return fmt.Sprintf("%d live customers but only %d bytes of keys", n, len(area)), false
 	}
-	if int64(len(area))+int64(n)*binary.MaxVarintLen64 > t.room() {
+	if int64(len(area)) > t.room() {
 		return "keys exceed the key storage (4 GiB)", false
 	}
 	if dense := n == 0 || uint64(live.Maximum()) == n-1; !dense {
@@ -459,7 +453,7 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 			t.baseEntry = make([]uint32, ids)
 		}
 	}
-	// Store the records, then build the hash table in one sequential pass
+	// Take the records, then build the hash table in one sequential pass
 	// over the records sorted by home slot (radix sort) instead of n random
 	// insertions: loading millions of keys is then bound by memory
 	// bandwidth, not by cache misses.
@@ -468,20 +462,34 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 		size *= 2
 	}
 	mask := uint64(size - 1)
-	t.hint = len(area) // uvarint lengths and keys: the records
-	defer func() { t.hint = 0 }()
+	// The area is records already (uvarint length, key bytes): it becomes
+	// the table's chunks, cut between records every keyChunkSize bytes (a
+	// longer record gets a chunk of its own), without copying a key. The
+	// table is not published yet: its directory is built in place.
 	type rec struct{ home, h, e uint32 }
 	recs := make([]rec, 0, n)
-	off := 0
+	nd := *t.dir.Load()
+	off, cs := 0, 0 // the next record; the start of the chunk being cut
 	for id := range roaring.Values(live) {
 		l, w := binary.Uvarint(area[off:])
 		if w <= 0 || l > uint64(len(area)-off-w) {
 			return "malformed key", false
 		}
 		key := unsafe.String(unsafe.SliceData(area[off+w:]), int(l))
-		off += w + int(l)
+		if end := off + w + int(l); end-cs > keyChunkSize && off > cs {
+			nd.chunks = append(nd.chunks, area[cs:off:off])
+			cs = off
+		}
+		if len(nd.chunks) >= maxChunks {
+			return "keys exceed the key storage (4 GiB)", false
+		}
 		e := t.entries
-		t.store(e, key, 0)
+		if int(e>>pageBits) == len(nd.addrs) {
+			nd.addrs = append(nd.addrs, new([pageSize]uint32))
+			nd.prev = append(nd.prev, nil)
+		}
+		nd.addrs[e>>pageBits][e&(pageSize-1)] = uint32(len(nd.chunks))<<chunkBits | uint32(off-cs)
+		off += w + int(l)
 		if t.baseIDs != nil {
 			t.baseIDs = append(t.baseIDs, id)
 		}
@@ -496,6 +504,11 @@ func (t *keyTable) loadBase(ids uint32, live *roaring.Bitmap, area []byte) (prob
 	if off != len(area) {
 		return fmt.Sprintf("%d bytes after the last key", len(area)-off), false
 	}
+	if off > cs {
+		nd.chunks = append(nd.chunks, area[cs:off:off])
+		t.fill = off - cs // full: the next key starts a chunk
+	}
+	t.dir.Store(&nd)
 	tmp := make([]rec, len(recs))
 	for shift := uint(0); shift < 32 && (mask>>shift) != 0; shift += 8 {
 		var count [257]int

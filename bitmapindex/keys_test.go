@@ -1,6 +1,7 @@
 package bitmapindex
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -86,4 +87,46 @@ func TestKeysLoadedIDs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestKeysLoadedChunks loads more keys than a record chunk holds, one of
+// them longer than a chunk: the snapshot's records are cut into chunks
+// between records, every key is found and named, and keys stored after
+// the load go to chunks of their own.
+func TestKeysLoadedChunks(t *testing.T) {
+	kt := newKeyTable()
+	var area []byte
+	var keys []string
+	put := func(k string) {
+		area = binary.AppendUvarint(area, uint64(len(k)))
+		area = append(area, k...)
+		keys = append(keys, k)
+	}
+	for i := range 3000 {
+		put(fmt.Sprint(strings.Repeat("k", 2000), i))
+		if i == 1500 {
+			put(strings.Repeat("long", keyChunkSize/4+10))
+		}
+	}
+	live := roaring.New()
+	live.AddRange(0, uint64(len(keys)))
+	problem, ok := kt.loadBase(uint32(len(keys)), live, area)
+	require.True(t, ok, problem)
+	require.GreaterOrEqual(t, len(kt.dir.Load().chunks), 3)
+	for range 10 {
+		keys = append(keys, fmt.Sprint("new", len(keys)))
+		require.Equal(t, uint32(len(keys)-1), kt.assign(keys[len(keys)-1]))
+	}
+	kv := kt.view()
+	for id, k := range keys {
+		got, ok := kv.key(uint32(id))
+		require.True(t, ok, id)
+		require.Equal(t, k, got, id)
+		found, ok := kv.lookup(k)
+		require.True(t, ok, id)
+		require.Equal(t, uint32(id), found)
+	}
+	d := kt.dir.Load()
+	require.Same(t, &area[0], &d.chunks[0][0], "the records are the snapshot's bytes")
+	require.Same(t, &area[len(area)-1], &d.chunks[len(d.chunks)-2][len(d.chunks[len(d.chunks)-2])-1])
 }

@@ -236,8 +236,9 @@ func read(r io.Reader, size int64) (ix *Index, err error) {
 			return nil, corruptf("section %d (type %d) checksum mismatch", i, typ)
 		}
 		if typ == secKeys || typ == secOcc {
-			// the key table keeps this payload as its first chunk; an occ
-			// section is decoded beside the following ones
+			// the key table keeps this payload's keys as its records, and
+			// an occ section is decoded beside the following ones: both
+			// hold on to it
 			if size >= 0 {
 				scratch = nil
 			} else {
